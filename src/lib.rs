@@ -1,0 +1,6 @@
+//! spinnsim: spiking neural networks with the results of SpiNNaker (sPyNNaker 7.4.1), bit for bit.
+//!
+//! The data flows one way: [`model`] (PyNN terms) → [`mapping`] (virtual SpiNNaker cores, a
+//! machine image of per-core regions) → [`engine`] (the tick loop) → [`record`] (Arrow).
+
+pub mod fixed;
