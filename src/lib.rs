@@ -4,3 +4,10 @@
 //! machine image of per-core regions) → [`engine`] (the tick loop) → [`record`] (Arrow).
 
 pub mod fixed;
+pub mod error;
+pub mod model;
+
+pub use error::{Error, Result};
+pub mod mapping;
+pub mod engine;
+pub mod record;

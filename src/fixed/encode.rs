@@ -1,4 +1,16 @@
 //! Host-side encoding of parameters (fact sheet §1.4): `int(round(Decimal(str(v)) * scale))`.
+//!
+//! `str(v)` of a Python float is the shortest decimal string that reads back as the same
+//! double; Rust's `{:e}` formatting produces the same digits. That decimal, not the binary
+//! value of the double, is multiplied by the scale (exactly: the product has at most
+//! 27 significant digits, inside Decimal's default 28) and rounded half to even. The result
+//! is computed here with integer arithmetic only, so for example 1.5·2^-32 (whose repr is
+//! 3.4924596548080444e-10) encodes as U0.32 raw 1, not 2.
+//!
+//! Range: like `DataType.encode_as_int`, the value must lie between the type's minimum and
+//! maximum (the exact extremes of the raw range: e.g. -65536 ..= 65535.999969482421875 for
+//! S16.15); unsigned types reject any negative value. The rounded result is also checked,
+//! which matters only for U32.32, whose maximum is not a double.
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EncodeError {
@@ -8,15 +20,99 @@ pub enum EncodeError {
     OutOfRange { value: f64, format: &'static str, min: f64, max: f64 },
 }
 
-pub fn encode_s1615(_v: f64) -> Result<i32, EncodeError> {
-    todo!()
+/// |v| = digits · 10^exp10, from the shortest round-trip representation of v.
+fn shortest_decimal(v: f64) -> (u64, i32) {
+    let s = format!("{:e}", v.abs());
+    let (mant, exp) = s.split_once('e').expect("LowerExp always has an exponent");
+    let exp: i32 = exp.parse().expect("exponent is an integer");
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let digits: u64 = format!("{int}{frac}").parse().expect("at most 17 digits");
+    (digits, exp - frac.len() as i32)
 }
-pub fn encode_u032(_v: f64) -> Result<u32, EncodeError> {
-    todo!()
+
+/// round_half_even(digits · 10^exp10 · 2^shift), or None when it exceeds u128.
+fn scaled_round_half_even(digits: u64, exp10: i32, shift: u32) -> Option<u128> {
+    if digits == 0 {
+        return Some(0);
+    }
+    if exp10 >= 0 {
+        let p = 10u128.checked_pow(exp10 as u32)?.checked_mul(digits as u128)?;
+        return p.checked_mul(1u128 << shift);
+    }
+    let k = (-exp10) as u32;
+    if k > 38 {
+        // digits·2^shift < 10^17·2^32 < 5·10^37, so the quotient is below one half
+        return Some(0);
+    }
+    let num = (digits as u128) << shift;
+    let den = 10u128.pow(k);
+    let (q, r) = (num / den, num % den);
+    let up = match (2 * r).cmp(&den) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => q & 1 == 1,
+    };
+    Some(q + up as u128)
 }
-pub fn encode_u1616(_v: f64) -> Result<u32, EncodeError> {
-    todo!()
+
+/// Encode v with `shift` fraction bits into the raw integer range [min_raw, max_raw].
+fn encode(v: f64, format: &'static str, shift: u32, min_raw: i128, max_raw: i128) -> Result<i128, EncodeError> {
+    if !v.is_finite() {
+        return Err(EncodeError::NotFinite { value: v });
+    }
+    let scale = (1u64 << shift) as f64;
+    let (min, max) = (min_raw as f64 / scale, max_raw as f64 / scale);
+    let err = || EncodeError::OutOfRange { value: v, format, min, max };
+    if v < min || v > max {
+        return Err(err());
+    }
+    let (digits, exp10) = shortest_decimal(v);
+    let mag = scaled_round_half_even(digits, exp10, shift).ok_or_else(err)? as i128;
+    let raw = if v.is_sign_negative() { -mag } else { mag };
+    if raw < min_raw || raw > max_raw {
+        return Err(err());
+    }
+    Ok(raw)
 }
-pub fn encode_u3232(_v: f64) -> Result<u64, EncodeError> {
-    todo!()
+
+/// S16.15 (`DataType.S1615`, scale 2^15) as the raw i32.
+pub fn encode_s1615(v: f64) -> Result<i32, EncodeError> {
+    encode(v, "S1615", 15, i32::MIN as i128, i32::MAX as i128).map(|r| r as i32)
+}
+/// U0.32 (`DataType.U032`, scale 2^32) as the raw u32.
+pub fn encode_u032(v: f64) -> Result<u32, EncodeError> {
+    encode(v, "U032", 32, 0, u32::MAX as i128).map(|r| r as u32)
+}
+/// U16.16 (`DataType.U1616`, scale 2^16) as the raw u32.
+pub fn encode_u1616(v: f64) -> Result<u32, EncodeError> {
+    encode(v, "U1616", 16, 0, u32::MAX as i128).map(|r| r as u32)
+}
+/// U32.32 (`DataType.U3232`, scale 2^32) as the raw u64.
+pub fn encode_u3232(v: f64) -> Result<u64, EncodeError> {
+    encode(v, "U3232", 32, 0, u64::MAX as i128).map(|r| r as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortest_digits() {
+        assert_eq!(shortest_decimal(0.1), (1, -1));
+        assert_eq!(shortest_decimal(1.85), (185, -2));
+        assert_eq!(shortest_decimal(-65.0), (65, 0));
+        assert_eq!(shortest_decimal(0.30000000000000004), (30000000000000004, -17));
+        assert_eq!(shortest_decimal(1e300), (1, 300));
+        assert_eq!(shortest_decimal(5e-324), (5, -324));
+        assert_eq!(shortest_decimal(0.0), (0, 0));
+    }
+
+    #[test]
+    fn half_even_rounding() {
+        assert_eq!(scaled_round_half_even(5, -1, 0), Some(0));
+        assert_eq!(scaled_round_half_even(15, -1, 0), Some(2));
+        assert_eq!(scaled_round_half_even(25, -1, 0), Some(2));
+        assert_eq!(scaled_round_half_even(251, -2, 0), Some(3));
+        assert_eq!(scaled_round_half_even(1, 40, 0), None);
+    }
 }

@@ -12,10 +12,10 @@ mod normal;
 mod sqrt;
 
 pub use encode::{encode_s1615, encode_u032, encode_u1616, encode_u3232, EncodeError};
-pub use exp::{expk, expulr};
-pub use kiss::Kiss64;
-pub use normal::norminv_urt;
-pub use sqrt::sqrtk;
+pub use exp::{exp_series, expi64, expk, expk_uk, expulr, round64, scale64};
+pub use kiss::{validate_mars_kiss64_seed, Kiss64};
+pub use normal::{norminv_rbits, norminv_urt};
+pub use sqrt::{sqrtk, sqrtuk};
 
 /// 1.0 in s16.15.
 pub const ONE_S1615: i32 = 1 << 15;
@@ -38,8 +38,10 @@ pub fn decay_s1615_to_u032(x: i32, d: u32) -> u32 {
     ((x as i64 as u64).wrapping_mul(d as u64) >> 15) as u32
 }
 
-/// `kdivk(a, b)`: unsigned 64-bit division of `a << 15` by `b`, truncated to 32 bits.
-/// Only meaningful for a ≥ 0 and b > 0, as on the chip; b = 0 gives 0 instead of a trap.
+/// `kdivk(a, b)`: unsigned 64-bit division of `(int64) a << 15` by `(int64) b` (both
+/// sign-extended, then treated as u64), truncated to 32 bits. In the 7.4.1 neuron binaries
+/// this is a call to the shift-subtract u64 division at 0x5c8 of `IF_curr_exp_neuron.aplx`.
+/// Only meaningful for a ≥ 0 and b > 0; b = 0 traps on chip (`udf`) and gives 0 here.
 #[inline]
 pub fn kdivk(a: i32, b: i32) -> i32 {
     let num = ((a as i64) as u64) << 15;
@@ -50,7 +52,8 @@ pub fn kdivk(a: i32, b: i32) -> i32 {
     (num / den) as u32 as i32
 }
 
-/// `kdivui(a, n)`: s16.15 divided by an unsigned integer, truncating (unsigned 64-bit division).
+/// `kdivui(a, n)`: s16.15 divided by an unsigned integer, truncating (unsigned 64-bit
+/// division of the sign-extended a, so only meaningful for a ≥ 0). n = 0 gives 0.
 #[inline]
 pub fn kdivui(a: i32, n: u32) -> i32 {
     if n == 0 {
@@ -88,7 +91,7 @@ pub fn mul_ulr(a: u32, b: u32) -> u32 {
     ((a as u64 * b as u64) >> 32) as u32
 }
 
-/// Raw s16.15 of a value that is an exact multiple of 2^-15 (test and decoding helper).
+/// The value of a raw s16.15 (exact in f64; test and decoding helper).
 #[inline]
 pub fn s1615_to_f64(raw: i32) -> f64 {
     raw as f64 / 32768.0

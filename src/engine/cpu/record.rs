@@ -1,0 +1,34 @@
+//! Recording (§6.7): sampled words every `rate` ticks from tick 0; spike bitfields OR'ed over a
+//! period and stamped with its last tick; empty bitfields are not written.
+
+use super::state::CoreRun;
+use crate::mapping::RecordSpec;
+
+pub fn record_sample(run: &mut CoreRun, variable: &str, spec: &RecordSpec, values: &[i32], t: u32) {
+    if t % spec.rate != 0 {
+        return;
+    }
+    if let Some(r) = run.sampled.iter_mut().find(|r| r.variable == variable) {
+        r.ticks.push(t);
+        r.values.extend(spec.neurons.iter().map(|&n| values[n as usize]));
+    }
+}
+
+/// `spiked`: local indices that fired this tick (ascending).
+pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_atom: u32, t: u32) {
+    if t % spec.rate == 0 {
+        run.spike_period.clear();
+    }
+    for &n in spiked {
+        if spec.neurons.binary_search(&n).is_ok() && !run.spike_period.contains(&n) {
+            run.spike_period.push(n);
+        }
+    }
+    if (t + 1) % spec.rate == 0 && !run.spike_period.is_empty() {
+        run.spike_period.sort_unstable();
+        if let Some(r) = run.spikes.as_mut() {
+            r.spikes.extend(run.spike_period.iter().map(|&n| (t, n + lo_atom)));
+        }
+        run.spike_period.clear();
+    }
+}

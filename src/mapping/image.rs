@@ -1,0 +1,207 @@
+//! The machine image: what sPyNNaker would write to each virtual core, plus the routing table.
+//! Engines consume only this. Region word layouts are sPyNNaker's where it has one.
+
+use crate::model::CellType;
+
+/// Which arithmetic the derived neuron constants follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Constants computed on chip as the 7.4.1 binaries do (kdivk → expk/expulr).
+    #[default]
+    Spinnaker7,
+    /// Constants computed on the host in float64, as the 2019 software did.
+    Spinnaker2019,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Spinnaker7 => "spinnaker-7",
+            Profile::Spinnaker2019 => "spinnaker-2019",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Profile> {
+        match s {
+            "spinnaker-7" => Some(Profile::Spinnaker7),
+            "spinnaker-2019" => Some(Profile::Spinnaker2019),
+            _ => None,
+        }
+    }
+}
+
+/// One routing-table entry: packets whose key matches go to these cores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub key: u32,
+    pub mask: u32,
+    pub destinations: Vec<u32>,
+}
+
+/// Per-neuron parameters after on-chip initialisation, and initial state; raw s16.15 unless noted.
+#[derive(Clone, Debug, Default)]
+pub struct NeuronArrays {
+    pub v: Vec<i32>,
+    pub isyn_exc: Vec<i32>,
+    pub isyn_inh: Vec<i32>,
+    // LIF
+    pub v_rest: Vec<i32>,
+    pub r_membrane: Vec<i32>,
+    pub exp_tc: Vec<i32>,
+    pub v_reset: Vec<i32>,
+    pub v_thresh: Vec<i32>,
+    /// Refractory period in ticks (integer).
+    pub t_refract: Vec<i32>,
+    pub i_offset: Vec<i32>,
+    // exponential synapses (u0.32)
+    pub exc_decay: Vec<u32>,
+    pub exc_init: Vec<u32>,
+    pub inh_decay: Vec<u32>,
+    pub inh_init: Vec<u32>,
+    // conductance input
+    pub e_rev_e: Vec<i32>,
+    pub e_rev_i: Vec<i32>,
+    // Izhikevich
+    pub a: Vec<i32>,
+    pub b: Vec<i32>,
+    pub c: Vec<i32>,
+    pub d: Vec<i32>,
+    pub u: Vec<i32>,
+    /// The first integration step after loading (dt).
+    pub this_h: Vec<i32>,
+    pub reset_h: Vec<i32>,
+}
+
+/// A current source on a core, with ticks computed as the host does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CurrentSourceImage {
+    Dc { neurons: Vec<u32>, amplitude: i32, start: u32, stop: u32 },
+    Step { neurons: Vec<u32>, times: Vec<u32>, amplitudes: Vec<i32> },
+}
+
+/// What one core records of one variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordSpec {
+    /// Local neuron indices recorded, ascending (the recording index order).
+    pub neurons: Vec<u32>,
+    /// Sampling interval in ticks (≥ 1).
+    pub rate: u32,
+}
+
+/// Recording requests of a core: spikes, v, gsyn_exc, gsyn_inh.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CoreRecording {
+    pub spikes: Option<RecordSpec>,
+    pub v: Option<RecordSpec>,
+    pub gsyn_exc: Option<RecordSpec>,
+    pub gsyn_inh: Option<RecordSpec>,
+}
+
+/// A neuron core (combined neuron + synapse core, the default splitter).
+#[derive(Clone, Debug)]
+pub struct NeuronCore {
+    pub model: CellType,
+    /// Region 4 (SynapseParams): `[n_neurons, n_synapse_types, log_n_neurons, log_n_synapse_types,
+    /// log_max_delay, drop_late_packets, incoming_spike_buffer_size, shift_exc, shift_inh]`.
+    pub synapse_params: Vec<u32>,
+    /// Region 5 (PopTable): `[n_entries, n_addresses]`, 5 words per entry, then the address list.
+    pub pop_table: Vec<u32>,
+    /// Region 6 (SynBlocks): the synaptic matrices, rows `[P, F, Q, words…]`.
+    pub synaptic_matrix: Vec<u32>,
+    pub neurons: NeuronArrays,
+    pub current_sources: Vec<CurrentSourceImage>,
+    /// Whether spikes are sent (the population has outgoing projections).
+    pub sends: bool,
+}
+
+impl NeuronCore {
+    pub fn log_n_neurons(&self) -> u32 {
+        self.synapse_params[2]
+    }
+    pub fn log_n_synapse_types(&self) -> u32 {
+        self.synapse_params[3]
+    }
+    pub fn log_max_delay(&self) -> u32 {
+        self.synapse_params[4]
+    }
+    pub fn shifts(&self) -> [u32; 2] {
+        [self.synapse_params[7], self.synapse_params[8]]
+    }
+    /// Number of ring-buffer entries: 2^(D+T+N).
+    pub fn ring_buffer_len(&self) -> usize {
+        1usize << (self.log_max_delay() + self.log_n_synapse_types() + self.log_n_neurons())
+    }
+}
+
+/// A SpikeSourceArray core: the spikes to send, as (tick, local index), sorted by tick then index.
+#[derive(Clone, Debug, Default)]
+pub struct SpikeArrayCore {
+    pub spikes: Vec<(u32, u32)>,
+}
+
+/// One rate period of a Poisson source (u32.32 values, as the host writes them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoissonRate {
+    pub rate: u64,
+    pub start: u64,
+    pub duration: u64,
+}
+
+/// A SpikeSourcePoisson core.
+#[derive(Clone, Debug)]
+pub struct PoissonCore {
+    pub seconds_per_tick: u32,
+    pub ticks_per_ms: u32,
+    pub slow_rate_per_tick_cutoff: i32,
+    pub fast_rate_per_tick_cutoff: i32,
+    pub seed: [u32; 4],
+    /// Rate periods per source.
+    pub rates: Vec<Vec<PoissonRate>>,
+}
+
+/// A delay-extension core mirroring one slice of a pre-synaptic population.
+#[derive(Clone, Debug)]
+pub struct DelayCore {
+    pub n_stages: u32,
+    pub delay_per_stage: u32,
+}
+
+/// What runs on a core.
+#[derive(Clone, Debug)]
+pub enum CoreKind {
+    Neuron(Box<NeuronCore>),
+    SpikeArray(SpikeArrayCore),
+    Poisson(PoissonCore),
+    Delay(DelayCore),
+}
+
+/// One virtual SpiNNaker core.
+#[derive(Clone, Debug)]
+pub struct Core {
+    pub label: String,
+    /// The population this core belongs to (a delay core belongs to its pre population).
+    pub population: usize,
+    pub lo_atom: u32,
+    pub n_atoms: u32,
+    /// Base routing key of the core's outgoing packets, or `None` when it sends nothing.
+    pub key: Option<u32>,
+    pub mask: u32,
+    pub n_colour_bits: u32,
+    pub recording: CoreRecording,
+    pub kind: CoreKind,
+}
+
+/// The whole mapped network.
+#[derive(Clone, Debug)]
+pub struct MachineImage {
+    pub timestep_ms: f64,
+    /// Timestep in µs (`ceil(timestep_ms · 1000)`).
+    pub timestep_us: u32,
+    pub profile: Profile,
+    pub cores: Vec<Core>,
+    pub routing_table: Vec<RouteEntry>,
+    /// Per population: its cores (neuron or source cores, not delay cores).
+    pub population_cores: Vec<Vec<u32>>,
+    pub population_labels: Vec<String>,
+    /// Per population: ring-buffer shifts (neuron populations only).
+    pub ring_buffer_shifts: Vec<Option<[u32; 2]>>,
+}

@@ -1,0 +1,468 @@
+//! Network → virtual SpiNNaker cores, as sPyNNaker 7.4.1 maps it: slices, delay extensions,
+//! routing keys, routing table, ring-buffer shifts, synaptic matrices and master pop tables.
+
+mod binomial;
+pub mod image;
+pub mod keys;
+mod neurons;
+pub mod shifts;
+pub mod synapses;
+mod sources;
+
+pub use image::*;
+
+use crate::error::{Error, Result};
+use crate::model::{host_rng, CellType, Connector, Network, Values};
+use keys::{get_n_bits, KeyRequest};
+use shifts::{weight_scale, IncomingStats, ShiftStats};
+use synapses::{IncomingMatrix, PopKey, Synapse};
+
+/// `MAX_RING_BUFFER_BITS`.
+const MAX_RING_BUFFER_BITS: u32 = 14;
+/// Delay extensions can add at most this many stages (`DelayExtensionVertex.MAX_SLOTS`).
+const MAX_DELAY_STAGES: u32 = 8;
+/// Colour bits of every vertex (`[Simulation] n_colour_bits`).
+pub const N_COLOUR_BITS: u32 = 4;
+/// Config defaults (`spynnaker.cfg`).
+const DEFAULT_SPIKES_PER_SECOND: f64 = 30.0;
+const DEFAULT_RING_BUFFER_SIGMA: f64 = 5.0;
+/// Synaptic matrix words beyond which a network is refused before allocating.
+const MAX_IMAGE_WORDS: u64 = 1 << 32;
+
+/// Options of the mapping.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MapOptions {
+    pub profile: Profile,
+}
+
+/// One projection's connections, drawn and quantised in delay, weights still in nA/µS.
+struct Drawn {
+    pre: usize,
+    post: usize,
+    synapse_type: u32,
+    on_chip: bool,
+    /// (pre, post, |weight|, delay ticks)
+    conns: Vec<(u32, u32, f64, u32)>,
+    max_delay_ms: f64,
+}
+
+fn slices(n: u32, max: u32) -> Vec<(u32, u32)> {
+    (0..n.div_ceil(max)).map(|k| (k * max, max.min(n - k * max))).collect()
+}
+
+fn values_for(v: &Values, owner: &str, what: &str, n: usize, rng: &mut rand::rngs::StdRng) -> Result<Vec<f64>> {
+    v.expand(n, rng).map_err(|m| Error::param(owner, what, m))
+}
+
+/// Mean, variance and maximum of |values| (for the ring-buffer statistics).
+fn stats_of(v: &Values, drawn: &[f64]) -> (f64, f64, f64) {
+    match v {
+        Values::Scalar(x) => (x.abs(), 0.0, x.abs()),
+        _ => {
+            let n = drawn.len().max(1) as f64;
+            let mean = drawn.iter().map(|x| x.abs()).sum::<f64>() / n;
+            let var = drawn.iter().map(|x| (x.abs() - mean).powi(2)).sum::<f64>() / n;
+            let max = drawn.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            (mean, var, max)
+        }
+    }
+}
+
+/// Maps a network onto virtual cores.
+pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
+    net.validate()?;
+    let dt = net.timestep;
+    let steps_per_ms = 1.0 / dt;
+    let pops = &net.populations;
+
+    // Connections of every projection, with delays in ticks.
+    let mut drawn = Vec::with_capacity(net.projections.len());
+    let mut total_synapses = 0u64;
+    for (k, proj) in net.projections.iter().enumerate() {
+        let name = proj.name(k);
+        let pre = net.population_index(&proj.pre).expect("validated");
+        let post = net.population_index(&proj.post).expect("validated");
+        let (n_pre, n_post) = (pops[pre].size, pops[post].size);
+        let estimate = match &proj.connector {
+            Connector::AllToAllConnector { .. } => n_pre as u64 * n_post as u64,
+            Connector::FixedProbabilityConnector { p_connect, .. } => (n_pre as f64 * n_post as f64 * p_connect) as u64,
+            _ => 0,
+        };
+        total_synapses += estimate;
+        if total_synapses * 4 > MAX_IMAGE_WORDS * 4 {
+            return Err(Error::Network(format!(
+                "{name}: about {total_synapses} synapses in all, more than this machine can hold; reduce the network"
+            )));
+        }
+        let mut rng = host_rng(net.seed, &[2, k as u64]);
+        let conns = proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng);
+        let n = conns.len();
+        let mut wrng = host_rng(net.seed, &[3, k as u64]);
+        let weights = values_for(&proj.weight, &name, "weight", n, &mut wrng)?;
+        let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+        let mut drng = host_rng(net.seed, &[4, k as u64]);
+        let delays = values_for(&delay_values, &name, "delay", n, &mut drng)?;
+        let on_chip = proj.connector.generated_on_chip();
+        let mut out = Vec::with_capacity(n);
+        let mut max_delay_ms = 0.0f64;
+        for (i, c) in conns.iter().enumerate() {
+            let w = c.weight.unwrap_or(weights[i]);
+            let d = c.delay.unwrap_or(delays[i]);
+            if !d.is_finite() || d < dt * (1.0 - 1e-9) {
+                return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
+            }
+            max_delay_ms = max_delay_ms.max(d);
+            let ticks = if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
+            out.push((c.pre, c.post, w, ticks));
+        }
+        drawn.push(Drawn { pre, post, synapse_type: proj.receptor_type.index(), on_chip, conns: out, max_delay_ms });
+    }
+
+    // Per neuron population: N, T, D and the in-core delay M = 2^D.
+    let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size)).collect();
+    let mut log_d = vec![0u32; pops.len()];
+    for (pi, p) in pops.iter().enumerate() {
+        if p.cell_type.is_source() {
+            continue;
+        }
+        let n_bits = get_n_bits(max_atoms[pi] as u64);
+        let max_delay_ms = drawn.iter().filter(|d| d.post == pi).map(|d| d.max_delay_ms).fold(dt, f64::max);
+        let ticks = (max_delay_ms / dt - 1e-9).ceil() as u64;
+        log_d[pi] = (MAX_RING_BUFFER_BITS.saturating_sub(n_bits + 1)).min(get_n_bits(ticks));
+    }
+
+    // Delay extensions: one per pre population whose projections need one.
+    let mut delay_stages = vec![0u32; pops.len()];
+    let mut delay_per_stage = vec![0u32; pops.len()];
+    for (k, d) in drawn.iter().enumerate() {
+        let m = 1u32 << log_d[d.post];
+        let m_ms = m as f64 * dt;
+        if d.max_delay_ms <= m_ms {
+            continue;
+        }
+        let stages = (d.max_delay_ms / m_ms).ceil() as u32 - 1;
+        if stages > MAX_DELAY_STAGES {
+            return Err(Error::param(
+                net.projections[k].name(k),
+                "delay",
+                format!(
+                    "{} ms is above the maximum of {} ms ({} ticks in the core of `{}` × {})",
+                    d.max_delay_ms,
+                    (MAX_DELAY_STAGES + 1) as f64 * m_ms,
+                    m,
+                    pops[d.post].label,
+                    MAX_DELAY_STAGES + 1
+                ),
+            ));
+        }
+        if delay_per_stage[d.pre] != 0 && delay_per_stage[d.pre] != m {
+            return Err(Error::Mapping(format!(
+                "population `{}` needs a delay extension for targets with different in-core delays ({} and {} ticks)",
+                pops[d.pre].label, delay_per_stage[d.pre], m
+            )));
+        }
+        delay_per_stage[d.pre] = m;
+        delay_stages[d.pre] = delay_stages[d.pre].max(stages);
+    }
+
+    // Cores: every population's slices, then the delay-extension cores.
+    let mut cores: Vec<Core> = Vec::new();
+    let mut population_cores = vec![Vec::new(); pops.len()];
+    let mut delay_cores = vec![Vec::new(); pops.len()];
+    let sends: Vec<bool> = (0..pops.len()).map(|pi| drawn.iter().any(|d| d.pre == pi)).collect();
+    let resolved: Vec<_> = pops
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| if p.cell_type.is_source() && p.cell_type != CellType::SpikeSourcePoisson { Ok(Default::default()) } else { p.resolve(net.seed, pi) })
+        .collect::<Result<_>>()?;
+    for (pi, p) in pops.iter().enumerate() {
+        for (ci, (lo, n)) in slices(p.size, max_atoms[pi]).into_iter().enumerate() {
+            let label = format!("{}({}:{})", p.label, lo, lo + n - 1);
+            let kind = match p.cell_type {
+                CellType::SpikeSourceArray => CoreKind::SpikeArray(sources::spike_array(p, lo, n, dt)?),
+                CellType::SpikeSourcePoisson => CoreKind::Poisson(sources::poisson(p, &resolved[pi], net.seed, pi, ci, lo, n, dt)?),
+                model => CoreKind::Neuron(Box::new(NeuronCore {
+                    model,
+                    synapse_params: Vec::new(),
+                    pop_table: Vec::new(),
+                    synaptic_matrix: Vec::new(),
+                    neurons: neurons::neuron_arrays(&p.name(), model, &resolved[pi], lo as usize, n as usize, dt, opts.profile)?,
+                    current_sources: sources::current_sources(net, pi, lo, n, dt)?,
+                    sends: sends[pi],
+                })),
+            };
+            population_cores[pi].push(cores.len() as u32);
+            cores.push(Core {
+                label,
+                population: pi,
+                lo_atom: lo,
+                n_atoms: n,
+                key: None,
+                mask: 0,
+                n_colour_bits: N_COLOUR_BITS,
+                recording: sources::recording(p, lo, n, dt),
+                kind,
+            });
+        }
+    }
+    for (pi, p) in pops.iter().enumerate() {
+        if delay_stages[pi] == 0 {
+            continue;
+        }
+        for (lo, n) in slices(p.size, max_atoms[pi]) {
+            delay_cores[pi].push(cores.len() as u32);
+            cores.push(Core {
+                label: format!("{}_delayed({}:{})", p.label, lo, lo + n - 1),
+                population: pi,
+                lo_atom: lo,
+                n_atoms: n,
+                key: None,
+                mask: 0,
+                n_colour_bits: N_COLOUR_BITS,
+                recording: CoreRecording::default(),
+                kind: CoreKind::Delay(DelayCore { n_stages: delay_stages[pi], delay_per_stage: delay_per_stage[pi] }),
+            });
+        }
+    }
+
+    // Keys: partitions of the populations that send, in order, then the delay extensions.
+    let mut partitions: Vec<Vec<u32>> = Vec::new();
+    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| sends[pi]) {
+        partitions.push(population_cores[pi].clone());
+    }
+    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| delay_stages[pi] > 0) {
+        partitions.push(delay_cores[pi].clone());
+    }
+    let requests: Vec<KeyRequest> = partitions
+        .iter()
+        .map(|cs| KeyRequest {
+            keys_per_core: cs
+                .iter()
+                .map(|&c| {
+                    let core = &cores[c as usize];
+                    let n = core.n_atoms as u64;
+                    let atoms = match &core.kind {
+                        CoreKind::SpikeArray(_) => 1u64 << get_n_bits(n),
+                        CoreKind::Delay(d) => n * d.n_stages as u64,
+                        _ => n,
+                    };
+                    atoms << N_COLOUR_BITS
+                })
+                .collect(),
+        })
+        .collect();
+    let app_keys = keys::allocate(&requests)?;
+    let mut pop_key = vec![None; pops.len()];
+    let mut delay_key = vec![None; pops.len()];
+    let mut part = 0;
+    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| sends[pi]) {
+        pop_key[pi] = Some(part);
+        part += 1;
+    }
+    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| delay_stages[pi] > 0) {
+        delay_key[pi] = Some(part);
+        part += 1;
+    }
+    for (p, cs) in partitions.iter().enumerate() {
+        for (mi, &c) in cs.iter().enumerate() {
+            let (k, m) = app_keys[p].cores[mi];
+            cores[c as usize].key = Some(k);
+            cores[c as usize].mask = m;
+        }
+    }
+    let pop_key_info = |part: usize, pi: usize, stages: u32| {
+        let a = &app_keys[part];
+        PopKey {
+            key: a.app_key,
+            mask: a.app_mask,
+            core_mask: a.core_mask,
+            core_shift: a.n_bits_atoms,
+            n_neurons: max_atoms[pi] * stages,
+            n_colour_bits: N_COLOUR_BITS,
+        }
+    };
+
+    // Ring-buffer shifts and the synaptic regions of every post core.
+    let mut ring_buffer_shifts = vec![None; pops.len()];
+    let mut routes: Vec<(u32, u32, Vec<u32>)> = Vec::new();
+    for (pi, p) in pops.iter().enumerate() {
+        if p.cell_type.is_source() {
+            continue;
+        }
+        let w_scale = p.cell_type.global_weight_scale();
+        let mut stats = ShiftStats::new(
+            w_scale,
+            1000.0 / dt,
+            p.spikes_per_second.unwrap_or(DEFAULT_SPIKES_PER_SECOND),
+            p.ring_buffer_sigma.unwrap_or(DEFAULT_RING_BUFFER_SIGMA),
+        );
+        let incoming: Vec<usize> = (0..drawn.len()).filter(|&k| drawn[k].post == pi).collect();
+        for &k in &incoming {
+            let d = &drawn[k];
+            let proj = &net.projections[k];
+            let n_pre = pops[d.pre].size as u64;
+            let n_post = p.size as u64;
+            let n_conns = fan_in_maximum(&proj.connector, &d.conns, n_pre, n_post);
+            let weights: Vec<f64> = d.conns.iter().map(|c| c.2).collect();
+            let delays: Vec<f64> = d.conns.iter().map(|c| c.3 as f64).collect();
+            let (w_mean, w_var, w_max) = match &proj.connector {
+                Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => stats_of(&Values::Array(weights.clone()), &weights),
+                _ => stats_of(&proj.weight, &weights),
+            };
+            let d_var = match (&proj.connector, &proj.delay) {
+                (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => stats_of(&Values::Array(delays.clone()), &delays).1,
+                (_, Some(v @ (Values::Array(_) | Values::Random(_)))) => stats_of(v, &delays).1,
+                _ => 0.0,
+            };
+            stats.add(IncomingStats { synapse_type: d.synapse_type as usize, n_conns, w_mean, w_var, w_max, d_var });
+        }
+        let shifts = stats.shifts();
+        ring_buffer_shifts[pi] = Some(shifts);
+        let scales = [weight_scale(shifts[0], w_scale), weight_scale(shifts[1], w_scale)];
+        let n_bits = get_n_bits(max_atoms[pi] as u64);
+        let m = 1u32 << log_d[pi];
+        let post_slices = slices(p.size, max_atoms[pi]);
+        let mut matrices = Vec::new();
+        for &k in &incoming {
+            let d = &drawn[k];
+            let scale = scales[d.synapse_type as usize];
+            let syns: Vec<Synapse> = d
+                .conns
+                .iter()
+                .map(|&(pre, post, w, delay)| Synapse {
+                    pre,
+                    post,
+                    weight: if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) },
+                    delay,
+                })
+                .collect();
+            let (und, del) = synapses::max_row_lengths(&syns, &post_slices, m);
+            let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, d, m);
+            let (und, del) = (und.max(und_est), del.max(del_est));
+            if und > synapses::MAX_ROW_WORDS || del > synapses::MAX_ROW_WORDS {
+                return Err(Error::Mapping(format!(
+                    "{}: a row has {} synapses, more than the {} a SpiNNaker row can hold; reduce the neurons per core of `{}`",
+                    net.projections[k].name(k),
+                    und.max(del),
+                    synapses::MAX_ROW_WORDS,
+                    p.label
+                )));
+            }
+            let stages = delay_stages[d.pre];
+            matrices.push(IncomingMatrix {
+                label: net.projections[k].name(k),
+                synapse_type: d.synapse_type,
+                key: pop_key_info(pop_key[d.pre].expect("pre sends"), d.pre, 1),
+                delay_key: delay_key[d.pre].filter(|_| del > 0 || d.max_delay_ms > m as f64 * dt).map(|part| pop_key_info(part, d.pre, stages)),
+                n_pre_atoms: pops[d.pre].size,
+                n_delay_stages: stages,
+                max_delay: m,
+                pre_max_atoms: max_atoms[d.pre],
+                post_max_atoms: max_atoms[pi],
+                on_chip: d.on_chip,
+                synapses: syns,
+                undelayed_max_n: und,
+                delayed_max_n: del,
+            });
+        }
+        for &c in &population_cores[pi] {
+            let core = &mut cores[c as usize];
+            let (lo, n) = (core.lo_atom, core.n_atoms);
+            let (pop_table, matrix) = synapses::build_core_regions(&matrices, lo, n, n_bits, 1)?;
+            if let CoreKind::Neuron(nc) = &mut core.kind {
+                nc.synapse_params = vec![n, 2, n_bits, 1, log_d[pi], 0, 256, shifts[0], shifts[1]];
+                nc.pop_table = pop_table;
+                nc.synaptic_matrix = matrix;
+            }
+        }
+        // Routes into this population's cores.
+        for &k in &incoming {
+            let d = &drawn[k];
+            for &src in &population_cores[d.pre] {
+                add_route(&mut routes, &cores[src as usize], &population_cores[pi]);
+            }
+            if delay_key[d.pre].is_some() {
+                for &src in &delay_cores[d.pre] {
+                    add_route(&mut routes, &cores[src as usize], &population_cores[pi]);
+                }
+            }
+        }
+    }
+    // Routes from each sending core to its own delay-extension core.
+    for (pi, dcs) in delay_cores.iter().enumerate() {
+        for (ci, &dc) in dcs.iter().enumerate() {
+            let src = population_cores[pi][ci];
+            add_route(&mut routes, &cores[src as usize], &[dc]);
+        }
+    }
+    routes.sort_by_key(|r| r.0);
+    let labelled: Vec<(u32, u32, String)> = routes.iter().map(|r| (r.0, r.1, format!("key {:#x}", r.0))).collect();
+    keys::check_no_overlap(&labelled)?;
+    let routing_table = routes.into_iter().map(|(key, mask, destinations)| RouteEntry { key, mask, destinations }).collect();
+
+    Ok(MachineImage {
+        timestep_ms: dt,
+        timestep_us: (dt * 1000.0 - 1e-9).ceil() as u32,
+        profile: opts.profile,
+        cores,
+        routing_table,
+        population_cores,
+        population_labels: pops.iter().map(|p| p.label.clone()).collect(),
+        ring_buffer_shifts,
+    })
+}
+
+fn add_route(routes: &mut Vec<(u32, u32, Vec<u32>)>, src: &Core, dests: &[u32]) {
+    let key = src.key.expect("a sending core has a key");
+    let entry = match routes.iter().position(|r| r.0 == key) {
+        Some(i) => &mut routes[i],
+        None => {
+            routes.push((key, src.mask, Vec::new()));
+            routes.last_mut().expect("just pushed")
+        }
+    };
+    for &d in dests {
+        if !entry.2.contains(&d) {
+            entry.2.push(d);
+        }
+    }
+    entry.2.sort_unstable();
+}
+
+/// `get_n_connections_to_post_vertex_maximum` of each connector.
+fn fan_in_maximum(c: &Connector, conns: &[(u32, u32, f64, u32)], n_pre: u64, n_post: u64) -> u64 {
+    use binomial::probable_maximum_selected as pms;
+    match *c {
+        Connector::OneToOneConnector => 1,
+        Connector::AllToAllConnector { .. } => n_pre,
+        Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_pre, p_connect),
+        Connector::FixedNumberPreConnector { n, .. } => n,
+        Connector::FixedNumberPostConnector { n, .. } => pms(n_pre * n_post, n_pre, n as f64 / n_post as f64),
+        Connector::FixedTotalNumberConnector { n, .. } => pms(n_pre * n_post, n, 1.0 / n_post as f64),
+        Connector::FromListConnector { .. } => {
+            let mut counts = vec![0u64; n_post as usize];
+            for c in conns {
+                counts[c.1 as usize] += 1;
+            }
+            counts.into_iter().max().unwrap_or(0)
+        }
+    }
+}
+
+/// sPyNNaker's estimate of the longest undelayed and delayed row (`get_n_connections_from_pre_vertex_maximum`),
+/// for connectors whose rows are built on chip; host-built rows use their real lengths.
+fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, d: &Drawn, m: u32) -> (usize, usize) {
+    use binomial::probable_maximum_selected as pms;
+    let est = match *c {
+        Connector::OneToOneConnector => 1,
+        Connector::AllToAllConnector { .. } => n_post_atoms,
+        Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_post_atoms, p_connect),
+        Connector::FixedNumberPostConnector { n, .. } => n.min(n_post_atoms),
+        Connector::FixedNumberPreConnector { n, .. } => pms(n_pre * n_post, n_post_atoms, n as f64 / n_pre as f64),
+        Connector::FixedTotalNumberConnector { n, .. } => pms(n_pre * n_post, n, n_post_atoms as f64 / (n_pre * n_post) as f64),
+        Connector::FromListConnector { .. } => return (0, 0),
+    } as usize;
+    let any_und = d.conns.iter().any(|c| c.3 <= m) || d.conns.is_empty();
+    let any_del = d.conns.iter().any(|c| c.3 > m);
+    (if any_und { est } else { 0 }, if any_del { est } else { 0 })
+}

@@ -1,0 +1,118 @@
+//! Spike sources, current sources and recording requests of a core, as the host writes them.
+
+use super::image::*;
+use crate::error::{Error, Result};
+use crate::fixed::{encode_u032, encode_u1616, encode_u3232, Kiss64};
+use crate::model::{host_rng, CurrentSourceKind, Network, Population, ResolvedParams, SpikeTimes};
+use rand::RngExt;
+
+/// SpikeSourceArray times → ticks: `ceil(floor(t_ms · 1000) / dt_us)` (§7.1).
+pub fn spike_array(p: &Population, lo: u32, n: u32, dt_ms: f64) -> Result<SpikeArrayCore> {
+    let dt_us = (dt_ms * 1000.0 - 1e-9).ceil();
+    let mut spikes = Vec::new();
+    for i in 0..n {
+        let times: &[f64] = match &p.spike_times {
+            None => &[],
+            Some(SpikeTimes::Shared(v)) => v,
+            Some(SpikeTimes::PerNeuron(v)) => &v[(lo + i) as usize],
+        };
+        for &t in times {
+            let tick = ((t * 1000.0).floor() / dt_us).ceil();
+            if tick > u32::MAX as f64 / 2.0 {
+                return Err(Error::param(p.name(), "spike_times", format!("{t} ms is too far in the future")));
+            }
+            spikes.push((tick as u32, i));
+        }
+    }
+    spikes.sort_unstable();
+    Ok(SpikeArrayCore { spikes })
+}
+
+/// SpikeSourcePoisson parameters of one slice (§7.2).
+#[allow(clippy::too_many_arguments)]
+pub fn poisson(p: &Population, r: &ResolvedParams, net_seed: u64, pi: usize, ci: usize, lo: u32, n: u32, dt_ms: f64) -> Result<PoissonCore> {
+    let enc = |name: &str, v: f64| encode_u3232(v).map_err(|e| Error::param(p.name(), name, e.to_string()));
+    let (rate, start, duration) = (r.get("rate"), r.get("start"), r.get("duration"));
+    let mut rates = Vec::with_capacity(n as usize);
+    for i in lo as usize..(lo + n) as usize {
+        rates.push(vec![PoissonRate {
+            rate: enc("rate", rate[i])?,
+            start: enc("start", start[i])?,
+            duration: if duration[i].is_infinite() { u64::MAX } else { enc("duration", duration[i])? },
+        }]);
+    }
+    // One seed per slice, drawn in slice order from the population's generator.
+    let mut rng = host_rng(p.seed.unwrap_or(net_seed), &[5, pi as u64]);
+    let mut seed = [0u32; 4];
+    for _ in 0..=ci {
+        for s in seed.iter_mut() {
+            *s = rng.random::<u32>();
+        }
+    }
+    let seed = Kiss64::new(seed).seed;
+    let bad = |e: crate::fixed::EncodeError| Error::param(p.name(), "timestep", e.to_string());
+    Ok(PoissonCore {
+        seconds_per_tick: encode_u032(dt_ms / 1000.0).map_err(bad)?,
+        ticks_per_ms: encode_u1616(1.0 / dt_ms).map_err(bad)?,
+        slow_rate_per_tick_cutoff: 328,
+        fast_rate_per_tick_cutoff: 327680,
+        seed,
+        rates,
+    })
+}
+
+/// Current sources injected into `[lo, lo + n)` of population `pi`.
+pub fn current_sources(net: &Network, pi: usize, lo: u32, n: u32, dt_ms: f64) -> Result<Vec<CurrentSourceImage>> {
+    let label = &net.populations[pi].label;
+    let steps_per_ms = 1.0 / dt_ms;
+    let tick = |ms: f64| if ms.is_infinite() { u32::MAX } else { (ms * steps_per_ms) as u32 };
+    let mut out = Vec::new();
+    for (k, cs) in net.current_sources.iter().enumerate().filter(|(_, c)| &c.population == label) {
+        let owner = format!("current source {k}");
+        let neurons: Vec<u32> = match &cs.neurons {
+            Some(v) => v.iter().filter(|&&i| i >= lo && i < lo + n).map(|&i| i - lo).collect(),
+            None => (0..n).collect(),
+        };
+        if neurons.is_empty() {
+            continue;
+        }
+        let amp = |a: f64| super::neurons::s1615(&owner, "amplitude", a);
+        out.push(match &cs.source {
+            CurrentSourceKind::DCSource { amplitude, start, stop } => {
+                CurrentSourceImage::Dc { neurons, amplitude: amp(*amplitude)?, start: tick(*start), stop: tick(*stop) }
+            }
+            CurrentSourceKind::StepCurrentSource { times, amplitudes } => CurrentSourceImage::Step {
+                neurons,
+                times: times.iter().map(|&t| tick(t)).collect(),
+                amplitudes: amplitudes.iter().map(|&a| amp(a)).collect::<Result<_>>()?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// What a core records, from the population's requests.
+pub fn recording(p: &Population, lo: u32, n: u32, dt_ms: f64) -> CoreRecording {
+    let mut r = CoreRecording::default();
+    for req in &p.record {
+        let neurons: Vec<u32> = match &req.neurons {
+            Some(v) => {
+                let mut l: Vec<u32> = v.iter().filter(|&&i| i >= lo && i < lo + n).map(|&i| i - lo).collect();
+                l.sort_unstable();
+                l.dedup();
+                l
+            }
+            None => (0..n).collect(),
+        };
+        let rate = req.sampling_interval.map(|si| (si / dt_ms).round() as u32).unwrap_or(1).max(1);
+        let spec = Some(RecordSpec { neurons, rate });
+        match req.variable.as_str() {
+            "spikes" => r.spikes = spec,
+            "v" => r.v = spec,
+            "gsyn_exc" => r.gsyn_exc = spec,
+            "gsyn_inh" => r.gsyn_inh = spec,
+            _ => {}
+        }
+    }
+    r
+}

@@ -1,0 +1,244 @@
+//! Synaptic words, rows, matrices and the master population table of a post core (§3, §4),
+//! laid out as `SynapticMatrices.generate_data` / `SynapticMatrixApp` / `MasterPopTableAsBinarySearch` do.
+
+use crate::error::{Error, Result};
+use crate::fixed::{encode_s1615, encode_u3232, mul_k};
+use std::collections::BTreeMap;
+
+/// `POP_TABLE_MAX_ROW_LENGTH`: words in a row, not counting its 3 header words.
+pub const MAX_ROW_WORDS: usize = 256;
+const ADDRESS_SCALE: usize = 16;
+const INVALID_ADDRESS: u32 = 0xFF_FFFF;
+
+/// One connection after quantisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Synapse {
+    pub pre: u32,
+    pub post: u32,
+    pub weight: u16,
+    pub delay: u32,
+}
+
+/// Host path weight (`numpy.rint(|w| · scale) & 0xFFFF`, half to even).
+pub fn host_weight(w: f64, scale: f64) -> u16 {
+    ((w.abs() * scale).round_ties_even() as i64 & 0xFFFF) as u16
+}
+
+/// Synapse-expander weight (§3.6): S1615(|w|) as u32.32 × scale as u32.32, rounded half up.
+pub fn expander_weight(w: f64, scale: f64) -> u16 {
+    let wk = encode_s1615(w.abs()).unwrap_or(i32::MAX) as i64;
+    let uweight = (wk.unsigned_abs() as u128) << 17;
+    let s = encode_u3232(scale).unwrap_or(u64::MAX) as u128;
+    let scaled = (uweight * s) >> 32;
+    (((scaled + (1u128 << 31)) >> 32) & 0xFFFF) as u16
+}
+
+/// Host path delay in ticks (`numpy.rint(delay · steps_per_ms)`).
+pub fn host_delay(d_ms: f64, steps_per_ms: f64) -> u32 {
+    (d_ms * steps_per_ms).round_ties_even().max(0.0) as u32
+}
+
+/// Synapse-expander delay: truncating accum multiply, then an int cast; below 1 becomes 1.
+pub fn expander_delay(d_ms: f64, steps_per_ms: f64) -> u32 {
+    let d = encode_s1615(d_ms).unwrap_or(i32::MAX);
+    let s = encode_s1615(steps_per_ms).unwrap_or(i32::MAX);
+    let ticks = (mul_k(d, s) >> 15) as u16 as u32;
+    ticks.max(1)
+}
+
+/// One incoming projection of a post population, as a block of rows on each of its cores.
+pub struct IncomingMatrix {
+    pub label: String,
+    pub synapse_type: u32,
+    /// Application key information of the pre vertex (and of its delay extension).
+    pub key: PopKey,
+    pub delay_key: Option<PopKey>,
+    pub n_pre_atoms: u32,
+    pub n_delay_stages: u32,
+    /// Maximum delay held in the core, in ticks (2^D).
+    pub max_delay: u32,
+    /// Pre max atoms per core, used for delayed-row placement.
+    pub pre_max_atoms: u32,
+    pub post_max_atoms: u32,
+    pub on_chip: bool,
+    pub synapses: Vec<Synapse>,
+    pub undelayed_max_n: usize,
+    pub delayed_max_n: usize,
+}
+
+/// What a pop-table entry needs to know of a source application vertex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PopKey {
+    pub key: u32,
+    pub mask: u32,
+    pub core_mask: u32,
+    pub core_shift: u32,
+    pub n_neurons: u32,
+    pub n_colour_bits: u32,
+}
+
+impl IncomingMatrix {
+    fn undelayed_words(&self) -> usize {
+        self.undelayed_max_n
+    }
+    fn delayed_words(&self) -> usize {
+        self.delayed_max_n
+    }
+    fn matrix_bytes(&self) -> usize {
+        if self.undelayed_max_n == 0 {
+            0
+        } else {
+            self.n_pre_atoms as usize * (self.undelayed_words() + 3) * 4
+        }
+    }
+    fn delay_matrix_bytes(&self) -> usize {
+        if self.delayed_max_n == 0 {
+            0
+        } else {
+            self.n_pre_atoms as usize * self.n_delay_stages as usize * (self.delayed_words() + 3) * 4
+        }
+    }
+
+    /// Row index in the delayed matrix of a synapse with `stage` ≥ 1 from pre neuron `source`.
+    fn delayed_row(&self, source: u32, stage: u32) -> u32 {
+        if self.on_chip {
+            // The expander places rows as the delay core's keys are looked up.
+            let core = source / self.pre_max_atoms;
+            let local = source - core * self.pre_max_atoms;
+            let slice_n = (self.n_pre_atoms - core * self.pre_max_atoms).min(self.pre_max_atoms);
+            core * self.pre_max_atoms * self.n_delay_stages + (stage - 1) * slice_n + local
+        } else {
+            // `synapse_io.get_synapses`, which uses the post vertex's max atoms per core.
+            let m = self.post_max_atoms;
+            let core = source / m;
+            core * m * self.n_delay_stages + (stage - 1) * m + (source - core * m)
+        }
+    }
+}
+
+/// Computes the max row lengths of a matrix from the synapses of one post slice at a time.
+pub fn max_row_lengths(
+    synapses: &[Synapse],
+    post_slices: &[(u32, u32)],
+    max_delay: u32,
+) -> (usize, usize) {
+    let mut und: BTreeMap<(u32, usize), usize> = BTreeMap::new();
+    let mut del: BTreeMap<(u32, usize), usize> = BTreeMap::new();
+    for s in synapses {
+        let slice = post_slices.iter().position(|&(lo, n)| s.post >= lo && s.post < lo + n).unwrap_or(0);
+        let m = if s.delay <= max_delay { &mut und } else { &mut del };
+        *m.entry((s.pre, slice)).or_default() += 1;
+    }
+    (und.values().copied().max().unwrap_or(0), del.values().copied().max().unwrap_or(0))
+}
+
+struct Entry {
+    key: PopKey,
+    items: Vec<u32>,
+}
+
+/// Builds regions 5 (PopTable) and 6 (SynBlocks) of one post core.
+pub fn build_core_regions(
+    matrices: &[IncomingMatrix],
+    post_lo: u32,
+    post_n: u32,
+    log_n: u32,
+    log_t: u32,
+) -> Result<(Vec<u32>, Vec<u32>)> {
+    let mut entries: BTreeMap<u32, Entry> = BTreeMap::new();
+    let mut n_addresses = 0u32;
+    let mut add = |k: PopKey, item: u32| -> Result<()> {
+        let e = entries.entry(k.key).or_insert(Entry { key: k, items: Vec::new() });
+        if e.key != k {
+            return Err(Error::Mapping(format!("pop table entries for key {:#x} disagree", k.key)));
+        }
+        e.items.push(item);
+        n_addresses += 1;
+        Ok(())
+    };
+    let mut block_addr = 0usize;
+    let mut offsets = Vec::with_capacity(matrices.len());
+    // Host-generated matrices are reserved first, then those the expander builds.
+    let order: Vec<usize> = (0..matrices.len())
+        .filter(|&i| !matrices[i].on_chip)
+        .chain((0..matrices.len()).filter(|&i| matrices[i].on_chip))
+        .collect();
+    for &i in &order {
+        let m = &matrices[i];
+        let mut off = (None, None);
+        if m.undelayed_max_n == 0 {
+            add(m.key, INVALID_ADDRESS << 8)?;
+        } else {
+            block_addr = block_addr.div_ceil(ADDRESS_SCALE) * ADDRESS_SCALE;
+            add(m.key, ((block_addr / ADDRESS_SCALE) as u32) << 8 | (m.undelayed_words() as u32 - 1))?;
+            off.0 = Some(block_addr);
+            block_addr += m.matrix_bytes();
+        }
+        if let Some(dk) = m.delay_key {
+            if m.delayed_max_n == 0 {
+                add(dk, INVALID_ADDRESS << 8)?;
+            } else {
+                block_addr = block_addr.div_ceil(ADDRESS_SCALE) * ADDRESS_SCALE;
+                add(dk, ((block_addr / ADDRESS_SCALE) as u32) << 8 | (m.delayed_words() as u32 - 1))?;
+                off.1 = Some(block_addr);
+                block_addr += m.delay_matrix_bytes();
+            }
+        }
+        if block_addr / ADDRESS_SCALE > INVALID_ADDRESS as usize {
+            return Err(Error::Mapping(format!("{}: the synaptic matrix is too large for the master population table", m.label)));
+        }
+        offsets.push((i, off));
+    }
+    // Region 5.
+    let mut pop = vec![entries.len() as u32, n_addresses];
+    let mut list = Vec::new();
+    for e in entries.values() {
+        let k = e.key;
+        pop.push(k.key);
+        pop.push(k.mask);
+        pop.push((list.len() as u32) | (k.n_colour_bits << 13) | ((e.items.len() as u32) << 16));
+        pop.push(k.core_mask | (k.core_shift << 16));
+        pop.push(k.n_neurons | (k.n_neurons.div_ceil(32) << 16));
+        list.extend_from_slice(&e.items);
+    }
+    pop.extend(list);
+    // Region 6.
+    let mut words = vec![0u32; block_addr / 4];
+    let idx_mask = (1u32 << log_n) - 1;
+    for (i, (und, del)) in offsets {
+        let m = &matrices[i];
+        let word = |s: &Synapse, delay: u32| {
+            (s.weight as u32) << 16 | delay << (log_n + log_t) | m.synapse_type << log_n | ((s.post - post_lo) & idx_mask)
+        };
+        let mut fill = |base: usize, stride: usize, row: u32, w: u32| -> Result<()> {
+            let r = base / 4 + row as usize * stride;
+            let f = words[r + 1] as usize;
+            if f + 3 >= stride {
+                return Err(Error::Mapping(format!("{}: a row is longer than its reserved length", m.label)));
+            }
+            words[r + 3 + f] = w;
+            words[r + 1] += 1;
+            Ok(())
+        };
+        for s in m.synapses.iter().filter(|s| s.post >= post_lo && s.post < post_lo + post_n) {
+            if s.delay <= m.max_delay {
+                if let Some(base) = und {
+                    fill(base, m.undelayed_words() + 3, s.pre, word(s, s.delay))?;
+                }
+            } else if let Some(base) = del {
+                let stage = (s.delay - 1) / m.max_delay;
+                let row = m.delayed_row(s.pre, stage);
+                if row >= m.n_pre_atoms * m.n_delay_stages {
+                    return Err(Error::Mapping(format!(
+                        "{}: delayed row {row} is outside the delayed matrix ({} rows); sPyNNaker's host \
+                         writer cannot place it either (pre and post max atoms per core differ)",
+                        m.label,
+                        m.n_pre_atoms * m.n_delay_stages
+                    )));
+                }
+                fill(base, m.delayed_words() + 3, row, word(s, s.delay - m.max_delay * stage))?;
+            }
+        }
+    }
+    Ok((pop, words))
+}

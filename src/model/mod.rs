@@ -1,0 +1,454 @@
+//! The network as a PyNN user describes it: populations, projections, current sources and what
+//! to record. Knows nothing about cores; validates what the user wrote.
+
+mod cells;
+mod connectors;
+mod random;
+
+pub use cells::{CellType, ParamSpec, Range};
+pub use connectors::{Connection, Connector};
+pub use random::{host_rng, Distribution, Values};
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Largest magnitude an s16.15 parameter can hold.
+pub const S1615_MAX: f64 = 65535.999969482422;
+pub const S1615_MIN: f64 = -65536.0;
+
+/// A whole network and its simulation settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Simulation timestep in ms (PyNN `setup(timestep=...)`; sPyNNaker's default is 1.0 in practice).
+    #[serde(default = "default_timestep")]
+    pub timestep: f64,
+    /// PyNN `min_delay`; defaults to one timestep.
+    #[serde(default)]
+    pub min_delay: Option<f64>,
+    /// PyNN `max_delay`; accepted and ignored, as sPyNNaker does.
+    #[serde(default)]
+    pub max_delay: Option<f64>,
+    /// Seed of every host-side random draw (connectors, random parameters, Poisson seeds).
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default, rename = "population")]
+    pub populations: Vec<Population>,
+    #[serde(default, rename = "projection")]
+    pub projections: Vec<Projection>,
+    #[serde(default, rename = "current_source")]
+    pub current_sources: Vec<CurrentSource>,
+}
+
+fn default_timestep() -> f64 {
+    1.0
+}
+
+/// A population of neurons or spike sources.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    pub label: String,
+    pub size: u32,
+    pub cell_type: CellType,
+    /// Model parameters by PyNN name (also initial values such as `v`, as sPyNNaker accepts).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, Values>,
+    /// Initial values of state variables (`v`, `u`, `isyn_exc`, `isyn_inh`).
+    #[serde(default)]
+    pub initial_values: BTreeMap<String, Values>,
+    /// SpikeSourceArray: one list for every neuron, or one list per neuron.
+    #[serde(default)]
+    pub spike_times: Option<SpikeTimes>,
+    /// SpikeSourcePoisson seed (sPyNNaker's `seed=`); default derived from the network seed.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub max_atoms_per_core: Option<u32>,
+    #[serde(default)]
+    pub spikes_per_second: Option<f64>,
+    #[serde(default)]
+    pub ring_buffer_sigma: Option<f64>,
+    #[serde(default)]
+    pub record: Vec<RecordRequest>,
+}
+
+/// Spike times of a SpikeSourceArray in ms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SpikeTimes {
+    Shared(Vec<f64>),
+    PerNeuron(Vec<Vec<f64>>),
+}
+
+/// What to record from a population.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRequest {
+    /// `spikes`, `v`, `gsyn_exc` or `gsyn_inh`.
+    pub variable: String,
+    /// Neuron indices to record; all when absent.
+    #[serde(default)]
+    pub neurons: Option<Vec<u32>>,
+    /// Sampling interval in ms; a multiple of the timestep; every tick when absent.
+    #[serde(default)]
+    pub sampling_interval: Option<f64>,
+}
+
+/// Which synaptic input a projection drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Receptor {
+    #[default]
+    Excitatory,
+    Inhibitory,
+}
+
+impl Receptor {
+    /// The synapse type index on the core (0 = excitatory, 1 = inhibitory).
+    pub fn index(self) -> u32 {
+        match self {
+            Receptor::Excitatory => 0,
+            Receptor::Inhibitory => 1,
+        }
+    }
+}
+
+/// A projection with static synapses.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    #[serde(default)]
+    pub label: Option<String>,
+    pub pre: String,
+    pub post: String,
+    pub connector: Connector,
+    /// Weight in nA (current) or µS (conductance); the sign is ignored, as on SpiNNaker.
+    #[serde(default = "default_weight")]
+    pub weight: Values,
+    /// Delay in ms; defaults to the timestep.
+    #[serde(default)]
+    pub delay: Option<Values>,
+    #[serde(default)]
+    pub receptor_type: Receptor,
+}
+
+fn default_weight() -> Values {
+    Values::Scalar(0.0)
+}
+
+/// A current injected into (part of) a population.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentSource {
+    pub population: String,
+    #[serde(default)]
+    pub neurons: Option<Vec<u32>>,
+    pub source: CurrentSourceKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum CurrentSourceKind {
+    DCSource {
+        #[serde(default)]
+        amplitude: f64,
+        #[serde(default)]
+        start: f64,
+        #[serde(default = "forever")]
+        stop: f64,
+    },
+    StepCurrentSource { times: Vec<f64>, amplitudes: Vec<f64> },
+}
+
+fn forever() -> f64 {
+    f64::INFINITY
+}
+
+impl Projection {
+    pub fn name(&self, index: usize) -> String {
+        match &self.label {
+            Some(l) => format!("projection `{l}`"),
+            None => format!("projection {index} ({} -> {})", self.pre, self.post),
+        }
+    }
+}
+
+impl Population {
+    pub fn name(&self) -> String {
+        format!("population `{}`", self.label)
+    }
+
+    /// Maximum atoms on one core: the population's own setting or the model default.
+    pub fn max_atoms(&self) -> u32 {
+        self.max_atoms_per_core.unwrap_or_else(|| self.cell_type.default_max_atoms_per_core())
+    }
+
+    /// The value given for a parameter or initial value, if any.
+    fn given(&self, name: &str) -> Option<&Values> {
+        self.parameters.get(name).or_else(|| self.initial_values.get(name))
+    }
+
+    /// Per-neuron values of every parameter and initial value, defaults filled in, validated.
+    pub fn resolve(&self, network_seed: u64, pop_index: usize) -> Result<ResolvedParams> {
+        let ct = self.cell_type;
+        let n = self.size as usize;
+        let mut out = BTreeMap::new();
+        let specs: Vec<ParamSpec> = ct.parameters().into_iter().chain(ct.initial_values().iter().copied()).collect();
+        for (k, spec) in specs.iter().enumerate() {
+            let mut rng = host_rng(network_seed, &[1, pop_index as u64, k as u64]);
+            let vals = match self.given(spec.name) {
+                Some(v) => v.expand(n, &mut rng).map_err(|m| Error::param(self.name(), spec.name, m))?,
+                None => vec![spec.default; n],
+            };
+            for (i, &v) in vals.iter().enumerate() {
+                check_value(&self.name(), spec, i, v)?;
+            }
+            out.insert(spec.name, vals);
+        }
+        Ok(ResolvedParams { values: out })
+    }
+}
+
+fn check_value(owner: &str, spec: &ParamSpec, i: usize, v: f64) -> Result<()> {
+    let bad = |m: String| Err(Error::param(owner, spec.name, format!("neuron {i}: {m}")));
+    if v.is_nan() {
+        return bad("value is NaN".into());
+    }
+    if spec.name == "duration" && v == f64::INFINITY {
+        return Ok(());
+    }
+    if !v.is_finite() {
+        return bad(format!("value {v} is not finite"));
+    }
+    match spec.range {
+        Range::Positive if v <= 0.0 => return bad(format!("{v} must be > 0")),
+        Range::NonNegative if v < 0.0 => return bad(format!("{v} must be >= 0")),
+        _ => {}
+    }
+    let limit = if spec.name == "rate" || spec.name == "start" || spec.name == "duration" { f64::MAX } else { S1615_MAX };
+    if v > limit || v < S1615_MIN {
+        return bad(format!("{v} is outside the s16.15 range [{S1615_MIN}, {S1615_MAX}]"));
+    }
+    Ok(())
+}
+
+/// Parameters and initial values expanded to one value per neuron.
+#[derive(Clone, Debug, Default)]
+pub struct ResolvedParams {
+    pub values: BTreeMap<&'static str, Vec<f64>>,
+}
+
+impl ResolvedParams {
+    pub fn get(&self, name: &str) -> &[f64] {
+        self.values.get(name).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+}
+
+impl Network {
+    /// One tick in ms.
+    pub fn dt(&self) -> f64 {
+        self.timestep
+    }
+
+    pub fn population_index(&self, label: &str) -> Option<usize> {
+        self.populations.iter().position(|p| p.label == label)
+    }
+
+    /// Checks everything that can be checked without mapping; the first problem found is returned.
+    pub fn validate(&self) -> Result<()> {
+        let dt = self.timestep;
+        if !dt.is_finite() || dt <= 0.0 {
+            return Err(Error::param("setup", "timestep", format!("{dt} ms must be a positive finite number")));
+        }
+        if dt < 0.001 || dt > 1000.0 {
+            return Err(Error::param("setup", "timestep", format!("{dt} ms is outside the supported range [0.001, 1000]")));
+        }
+        if let Some(md) = self.min_delay {
+            if !md.is_finite() || md < dt * (1.0 - 1e-9) {
+                return Err(Error::param("setup", "min_delay", format!("{md} ms must be at least one timestep ({dt} ms)")));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for pop in &self.populations {
+            if !seen.insert(pop.label.as_str()) {
+                return Err(Error::Network(format!("two populations are labelled `{}`", pop.label)));
+            }
+            pop.validate(dt)?;
+        }
+        for (k, proj) in self.projections.iter().enumerate() {
+            let name = proj.name(k);
+            let pre = self.population_index(&proj.pre).ok_or_else(|| {
+                Error::param(&name, "pre", format!("no population is labelled `{}`", proj.pre))
+            })?;
+            let post = self.population_index(&proj.post).ok_or_else(|| {
+                Error::param(&name, "post", format!("no population is labelled `{}`", proj.post))
+            })?;
+            let (pre, post) = (&self.populations[pre], &self.populations[post]);
+            if post.cell_type.is_source() {
+                return Err(Error::param(&name, "post", format!("`{}` is a spike source and cannot receive synapses", post.label)));
+            }
+            proj.connector
+                .validate(pre.size, post.size, proj.pre == proj.post)
+                .map_err(|(p, m)| Error::param(&name, p, m))?;
+            check_values(&name, "weight", &proj.weight, None)?;
+            if let Some(d) = &proj.delay {
+                check_values(&name, "delay", d, Some(dt))?;
+            }
+            if let Connector::FromListConnector { conn_list } = &proj.connector {
+                for (i, c) in conn_list.iter().enumerate() {
+                    if let Some(&d) = c.get(3) {
+                        if d < dt * (1.0 - 1e-9) {
+                            return Err(Error::param(&name, "conn_list", format!("entry {i}: delay {d} ms is below one timestep ({dt} ms)")));
+                        }
+                    }
+                }
+            }
+        }
+        for (k, cs) in self.current_sources.iter().enumerate() {
+            let owner = format!("current source {k}");
+            let pi = self.population_index(&cs.population).ok_or_else(|| {
+                Error::param(&owner, "population", format!("no population is labelled `{}`", cs.population))
+            })?;
+            let pop = &self.populations[pi];
+            if pop.cell_type.is_source() {
+                return Err(Error::param(&owner, "population", format!("`{}` is a spike source", pop.label)));
+            }
+            if let Some(ns) = &cs.neurons {
+                if let Some(&bad) = ns.iter().find(|&&i| i >= pop.size) {
+                    return Err(Error::param(&owner, "neurons", format!("index {bad} is outside 0..{}", pop.size)));
+                }
+            }
+            match &cs.source {
+                CurrentSourceKind::DCSource { amplitude, start, stop } => {
+                    if !amplitude.is_finite() || amplitude.abs() > S1615_MAX {
+                        return Err(Error::param(&owner, "amplitude", format!("{amplitude} is not a finite s16.15 value")));
+                    }
+                    if !start.is_finite() || *start < 0.0 || stop.is_nan() || stop < start {
+                        return Err(Error::param(&owner, "start/stop", format!("need 0 <= start <= stop, got {start}, {stop}")));
+                    }
+                }
+                CurrentSourceKind::StepCurrentSource { times, amplitudes } => {
+                    if times.len() != amplitudes.len() {
+                        return Err(Error::param(&owner, "amplitudes", format!("{} amplitudes for {} times", amplitudes.len(), times.len())));
+                    }
+                    if times.iter().any(|t| !t.is_finite() || *t < 0.0) || times.windows(2).any(|w| w[1] < w[0]) {
+                        return Err(Error::param(&owner, "times", "must be finite, >= 0 and increasing".to_string()));
+                    }
+                    if amplitudes.iter().any(|a| !a.is_finite() || a.abs() > S1615_MAX) {
+                        return Err(Error::param(&owner, "amplitudes", "must be finite s16.15 values".to_string()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_values(owner: &str, what: &str, v: &Values, min: Option<f64>) -> Result<()> {
+    let check = |x: f64| -> Result<()> {
+        if !x.is_finite() {
+            return Err(Error::param(owner, what, format!("{x} is not finite")));
+        }
+        if let Some(m) = min {
+            if x < m * (1.0 - 1e-9) {
+                return Err(Error::param(owner, what, format!("{x} ms is below one timestep ({m} ms)")));
+            }
+        }
+        Ok(())
+    };
+    match v {
+        Values::Scalar(x) => check(*x),
+        Values::Array(a) => a.iter().try_for_each(|&x| check(x)),
+        Values::Random(d) => d.validate().map_err(|m| Error::param(owner, what, m)),
+    }
+}
+
+impl Population {
+    fn validate(&self, dt: f64) -> Result<()> {
+        let name = self.name();
+        if self.label.is_empty() {
+            return Err(Error::Network("a population has an empty label".into()));
+        }
+        if self.size == 0 {
+            return Err(Error::param(&name, "size", "must be at least 1"));
+        }
+        if let Some(m) = self.max_atoms_per_core {
+            if m == 0 || m > 65535 {
+                return Err(Error::param(&name, "max_atoms_per_core", format!("{m} is outside 1..=65535")));
+            }
+        }
+        if let Some(s) = self.spikes_per_second {
+            if !s.is_finite() || s < 0.0 {
+                return Err(Error::param(&name, "spikes_per_second", format!("{s} must be a finite number >= 0")));
+            }
+        }
+        if let Some(s) = self.ring_buffer_sigma {
+            if !s.is_finite() || s < 0.0 {
+                return Err(Error::param(&name, "ring_buffer_sigma", format!("{s} must be a finite number >= 0")));
+            }
+        }
+        let known: Vec<&str> = self
+            .cell_type
+            .parameters()
+            .iter()
+            .chain(self.cell_type.initial_values())
+            .map(|p| p.name)
+            .collect();
+        for key in self.parameters.keys().chain(self.initial_values.keys()) {
+            if !known.contains(&key.as_str()) {
+                return Err(Error::param(
+                    &name,
+                    key.as_str(),
+                    format!("unknown for {}; known: {}", self.cell_type.name(), known.join(", ")),
+                ));
+            }
+        }
+        match (&self.spike_times, self.cell_type) {
+            (Some(_), CellType::SpikeSourceArray) | (None, _) => {}
+            (Some(_), _) => return Err(Error::param(&name, "spike_times", "only a SpikeSourceArray has spike times")),
+        }
+        if let Some(st) = &self.spike_times {
+            let lists: Vec<&Vec<f64>> = match st {
+                SpikeTimes::Shared(v) => vec![v],
+                SpikeTimes::PerNeuron(v) => {
+                    if v.len() != self.size as usize {
+                        return Err(Error::param(&name, "spike_times", format!("{} lists for {} neurons", v.len(), self.size)));
+                    }
+                    v.iter().collect()
+                }
+            };
+            for t in lists.into_iter().flatten() {
+                if !t.is_finite() || *t < 0.0 {
+                    return Err(Error::param(&name, "spike_times", format!("{t} ms is not a finite time >= 0")));
+                }
+            }
+        }
+        for r in &self.record {
+            if !self.cell_type.recordables().contains(&r.variable.as_str()) {
+                return Err(Error::param(
+                    &name,
+                    "record",
+                    format!("cannot record `{}`; {} records {}", r.variable, self.cell_type.name(), self.cell_type.recordables().join(", ")),
+                ));
+            }
+            if let Some(ns) = &r.neurons {
+                if let Some(&bad) = ns.iter().find(|&&i| i >= self.size) {
+                    return Err(Error::param(&name, "record", format!("neuron index {bad} is outside 0..{}", self.size)));
+                }
+            }
+            if let Some(si) = r.sampling_interval {
+                let ratio = si / dt;
+                if !si.is_finite() || si <= 0.0 || (ratio - ratio.round()).abs() > 1e-9 || ratio.round() < 1.0 {
+                    return Err(Error::param(
+                        &name,
+                        "sampling_interval",
+                        format!("{si} ms is not a positive multiple of the timestep {dt} ms"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

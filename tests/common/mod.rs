@@ -1,0 +1,107 @@
+//! Networks and readers shared by the integration tests.
+#![allow(dead_code)]
+
+use spinnsim::model::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `../shared/oracles`, found beside the repository as CI finds it.
+pub fn oracles_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for cand in [root.join("../shared/oracles"), root.join("../../shared/oracles")] {
+        if cand.exists() {
+            return cand;
+        }
+    }
+    panic!("the oracle data (../shared/oracles) is not beside the repository at {}", root.display());
+}
+
+/// The SynfireRunner network of the 2019 hardware recordings.
+pub fn synfire(n: u32, delay: f64, neurons_per_core: Option<u32>, record_all: bool) -> Network {
+    let params: BTreeMap<String, Values> = [
+        ("cm", 0.25),
+        ("i_offset", 0.0),
+        ("tau_m", 20.0),
+        ("tau_refrac", 2.0),
+        ("tau_syn_E", 5.0),
+        ("tau_syn_I", 5.0),
+        ("v_reset", -70.0),
+        ("v_rest", -65.0),
+        ("v_thresh", -50.0),
+        ("v", -65.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), Values::Scalar(v)))
+    .collect();
+    let rec = |v: &str| RecordRequest { variable: v.into(), neurons: None, sampling_interval: None };
+    let record = if record_all { vec![rec("spikes"), rec("v"), rec("gsyn_exc")] } else { vec![rec("spikes")] };
+    let ring: Vec<Vec<f64>> = (0..n).map(|i| vec![i as f64, ((i + 1) % n) as f64, 2.0, delay]).collect();
+    Network {
+        timestep: 1.0,
+        min_delay: Some(1.0),
+        max_delay: Some(144.0),
+        seed: 1,
+        populations: vec![
+            Population {
+                label: "pop_1".into(),
+                size: n,
+                cell_type: CellType::IfCurrExp,
+                parameters: params,
+                initial_values: BTreeMap::new(),
+                spike_times: None,
+                seed: None,
+                max_atoms_per_core: neurons_per_core,
+                spikes_per_second: None,
+                ring_buffer_sigma: None,
+                record,
+            },
+            Population {
+                label: "inputSSA_1".into(),
+                size: 1,
+                cell_type: CellType::SpikeSourceArray,
+                parameters: BTreeMap::new(),
+                initial_values: BTreeMap::new(),
+                spike_times: Some(SpikeTimes::PerNeuron(vec![vec![0.0]])),
+                seed: None,
+                max_atoms_per_core: None,
+                spikes_per_second: None,
+                ring_buffer_sigma: None,
+                record: vec![],
+            },
+        ],
+        projections: vec![
+            Projection {
+                label: Some("loop".into()),
+                pre: "pop_1".into(),
+                post: "pop_1".into(),
+                connector: Connector::FromListConnector { conn_list: ring },
+                weight: Values::Scalar(2.0),
+                delay: Some(Values::Scalar(delay)),
+                receptor_type: Receptor::Excitatory,
+            },
+            Projection {
+                label: Some("input".into()),
+                pre: "inputSSA_1".into(),
+                post: "pop_1".into(),
+                connector: Connector::FromListConnector { conn_list: vec![vec![0.0, 0.0, 2.0, 1.0]] },
+                weight: Values::Scalar(2.0),
+                delay: Some(Values::Scalar(1.0)),
+                receptor_type: Receptor::Excitatory,
+            },
+        ],
+        current_sources: vec![],
+    }
+}
+
+/// Rows of a recording CSV: (neuron, tick, value).
+pub fn read_csv(name: &str) -> Vec<(u32, u32, f64)> {
+    let path = oracles_dir().join("hardware-2019-synfire").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<f64> = l.split(',').map(|x| x.trim().parse().expect("number")).collect();
+            (f[0] as u32, f[1] as u32, f.get(2).copied().unwrap_or(0.0))
+        })
+        .collect()
+}
