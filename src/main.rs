@@ -1,1 +1,131 @@
-fn main() {}
+//! `spinnsim`: run a network file, or show how it maps onto virtual SpiNNaker cores.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use spinnsim::engine::cpu::CpuEngine;
+use spinnsim::engine::Engine;
+use spinnsim::mapping::{map, CoreKind, MapOptions, Profile};
+use spinnsim::model::Network;
+use spinnsim::record::arrow::{samples_batch, spikes_batch, write_ipc, RunMetadata};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "spinnsim", version, about = "Spiking networks with the results of SpiNNaker (sPyNNaker 7.4.1), bit for bit")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a network file and write its recordings as Arrow IPC files.
+    Run {
+        network: PathBuf,
+        /// Output directory (created if needed).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Model time to run in ms (default: the file's `run_ms`).
+        #[arg(long)]
+        time: Option<f64>,
+        /// Arithmetic profile: spinnaker-7 (default) or spinnaker-2019.
+        #[arg(long, default_value = "spinnaker-7")]
+        profile: String,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Print how a network maps onto virtual cores.
+    Map {
+        network: PathBuf,
+    },
+}
+
+/// A network file: the network plus how long to run it.
+#[derive(serde::Deserialize)]
+struct NetworkFile {
+    #[serde(default)]
+    run_ms: Option<f64>,
+    #[serde(flatten)]
+    network: Network,
+}
+
+fn load(path: &Path) -> Result<NetworkFile> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Map { network } => {
+            let file = load(&network)?;
+            let image = map(&file.network, MapOptions::default())?;
+            println!("{} cores, {} routing entries", image.cores.len(), image.routing_table.len());
+            for c in &image.cores {
+                let what = match &c.kind {
+                    CoreKind::Neuron(nc) => format!(
+                        "{} neurons, shifts {:?}, D={} ({} delay slots), pop table {} entries, matrix {} words",
+                        c.n_atoms,
+                        nc.shifts(),
+                        nc.log_max_delay(),
+                        1 << nc.log_max_delay(),
+                        nc.pop_table[0],
+                        nc.synaptic_matrix.len()
+                    ),
+                    CoreKind::SpikeArray(s) => format!("spike source array, {} spikes", s.spikes.len()),
+                    CoreKind::Poisson(_) => "spike source poisson".into(),
+                    CoreKind::Delay(d) => format!("delay extension, {} stages of {} ticks", d.n_stages, d.delay_per_stage),
+                };
+                let key = c.key.map(|k| format!("{k:#010x}/{:#010x}", c.mask)).unwrap_or_else(|| "no key".into());
+                println!("  {:<28} {:<24} {}", c.label, key, what);
+            }
+        }
+        Command::Run { network, out, time, profile, threads } => {
+            let file = load(&network)?;
+            let profile = Profile::from_name(&profile)
+                .with_context(|| format!("unknown profile `{profile}`; use spinnaker-7 or spinnaker-2019"))?;
+            let run_ms = time.or(file.run_ms).context("give the model time with --time or `run_ms` in the file")?;
+            let net = file.network;
+            let ticks = (run_ms / net.timestep - 1e-9).ceil().max(0.0) as u32;
+            let image = map(&net, MapOptions { profile })?;
+            let labels = image.population_labels.clone();
+            let mut engine = CpuEngine::with_threads(image, threads)?;
+            let bar = ProgressBar::new(ticks as u64);
+            bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} ticks {elapsed_precise} eta {eta}").expect("template"));
+            let start = Instant::now();
+            let chunk = 100.max(ticks / 200);
+            let mut done = 0;
+            while done < ticks {
+                let n = chunk.min(ticks - done);
+                engine.run(n)?;
+                done += n;
+                bar.set_position(done as u64);
+            }
+            bar.finish_and_clear();
+            let wall = start.elapsed().as_secs_f64();
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let rec = engine.recordings();
+            let meta = RunMetadata { timestep_ms: net.timestep, profile: profile.name().into(), seed: net.seed };
+            write_ipc(&spikes_batch(&rec, &labels, &meta)?, &out.join("spikes.arrow"))?;
+            write_ipc(&samples_batch(&rec, &labels, &meta)?, &out.join("samples.arrow"))?;
+            let prov = engine.provenance();
+            let events: u64 = prov.iter().map(|p| p.pre_synaptic_events).sum();
+            println!("ran {run_ms} ms ({ticks} ticks) in {wall:.3} s, {:.1}× real time", run_ms / 1000.0 / wall.max(1e-9));
+            for (pi, label) in labels.iter().enumerate() {
+                let n = net.populations[pi].size as f64;
+                let spikes = rec.spikes.iter().filter(|s| s.population == pi).map(|s| s.spikes.len()).sum::<usize>();
+                if net.populations[pi].record.iter().any(|r| r.variable == "spikes") {
+                    println!("  {label}: {spikes} spikes, mean rate {:.2} Hz", spikes as f64 / n / (run_ms / 1000.0));
+                }
+            }
+            println!("  {events} synaptic events, {:.3e} per second of wall time", events as f64 / wall.max(1e-9));
+            let sat: u64 = prov.iter().map(|p| p.synaptic_weight_saturations).sum();
+            if sat > 0 {
+                println!("  warning: {sat} ring-buffer saturations (weights summed past 0xFFFF in one slot)");
+            }
+            println!("wrote {} and {}", out.join("spikes.arrow").display(), out.join("samples.arrow").display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The CLI end to end: run the synfire dataset, read its Arrow files back, check them against the
+//! hardware recording; bad files give clear errors.
+
+mod common;
+
+use arrow_array::{Array, UInt32Array};
+use std::process::Command;
+
+fn spinnsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spinnsim"))
+}
+
+#[test]
+fn run_writes_arrow_files_that_match_the_hardware_spikes() {
+    let out = std::env::temp_dir().join(format!("spinnsim-cli-{}", std::process::id()));
+    let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synfire.toml");
+    let o = spinnsim().args(["run", dataset, "--out"]).arg(&out).args(["--profile", "spinnaker-2019"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("pop_1: 27 spikes"), "{stdout}");
+    let file = std::fs::File::open(out.join("spikes.arrow")).unwrap();
+    let reader = arrow_ipc::reader::FileReader::try_new(file, None).unwrap();
+    assert_eq!(reader.schema().metadata()["spinnsim.profile"], "spinnaker-2019");
+    let mut got = Vec::new();
+    for batch in reader {
+        let b = batch.unwrap();
+        let n = b.column_by_name("neuron").unwrap().as_any().downcast_ref::<UInt32Array>().unwrap().clone();
+        let t = b.column_by_name("tick").unwrap().as_any().downcast_ref::<UInt32Array>().unwrap().clone();
+        got.extend((0..b.num_rows()).map(|i| (t.value(i), n.value(i))));
+    }
+    got.sort_unstable();
+    let mut want: Vec<(u32, u32)> = common::read_csv("20_17_spikes.csv").into_iter().map(|(n, t, _)| (t, n)).collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert!(out.join("samples.arrow").exists());
+    assert!(!out.join("spikes.arrow.partial").exists());
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn a_bad_parameter_is_named_in_the_error() {
+    let dir = std::env::temp_dir().join(format!("spinnsim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "run_ms = 10\n[[population]]\nlabel = \"exc\"\nsize = 4\ncell_type = \"IF_curr_exp\"\nparameters = { tau_m = -3.0 }\n",
+    )
+    .unwrap();
+    let o = spinnsim().args(["run"]).arg(&path).output().unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("population `exc`") && err.contains("tau_m") && err.contains("must be > 0"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

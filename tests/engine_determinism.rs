@@ -1,0 +1,121 @@
+//! Determinism and continuation: threads, split runs, reset; and the §1.5 LIF trace.
+
+mod common;
+
+use common::synfire;
+use spinnsim::engine::cpu::CpuEngine;
+use spinnsim::engine::Engine;
+use spinnsim::mapping::{map, MapOptions};
+use spinnsim::model::*;
+use std::collections::BTreeMap;
+
+/// A 300-neuron random network over several cores, with delays that need a delay extension.
+fn random_network(seed: u64) -> Network {
+    let mut net = synfire(300, 45.0, None, true);
+    net.seed = seed;
+    net.populations[0].record.push(RecordRequest { variable: "gsyn_inh".into(), neurons: Some(vec![1, 70, 299]), sampling_interval: Some(2.0) });
+    net.populations[1].spike_times = Some(SpikeTimes::PerNeuron(vec![(0..50).map(|k| k as f64 * 3.0).collect()]));
+    net.projections.push(Projection {
+        label: Some("recurrent".into()),
+        pre: "pop_1".into(),
+        post: "pop_1".into(),
+        connector: Connector::FixedProbabilityConnector { p_connect: 0.05, allow_self_connections: false },
+        weight: Values::Random(Distribution::Uniform { low: 0.1, high: 1.5 }),
+        delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: 90.0 })),
+        receptor_type: Receptor::Excitatory,
+    });
+    net.projections.push(Projection {
+        label: Some("inhibition".into()),
+        pre: "inputSSA_1".into(),
+        post: "pop_1".into(),
+        connector: Connector::AllToAllConnector { allow_self_connections: true },
+        weight: Values::Scalar(0.3),
+        delay: Some(Values::Scalar(2.0)),
+        receptor_type: Receptor::Inhibitory,
+    });
+    net
+}
+
+fn run(net: &Network, threads: Option<usize>, chunks: &[u32]) -> (spinnsim::record::Recordings, Vec<spinnsim::engine::Provenance>) {
+    let image = map(net, MapOptions::default()).unwrap();
+    let mut e = CpuEngine::with_threads(image, threads).unwrap();
+    for &c in chunks {
+        e.run(c).unwrap();
+    }
+    (e.recordings(), e.provenance())
+}
+
+#[test]
+fn the_random_network_is_active_enough_to_test_anything() {
+    let (rec, prov) = run(&random_network(7), Some(1), &[300]);
+    let spikes = rec.population_spikes(0, 0);
+    assert!(spikes.len() > 300, "only {} spikes", spikes.len());
+    assert!(prov.iter().map(|p| p.pre_synaptic_events).sum::<u64>() > 1000);
+    // The delay-extension cores carried traffic.
+    assert!(prov.iter().filter(|p| p.core.contains("_delayed")).map(|p| p.packets_sent).sum::<u64>() > 0);
+}
+
+#[test]
+fn one_and_two_threads_give_identical_results() {
+    let net = random_network(7);
+    assert_eq!(run(&net, Some(1), &[300]), run(&net, Some(2), &[300]));
+}
+
+#[test]
+fn split_runs_continue_exactly_like_one_long_run() {
+    let net = random_network(11);
+    assert_eq!(run(&net, None, &[100, 100]), run(&net, None, &[200]));
+    assert_eq!(run(&net, None, &[1, 37, 162]), run(&net, None, &[200]));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_network_and_another_seed_does_not() {
+    let a = run(&random_network(3), None, &[200]).0;
+    assert_eq!(a, run(&random_network(3), None, &[200]).0);
+    assert_ne!(a.population_spikes(0, 0), run(&random_network(4), None, &[200]).0.population_spikes(0, 0));
+}
+
+#[test]
+fn reset_replays_the_first_segment() {
+    let image = map(&random_network(5), MapOptions::default()).unwrap();
+    let mut e = CpuEngine::new(image).unwrap();
+    e.run(150).unwrap();
+    e.reset();
+    assert_eq!(e.tick(), 0);
+    e.run(150).unwrap();
+    let r = e.recordings();
+    assert!(!r.population_spikes(0, 0).is_empty());
+    assert_eq!(r.population_spikes(0, 0), r.population_spikes(0, 1));
+    assert_eq!(r.population_samples(0, 0, "v"), r.population_samples(0, 1, "v"));
+}
+
+#[test]
+fn lif_trace_of_the_fact_sheet_holds_exactly() {
+    // §1.5: defaults (tau_m 20, cm 1, dt 1, V −65) with i_offset = 1 nA.
+    let mut params = BTreeMap::new();
+    params.insert("i_offset".to_string(), Values::Scalar(1.0));
+    let net = Network {
+        timestep: 1.0,
+        min_delay: None,
+        max_delay: None,
+        seed: 0,
+        populations: vec![Population {
+            label: "lif".into(),
+            size: 1,
+            cell_type: CellType::IfCurrExp,
+            parameters: params,
+            initial_values: BTreeMap::new(),
+            spike_times: None,
+            seed: None,
+            max_atoms_per_core: None,
+            spikes_per_second: None,
+            ring_buffer_sigma: None,
+            record: vec![RecordRequest { variable: "v".into(), neurons: None, sampling_interval: None }],
+        }],
+        projections: vec![],
+        current_sources: vec![],
+    };
+    let (rec, _) = run(&net, None, &[6]);
+    let v: Vec<i32> = rec.population_samples(0, 0, "v").into_iter().map(|s| s.2).collect();
+    assert_eq!(v, vec![-2129920, -2097960, -2067558, -2038639, -2011130, -1984963]);
+}
