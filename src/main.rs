@@ -1,7 +1,7 @@
 //! `spinnsim`: run a network file, or show how it maps onto virtual SpiNNaker cores.
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::Engine;
@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a network file and write its recordings as Arrow IPC files.
+    /// Run a network file and write its recordings as Arrow IPC (or Parquet) files.
     Run {
         network: PathBuf,
         /// Output directory (created if needed).
@@ -35,11 +35,56 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Output file format: arrow (Arrow IPC, `.arrow`) or parquet (snappy, `.parquet`; needs a
+        /// build with `--features parquet`).
+        #[arg(long, value_enum, default_value_t = Format::Arrow)]
+        format: Format,
     },
     /// Print how a network maps onto virtual cores.
     Map {
         network: PathBuf,
     },
+}
+
+/// The file format of the recordings.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Arrow,
+    Parquet,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Arrow => "arrow",
+            Format::Parquet => "parquet",
+        }
+    }
+
+    /// Refuses a format this build cannot write, before anything runs.
+    fn check_available(self) -> Result<()> {
+        if self == Format::Parquet && !cfg!(feature = "parquet") {
+            anyhow::bail!(
+                "--format parquet needs Parquet support, which this build of spinnsim does not have: \
+                 rebuild with `--features parquet` (e.g. `cargo build --release --features parquet`), \
+                 or use --format arrow"
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes one table as `DIR/NAME.EXT`, atomically; returns the path.
+    fn write(self, batch: &arrow_array::RecordBatch, dir: &Path, name: &str) -> Result<PathBuf> {
+        let path = dir.join(format!("{name}.{}", self.extension()));
+        match self {
+            Format::Arrow => write_ipc(batch, &path)?,
+            #[cfg(feature = "parquet")]
+            Format::Parquet => spinnsim::record::parquet::write_parquet(batch, &path)?,
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => self.check_available()?,
+        }
+        Ok(path)
+    }
 }
 
 /// A network file: the network plus how long to run it.
@@ -81,7 +126,8 @@ fn main() -> Result<()> {
                 println!("  {:<28} {:<24} {}", c.label, key, what);
             }
         }
-        Command::Run { network, out, time, profile, threads } => {
+        Command::Run { network, out, time, profile, threads, format } => {
+            format.check_available()?;
             let file = load(&network)?;
             let profile = Profile::from_name(&profile)
                 .with_context(|| format!("unknown profile `{profile}`; use spinnaker-7 or spinnaker-2019"))?;
@@ -107,8 +153,8 @@ fn main() -> Result<()> {
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
             let rec = engine.recordings();
             let meta = RunMetadata { timestep_ms: net.timestep, profile: profile.name().into(), seed: net.seed };
-            write_ipc(&spikes_batch(&rec, &labels, &meta)?, &out.join("spikes.arrow"))?;
-            write_ipc(&samples_batch(&rec, &labels, &meta)?, &out.join("samples.arrow"))?;
+            let spikes_path = format.write(&spikes_batch(&rec, &labels, &meta)?, &out, "spikes")?;
+            let samples_path = format.write(&samples_batch(&rec, &labels, &meta)?, &out, "samples")?;
             let prov = engine.provenance();
             let events: u64 = prov.iter().map(|p| p.pre_synaptic_events).sum();
             println!("ran {run_ms} ms ({ticks} ticks) in {wall:.3} s, {:.1}× real time", run_ms / 1000.0 / wall.max(1e-9));
@@ -124,7 +170,7 @@ fn main() -> Result<()> {
             if sat > 0 {
                 println!("  warning: {sat} ring-buffer saturations (weights summed past 0xFFFF in one slot)");
             }
-            println!("wrote {} and {}", out.join("spikes.arrow").display(), out.join("samples.arrow").display());
+            println!("wrote {} and {}", spikes_path.display(), samples_path.display());
         }
     }
     Ok(())

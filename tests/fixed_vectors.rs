@@ -382,16 +382,21 @@ proptest! {
     }
 
     #[test]
-    fn encode_s1615_matches_exact_rational_for_dyadics(raw in -(1i64 << 40)..(1i64 << 40)) {
-        // v = raw / 2^25 is exact; its repr has at most 17 digits only sometimes, so compare
-        // with the half-even rounding of the exact value when the repr is exact.
-        let v = raw as f64 / (1u64 << 25) as f64;
-        prop_assume!(v.abs() < 65535.0);
-        let s = format!("{v:e}");
-        prop_assume!(s.parse::<f64>().unwrap() == v && s.len() < 20);
-        let q = raw.div_euclid(1 << 10);
-        let r = raw.rem_euclid(1 << 10);
-        let want = if r > 512 || (r == 512 && q & 1 == 1) { q + 1 } else { q };
-        prop_assert_eq!(encode_s1615(v).unwrap() as i64, want);
+    fn encode_s1615_ties_go_to_even(raw in -(1i32 << 17)..(1i32 << 17)) {
+        // raw/2^16 with |v| < 2: the repr is the exact value, so odd raw is an exact tie
+        let v = raw as f64 / 65536.0;
+        let (q, r) = (raw.div_euclid(2), raw.rem_euclid(2));
+        let want = if r == 1 && q & 1 == 1 { q + 1 } else { q };
+        prop_assert_eq!(encode_s1615(v).unwrap(), want);
+    }
+
+    #[test]
+    fn encode_is_nearest(v in -65535.0f64..65535.0, u in 0.0f64..0.9999999) {
+        // the repr is within half an ulp of v, far below the rounding step
+        prop_assert!((encode_s1615(v).unwrap() as f64 - v * 32768.0).abs() <= 0.5 + 1e-6);
+        prop_assert!((encode_u032(u).unwrap() as f64 - u * 4294967296.0).abs() <= 0.5 + 1e-6);
+        prop_assert!((encode_u1616(v.abs()).unwrap() as f64 - v.abs() * 65536.0).abs() <= 0.5 + 1e-6);
+        let w = v.abs() * 65536.0; // up to 2^32
+        prop_assert!((encode_u3232(w).unwrap() as f64 - w * 4294967296.0).abs() <= 0.5 + w * 1e-6);
     }
 }

@@ -1,7 +1,8 @@
 //! Host-side encoding of parameters (fact sheet §1.4): `int(round(Decimal(str(v)) * scale))`.
 //!
 //! `str(v)` of a Python float is the shortest decimal string that reads back as the same
-//! double; Rust's `{:e}` formatting produces the same digits. That decimal, not the binary
+//! double (ties between two equally close candidates go to the even digit; see
+//! [`shortest_decimal`]). That decimal, not the binary
 //! value of the double, is multiplied by the scale (exactly: the product has at most
 //! 27 significant digits, inside Decimal's default 28) and rounded half to even. The result
 //! is computed here with integer arithmetic only, so for example 1.5·2^-32 (whose repr is
@@ -20,14 +21,59 @@ pub enum EncodeError {
     OutOfRange { value: f64, format: &'static str, min: f64, max: f64 },
 }
 
-/// |v| = digits · 10^exp10, from the shortest round-trip representation of v.
-fn shortest_decimal(v: f64) -> (u64, i32) {
+/// |v| = digits · 10^exp10, from Rust's shortest round-trip representation of v.
+fn rust_shortest(v: f64) -> (u64, i32) {
     let s = format!("{:e}", v.abs());
     let (mant, exp) = s.split_once('e').expect("LowerExp always has an exponent");
     let exp: i32 = exp.parse().expect("exponent is an integer");
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     let digits: u64 = format!("{int}{frac}").parse().expect("at most 17 digits");
     (digits, exp - frac.len() as i32)
+}
+
+/// Whether |v| is exactly (a + b)/2 · 10^exp10, for a + b odd.
+fn is_midpoint(v: f64, a: u64, b: u64, exp10: i32) -> bool {
+    // |v| = m · 2^x with m odd
+    let bits = v.abs().to_bits();
+    let (frac, bexp) = (bits & ((1 << 52) - 1), (bits >> 52) as i32);
+    let (m, x) = if bexp == 0 { (frac, -1074) } else { (frac | 1 << 52, bexp - 1075) };
+    if m == 0 {
+        return false;
+    }
+    let (m, x) = (m >> m.trailing_zeros(), x + m.trailing_zeros() as i32);
+    let s = (a + b) as u128;
+    // 2|v| = s · 10^exp10 with m, s odd: the powers of two must cancel and m = s · 5^k
+    // (exp10 ≥ 0) or m · 5^-exp10 = s (exp10 < 0)
+    if x + 1 != exp10 {
+        return false;
+    }
+    let p5 = match 5u128.checked_pow(exp10.unsigned_abs()) {
+        Some(p) => p,
+        None => return false,
+    };
+    if exp10 >= 0 {
+        s.checked_mul(p5) == Some(m as u128)
+    } else {
+        (m as u128).checked_mul(p5) == Some(s)
+    }
+}
+
+/// |v| = digits · 10^exp10 with the digits of Python's `repr(v)`: the shortest decimal that
+/// reads back as v and, among those, the closest to v, ties going to the even last digit.
+/// Rust's shortest formatting agrees except in those exact ties, where it may round the
+/// last digit up (e.g. 28.8540802001953125 is 28.854080200195313 in Rust and
+/// 28.854080200195312 in Python).
+fn shortest_decimal(v: f64) -> (u64, i32) {
+    let (d, e) = rust_shortest(v);
+    if d % 2 == 1 {
+        for c in [d - 1, d + 1] {
+            let reads_back = format!("{c}e{e}").parse::<f64>() == Ok(v.abs());
+            if is_midpoint(v, d, c, e) && reads_back {
+                return (c, e);
+            }
+        }
+    }
+    (d, e)
 }
 
 /// round_half_even(digits · 10^exp10 · 2^shift), or None when it exceeds u128.
@@ -105,6 +151,10 @@ mod tests {
         assert_eq!(shortest_decimal(1e300), (1, 300));
         assert_eq!(shortest_decimal(5e-324), (5, -324));
         assert_eq!(shortest_decimal(0.0), (0, 0));
+        // exact ties: Python's repr keeps the even last digit
+        assert_eq!(shortest_decimal(28.8540802001953125), (28854080200195312, -15));
+        assert_eq!(shortest_decimal(3.00986480712890625), (30098648071289062, -16));
+        assert_eq!(shortest_decimal(2f64.powi(-25)), (29802322387695312, -24));
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn exp_series(x: u32) -> u32 {
     let [s0, s1, s2] = EXP_SERIES;
     let t = s1.wrapping_sub(((s2 as u64 * x as u64) >> 32) as u32);
     let t = ((t as u64 * x as u64) >> 32) as u32;
-    t.wrapping_add(s0)
+    t.wrapping_add(s0 + 1)
 }
 
 /// `__expi64(n)`: exp(n/2^15)·2^32 as a u64, for n inside [EXP_LOWER, EXP_UPPER].

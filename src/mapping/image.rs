@@ -52,6 +52,8 @@ pub struct NeuronArrays {
     /// Refractory period in ticks (integer).
     pub t_refract: Vec<i32>,
     pub i_offset: Vec<i32>,
+    /// Delta synapses: input scale `kdivk(1.0k, ts)`.
+    pub delta_scale: Vec<i32>,
     // exponential synapses (u0.32)
     pub exc_decay: Vec<u32>,
     pub exc_init: Vec<u32>,

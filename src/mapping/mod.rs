@@ -5,6 +5,7 @@ mod binomial;
 pub mod image;
 pub mod keys;
 mod neurons;
+mod poisson;
 pub mod shifts;
 pub mod synapses;
 mod sources;
@@ -180,7 +181,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             let label = format!("{}({}:{})", p.label, lo, lo + n - 1);
             let kind = match p.cell_type {
                 CellType::SpikeSourceArray => CoreKind::SpikeArray(sources::spike_array(p, lo, n, dt)?),
-                CellType::SpikeSourcePoisson => CoreKind::Poisson(sources::poisson(p, &resolved[pi], net.seed, pi, ci, lo, n, dt)?),
+                CellType::SpikeSourcePoisson => CoreKind::Poisson(poisson::poisson(p, &resolved[pi], net.seed, pi, ci, lo, n, dt)?),
                 model => CoreKind::Neuron(Box::new(NeuronCore {
                     model,
                     synapse_params: Vec::new(),

@@ -56,6 +56,9 @@ pub fn neuron_arrays(
             }
         }
     }
+    if model == CellType::IfCurrDelta {
+        a.delta_scale = vec![kdivk(crate::fixed::ONE_S1615, ts); n];
+    }
     if model.is_conductance() {
         a.e_rev_e = enc("e_rev_E")?;
         a.e_rev_i = enc("e_rev_I")?;

@@ -2,9 +2,7 @@
 
 use super::image::*;
 use crate::error::{Error, Result};
-use crate::fixed::{encode_u032, encode_u1616, encode_u3232, Kiss64};
-use crate::model::{host_rng, CurrentSourceKind, Network, Population, ResolvedParams, SpikeTimes};
-use rand::RngExt;
+use crate::model::{CurrentSourceKind, Network, Population, SpikeTimes};
 
 /// SpikeSourceArray times → ticks: `ceil(floor(t_ms · 1000) / dt_us)` (§7.1).
 pub fn spike_array(p: &Population, lo: u32, n: u32, dt_ms: f64) -> Result<SpikeArrayCore> {
@@ -26,39 +24,6 @@ pub fn spike_array(p: &Population, lo: u32, n: u32, dt_ms: f64) -> Result<SpikeA
     }
     spikes.sort_unstable();
     Ok(SpikeArrayCore { spikes })
-}
-
-/// SpikeSourcePoisson parameters of one slice (§7.2).
-#[allow(clippy::too_many_arguments)]
-pub fn poisson(p: &Population, r: &ResolvedParams, net_seed: u64, pi: usize, ci: usize, lo: u32, n: u32, dt_ms: f64) -> Result<PoissonCore> {
-    let enc = |name: &str, v: f64| encode_u3232(v).map_err(|e| Error::param(p.name(), name, e.to_string()));
-    let (rate, start, duration) = (r.get("rate"), r.get("start"), r.get("duration"));
-    let mut rates = Vec::with_capacity(n as usize);
-    for i in lo as usize..(lo + n) as usize {
-        rates.push(vec![PoissonRate {
-            rate: enc("rate", rate[i])?,
-            start: enc("start", start[i])?,
-            duration: if duration[i].is_infinite() { u64::MAX } else { enc("duration", duration[i])? },
-        }]);
-    }
-    // One seed per slice, drawn in slice order from the population's generator.
-    let mut rng = host_rng(p.seed.unwrap_or(net_seed), &[5, pi as u64]);
-    let mut seed = [0u32; 4];
-    for _ in 0..=ci {
-        for s in seed.iter_mut() {
-            *s = rng.random::<u32>();
-        }
-    }
-    let seed = Kiss64::new(seed).seed;
-    let bad = |e: crate::fixed::EncodeError| Error::param(p.name(), "timestep", e.to_string());
-    Ok(PoissonCore {
-        seconds_per_tick: encode_u032(dt_ms / 1000.0).map_err(bad)?,
-        ticks_per_ms: encode_u1616(1.0 / dt_ms).map_err(bad)?,
-        slow_rate_per_tick_cutoff: 328,
-        fast_rate_per_tick_cutoff: 327680,
-        seed,
-        rates,
-    })
 }
 
 /// Current sources injected into `[lo, lo + n)` of population `pi`.

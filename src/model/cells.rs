@@ -142,10 +142,11 @@ impl CellType {
         }
     }
 
-    /// Default maximum atoms per core (fact sheet §5).
+    /// Default maximum atoms per core (fact sheet §5; a SpikeSourceArray has no limit).
     pub fn default_max_atoms_per_core(self) -> u32 {
         match self {
             CellType::SpikeSourcePoisson => 500,
+            CellType::SpikeSourceArray => u32::MAX,
             _ => 256,
         }
     }

@@ -1,6 +1,8 @@
 //! Recordings in sPyNNaker's conventions (§6.7), decoded once per core.
 
 pub mod arrow;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 
 /// Spikes of one core: (tick, global neuron index), in tick order then neuron order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 mod delay_extension;
 mod neuron_update;
+mod poisson;
 mod record;
 mod ring_drain;
 mod spike_route;
@@ -89,7 +90,7 @@ impl CpuEngine {
             }
             CoreKind::SpikeArray(sa) => spike_source::spike_array(core, sa, run, t),
             CoreKind::Delay(dc) => delay_extension::delay_send(core, dc, run, t),
-            CoreKind::Poisson(_) => {}
+            CoreKind::Poisson(pc) => poisson::poisson(core, pc, run, t),
         });
         self.unrouted_packets += spike_route::spike_route(&image.routing_table, &mut self.runs);
         // Packets arriving during the tick: rows into ring buffers, counts into delay slots.
@@ -112,6 +113,10 @@ impl Engine for CpuEngine {
     fn run(&mut self, ticks: u32) -> Result<()> {
         if self.tick.checked_add(ticks).is_none() {
             return Err(Error::Run(format!("{ticks} more ticks would pass the 2^32 tick limit")));
+        }
+        // Every run() resumes the binaries, which reload the current-source state.
+        for run in &mut self.runs {
+            run.step_sources.iter_mut().for_each(|s| *s = (0, 0));
         }
         match self.pool.take() {
             Some(pool) => {

@@ -13,9 +13,11 @@ const IZK_5: i32 = 5 << 15;
 const IZK_SPIKE_H: i32 = 60620; // 1.85k after truncation
 const IZK_THRESHOLD: i32 = 30 << 15;
 
-fn current_source_offset(sources: &[CurrentSourceImage], t: u32, n: u32) -> i32 {
+/// `current_source_get_offset` for neuron `n` at tick `t`. Step sources keep (index, amplitude) per
+/// source and advance at most one step per evaluation (docs/decisions.md D6).
+fn current_source_offset(sources: &[CurrentSourceImage], steps: &mut [(usize, i32)], t: u32, n: u32) -> i32 {
     let mut total = 0i32;
-    for s in sources {
+    for (s, step) in sources.iter().zip(steps.iter_mut()) {
         match s {
             CurrentSourceImage::Dc { neurons, amplitude, start, stop } => {
                 if t >= *start && t < *stop && neurons.binary_search(&n).is_ok() {
@@ -24,9 +26,12 @@ fn current_source_offset(sources: &[CurrentSourceImage], t: u32, n: u32) -> i32 
             }
             CurrentSourceImage::Step { neurons, times, amplitudes } => {
                 if neurons.binary_search(&n).is_ok() {
-                    if let Some(k) = times.iter().rposition(|&st| st <= t) {
-                        total = total.wrapping_add(amplitudes[k]);
+                    let (idx, amp) = step;
+                    if *idx < times.len() && t >= times[*idx] {
+                        *amp = amplitudes[*idx];
+                        *idx += 1;
                     }
+                    total = total.wrapping_add(*amp);
                 }
             }
         }
@@ -51,12 +56,15 @@ fn izhikevich(a: &NeuronArrays, s: &mut NeuronState, n: usize, input: i32) -> i3
     let pre = IZK_140.wrapping_add(input).wrapping_sub(u);
     let alpha = pre.wrapping_add(mul_k(IZK_5.wrapping_add(mul_k(IZK_MAGIC, v)), v));
     let eta = v.wrapping_add(half_k(mul_k(h, alpha)));
-    let beta = half_k(mul_k(mul_k(h, mul_k(a.b[n], v).wrapping_sub(u)), a.a[n]));
+    // The binary groups the multiplies as (b⊗V − U) ⊗ (h⊗a), sharing h⊗a with the U update
+    // (docs/decisions.md D4); the C source's order gives other bits.
+    let ha = mul_k(h, a.a[n]);
+    let beta = half_k(mul_k(mul_k(a.b[n], v).wrapping_sub(u), ha));
     let v_new = v.wrapping_add(mul_k(
         h,
         pre.wrapping_sub(beta).wrapping_add(mul_k(IZK_5.wrapping_add(mul_k(IZK_MAGIC, eta)), eta)),
     ));
-    s.u[n] = u.wrapping_add(mul_k(mul_k(a.a[n], h), (-u).wrapping_sub(beta).wrapping_add(mul_k(a.b[n], eta))));
+    s.u[n] = u.wrapping_add(mul_k(ha, mul_k(a.b[n], eta).wrapping_sub(u.wrapping_add(beta))));
     s.this_h[n] = a.reset_h[n];
     v_new
 }
@@ -86,7 +94,12 @@ pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
             exc = mul_k(exc, a.e_rev_e[n].wrapping_sub(vs));
             inh = mul_k(inh.wrapping_neg(), a.e_rev_i[n].wrapping_sub(vs));
         }
-        let i_cs = current_source_offset(&nc.current_sources, t, n as u32);
+        if model == CellType::IfCurrDelta {
+            // Delta input is scaled by 1/ts (docs/decisions.md D3); gsyn was recorded unscaled.
+            exc = mul_k(exc, a.delta_scale[n]);
+            inh = mul_k(inh, a.delta_scale[n]);
+        }
+        let i_cs = current_source_offset(&nc.current_sources, &mut run.step_sources, t, n as u32);
         let input = exc.wrapping_sub(inh).wrapping_add(0).wrapping_add(a.i_offset[n]).wrapping_add(i_cs);
         let (v_new, spike) = match model {
             CellType::Izhikevich | CellType::IzhikevichCond => {

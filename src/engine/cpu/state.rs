@@ -32,7 +32,7 @@ pub enum CoreState {
     SpikeArray { next: usize },
     /// Spike counters: `slots × n_atoms`, uint8.
     Delay { counters: Vec<u8>, slots: u32 },
-    Poisson,
+    Poisson(super::poisson::PoissonState),
 }
 
 /// A core's state plus its output buffers.
@@ -46,6 +46,8 @@ pub struct CoreRun {
     pub spike_period: Vec<u32>,
     pub sampled: Vec<SampledRecording>,
     pub prov: Provenance,
+    /// (index, amplitude) of each current source of a neuron core; zeroed at every resume.
+    pub step_sources: Vec<(usize, i32)>,
 }
 
 impl CoreRun {
@@ -70,7 +72,7 @@ impl CoreRun {
                 let slots = (d.n_stages * d.delay_per_stage + 1).next_power_of_two();
                 CoreState::Delay { counters: vec![0; (slots * core.n_atoms) as usize], slots }
             }
-            CoreKind::Poisson(_) => CoreState::Poisson,
+            CoreKind::Poisson(pc) => CoreState::Poisson(super::poisson::PoissonState::new(pc)),
         };
         let rec = &core.recording;
         let spikes = rec.spikes.as_ref().map(|_| SpikeRecording { population: core.population, segment, spikes: Vec::new() });
@@ -95,6 +97,10 @@ impl CoreRun {
             spike_period: Vec::new(),
             sampled,
             prov: Provenance { core: core.label.clone(), ..Default::default() },
+            step_sources: match &core.kind {
+                CoreKind::Neuron(nc) => vec![(0, 0); nc.current_sources.len()],
+                _ => Vec::new(),
+            },
         }
     }
 }
