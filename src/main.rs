@@ -87,25 +87,16 @@ impl Format {
     }
 }
 
-/// A network file: the network plus how long to run it.
-#[derive(serde::Deserialize)]
-struct NetworkFile {
-    #[serde(default)]
-    run_ms: Option<f64>,
-    #[serde(flatten)]
-    network: Network,
-}
-
-fn load(path: &Path) -> Result<NetworkFile> {
+fn load(path: &Path) -> Result<Network> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    spinnsim::model::load_toml(&text).with_context(|| format!("in {}", path.display()))
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Map { network } => {
-            let file = load(&network)?;
-            let image = map(&file.network, MapOptions::default())?;
+            let net = load(&network)?;
+            let image = map(&net, MapOptions::default())?;
             println!("{} cores, {} routing entries", image.cores.len(), image.routing_table.len());
             for c in &image.cores {
                 let what = match &c.kind {
@@ -128,11 +119,13 @@ fn main() -> Result<()> {
         }
         Command::Run { network, out, time, profile, threads, format } => {
             format.check_available()?;
-            let file = load(&network)?;
+            let net = load(&network)?;
             let profile = Profile::from_name(&profile)
                 .with_context(|| format!("unknown profile `{profile}`; use spinnaker-7 or spinnaker-2019"))?;
-            let run_ms = time.or(file.run_ms).context("give the model time with --time or `run_ms` in the file")?;
-            let net = file.network;
+            let run_ms = time.or(net.run_ms).context("give the model time with --time or `run_ms` in the file")?;
+            if !run_ms.is_finite() || run_ms < 0.0 {
+                anyhow::bail!("--time {run_ms}: the model time must be a finite number of ms >= 0");
+            }
             let ticks = (run_ms / net.timestep - 1e-9).ceil().max(0.0) as u32;
             let image = map(&net, MapOptions { profile })?;
             let labels = image.population_labels.clone();

@@ -27,8 +27,6 @@ pub const N_COLOUR_BITS: u32 = 4;
 /// Config defaults (`spynnaker.cfg`).
 const DEFAULT_SPIKES_PER_SECOND: f64 = 30.0;
 const DEFAULT_RING_BUFFER_SIGMA: f64 = 5.0;
-/// Synaptic matrix words beyond which a network is refused before allocating.
-const MAX_IMAGE_WORDS: u64 = 1 << 32;
 
 /// Options of the mapping.
 #[derive(Clone, Copy, Debug, Default)]
@@ -72,29 +70,18 @@ fn stats_of(v: &Values, drawn: &[f64]) -> (f64, f64, f64) {
 /// Maps a network onto virtual cores.
 pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
     net.validate()?;
+    crate::model::file_check_fits(net)?;
     let dt = net.timestep;
     let steps_per_ms = 1.0 / dt;
     let pops = &net.populations;
 
     // Connections of every projection, with delays in ticks.
     let mut drawn = Vec::with_capacity(net.projections.len());
-    let mut total_synapses = 0u64;
     for (k, proj) in net.projections.iter().enumerate() {
         let name = proj.name(k);
         let pre = net.population_index(&proj.pre).expect("validated");
         let post = net.population_index(&proj.post).expect("validated");
         let (n_pre, n_post) = (pops[pre].size, pops[post].size);
-        let estimate = match &proj.connector {
-            Connector::AllToAllConnector { .. } => n_pre as u64 * n_post as u64,
-            Connector::FixedProbabilityConnector { p_connect, .. } => (n_pre as f64 * n_post as f64 * p_connect) as u64,
-            _ => 0,
-        };
-        total_synapses += estimate;
-        if total_synapses * 4 > MAX_IMAGE_WORDS * 4 {
-            return Err(Error::Network(format!(
-                "{name}: about {total_synapses} synapses in all, more than this machine can hold; reduce the network"
-            )));
-        }
         let mut rng = host_rng(net.seed, &[2, k as u64]);
         let conns = proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng);
         let n = conns.len();

@@ -3,10 +3,12 @@
 
 mod cells;
 mod connectors;
+mod file;
 mod random;
 
 pub use cells::{CellType, ParamSpec, Range};
 pub use connectors::{Connection, Connector};
+pub use file::{available_bytes, check_fits as file_check_fits, estimate_bytes, load_toml};
 pub use random::{host_rng, Distribution, Values};
 
 use crate::error::{Error, Result};
@@ -33,6 +35,9 @@ pub struct Network {
     /// Seed of every host-side random draw (connectors, random parameters, Poisson seeds).
     #[serde(default)]
     pub seed: u64,
+    /// How long a network file asks to be run, in ms (used by `spinnsim run`).
+    #[serde(default)]
+    pub run_ms: Option<f64>,
     #[serde(default, rename = "population")]
     pub populations: Vec<Population>,
     #[serde(default, rename = "projection")]

@@ -43,12 +43,6 @@ impl CpuEngine {
 
     /// An engine with its own pool of `threads` threads (`None`: rayon's global pool).
     pub fn with_threads(image: MachineImage, threads: Option<usize>) -> Result<Self> {
-        if let Some(c) = image.cores.iter().find(|c| matches!(c.kind, CoreKind::Poisson(_))) {
-            return Err(Error::Run(format!(
-                "core {}: SpikeSourcePoisson is mapped but not yet simulated by the CPU engine",
-                c.label
-            )));
-        }
         let pool = match threads {
             Some(n) => Some(
                 rayon::ThreadPoolBuilder::new()

@@ -1,17 +1,287 @@
-//! SpikeSourcePoisson cores (§7.2): slow, fast and faster sources, KISS64 per core.
+//! SpikeSourcePoisson cores (§7.2), as `spike_source_poisson.aplx` of sPyNNaker 1!7.4.1 runs them.
+//!
+//! Read in the binary (ARM addresses of the image in the 1!7.4.1 wheel):
+//! * start-up, `read_rates` (0x193c): per source in id order, the rate index is the last one
+//!   whose start tick is ≤ 0 (index 0 at least), `set_spike_source_rate` is called for it,
+//!   then start, end and next ticks are set;
+//! * `set_spike_source_rate(id, rate)` (0x894) takes the rate as **unsigned accum** (u16.16, the
+//!   u32.32 word shifted right by 16) and computes `rate_per_tick = rate · seconds_per_tick >> 32`
+//!   (u16.16). It is fast when `rate_per_tick ≥ slow cut-off` (655, unsigned compare):
+//!   faster when also `≥ fast cut-off` (655360), with `sqrt_lambda = sqrtuk(rate_per_tick)`;
+//!   otherwise `exp_minus_lambda = expk_uk(−(accum) rate_per_tick) << 16`. A slow source gets
+//!   `mean_isi_ticks = (ticks_per_ms · 1000) / rate` (32-bit integer division of the raw
+//!   words, 0 unless `(accum) rate > 0`) and, always, one draw `time_to_spike = isi(mean_isi)`;
+//! * ticks from ms (u32.32): `(uint32)(v · ticks_per_ms + 0.5)` with the product in unsigned
+//!   long accum **rounded** to nearest (libgcc 0x551c), then long accum (>> 1), + 0.5, truncated.
+//!   The next rate's start first passes through an accum (16 integer bits), the others do not.
+//!   End is `0xFFFFFFFF` when the duration is forever (U3232 0xFFFFFFFF_00000000), otherwise
+//!   start + ticks(duration), wrapping;
+//! * timer (0xac8), tick t: colour = t & mask; loop A over all sources: when `next ≤ t`, the next
+//!   rate; loop B over all sources with `start ≤ t < end`:
+//!   faster `x = norminv_urt(rng) >> 1 + sqrt_lambda >> 1`, `n = (uint32) roundk(x ⊗ x)`;
+//!   fast (exp_minus_lambda ≠ 0) Knuth's product of uniforms;
+//!   slow (mean_isi ≠ 0) while `time_to_spike < 1000` count and add `isi(mean_isi)`, then −1000.
+//!   n > 0 is sent as **one** packet with payload n (also for n = 1), key | colour;
+//! * `isi(m) = (uint32) roundk(exponential · 1000) · m` (u32, wrapping), with the exponential
+//!   variate of the von Neumann method: A + (accum) U₀.
+//!
+//! Nothing is written back at a pause; a reset re-reads the seed from SDRAM, which the host
+//! does not change, so [`PoissonState::new`] is both the start-up and the reset state, and a
+//! plain second `run()` continues the RNG. Recording: a source with n spikes in a tick sets its
+//! bit in n bitfields, so the read-back repeats the time n times.
 
-use super::state::CoreRun;
-use crate::mapping::{Core, PoissonCore};
+use super::record::record_spike_counts;
+use super::state::{CoreRun, CoreState, Packet};
+use crate::fixed::{expk_uk, mul_k, norminv_urt, roundk, sqrtuk, Kiss64};
+use crate::mapping::{Core, PoissonCore, PoissonRate};
+
+/// The U3232 duration that means forever (0xFFFFFFFF ms).
+const FOREVER: u64 = 0xFFFF_FFFF_0000_0000;
+const END_OF_TIME: u32 = u32::MAX;
+
+/// `spike_source_t` of one source, plus its current rate index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Source {
+    pub index: usize,
+    pub start_ticks: u32,
+    pub end_ticks: u32,
+    pub next_ticks: u32,
+    pub is_fast: bool,
+    /// u0.32.
+    pub exp_minus_lambda: u32,
+    /// u16.16.
+    pub sqrt_lambda: u32,
+    pub mean_isi_ticks: u32,
+    pub time_to_spike_ticks: u32,
+}
 
 /// Per-core Poisson state that persists across ticks and runs.
 #[derive(Clone, Debug)]
-pub struct PoissonState {}
+pub struct PoissonState {
+    pub rng: Kiss64,
+    pub sources: Vec<Source>,
+    /// Spike counts of the current tick, (local index, n).
+    fired: Vec<(u32, u32)>,
+}
 
-impl PoissonState {
-    pub fn new(_pc: &PoissonCore) -> Self {
-        PoissonState {}
+/// The globals the set-up reads: `seconds_per_tick` (u0.32), `ticks_per_ms` (u16.16),
+/// the two cut-offs (u16.16) and `ts_per_second = ticks_per_ms · 1000` (u16.16, wrapping).
+struct Globals {
+    seconds_per_tick: u32,
+    ticks_per_ms: u32,
+    slow: u32,
+    fast: u32,
+    ts_per_second: u32,
+}
+
+impl Globals {
+    fn of(pc: &PoissonCore) -> Self {
+        Globals {
+            seconds_per_tick: pc.seconds_per_tick,
+            ticks_per_ms: pc.ticks_per_ms,
+            slow: pc.slow_rate_per_tick_cutoff as u32,
+            fast: pc.fast_rate_per_tick_cutoff as u32,
+            ts_per_second: pc.ticks_per_ms.wrapping_mul(1000),
+        }
+    }
+
+    /// `(uint32_t)(v · ticks_per_ms + 0.5k)` for a u32.32 time in ms.
+    fn ticks(&self, v: u64) -> u32 {
+        let tpm = (self.ticks_per_ms as u128) << 16; // u16.16 → u32.32
+        let p = ((v as u128 * tpm + (1 << 31)) >> 32) as u64; // ulk × ulk, rounded (0x551c)
+        let lk = ((p >> 1) as i64).wrapping_add(1 << 30); // → long accum (s32.31), + 0.5
+        lk_to_u32(lk)
+    }
+
+    /// As [`Self::ticks`], for the start of the next rate, which is first converted to accum.
+    fn next_ticks(&self, v: u64) -> u32 {
+        let k = (v >> 17) as u32 as i32; // ulk → accum (0x57cc)
+        self.ticks(((k as i64) << 17) as u64) // accum → ulk, sign-extended (0x576c)
     }
 }
 
+/// (uint32_t) of a long accum: truncation toward zero (0x5824).
+fn lk_to_u32(v: i64) -> u32 {
+    let r = (v >> 31) + i64::from(v < 0 && v & 0x7FFF_FFFF != 0);
+    r as u32
+}
+
+/// (uint32_t) of an accum: truncation toward zero (0x5804).
+fn accum_to_u32(x: i32) -> u32 {
+    ((x >> 15) + i32::from(x < 0 && x & 0x7FFF != 0)) as u32
+}
+
+/// The exponential variate of `exponential_dist_variate` (von Neumann), s16.15.
+fn exponential_variate(rng: &mut Kiss64) -> i32 {
+    let mut a: i32 = 0;
+    loop {
+        let mut u = rng.next_u32();
+        let u0 = u;
+        loop {
+            let u_star = rng.next_u32();
+            if u < u_star {
+                return a.wrapping_add((u0 >> 17) as i32);
+            }
+            u = rng.next_u32();
+            if u >= u_star {
+                break;
+            }
+        }
+        a = a.wrapping_add(1 << 15);
+    }
+}
+
+/// Ticks to the next spike of a slow source: `(uint32) roundk(variate · 1000) · mean_isi`.
+fn isi_ticks(rng: &mut Kiss64, mean_isi: u32) -> u32 {
+    let v = (exponential_variate(rng) as i64 * 1000) as i32; // exact in long accum, low word back
+    accum_to_u32(roundk(v)).wrapping_mul(mean_isi)
+}
+
+impl PoissonState {
+    /// The state after start-up (and after a reset): the seed as written by the host, and
+    /// `read_rates(rate_changed = true, next_time = 0)`.
+    pub fn new(pc: &PoissonCore) -> Self {
+        let g = Globals::of(pc);
+        let mut rng = Kiss64::from_state(pc.seed);
+        let mut sources = Vec::with_capacity(pc.rates.len());
+        for rates in &pc.rates {
+            let mut s = Source::default();
+            if rates.is_empty() {
+                // No rate at all: never spikes (the host always writes at least one).
+                s.end_ticks = 0;
+                sources.push(s);
+                continue;
+            }
+            let mut j = 0;
+            while j + 1 < rates.len() && g.ticks(rates[j + 1].start) == 0 {
+                j += 1;
+            }
+            s.index = j;
+            set_rate(&g, &mut rng, &mut s, rate_uk(&rates[j]));
+            set_times(&g, &mut s, rates);
+            sources.push(s);
+        }
+        PoissonState { rng, sources, fired: Vec::new() }
+    }
+}
+
+/// The rate as the binary passes it: unsigned accum, `(u32.32 >> 16)` truncated to 32 bits.
+fn rate_uk(r: &PoissonRate) -> u32 {
+    (r.rate >> 16) as u32
+}
+
+/// `set_spike_source_rate` (0x894).
+fn set_rate(g: &Globals, rng: &mut Kiss64, s: &mut Source, rate: u32) {
+    let rate_per_tick = ((rate as u64 * g.seconds_per_tick as u64) >> 32) as u32;
+    if rate_per_tick >= g.slow {
+        s.is_fast = true;
+        s.mean_isi_ticks = 0;
+        s.time_to_spike_ticks = 0;
+        if rate_per_tick >= g.fast {
+            s.exp_minus_lambda = 0;
+            s.sqrt_lambda = sqrtuk(rate_per_tick);
+        } else {
+            let lambda = (rate_per_tick >> 1) as i32; // u16.16 → s16.15
+            s.exp_minus_lambda = expk_uk(mul_k(lambda, -32768)) << 16;
+            s.sqrt_lambda = 0;
+        }
+    } else {
+        s.is_fast = false;
+        s.exp_minus_lambda = 0;
+        s.sqrt_lambda = 0;
+        s.mean_isi_ticks = if ((rate >> 1) as i32) > 0 { g.ts_per_second / rate } else { 0 };
+        s.time_to_spike_ticks = isi_ticks(rng, s.mean_isi_ticks);
+    }
+}
+
+/// Start, end and next ticks of the source's current rate.
+fn set_times(g: &Globals, s: &mut Source, rates: &[PoissonRate]) {
+    let r = &rates[s.index];
+    s.start_ticks = g.ticks(r.start);
+    s.end_ticks = if r.duration == FOREVER { END_OF_TIME } else { s.start_ticks.wrapping_add(g.ticks(r.duration)) };
+    s.next_ticks = match rates.get(s.index + 1) {
+        Some(next) => g.next_ticks(next.start),
+        None => END_OF_TIME,
+    };
+}
+
 /// The timer of tick `t` of a Poisson core.
-pub fn poisson(_core: &Core, _pc: &PoissonCore, _run: &mut CoreRun, _t: u32) {}
+pub fn poisson(core: &Core, pc: &PoissonCore, run: &mut CoreRun, t: u32) {
+    let CoreState::Poisson(st) = &mut run.state else { return };
+    let g = Globals::of(pc);
+    let colour = t & ((1 << core.n_colour_bits) - 1);
+    let PoissonState { rng, sources, fired } = st;
+
+    // Loop A: rate changes due at this tick.
+    for (s, rates) in sources.iter_mut().zip(&pc.rates) {
+        if s.next_ticks <= t && s.index < rates.len() {
+            s.index += 1;
+            if s.index >= rates.len() {
+                // Only reachable at t = 0xFFFFFFFF, which the engine never runs.
+                continue;
+            }
+            set_rate(&g, rng, s, rate_uk(&rates[s.index]));
+            set_times(&g, s, rates);
+        }
+    }
+
+    // Loop B: spikes.
+    fired.clear();
+    for (i, s) in sources.iter_mut().enumerate() {
+        if !(s.start_ticks <= t && t < s.end_ticks) {
+            continue;
+        }
+        let n = if s.is_fast {
+            if ((s.sqrt_lambda >> 1) as i32) > 0 {
+                let z = norminv_urt(rng.next_u32());
+                let x = (z >> 1).wrapping_add((s.sqrt_lambda >> 1) as i32);
+                accum_to_u32(roundk(mul_k(x, x)))
+            } else if s.exp_minus_lambda != 0 {
+                let (mut p, mut k) = (u32::MAX, 0u32);
+                loop {
+                    k += 1;
+                    p = ((p as u64 * rng.next_u32() as u64) >> 32) as u32;
+                    if p <= s.exp_minus_lambda {
+                        break;
+                    }
+                }
+                k - 1
+            } else {
+                0
+            }
+        } else {
+            if s.mean_isi_ticks == 0 {
+                continue;
+            }
+            let mut n = 0;
+            if s.time_to_spike_ticks < 1000 {
+                loop {
+                    n += 1;
+                    s.time_to_spike_ticks = s.time_to_spike_ticks.wrapping_add(isi_ticks(rng, s.mean_isi_ticks));
+                    if s.time_to_spike_ticks >= 1000 {
+                        break;
+                    }
+                }
+            }
+            s.time_to_spike_ticks = s.time_to_spike_ticks.wrapping_sub(1000);
+            n
+        };
+        if n > 0 {
+            fired.push((i as u32, n));
+        }
+    }
+
+    if let Some(key) = core.key {
+        for &(i, n) in fired.iter() {
+            run.outbox.push(Packet { key: key + (i << core.n_colour_bits) | colour, count: n });
+            run.prov.packets_sent += 1;
+        }
+    }
+    if core.recording.spikes.is_some() && !fired.is_empty() {
+        let fired = std::mem::take(fired);
+        record_spike_counts(run, &fired, core.lo_atom, t);
+        if let CoreState::Poisson(st) = &mut run.state {
+            st.fired = fired;
+        }
+    }
+}

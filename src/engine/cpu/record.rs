@@ -32,3 +32,15 @@ pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_ato
         run.spike_period.clear();
     }
 }
+
+/// Poisson spike recording (`spike_source_poisson.c` `mark_spike`/`record_spikes`): every tick,
+/// every source, whatever sampling interval or neuron selection was asked for (sPyNNaker ignores
+/// both for SpikeSourcePoisson). A source with n spikes in the tick sets its bit in n bitfields,
+/// so the read-back holds the time n times. `counts`: (local index, n), ascending index.
+pub fn record_spike_counts(run: &mut CoreRun, counts: &[(u32, u32)], lo_atom: u32, t: u32) {
+    if let Some(r) = run.spikes.as_mut() {
+        for &(i, n) in counts {
+            r.spikes.extend(std::iter::repeat_n((t, i + lo_atom), n as usize));
+        }
+    }
+}
