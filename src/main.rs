@@ -127,7 +127,10 @@ fn main() -> Result<()> {
                 anyhow::bail!("--time {run_ms}: the model time must be a finite number of ms >= 0");
             }
             let ticks = (run_ms / net.timestep - 1e-9).ceil().max(0.0) as u32;
-            let image = map(&net, MapOptions { profile })?;
+            let image = map(&net, MapOptions { profile, ..Default::default() })?;
+            for w in &image.warnings {
+                eprintln!("warning: {w}");
+            }
             let labels = image.population_labels.clone();
             let mut engine = CpuEngine::with_threads(image, threads)?;
             let bar = ProgressBar::new(ticks as u64);

@@ -23,6 +23,7 @@ fn random_network(seed: u64) -> Network {
         weight: Values::Random(Distribution::Uniform { low: 0.1, high: 1.5 }),
         delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: 90.0 })),
         receptor_type: Receptor::Excitatory,
+        connections: None,
     });
     net.projections.push(Projection {
         label: Some("inhibition".into()),
@@ -32,6 +33,7 @@ fn random_network(seed: u64) -> Network {
         weight: Values::Scalar(0.3),
         delay: Some(Values::Scalar(2.0)),
         receptor_type: Receptor::Inhibitory,
+        connections: None,
     });
     net
 }

@@ -10,7 +10,7 @@ use spinnsim::record::Recordings;
 
 fn simulate(n: u32, delay: f64, ticks: u32, per_core: Option<u32>, record_all: bool, profile: Profile) -> Recordings {
     let net = synfire(n, delay, per_core, record_all);
-    let image = map(&net, MapOptions { profile }).expect("maps");
+    let image = map(&net, MapOptions { profile, ..Default::default() }).expect("maps");
     let mut engine = CpuEngine::new(image).expect("engine");
     engine.run(ticks).expect("runs");
     engine.recordings()

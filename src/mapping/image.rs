@@ -206,4 +206,6 @@ pub struct MachineImage {
     pub population_labels: Vec<String>,
     /// Per population: ring-buffer shifts (neuron populations only).
     pub ring_buffer_shifts: Vec<Option<[u32; 2]>>,
+    /// Things sPyNNaker would do silently that change the network (dropped synapses, …).
+    pub warnings: Vec<String>,
 }

@@ -32,6 +32,10 @@ const DEFAULT_RING_BUFFER_SIGMA: f64 = 5.0;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MapOptions {
     pub profile: Profile,
+    /// Build every synaptic matrix on the host, as sPyNNaker does on a virtual board (host weight
+    /// and delay rounding, host delayed-row placement); otherwise the connectors the synapse expander
+    /// supports are built as on a real machine.
+    pub virtual_board: bool,
 }
 
 /// One projection's connections, drawn and quantised in delay, weights still in nA/µS.
@@ -83,14 +87,17 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         let post = net.population_index(&proj.post).expect("validated");
         let (n_pre, n_post) = (pops[pre].size, pops[post].size);
         let mut rng = host_rng(net.seed, &[2, k as u64]);
-        let conns = proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng);
+        let conns = match &proj.connections {
+            Some(list) => crate::model::Connector::FromListConnector { conn_list: list.clone() }.generate(n_pre, n_post, false, &mut rng),
+            None => proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng),
+        };
         let n = conns.len();
         let mut wrng = host_rng(net.seed, &[3, k as u64]);
         let weights = values_for(&proj.weight, &name, "weight", n, &mut wrng)?;
         let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
         let mut drng = host_rng(net.seed, &[4, k as u64]);
         let delays = values_for(&delay_values, &name, "delay", n, &mut drng)?;
-        let on_chip = proj.connector.generated_on_chip();
+        let on_chip = proj.connector.generated_on_chip() && !opts.virtual_board;
         let mut out = Vec::with_capacity(n);
         let mut max_delay_ms = 0.0f64;
         for (i, c) in conns.iter().enumerate() {
@@ -102,6 +109,12 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             max_delay_ms = max_delay_ms.max(d);
             let ticks = if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
             out.push((c.pre, c.post, w, ticks));
+        }
+        // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
+        match &proj.delay {
+            Some(Values::Scalar(d)) => max_delay_ms = max_delay_ms.max(*d),
+            Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
+            _ => {}
         }
         drawn.push(Drawn { pre, post, synapse_type: proj.receptor_type.index(), on_chip, conns: out, max_delay_ms });
     }
@@ -213,12 +226,20 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         }
     }
 
-    // Keys: partitions of the populations that send, in order, then the delay extensions.
+    // Keys: the outgoing partitions in the order their first projection was made, then the delay
+    // extensions in the same order (the DelaySupportAdder adds them after the graph is built).
+    let mut senders: Vec<usize> = Vec::new();
+    for d in &drawn {
+        if !senders.contains(&d.pre) {
+            senders.push(d.pre);
+        }
+    }
+    let delayed_senders: Vec<usize> = senders.iter().copied().filter(|&pi| delay_stages[pi] > 0).collect();
     let mut partitions: Vec<Vec<u32>> = Vec::new();
-    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| sends[pi]) {
+    for &pi in &senders {
         partitions.push(population_cores[pi].clone());
     }
-    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| delay_stages[pi] > 0) {
+    for &pi in &delayed_senders {
         partitions.push(delay_cores[pi].clone());
     }
     let requests: Vec<KeyRequest> = partitions
@@ -231,7 +252,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                     let n = core.n_atoms as u64;
                     let atoms = match &core.kind {
                         CoreKind::SpikeArray(_) => 1u64 << get_n_bits(n),
-                        CoreKind::Delay(d) => n * d.n_stages as u64,
+                        CoreKind::Delay(d) => (1u64 << get_n_bits(n)) * d.n_stages as u64,
                         _ => n,
                     };
                     atoms << N_COLOUR_BITS
@@ -242,14 +263,11 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
     let app_keys = keys::allocate(&requests)?;
     let mut pop_key = vec![None; pops.len()];
     let mut delay_key = vec![None; pops.len()];
-    let mut part = 0;
-    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| sends[pi]) {
+    for (part, &pi) in senders.iter().enumerate() {
         pop_key[pi] = Some(part);
-        part += 1;
     }
-    for (pi, _) in pops.iter().enumerate().filter(|&(pi, _)| delay_stages[pi] > 0) {
-        delay_key[pi] = Some(part);
-        part += 1;
+    for (k, &pi) in delayed_senders.iter().enumerate() {
+        delay_key[pi] = Some(senders.len() + k);
     }
     for (p, cs) in partitions.iter().enumerate() {
         for (mi, &c) in cs.iter().enumerate() {
@@ -272,6 +290,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
 
     // Ring-buffer shifts and the synaptic regions of every post core.
     let mut ring_buffer_shifts = vec![None; pops.len()];
+    let mut warnings = Vec::new();
     let mut routes: Vec<(u32, u32, Vec<u32>)> = Vec::new();
     for (pi, p) in pops.iter().enumerate() {
         if p.cell_type.is_source() {
@@ -325,7 +344,12 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                 })
                 .collect();
             let (und, del) = synapses::max_row_lengths(&syns, &post_slices, m);
-            let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, d, m);
+            let declared = match &net.projections[k].delay {
+                Some(Values::Scalar(ms)) => Some(if d.on_chip { synapses::expander_delay(*ms, 1.0 / dt) } else { synapses::host_delay(*ms, 1.0 / dt) }),
+                None => Some(1),
+                _ => None,
+            };
+            let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, d, m, declared);
             let (und, del) = (und.max(und_est), del.max(del_est));
             if und > synapses::MAX_ROW_WORDS || del > synapses::MAX_ROW_WORDS {
                 return Err(Error::Mapping(format!(
@@ -356,9 +380,17 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         for &c in &population_cores[pi] {
             let core = &mut cores[c as usize];
             let (lo, n) = (core.lo_atom, core.n_atoms);
-            let (pop_table, matrix) = synapses::build_core_regions(&matrices, lo, n, n_bits, 1)?;
+            let (pop_table, matrix, dropped) = synapses::build_core_regions(&matrices, lo, n, n_bits, 1)?;
+            for (k, count) in dropped.into_iter().enumerate().filter(|&(_, c)| c > 0) {
+                warnings.push(format!(
+                    "{}: {count} delayed synapses onto core {} are dropped, as sPyNNaker 7.4.1's host writer drops them \
+                     (their delayed row falls outside the block: the pre-synaptic population's cores are not full)",
+                    matrices[k].label, core.label
+                ));
+            }
             if let CoreKind::Neuron(nc) = &mut core.kind {
-                nc.synapse_params = vec![n, 2, n_bits, 1, log_d[pi], 0, 256, shifts[0], shifts[1]];
+                // Word 0 is the population's atoms per core, the same on every core.
+                nc.synapse_params = vec![max_atoms[pi], 2, n_bits, 1, log_d[pi], 0, 256, shifts[0], shifts[1]];
                 nc.pop_table = pop_table;
                 nc.synaptic_matrix = matrix;
             }
@@ -397,6 +429,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         population_cores,
         population_labels: pops.iter().map(|p| p.label.clone()).collect(),
         ring_buffer_shifts,
+        warnings,
     })
 }
 
@@ -439,7 +472,7 @@ fn fan_in_maximum(c: &Connector, conns: &[(u32, u32, f64, u32)], n_pre: u64, n_p
 
 /// sPyNNaker's estimate of the longest undelayed and delayed row (`get_n_connections_from_pre_vertex_maximum`),
 /// for connectors whose rows are built on chip; host-built rows use their real lengths.
-fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, d: &Drawn, m: u32) -> (usize, usize) {
+fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, d: &Drawn, m: u32, declared_delay: Option<u32>) -> (usize, usize) {
     use binomial::probable_maximum_selected as pms;
     let est = match *c {
         Connector::OneToOneConnector => 1,
@@ -450,7 +483,11 @@ fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, d: &D
         Connector::FixedTotalNumberConnector { n, .. } => pms(n_pre * n_post, n, n_post_atoms as f64 / (n_pre * n_post) as f64),
         Connector::FromListConnector { .. } => return (0, 0),
     } as usize;
-    let any_und = d.conns.iter().any(|c| c.3 <= m) || d.conns.is_empty();
-    let any_del = d.conns.iter().any(|c| c.3 > m);
+    // Which matrices the estimate applies to follows the declared delay: a constant delay puts every
+    // synapse in one of them; otherwise the delays drawn decide.
+    let (any_und, any_del) = match declared_delay {
+        Some(ticks) => (ticks <= m, ticks > m),
+        None => (d.conns.iter().any(|c| c.3 <= m) || d.conns.is_empty(), d.conns.iter().any(|c| c.3 > m)),
+    };
     (if any_und { est } else { 0 }, if any_del { est } else { 0 })
 }

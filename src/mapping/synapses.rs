@@ -137,14 +137,15 @@ struct Entry {
     items: Vec<u32>,
 }
 
-/// Builds regions 5 (PopTable) and 6 (SynBlocks) of one post core.
+/// Builds regions 5 (PopTable) and 6 (SynBlocks) of one post core; also returns, per matrix, the
+/// number of delayed synapses the host writer drops.
 pub fn build_core_regions(
     matrices: &[IncomingMatrix],
     post_lo: u32,
     post_n: u32,
     log_n: u32,
     log_t: u32,
-) -> Result<(Vec<u32>, Vec<u32>)> {
+) -> Result<(Vec<u32>, Vec<u32>, Vec<usize>)> {
     let mut entries: BTreeMap<u32, Entry> = BTreeMap::new();
     let mut n_addresses = 0u32;
     let mut add = |k: PopKey, item: u32| -> Result<()> {
@@ -158,10 +159,16 @@ pub fn build_core_regions(
     };
     let mut block_addr = 0usize;
     let mut offsets = Vec::with_capacity(matrices.len());
-    // Host-generated matrices are reserved first, then those the expander builds.
-    let order: Vec<usize> = (0..matrices.len())
+    // Incoming projections come grouped by source (application edge), sources in the order of their
+    // first projection; host-generated matrices are reserved first, then those the expander builds.
+    let first_of = |key: u32| matrices.iter().position(|m| m.key.key == key).unwrap_or(0);
+    let mut grouped: Vec<usize> = (0..matrices.len()).collect();
+    grouped.sort_by_key(|&i| first_of(matrices[i].key.key));
+    let order: Vec<usize> = grouped
+        .iter()
+        .copied()
         .filter(|&i| !matrices[i].on_chip)
-        .chain((0..matrices.len()).filter(|&i| matrices[i].on_chip))
+        .chain(grouped.iter().copied().filter(|&i| matrices[i].on_chip))
         .collect();
     for &i in &order {
         let m = &matrices[i];
@@ -204,6 +211,7 @@ pub fn build_core_regions(
     pop.extend(list);
     // Region 6.
     let mut words = vec![0u32; block_addr / 4];
+    let mut dropped = vec![0usize; matrices.len()];
     let idx_mask = (1u32 << log_n) - 1;
     for (i, (und, del)) in offsets {
         let m = &matrices[i];
@@ -229,16 +237,13 @@ pub fn build_core_regions(
                 let stage = (s.delay - 1) / m.max_delay;
                 let row = m.delayed_row(s.pre, stage);
                 if row >= m.n_pre_atoms * m.n_delay_stages {
-                    return Err(Error::Mapping(format!(
-                        "{}: delayed row {row} is outside the delayed matrix ({} rows); sPyNNaker's host \
-                         writer cannot place it either (pre and post max atoms per core differ)",
-                        m.label,
-                        m.n_pre_atoms * m.n_delay_stages
-                    )));
+                    // sPyNNaker's host writer discards rows beyond the block.
+                    dropped[i] += 1;
+                    continue;
                 }
                 fill(base, m.delayed_words() + 3, row, word(s, s.delay - m.max_delay * stage))?;
             }
         }
     }
-    Ok((pop, words))
+    Ok((pop, words, dropped))
 }

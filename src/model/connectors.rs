@@ -81,9 +81,6 @@ impl Connector {
     pub fn validate(&self, n_pre: u32, n_post: u32, same_population: bool) -> Result<(), (String, String)> {
         let err = |p: &str, m: String| Err((p.to_string(), m));
         match self {
-            Connector::OneToOneConnector if n_pre != n_post => {
-                err("connector", format!("OneToOneConnector needs equal sizes, got {n_pre} and {n_post}"))
-            }
             Connector::FixedProbabilityConnector { p_connect, .. } if !(0.0..=1.0).contains(p_connect) => {
                 err("p_connect", format!("{p_connect} is outside [0, 1]"))
             }

@@ -137,6 +137,11 @@ pub struct Projection {
     pub delay: Option<Values>,
     #[serde(default)]
     pub receptor_type: Receptor,
+    /// Connections already drawn, `[pre, post, weight, delay]` each, used instead of the connector's
+    /// own draws while the connector still sets the statistics (to import connectivity read back from
+    /// sPyNNaker with `Projection.get`).
+    #[serde(default)]
+    pub connections: Option<Vec<Vec<f64>>>,
 }
 
 fn default_weight() -> Values {
@@ -301,7 +306,19 @@ impl Network {
             if let Some(d) = &proj.delay {
                 check_values(&name, "delay", d, Some(dt))?;
             }
-            if let Connector::FromListConnector { conn_list } = &proj.connector {
+            if let Some(list) = &proj.connections {
+                Connector::FromListConnector { conn_list: list.clone() }
+                    .validate(pre.size, post.size, proj.pre == proj.post)
+                    .map_err(|(_, m)| Error::param(&name, "connections", m))?;
+                if let Some(i) = list.iter().position(|c| c.len() != 4) {
+                    return Err(Error::param(&name, "connections", format!("entry {i} is not [pre, post, weight, delay]")));
+                }
+            }
+            let lists = [proj.connections.as_ref(), match &proj.connector {
+                Connector::FromListConnector { conn_list } => Some(conn_list),
+                _ => None,
+            }];
+            for conn_list in lists.into_iter().flatten() {
                 for (i, c) in conn_list.iter().enumerate() {
                     if let Some(&d) = c.get(3) {
                         if d < dt * (1.0 - 1e-9) {

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""
+Self-consistency checks of the virtual-board fixtures (standard library only).
+
+For every host-mode fixture this rebuilds the connection list from the
+decoded synaptic rows (undelayed and delayed matrices of every post core)
+and compares it with Projection.get(); it also re-decodes the master
+population table from the raw region words.  Differences are printed; they
+are properties of sPyNNaker 7.4.1 (the fixture records them), not errors
+of the fixture, unless the decoding itself disagrees.
+
+    python3 tools/oracle/check_fixtures.py [FIXTURE_DIR]
+"""
+
+import collections
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests",
+                           "fixtures", "virtual-board-7.4.1")
+
+
+def rows_to_connections(fx, core, mats, lo_atom, mac):
+    """Yield (projection, pre, post, w_raw, delay_ticks) from decoded rows."""
+    for m in mats["matrices"]:
+        if "rows" not in m:
+            continue
+        proj = next(p for p in fx["projections_mapping"]
+                    if p["projection"] == m["projection"])
+        M = proj["post_max_support_delay_ticks"]
+        S = proj["n_delay_stages"]
+        for r, row in enumerate(m["rows"]):
+            if m["delayed"]:
+                core_i, rem = divmod(r, mac * S)
+                stage = rem // mac + 1
+                pre = core_i * mac + rem % mac
+                extra = stage * M
+            else:
+                pre, extra = r, 0
+            for s in row:
+                yield (m["projection"], pre, lo_atom + s["idx"], s["w"],
+                       s["d"] + extra, s["t"])
+
+
+def check(path):
+    fx = json.load(open(path))
+    problems = []
+    post_label = {}
+    for mv in fx["machine_vertices"]:
+        post_label[mv["label"]] = mv
+    # pop table raw vs decoded
+    for core, pt in fx.get("master_pop_tables", {}).items():
+        raw = [int(x, 16) for x in pt["raw"]]
+        if raw[0] != len(pt["entries"]) or raw[1] != len(pt["address_list"]):
+            problems.append(f"{core}: pop table header mismatch")
+    if fx.get("proj_get") is None:
+        return problems
+    net = fx["network"]
+    dt = net["timestep"]
+    got = collections.Counter()
+    for core, mats in fx["synaptic_matrices"].items():
+        mv = post_label[core]
+        app = mv["app_vertex"]
+        mac = min(fx["max_atoms_per_core"][app],
+                  next(a[2] for a in fx["app_vertices"] if a[0] == app))
+        for (proj, pre, post, w, d, t) in rows_to_connections(
+                fx, core, mats, mv["lo_atom"], mac):
+            got[(proj, pre, post, w, d)] += 1
+    want = collections.Counter()
+    for proj in net["projections"]:
+        lab = proj["label"]
+        rt = proj["receptor_type"]
+        post = proj["post"]
+        stype = 0 if rt == "excitatory" else 1
+        scale = fx["weight_scales"][post][stype]
+        # FromList: the requested list is the truth; otherwise what the
+        # host generated is only visible through Projection.get()
+        if proj["connector"]["type"] == "FromListConnector":
+            conns = proj["connector"]["conn_list"]
+        else:
+            conns = fx["proj_get"][lab]
+        for (i, j, w, d) in conns:
+            # numpy.rint rounds half to even, as Python's round does
+            want[(lab, int(i), int(j), round(abs(w) * scale) & 0xFFFF,
+                  int(round(d / dt)))] += 1
+    dropped = sum(r.get("n_delayed_row_index_out_of_range", 0)
+                  for r in fx.get("host_generation", []))
+    # rows beyond the pre population (OneToOne generates source == n_pre)
+    dropped_undelayed = sum(
+        r.get("n_undelayed_row_index_out_of_range", 0)
+        for r in fx.get("host_generation", []))
+    generated = sum(r["n_generated"] for r in fx.get("host_generation", []))
+    in_rows = sum(got.values())
+    if generated and generated - dropped - dropped_undelayed != in_rows:
+        problems.append(
+            f"host generated {generated}, {dropped} out of range, but "
+            f"{in_rows} synapses decoded from rows")
+    extra = got - want
+    missing = want - got
+    if extra:
+        problems.append(f"{sum(extra.values())} synapses in rows that were "
+                        f"not requested, e.g. {list(extra)[:3]}")
+    if missing and sum(missing.values()) != dropped:
+        problems.append(f"{sum(missing.values())} requested synapses not in "
+                        f"rows (expected {dropped} dropped)")
+    notes = []
+    if dropped:
+        notes.append(f"note: {dropped} delayed synapses dropped by the host "
+                     "row layout (sPyNNaker 7.4.1 behaviour)")
+    # Projection.get() against the rows (it reads the delayed matrix back
+    # with stage = row // n_pre_atoms)
+    pg = collections.Counter()
+    for proj in net["projections"]:
+        lab = proj["label"]
+        stype = 0 if proj["receptor_type"] == "excitatory" else 1
+        scale = fx["weight_scales"][proj["post"]][stype]
+        for (i, j, w, d) in fx["proj_get"][lab]:
+            pg[(lab, int(i), int(j), round(abs(w) * scale) & 0xFFFF,
+                int(round(d / dt)))] += 1
+    if pg != got:
+        notes.append(f"note: Projection.get() differs from the rows for "
+                     f"{sum((pg - got).values())} connections (delayed "
+                     "read-back formula of sPyNNaker 7.4.1)")
+    problems.extend(notes)
+    return problems
+
+
+def main():
+    d = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DIR
+    bad = 0
+    for path in sorted(glob.glob(os.path.join(d, "*.json"))):
+        probs = check(path)
+        name = os.path.basename(path)
+        if probs:
+            bad += 1
+            print(f"{name}:")
+            for p in probs:
+                print("   ", p)
+        else:
+            print(f"{name}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1176 @@
+#!/usr/bin/env python3
+"""
+Generate mapping fixtures by running the real sPyNNaker 7.4.1 host software
+on a virtual SpiNNaker board.
+
+For every network in NETWORKS this script builds the network with PyNN
+(``pyNN.spiNNaker``), runs it on a virtual 48-chip board (``version = 5``,
+``virtual_board = True``), and writes one JSON file holding what the host
+computed: placements, routing keys and masks, ring-buffer shifts, the
+master population table, decoded synaptic rows, the raw words of every
+data-spec region of every application core, and ``Projection.get()``.
+
+Usage (see README.md in this folder):
+
+    python3 tools/oracle/make_fixtures.py --venv /path/to/venv
+    python3 tools/oracle/make_fixtures.py --venv /path/to/venv --only poisson
+
+The outer process only needs a Python 3 standard library.  It creates the
+virtual environment if it does not exist, then runs each network in a
+child process of that environment, with HOME pointing at a temporary
+folder holding ``.spynnaker.cfg`` and the working directory holding the
+run-level ``spynnaker.cfg``.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SPYNNAKER_REQ = "spynnaker==1!7.4.1"
+SPYNNAKER_VERSION = "1!7.4.1"
+FORMAT_VERSION = 1
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_OUT = os.path.join(REPO, "tests", "fixtures", "virtual-board-7.4.1")
+
+# Regions bigger than this (in words) are stored as null with a note.
+MAX_REGION_WORDS = 200000
+
+HOME_CFG = """\
+[Machine]
+version = 5
+virtual_board = True
+"""
+
+RUN_CFG = """\
+[Mode]
+mode = Debug
+
+[Reports]
+write_text_specs = True
+write_network_graph = False
+default_report_file_path = {reports}
+
+[Simulation]
+# A seeded rng on an on-machine-capable connector is reported as
+# "non-sPyNNaker PyNN"; make that a warning so that host generation on the
+# virtual board is reproducible.
+error_on_non_spynnaker_pynn = False
+"""
+
+# ---------------------------------------------------------------------------
+# Network descriptions (machine-readable; also used to build the networks)
+# ---------------------------------------------------------------------------
+
+LIF_DEFAULTS_NOTE = "params not listed take the PyNN/sPyNNaker defaults"
+
+
+def _ring(n, delays, weight):
+    return [[i, (i + 1) % n, weight, delays[i % len(delays)]]
+            for i in range(n)]
+
+
+def _networks():
+    nets = []
+
+    # 1. FixedProbability from an SSA, population split by max atoms per core
+    nets.append({
+        "name": "fixed_probability",
+        "description": (
+            "50-source SpikeSourceArray -> 100 IF_curr_exp, "
+            "FixedProbabilityConnector(0.1), w 0.5 nA, d 2 ms, excitatory. "
+            "The population is limited to 64 atoms per core (2 cores) and "
+            "the SSA to 32 atoms per core (2 cores)."),
+        "timestep": 1.0, "run_ms": 50.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 50,
+             "max_atoms_per_core": 32,
+             "spike_times": [[1.0 + (i % 5), 10.0 + i % 7, 20.0]
+                             for i in range(50)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 100,
+             "max_atoms_per_core": 64, "seed": 1001,
+             "record": ["spikes", "v", "gsyn_exc"],
+             "params": {}, "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.1,
+                           "allow_self_connections": True,
+                           "rng_seed": 11},
+             "synapse": "StaticSynapse", "weight": 0.5, "delay": 2.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    # 2. AllToAll, plus AllToAll recurrent without self connections
+    nets.append({
+        "name": "all_to_all",
+        "description": (
+            "30 SSA -> 40 IF_curr_exp AllToAll w 0.25 d 3; "
+            "40 -> 40 AllToAll allow_self_connections=False w 0.1 d 1."),
+        "timestep": 1.0, "run_ms": 50.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 30,
+             "spike_times": [[float(i % 10), 25.0] for i in range(30)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 40, "seed": 1002,
+             "record": ["spikes"],
+             "params": {"tau_m": 20.0, "cm": 1.0, "v_thresh": -50.0},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 0.25, "delay": 3.0,
+             "receptor_type": "excitatory"},
+            {"label": "pop_to_pop", "pre": "pop", "post": "pop",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": False},
+             "synapse": "StaticSynapse", "weight": 0.1, "delay": 1.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    # 3. Inhibitory + excitatory FromList with several weights
+    inh = []
+    exc = []
+    for i in range(20):
+        for k in range(3):
+            j = (i * 7 + k * 3) % 20
+            inh.append([i, j, [0.5, 1.25, 2.0, 3.75][(i + k) % 4],
+                        float(1 + (i + k) % 4)])
+        for k in range(4):
+            j = (i + k * 5) % 20
+            exc.append([i, j, [1.5, 2.5, 4.0][(i + k) % 3],
+                        float(1 + (2 * i + k) % 6)])
+    nets.append({
+        "name": "inhibitory",
+        "description": (
+            "20 SSA -> 20 IF_curr_exp; FromList inhibitory (weights 0.5, "
+            "1.25, 2.0, 3.75 nA, fan-in up to 3) and FromList excitatory "
+            "(weights 1.5, 2.5, 4.0 nA, fan-in 4, summed weight > 8)."),
+        "timestep": 1.0, "run_ms": 50.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 20,
+             "spike_times": [[2.0 + i, 30.0] for i in range(20)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 20, "seed": 1003,
+             "record": ["spikes"],
+             "params": {"tau_syn_E": 5.0, "tau_syn_I": 10.0,
+                        "i_offset": 0.1},
+             "initial_values": {"v": -60.0}},
+        ],
+        "projections": [
+            {"label": "inh", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FromListConnector", "conn_list": inh},
+             "synapse": "StaticSynapse", "weight": None, "delay": None,
+             "receptor_type": "inhibitory"},
+            {"label": "exc", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FromListConnector", "conn_list": exc},
+             "synapse": "StaticSynapse", "weight": None, "delay": None,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    # 4. Conductance-based model (global weight scale 1024)
+    cexc = [[i, (i * 3 + k) % 30, [0.01, 0.003, 0.02][k % 3],
+             float(1 + k)] for i in range(10) for k in range(3)]
+    nets.append({
+        "name": "conductance",
+        "description": (
+            "10 SSA -> 30 IF_cond_exp; FromList excitatory (0.01/0.003/0.02 "
+            "uS) and OneToOne inhibitory (0.003 uS, d 2). Conductance input "
+            "uses a global weight scale of 1024."),
+        "timestep": 1.0, "run_ms": 50.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 10,
+             "spike_times": [[5.0 + i] for i in range(10)]},
+            {"label": "pop", "model": "IF_cond_exp", "n": 30, "seed": 1004,
+             "record": ["spikes"],
+             "params": {"e_rev_E": 0.0, "e_rev_I": -80.0,
+                        "tau_syn_E": 5.0, "tau_syn_I": 5.0},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "exc", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FromListConnector", "conn_list": cexc},
+             "synapse": "StaticSynapse", "weight": None, "delay": None,
+             "receptor_type": "excitatory"},
+            {"label": "inh", "pre": "ssa", "post": "pop",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 0.003, "delay": 2.0,
+             "receptor_type": "inhibitory"},
+        ],
+    })
+
+    # 5. Poisson, 2 source cores and 2 target cores
+    nets.append({
+        "name": "poisson",
+        "description": (
+            "600 SpikeSourcePoisson (10 Hz, seed 42; 500 per core -> 2 "
+            "cores) -> 300 IF_curr_exp (256 per core -> 2 cores), "
+            "FixedProbability 0.05, w 0.2, d 1."),
+        "timestep": 1.0, "run_ms": 100.0,
+        "populations": [
+            {"label": "poisson", "model": "SpikeSourcePoisson", "n": 600,
+             "rate": 10.0, "start": 0.0, "seed": 42,
+             "record": ["spikes"]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 300, "seed": 1005,
+             "record": ["spikes"],
+             "params": {}, "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "poisson_to_pop", "pre": "poisson", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.05,
+                           "allow_self_connections": True,
+                           "rng_seed": 55},
+             "synapse": "StaticSynapse", "weight": 0.2, "delay": 1.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    # 6. Delay extension: ring of 300 (2 cores) with delays 5 / 70 / 100
+    nets.append({
+        "name": "delay_extension_a",
+        "description": (
+            "300 IF_curr_exp FromList ring i -> i+1 (w 2.0) with delays "
+            "cycling 5, 40, 70, 100 ms (i % 4) + SSA [0] -> neuron 0 "
+            "(w 2, d 1). 256 atoms per core leaves 5 delay bits (32 ticks in "
+            "core), so a delay extension with 3 stages is added; the "
+            "population and the delay extension have 2 cores each (256 + "
+            "44). The host writer puts delayed rows of pre core 1 at "
+            "1*256*3 + (stage-1)*256 + local, beyond the 900 rows of the "
+            "block for stages 2 and 3, so those synapses are dropped (see "
+            "host_generation); Projection.get() reads the delayed matrix "
+            "back with a different row formula."),
+        "timestep": 1.0, "run_ms": 200.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 1,
+             "spike_times": [[0.0]]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 300, "seed": 1006,
+             "record": ["spikes"],
+             "params": {"cm": 0.25, "i_offset": 0.0, "tau_m": 20.0,
+                        "tau_refrac": 2.0, "tau_syn_E": 5.0,
+                        "tau_syn_I": 5.0, "v_reset": -70.0,
+                        "v_rest": -65.0, "v_thresh": -50.0},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ring", "pre": "pop", "post": "pop",
+             "connector": {"type": "FromListConnector",
+                           "conn_list": _ring(
+                               300, [5.0, 40.0, 70.0, 100.0], 2.0)},
+             "synapse": "StaticSynapse", "weight": None, "delay": None,
+             "receptor_type": "excitatory"},
+            {"label": "input", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FromListConnector",
+                           "conn_list": [[0, 0, 2.0, 1.0]]},
+             "synapse": "StaticSynapse", "weight": None, "delay": None,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    # 7. Delay extension, large uniform delay, dt 0.1 (see also _c)
+    nets.append({
+        "name": "delay_extension_b",
+        "description": (
+            "dt 0.1 ms. 100 SSA -> 256 IF_curr_exp FixedProbability 0.1, "
+            "w 0.3, d 25 ms (250 ticks). 256 atoms leave 32 ticks in core, "
+            "so 7 delay stages (8 is the maximum; 50 ms = 500 ticks would "
+            "need 15 and is rejected). At dt < 1 ms sPyNNaker picks split "
+            "cores: one neuron core and one synapse core for the "
+            "population. The host writer indexes delayed rows with the "
+            "post vertex's atoms per core (256), not the pre's (100), so "
+            "every stage-7 row lands beyond the 700-row block and is "
+            "dropped: on a virtual board this projection has no synapses "
+            "(see host_generation and the _onchip variant for the "
+            "hardware layout)."),
+        "timestep": 0.1, "run_ms": 50.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 100,
+             "spike_times": [[0.5 + 0.1 * (i % 10)] for i in range(100)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 256, "seed": 1007,
+             "record": ["spikes"],
+             "params": {}, "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.1,
+                           "allow_self_connections": True,
+                           "rng_seed": 77},
+             "synapse": "StaticSynapse", "weight": 0.3, "delay": 25.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    b_comb = json.loads(json.dumps(nets[-1]))
+    b_comb["name"] = "delay_extension_b_combined"
+    b_comb["description"] = (
+        b_comb["description"] + " Same network with n_synapse_cores=0, "
+        "forcing a combined neuron+synapse core (at dt < 1 ms the default "
+        "is a split neuron core + synapse core, as in delay_extension_b).")
+    b_comb["populations"][1]["n_synapse_cores"] = 0
+    nets.append(b_comb)
+
+    nets.append({
+        "name": "delay_extension_c",
+        "description": (
+            "dt 1 ms. 256 SSA -> 256 IF_curr_exp FixedProbability 0.1 "
+            "w 0.05 d 90 ms (32 ticks in core -> 2 delay stages; every "
+            "synapse is in the delayed matrix, stage 2, row delay 26). Pre "
+            "and post have the same atoms per core, so the host row layout "
+            "matches the delay-extension keys."),
+        "timestep": 1.0, "run_ms": 200.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 256,
+             "spike_times": [[float(i % 20)] for i in range(256)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 256, "seed": 1008,
+             "record": ["spikes"],
+             "params": {}, "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.1,
+                           "allow_self_connections": True,
+                           "rng_seed": 99},
+             "synapse": "StaticSynapse", "weight": 0.05, "delay": 90.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+
+    # 8. Izhikevich
+    nets.append({
+        "name": "izhikevich",
+        "description": (
+            "10 SSA -> 20 Izhikevich (IZK_curr_exp) OneToOne w 5 d 1; "
+            "neuron_builder region of a second neuron model."),
+        "timestep": 1.0, "run_ms": 50.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 10,
+             "spike_times": [[1.0 + i, 20.0] for i in range(10)]},
+            {"label": "pop", "model": "Izhikevich", "n": 20, "seed": 1009,
+             "record": ["spikes", "v"],
+             "params": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 2.0,
+                        "i_offset": 0.0, "tau_syn_E": 5.0,
+                        "tau_syn_I": 5.0},
+             "initial_values": {"v": -70.0, "u": -14.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 5.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+    return nets
+
+
+NETWORKS = {n["name"]: n for n in _networks()}
+
+# Networks that are additionally run with on-machine generation forced on
+# (the layout real hardware gets for AllToAll/OneToOne/FixedProbability).
+ONCHIP_VARIANTS = ["fixed_probability", "all_to_all", "conductance",
+                   "poisson", "delay_extension_b",
+                   "delay_extension_b_combined", "delay_extension_c",
+                   "izhikevich"]
+
+
+# ---------------------------------------------------------------------------
+# Outer process: venv, temp HOME, one child per network
+# ---------------------------------------------------------------------------
+
+def ensure_venv(venv):
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        base = shutil.which("python3.11") or sys.executable
+        print(f"creating venv {venv} with {base}", flush=True)
+        subprocess.check_call([base, "-m", "venv", venv])
+    try:
+        ver = subprocess.check_output(
+            [py, "-c", "import importlib.metadata as m;"
+             "print(m.version('sPyNNaker'))"],
+            stderr=subprocess.DEVNULL, text=True).strip()
+    except subprocess.CalledProcessError:
+        ver = None
+    if ver != SPYNNAKER_VERSION:
+        print(f"installing {SPYNNAKER_REQ} into {venv}", flush=True)
+        subprocess.check_call(
+            [py, "-m", "pip", "install", "--quiet", SPYNNAKER_REQ])
+    return py
+
+
+def run_child(py, name, onchip, out_dir, keep):
+    tmp = tempfile.mkdtemp(prefix=f"spinn_oracle_{name}_")
+    home = os.path.join(tmp, "home")
+    run = os.path.join(tmp, "run")
+    reports = os.path.join(tmp, "reports")
+    for d in (home, run, reports):
+        os.makedirs(d)
+    with open(os.path.join(home, ".spynnaker.cfg"), "w") as f:
+        f.write(HOME_CFG)
+    with open(os.path.join(run, "spynnaker.cfg"), "w") as f:
+        f.write(RUN_CFG.format(reports=reports))
+    env = dict(os.environ)
+    env["HOME"] = home
+    env.pop("PYTHONPATH", None)
+    cmd = [py, os.path.abspath(__file__), "--child", name,
+           "--out", out_dir]
+    if onchip:
+        cmd.append("--onchip")
+    log = os.path.join(tmp, "log.txt")
+    with open(log, "w") as lf:
+        rc = subprocess.call(cmd, cwd=run, env=env, stdout=lf,
+                             stderr=subprocess.STDOUT)
+    if rc != 0:
+        with open(log) as lf:
+            tail = lf.read()[-4000:]
+        print(f"FAILED {name}{' (onchip)' if onchip else ''}:\n{tail}",
+              flush=True)
+    if keep or rc != 0:
+        print(f"  work dir kept: {tmp}", flush=True)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--venv", help="virtual environment to use (created "
+                    "and populated with spynnaker 1!7.4.1 if missing)")
+    ap.add_argument("--out", default=DEFAULT_OUT,
+                    help="output folder for the JSON fixtures")
+    ap.add_argument("--only", action="append",
+                    help="only this network (repeatable)")
+    ap.add_argument("--no-onchip", action="store_true",
+                    help="skip the on-machine-generation variants")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temporary run folders")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--onchip", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.list:
+        for n in NETWORKS:
+            print(n, "(+ onchip)" if n in ONCHIP_VARIANTS else "")
+        return 0
+    if args.child:
+        child_main(args.child, args.onchip, args.out)
+        return 0
+
+    if args.venv:
+        py = ensure_venv(os.path.abspath(args.venv))
+    else:
+        py = sys.executable
+        try:
+            import importlib.metadata as md
+            if md.version("sPyNNaker") != SPYNNAKER_VERSION:
+                raise ValueError
+        except Exception:
+            ap.error("spynnaker 1!7.4.1 is not importable here; "
+                     "pass --venv PATH")
+    os.makedirs(args.out, exist_ok=True)
+    names = args.only or list(NETWORKS)
+    failed = []
+    for name in names:
+        if name not in NETWORKS:
+            ap.error(f"unknown network {name}")
+        variants = [False]
+        if name in ONCHIP_VARIANTS and not args.no_onchip:
+            variants.append(True)
+        for onchip in variants:
+            print(f"running {name}{' (onchip)' if onchip else ''}",
+                  flush=True)
+            if run_child(py, name, onchip, args.out, args.keep):
+                failed.append(name + ("_onchip" if onchip else ""))
+    if failed:
+        print("failed:", ", ".join(failed))
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Child process: build, run, extract
+# ---------------------------------------------------------------------------
+
+def hx(v):
+    return hex(int(v) & 0xFFFFFFFF)
+
+
+def build_network(sim, net):
+    from pyNN.random import NumpyRNG
+    pops = {}
+    for p in net["populations"]:
+        model = p["model"]
+        kw = {}
+        for k in ("seed", "n_synapse_cores"):
+            if k in p:
+                kw[k] = p[k]
+        if model == "SpikeSourceArray":
+            cell = sim.SpikeSourceArray(spike_times=p["spike_times"])
+        elif model == "SpikeSourcePoisson":
+            cell = sim.SpikeSourcePoisson(rate=p["rate"], start=p["start"])
+        else:
+            cell = getattr(sim, model)(**p.get("params", {}))
+        pop = sim.Population(p["n"], cell, label=p["label"], **kw)
+        if p.get("initial_values"):
+            pop.initialize(**p["initial_values"])
+        if p.get("max_atoms_per_core"):
+            pop.set_max_atoms_per_core(p["max_atoms_per_core"])
+        if p.get("record"):
+            pop.record(p["record"])
+        pops[p["label"]] = pop
+    projs = {}
+    for pr in net["projections"]:
+        c = pr["connector"]
+        t = c["type"]
+        if t == "FromListConnector":
+            conn = sim.FromListConnector(
+                [tuple(x) for x in c["conn_list"]])
+        elif t == "AllToAllConnector":
+            conn = sim.AllToAllConnector(
+                allow_self_connections=c["allow_self_connections"])
+        elif t == "OneToOneConnector":
+            conn = sim.OneToOneConnector()
+        elif t == "FixedProbabilityConnector":
+            conn = sim.FixedProbabilityConnector(
+                c["p_connect"],
+                allow_self_connections=c["allow_self_connections"],
+                rng=NumpyRNG(seed=c["rng_seed"]))
+        else:
+            raise ValueError(t)
+        syn_kw = {}
+        if pr["weight"] is not None:
+            syn_kw["weight"] = pr["weight"]
+        if pr["delay"] is not None:
+            syn_kw["delay"] = pr["delay"]
+        proj = sim.Projection(
+            pops[pr["pre"]], pops[pr["post"]], conn,
+            sim.StaticSynapse(**syn_kw), receptor_type=pr["receptor_type"],
+            label=pr["label"])
+        projs[pr["label"]] = proj
+    return pops, projs
+
+
+def read_regions(db_path, x, y, p):
+    import sqlite3
+    import numpy
+    con = sqlite3.connect(db_path)
+    out = {}
+    for (num, label, size, content, ref_num) in con.execute(
+            "SELECT region_num, region_label, size, content, reference_num "
+            "FROM region WHERE x=? AND y=? AND p=? ORDER BY region_num",
+            (x, y, p)):
+        entry = {"label": label, "size_bytes": size}
+        if content is None:
+            entry["words_hex"] = None
+            entry["note"] = "reserved only; nothing written by the host"
+        else:
+            words = numpy.frombuffer(bytes(content), dtype="<u4")
+            entry["n_words_written"] = int(len(words))
+            if len(words) > MAX_REGION_WORDS:
+                entry["words_hex"] = None
+                entry["note"] = f"{len(words)} words written (omitted)"
+            else:
+                entry["words_hex"] = [hx(w) for w in words]
+        if ref_num is not None:
+            entry["reference_num"] = ref_num
+        out[str(num)] = entry
+    for (num, ref_num, ref_label) in con.execute(
+            "SELECT region_num, reference_num, ref_label FROM reference "
+            "WHERE x=? AND y=? AND p=? ORDER BY region_num", (x, y, p)):
+        out[str(num)] = {"label": ref_label, "references": ref_num,
+                         "words_hex": None,
+                         "note": "reference to a region of another core"}
+    con.close()
+    return out
+
+
+def region_words(regions, num):
+    import numpy
+    r = regions.get(str(num))
+    if r is None or r.get("words_hex") is None:
+        return None
+    return numpy.array([int(w, 16) for w in r["words_hex"]], dtype="uint64")
+
+
+def decode_pop_table(words):
+    n_entries, n_addr = int(words[0]), int(words[1])
+    entries = []
+    for e in range(n_entries):
+        w = words[2 + 5 * e: 7 + 5 * e]
+        entries.append({
+            "key": hx(w[0]), "mask": hx(w[1]),
+            "start": int(w[2]) & 0x1FFF,
+            "n_colour_bits": (int(w[2]) >> 13) & 0x7,
+            "count": int(w[2]) >> 16,
+            "core_mask": int(w[3]) & 0xFFFF,
+            "mask_shift": int(w[3]) >> 16,
+            "n_neurons": int(w[4]) & 0xFFFF,
+            "n_words": int(w[4]) >> 16})
+    addrs = []
+    base = 2 + 5 * n_entries
+    for a in range(n_addr):
+        w = int(words[base + a])
+        addrs.append({"row_length": w & 0xFF, "address": w >> 8})
+    return entries, addrs
+
+
+def decode_rows(words, start_word, n_rows, stride, n_bits):
+    """Decode n_rows static rows of `stride` words each."""
+    log_n, log_t, _log_d = n_bits
+    rows = []
+    headers = []
+    for r in range(n_rows):
+        base = start_word + r * stride
+        n_plastic = int(words[base])
+        n_fixed = int(words[base + 1 + n_plastic])
+        n_fp = int(words[base + 2 + n_plastic])
+        fb = base + 3 + n_plastic
+        row = []
+        for k in range(n_fixed):
+            w = int(words[fb + k])
+            row.append({
+                "w": w >> 16,
+                "d": (w & 0xFFFF) >> (log_n + log_t),
+                "t": (w >> log_n) & ((1 << log_t) - 1),
+                "idx": w & ((1 << log_n) - 1)})
+        rows.append(row)
+        if n_plastic or n_fp:
+            headers.append([r, n_plastic, n_fp])
+    return rows, headers
+
+
+def install_get_synapses_probe():
+    """
+    Wrap synapse_io.get_synapses (as used by SynapticMatrixApp) to count,
+    per projection and post core, the connections the host generated and
+    how many of them ended up in a row.
+    """
+    import numpy
+    from spynnaker.pyNN.models.neuron import synaptic_matrix_app as sma
+    from spynnaker.pyNN.data import SpynnakerDataView
+    records = []
+    orig = sma.get_synapses
+
+    def get_synapses(connections, synapse_info, n_delay_stages,
+                     n_synapse_types, weight_scales, app_edge, max_row_info,
+                     gen_undelayed, gen_delayed, max_atoms_per_core):
+        conns = connections.copy()
+        result = orig(connections, synapse_info, n_delay_stages,
+                      n_synapse_types, weight_scales, app_edge, max_row_info,
+                      gen_undelayed, gen_delayed, max_atoms_per_core)
+        max_delay = app_edge.post_vertex.splitter.max_support_delay()
+        ticks = numpy.rint(
+            conns["delay"] *
+            SpynnakerDataView.get_simulation_time_step_per_ms())
+        und = ticks <= max_delay
+        rec = {
+            "projection": synapse_info,
+            "n_generated": int(len(conns)),
+            "n_undelayed": int(und.sum()),
+            "n_delayed": int((~und).sum()),
+            "post_max_atoms_per_core_used_for_rows": int(max_atoms_per_core),
+        }
+        rec["n_undelayed_row_index_out_of_range"] = int(
+            (conns["source"][und] >= app_edge.pre_vertex.n_atoms).sum())
+        if n_delay_stages:
+            d = ticks[~und]
+            stages = numpy.floor(numpy.round(d - 1.0) / max_delay).astype(
+                numpy.int64)
+            src = conns["source"][~und].astype(numpy.int64)
+            cores = src // max_atoms_per_core
+            idx = (cores * max_atoms_per_core * n_delay_stages +
+                   (stages - 1) * max_atoms_per_core +
+                   (src - cores * max_atoms_per_core))
+            n_rows = app_edge.pre_vertex.n_atoms * n_delay_stages
+            rec["n_delayed_row_index_out_of_range"] = int(
+                (idx >= n_rows).sum())
+            rec["delayed_stage_histogram"] = {
+                str(int(k)): int(v) for k, v in zip(
+                    *numpy.unique(stages, return_counts=True))}
+        records.append(rec)
+        return result
+
+    sma.get_synapses = get_synapses
+
+    orig_row_data = sma.SynapticMatrixApp._SynapticMatrixApp__get_row_data
+
+    def get_row_data(self, post_vertex_slice):
+        n = len(records)
+        result = orig_row_data(self, post_vertex_slice)
+        for rec in records[n:]:
+            rec["post_slice"] = [post_vertex_slice.lo_atom,
+                                 post_vertex_slice.hi_atom]
+        return result
+
+    sma.SynapticMatrixApp._SynapticMatrixApp__get_row_data = get_row_data
+    return records
+
+
+def child_main(name, onchip, out_dir):
+    import numpy
+    net = NETWORKS[name]
+
+    if onchip:
+        # Ignore the "virtual board => generate on host" rule so that the
+        # data spec is the one real hardware gets (ConnectorBuilderRegion
+        # filled, on-chip blocks reserved but not written).
+        from spinn_utilities.config_holder import get_config_bool
+        from spynnaker.pyNN.models.neural_projections import \
+            synapse_information as si_mod
+        from spynnaker.pyNN.models.neural_projections.connectors import (
+            AbstractGenerateConnectorOnMachine)
+        from spynnaker.pyNN.models.neuron.synapse_dynamics import (
+            AbstractGenerateOnMachine)
+
+        def may_generate_on_machine(self):
+            return (isinstance(self.connector,
+                               AbstractGenerateConnectorOnMachine) and
+                    self.connector.generate_on_machine(self) and
+                    isinstance(self.synapse_dynamics,
+                               AbstractGenerateOnMachine) and
+                    self.synapse_dynamics.generate_on_machine())
+        si_mod.SynapseInformation.may_generate_on_machine = \
+            may_generate_on_machine
+        del get_config_bool
+
+    host_rows = install_get_synapses_probe()
+
+    import pyNN.spiNNaker as sim
+    from spynnaker.pyNN.data import SpynnakerDataView as V
+    from spynnaker.pyNN.models.neuron import PopulationVertex
+    from spynnaker.pyNN.models.utility_models.delays import (
+        DelayExtensionVertex)
+    from spynnaker.pyNN.models.spike_source import (
+        SpikeSourcePoissonVertex)
+
+    sim.setup(timestep=net["timestep"])
+    pops, projs = build_network(sim, net)
+    sim.run(net["run_ms"])
+
+    run_dir = V.get_run_dir_path()
+    db_path = os.path.join(run_dir, "ds.sqlite3")
+
+    out = {
+        "name": name + ("_onchip" if onchip else ""),
+        "format_version": FORMAT_VERSION,
+        "generated_by": (
+            "spynnaker 1!7.4.1 (PyPI), Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}, numpy "
+            f"{numpy.__version__}, virtual_board=True version=5, "
+            "Mode=Debug; tools/oracle/make_fixtures.py"),
+        "generation_mode": (
+            "on_machine: SynapseInformation.may_generate_on_machine() "
+            "forced to ignore virtual_board, so on-machine-capable "
+            "connectors are described in ConnectorBuilderRegion and their "
+            "blocks are reserved but not written (as on real hardware)"
+            if onchip else
+            "host: virtual board, every synaptic matrix generated on the "
+            "host and written into SynBlocks"),
+        "description": net["description"],
+        "network": net,
+    }
+    out["timestep_us"] = V.get_simulation_time_step_us()
+    out["time_scale_factor"] = V.get_time_scale_factor()
+    out["hardware_timestep_us"] = V.get_hardware_time_step_us()
+
+    # Application and machine vertices
+    app_vertices = []
+    machine_vertices = []
+    placements = []
+    label_of = {}
+    for av in V.iterate_vertices():
+        app_vertices.append([av.label, type(av).__name__, av.n_atoms])
+    all_pl = [pl for pl in V.iterate_placemements()
+              if not (pl.vertex.label or "").startswith(
+                  "SYSTEM:ExtraMonitor")]
+    n_label = {}
+    for pl in all_pl:
+        n_label[pl.vertex.label] = n_label.get(pl.vertex.label, 0) + 1
+    for pl in all_pl:
+        v = pl.vertex
+        lab = v.label
+        # Delay extension machine vertices all share one label
+        if n_label[lab] > 1:
+            lab = f"{v.label} {v.vertex_slice}"
+        label_of[v] = lab
+        placements.append([lab, pl.x, pl.y, pl.p])
+    placements.sort(key=lambda a: (a[1], a[2], a[3]))
+    for av in V.iterate_vertices():
+        for mv in av.machine_vertices:
+            pl = V.get_placement_of_vertex(mv)
+            machine_vertices.append({
+                "label": label_of.get(mv, mv.label),
+                "app_vertex": av.label,
+                "class": type(mv).__name__,
+                "lo_atom": mv.vertex_slice.lo_atom,
+                "hi_atom": mv.vertex_slice.hi_atom,
+                "n_atoms": mv.vertex_slice.n_atoms,
+                "placement": [pl.x, pl.y, pl.p]})
+    out["app_vertices"] = app_vertices
+    out["machine_vertices"] = machine_vertices
+    out["placements"] = placements
+
+    # Routing
+    rinfos = V.get_routing_infos()
+    routing_keys = []
+    r_app = []
+    r_mach = []
+    for av in V.iterate_vertices():
+        for part in rinfos.get_partitions_from(av) if av in rinfos._info \
+                else []:
+            ri = rinfos.get_info_from(av, part)
+            r_app.append({
+                "vertex": av.label, "partition": part,
+                "key": hx(ri.key), "mask": hx(ri.mask),
+                "machine_mask": hx(ri.machine_mask),
+                "n_bits_atoms": ri.n_bits_atoms})
+        for mv in av.machine_vertices:
+            if mv not in rinfos._info:
+                continue
+            for part in rinfos.get_partitions_from(mv):
+                ri = rinfos.get_info_from(mv, part)
+                lab = label_of.get(mv, mv.label)
+                routing_keys.append([lab, hx(ri.key), hx(ri.mask)])
+                r_mach.append({
+                    "vertex": lab, "app_vertex": av.label,
+                    "partition": part, "key": hx(ri.key),
+                    "mask": hx(ri.mask), "index": ri.index,
+                    "lo_atom": mv.vertex_slice.lo_atom,
+                    "hi_atom": mv.vertex_slice.hi_atom})
+    r_app.sort(key=lambda a: int(a["key"], 16))
+    r_mach.sort(key=lambda a: int(a["key"], 16))
+    routing_keys.sort(key=lambda a: int(a[1], 16))
+    out["routing_keys"] = routing_keys
+    out["routing_info"] = {"app_partitions": r_app,
+                           "machine_partitions": r_mach}
+    out["n_colour_bits"] = {av.label: getattr(av, "n_colour_bits", None)
+                            for av in V.iterate_vertices()}
+
+    # Per population mapping data
+    shifts = {}
+    scales = {}
+    max_atoms = {}
+    for av in V.iterate_vertices():
+        max_atoms[av.label] = av.get_max_atoms_per_core()
+        if isinstance(av, PopulationVertex):
+            s = av.get_ring_buffer_shifts()
+            shifts[av.label] = [int(x) for x in s]
+            scales[av.label] = [float(x) for x in av.get_weight_scales(s)]
+    out["ring_buffer_shifts"] = shifts
+    out["weight_scales"] = scales
+    out["max_atoms_per_core"] = max_atoms
+
+    # Delay information per projection edge
+    edges = []
+    for lab, proj in projs.items():
+        edge = proj._projection_edge
+        sinfo = proj._synapse_information
+        post = edge.post_vertex
+        mac = min(post.get_max_atoms_per_core(), post.n_atoms)
+        mri = post.get_max_row_info(sinfo, mac, edge)
+        e = {
+            "projection": lab,
+            "pre": edge.pre_vertex.label, "post": post.label,
+            "synapse_type": sinfo.synapse_type,
+            "may_generate_on_machine": bool(sinfo.may_generate_on_machine()),
+            "n_delay_stages": edge.n_delay_stages,
+            "delay_edge_pre": (edge.delay_edge.pre_vertex.label
+                               if edge.delay_edge is not None else None),
+            "post_max_support_delay_ticks":
+                post.splitter.max_support_delay(),
+            "max_row_info": {
+                "undelayed_max_n_synapses": mri.undelayed_max_n_synapses,
+                "delayed_max_n_synapses": mri.delayed_max_n_synapses,
+                "undelayed_max_bytes": mri.undelayed_max_bytes,
+                "delayed_max_bytes": mri.delayed_max_bytes,
+                "undelayed_max_words": mri.undelayed_max_words,
+                "delayed_max_words": mri.delayed_max_words},
+            "n_connections_to_post_vertex_maximum":
+                int(sinfo.connector.get_n_connections_to_post_vertex_maximum(
+                    sinfo)),
+            "weight_maximum": float(sinfo.connector.get_weight_maximum(
+                sinfo)),
+        }
+        edges.append(e)
+    out["projections_mapping"] = edges
+
+    # What the host generated versus what was written into rows
+    hr = []
+    for rec in host_rows:
+        lab = next((pl for pl, pj in projs.items()
+                    if pj._synapse_information is rec["projection"]), None)
+        rec = dict(rec)
+        rec["projection"] = lab
+        hr.append(rec)
+    out["host_generation"] = hr
+
+    delay_vertices = []
+    for av in V.iterate_vertices():
+        if isinstance(av, DelayExtensionVertex):
+            delay_vertices.append({
+                "label": av.label,
+                "source": av.source_vertex.label,
+                "n_delay_stages": av.n_delay_stages,
+                "delay_per_stage": av.delay_per_stage,
+                "n_atoms": av.n_atoms})
+    out["delay_extensions"] = delay_vertices
+
+    # Data-spec regions of every application core
+    regions_by_core = {}
+    region_cache = {}
+    for av in V.iterate_vertices():
+        for mv in av.machine_vertices:
+            pl = V.get_placement_of_vertex(mv)
+            lab = label_of.get(mv, mv.label)
+            regs = read_regions(db_path, pl.x, pl.y, pl.p)
+            regions_by_core[lab] = regs
+            region_cache[mv] = regs
+    out["data_spec_regions_by_core"] = regions_by_core
+
+    # Synaptic data per post core
+    synapse_params = {}
+    pop_tables = {}
+    matrices = {}
+    for av in V.iterate_vertices():
+        if not isinstance(av, PopulationVertex):
+            continue
+        for mv in av.machine_vertices:
+            if not hasattr(mv, "_synaptic_matrices"):
+                continue
+            sregs = type(mv).SYNAPSE_REGIONS
+            lab = label_of.get(mv, mv.label)
+            regs = region_cache[mv]
+            sp = region_words(regs, sregs.synapse_params)
+            if sp is not None:
+                synapse_params[lab] = [int(x) for x in sp]
+            pt = region_words(regs, sregs.pop_table)
+            if pt is None:
+                continue
+            entries, addrs = decode_pop_table(pt)
+            pop_tables[lab] = {"raw": [hx(x) for x in pt],
+                               "entries": entries, "address_list": addrs}
+            log_n, log_t, log_d = int(sp[2]), int(sp[3]), int(sp[4])
+            syn = region_words(regs, sregs.synaptic_matrix)
+            smat = mv._synaptic_matrices
+            mats = smat._SynapticMatrices__matrices
+            mlist = []
+            for (app_edge, s_info), m in mats.items():
+                mri = m._SynapticMatrixApp__max_row_info
+                n_pre = app_edge.pre_vertex.n_atoms
+                proj_label = None
+                for plab, proj in projs.items():
+                    if proj._synapse_information is s_info:
+                        proj_label = plab
+                gen = bool(s_info.may_generate_on_machine())
+                for delayed in (False, True):
+                    off = (m._SynapticMatrixApp__delay_syn_mat_offset
+                           if delayed else
+                           m._SynapticMatrixApp__syn_mat_offset)
+                    if delayed and app_edge.delay_edge is None:
+                        continue
+                    max_words = (mri.delayed_max_words if delayed
+                                 else mri.undelayed_max_words)
+                    n_rows = n_pre * (app_edge.n_delay_stages
+                                      if delayed else 1)
+                    d = {
+                        "projection": proj_label,
+                        "pre": app_edge.pre_vertex.label,
+                        "source_vertex": (app_edge.delay_edge.pre_vertex.label
+                                          if delayed
+                                          else app_edge.pre_vertex.label),
+                        "delayed": delayed,
+                        "generated_on_machine": gen,
+                        "block_offset_bytes": off,
+                        "max_row_words": max_words,
+                        "row_stride_words": max_words + 3,
+                        "n_rows": n_rows if off is not None else 0,
+                        "size_bytes": (
+                            n_rows * (max_words + 3) * 4
+                            if off is not None else 0),
+                        "pop_table_index": (m._SynapticMatrixApp__index
+                                            if not delayed else None),
+                    }
+                    # FromList splits its list per post slice with an
+                    # unstable numpy.argsort: with several post slices the
+                    # order of synapses inside a row depends on numpy's sort
+                    # implementation (SIMD dispatch), not on the list order.
+                    if (type(s_info.connector).__name__ ==
+                            "FromListConnector" and
+                            len(av.splitter.get_in_coming_slices()) > 1):
+                        d["row_order_platform_dependent"] = True
+                    if off is not None and not gen and syn is not None:
+                        rows, hdrs = decode_rows(
+                            syn, off // 4, n_rows, max_words + 3,
+                            (log_n, log_t, log_d))
+                        d["rows"] = rows
+                        if hdrs:
+                            d["non_static_row_headers"] = hdrs
+                    mlist.append(d)
+            matrices[lab] = {
+                "regions": {k: int(v) for k, v in sregs._asdict().items()},
+                "host_generated_block_addr":
+                    smat.host_generated_block_addr,
+                "on_chip_generated_matrix_size":
+                    smat.on_chip_generated_matrix_size,
+                "all_syn_block_sz": smat._SynapticMatrices__all_syn_block_sz,
+                "log_n_neurons": log_n, "log_n_synapse_types": log_t,
+                "log_max_delay": log_d,
+                "matrices": mlist}
+    out["synapse_params"] = synapse_params
+    out["master_pop_tables"] = pop_tables
+    out["synaptic_matrices"] = matrices
+
+    # Poisson sources
+    poisson = {}
+    for av in V.iterate_vertices():
+        if not isinstance(av, SpikeSourcePoissonVertex):
+            continue
+        for mv in av.machine_vertices:
+            lab = label_of.get(mv, mv.label)
+            regs = region_cache[mv]
+            pw = region_words(regs, 1)
+            info = {"lo_atom": mv.vertex_slice.lo_atom,
+                    "n_atoms": mv.vertex_slice.n_atoms,
+                    "kiss_seed": [int(x) for x in
+                                  av.kiss_seed(mv.vertex_slice)],
+                    "max_spikes_per_ts": int(mv.max_spikes_per_ts())}
+            if pw is not None:
+                info["params_decoded"] = {
+                    "has_key": int(pw[0]),
+                    "set_rate_neuron_id_mask": hx(pw[1]),
+                    "seconds_per_tick_u032": int(pw[2]),
+                    "ticks_per_ms_u1616": int(pw[3]),
+                    "slow_rate_per_tick_cutoff_u1616": int(pw[4]),
+                    "fast_rate_per_tick_cutoff_u1616": int(pw[5]),
+                    "first_source_id": int(pw[6]),
+                    "n_spike_sources": int(pw[7]),
+                    "max_spikes_per_tick": int(pw[8]),
+                    "n_colour_bits": int(pw[9]),
+                    "kiss_seed": [int(x) for x in pw[10:14]],
+                    "keys": [hx(x) for x in pw[14:]]}
+            ew = region_words(regs, 7)
+            if ew is not None:
+                items = []
+                pos = 2
+                for _ in range(int(ew[1])):
+                    count, n_rates, idx = (int(ew[pos]), int(ew[pos + 1]),
+                                           int(ew[pos + 2]))
+                    pos += 3
+                    rates = []
+                    for _r in range(n_rates):
+                        vals = [int(ew[pos + 2 * k]) |
+                                (int(ew[pos + 2 * k + 1]) << 32)
+                                for k in range(3)]
+                        rates.append({
+                            "rate_u3232": hx(vals[0] >> 32) + ":" +
+                            hx(vals[0] & 0xFFFFFFFF),
+                            "rate": vals[0] / 2**32,
+                            "start": vals[1] / 2**32,
+                            "duration_raw_u3232": str(vals[2]),
+                            "duration": vals[2] / 2**32})
+                        pos += 6
+                    items.append({"count": count, "n_rates": n_rates,
+                                  "index": idx, "rates": rates})
+                info["expander_rates_decoded"] = {
+                    "rate_changed": int(ew[0]), "n_items": int(ew[1]),
+                    "items": items}
+            poisson[lab] = info
+    if poisson:
+        out["poisson"] = poisson
+
+    # Spike source arrays: the keys the send buffer would hold per tick
+    from spynnaker.pyNN.models.spike_source import SpikeSourceArrayVertex
+    ssa = {}
+    for av in V.iterate_vertices():
+        if not isinstance(av, SpikeSourceArrayVertex):
+            continue
+        for mv in av.machine_vertices:
+            lab = label_of.get(mv, mv.label)
+            mv._first_machine_time_step = None
+            mv._fill_send_buffer()
+            buf = mv._send_buffer
+            entries = []
+            if buf is not None:
+                for t in buf.timestamps:
+                    entries.append([int(t), [hx(k) for k in buf._buffer[t]]])
+            ssa[lab] = {"lo_atom": mv.vertex_slice.lo_atom,
+                        "n_atoms": mv.vertex_slice.n_atoms,
+                        "send_buffer": entries}
+    if ssa:
+        out["spike_source_arrays"] = ssa
+
+    # Projection.get
+    if not onchip:
+        pg = {}
+        for lab, proj in projs.items():
+            conns = proj.get(["weight", "delay"], format="list")
+            pg[lab] = [[float(c[0]), float(c[1]), float(c[2]), float(c[3])]
+                       for c in conns]
+        out["proj_get"] = pg
+    else:
+        out["proj_get"] = None
+        out["proj_get_note"] = (
+            "not available: on-machine matrices are only built by the "
+            "synapse expander on hardware; see the host-mode fixture of "
+            "the same network")
+
+    out["decode_notes"] = {
+        "synapse_params":
+            "region 4: [n_neurons, n_synapse_types, log_n_neurons, "
+            "log_n_synapse_types, log_max_delay, drop_late_packets, "
+            "incoming_spike_buffer_size, ring_buffer_shift per synapse "
+            "type...]",
+        "fixed_synapse_word":
+            "weight<<16 | delay<<(log_n_neurons+log_n_syn_types) | "
+            "syn_type<<log_n_neurons | post_index",
+        "synaptic_rows_d":
+            "d = (word & 0xFFFF) >> (log_n_neurons+log_n_syn_types), not "
+            "masked to log_max_delay bits: the host does not mask the delay, "
+            "so a delay of exactly 2^log_max_delay shows as that value (the "
+            "core reads it as 0, i.e. the slot one full ring later)",
+        "synaptic_row":
+            "[n_plastic_words, n_fixed, n_fixed_plastic, fixed words...] "
+            "padded to row_stride_words = max_row_words + 3",
+        "master_pop_entry":
+            "5 words: key, mask, start:13|n_colour_bits:3|count:16, "
+            "core_mask:16|mask_shift:16, n_neurons:16|n_words:16; preceded "
+            "by [n_entries, n_address_list]; address list word = "
+            "row_length:8 | address:24 (row_length = max_row_words - 1, "
+            "address = byte offset in SynBlocks / 16, 0xFFFFFF = invalid)",
+        "weight_scale": "2^(16-(shift+1)) * global weight scale",
+        "synaptic_matrices":
+            "per post core; rows of the undelayed matrix are indexed by "
+            "pre atom; rows of the delayed matrix by "
+            "pre_core*max_atoms*n_stages + (stage-1)*max_atoms + local "
+            "(see docs/spynnaker-mapping.md)",
+        "data_spec_regions_by_core":
+            "words_hex null = region reserved but not written by the host",
+        "ring_buffer_shifts": "per population label",
+        "spike_source_arrays":
+            "send_buffer = [[tick, [keys sent at that tick]]...] for ticks in "
+            "[0, run_ms/dt); key = vertex key + (atom << n_colour_bits) + "
+            "(tick & colour_mask); these keys are loaded by the buffer "
+            "manager, not by the data spec",
+    }
+
+    sim.end()
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, out["name"] + ".json")
+    with open(path, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote", path, os.path.getsize(path))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
