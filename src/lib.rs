@@ -11,3 +11,4 @@ pub use error::{Error, Result};
 pub mod mapping;
 pub mod engine;
 pub mod record;
+pub mod sim;

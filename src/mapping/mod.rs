@@ -12,6 +12,30 @@ mod sources;
 
 pub use image::*;
 
+/// Rebuilds, for a changed population, what its cores hold of its parameters (neuron arrays or
+/// spike times), as the host rewrites those regions before the next run. Synapses are unchanged.
+pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> Result<()> {
+    let p = &net.populations[pi];
+    let dt = net.timestep;
+    let resolved = if p.cell_type == CellType::SpikeSourceArray { Default::default() } else { p.resolve(net.seed, pi)? };
+    for &c in &image.population_cores[pi] {
+        let core = &mut image.cores[c as usize];
+        let (lo, n) = (core.lo_atom, core.n_atoms);
+        match &mut core.kind {
+            CoreKind::Neuron(nc) => {
+                nc.neurons = neurons::neuron_arrays(&p.name(), nc.model, &resolved, lo as usize, n as usize, dt, image.profile)?;
+            }
+            CoreKind::SpikeArray(sa) => *sa = sources::spike_array(p, lo, n, dt)?,
+            CoreKind::Poisson(pc) => {
+                let ci = image.population_cores[pi].iter().position(|&x| x == c).unwrap_or(0);
+                *pc = poisson::poisson(p, &resolved, net.seed, pi, ci, lo, n, dt)?;
+            }
+            CoreKind::Delay(_) => {}
+        }
+    }
+    Ok(())
+}
+
 use crate::error::{Error, Result};
 use crate::model::{host_rng, CellType, Connector, Network, Values};
 use keys::{get_n_bits, KeyRequest};

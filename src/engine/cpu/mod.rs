@@ -71,6 +71,24 @@ impl CpuEngine {
         &self.image
     }
 
+    /// Changes the image between runs (new parameters, new spike times), as the host rewrites
+    /// regions before resuming. Core state (membranes, ring buffers, RNG) carries on.
+    pub fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
+        let mut image = self.image.clone();
+        f(&mut image)?;
+        if image.cores.len() != self.image.cores.len() {
+            return Err(Error::Run("the network's cores changed; map it again".into()));
+        }
+        self.image = image;
+        for run in &mut self.runs {
+            if let state::CoreState::SpikeArray { next } = &mut run.state {
+                // The host sends the new list's spikes from the current tick on.
+                *next = 0;
+            }
+        }
+        Ok(())
+    }
+
     fn step(&mut self) {
         let t = self.tick;
         let image = &self.image;

@@ -1,0 +1,96 @@
+//! A simulation as a PyNN script drives it: run for some ms, change parameters, run again, reset.
+
+use crate::engine::cpu::CpuEngine;
+use crate::engine::{Engine, Provenance};
+use crate::error::{Error, Result};
+use crate::mapping::{map, remap_population, MachineImage, MapOptions};
+use crate::model::{Network, SpikeTimes, Values};
+use crate::record::Recordings;
+
+/// A mapped network and its engine.
+pub struct Simulation {
+    network: Network,
+    engine: CpuEngine,
+}
+
+impl Simulation {
+    pub fn new(network: Network, options: MapOptions, threads: Option<usize>) -> Result<Self> {
+        let image = map(&network, options)?;
+        Ok(Simulation { engine: CpuEngine::with_threads(image, threads)?, network })
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn image(&self) -> &MachineImage {
+        self.engine.image()
+    }
+
+    /// Ticks for `ms` of model time: `ceil(ms / dt)`, as sPyNNaker counts them.
+    pub fn ticks_for(&self, ms: f64) -> Result<u32> {
+        if !ms.is_finite() || ms < 0.0 {
+            return Err(Error::Run(format!("run time {ms} ms must be a finite number >= 0")));
+        }
+        let ticks = (ms / self.network.timestep - 1e-9).ceil().max(0.0);
+        if ticks > u32::MAX as f64 {
+            return Err(Error::Run(format!("{ms} ms is more than 2^32 ticks")));
+        }
+        Ok(ticks as u32)
+    }
+
+    /// Runs for `ms` more model time.
+    pub fn run(&mut self, ms: f64) -> Result<()> {
+        let ticks = self.ticks_for(ms)?;
+        self.engine.run(ticks)
+    }
+
+    /// Model time run since the last reset, in ms.
+    pub fn current_time(&self) -> f64 {
+        self.engine.tick() as f64 * self.network.timestep
+    }
+
+    pub fn reset(&mut self) {
+        self.engine.reset();
+    }
+
+    fn population(&self, label: &str) -> Result<usize> {
+        self.network.population_index(label).ok_or_else(|| Error::Network(format!("no population is labelled `{label}`")))
+    }
+
+    /// Sets a parameter (or an initial value, which takes effect at the next reset) of a
+    /// population, as `Population.set` does between runs.
+    pub fn set(&mut self, population: &str, parameter: &str, values: Values) -> Result<()> {
+        let pi = self.population(population)?;
+        let mut net = self.network.clone();
+        let p = &mut net.populations[pi];
+        if p.cell_type.initial_values().iter().any(|s| s.name == parameter) {
+            p.initial_values.insert(parameter.to_string(), values);
+        } else {
+            p.parameters.insert(parameter.to_string(), values);
+        }
+        net.validate()?;
+        self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        self.network = net;
+        Ok(())
+    }
+
+    /// Replaces the spike times of a SpikeSourceArray; spikes at or after the current time are sent.
+    pub fn set_spike_times(&mut self, population: &str, times: SpikeTimes) -> Result<()> {
+        let pi = self.population(population)?;
+        let mut net = self.network.clone();
+        net.populations[pi].spike_times = Some(times);
+        net.validate()?;
+        self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        self.network = net;
+        Ok(())
+    }
+
+    pub fn recordings(&self) -> Recordings {
+        self.engine.recordings()
+    }
+
+    pub fn provenance(&self) -> Vec<Provenance> {
+        self.engine.provenance()
+    }
+}
