@@ -97,25 +97,43 @@ fn main() -> Result<()> {
         Command::Map { network } => {
             let net = load(&network)?;
             let image = map(&net, MapOptions::default())?;
-            println!("{} cores, {} routing entries", image.cores.len(), image.routing_table.len());
+            for w in &image.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!("{} cores, {} routing entries, timestep {} ms", image.cores.len(), image.routing_table.len(), image.timestep_ms);
+            let (mut synapses, mut bytes, mut neurons) = (0usize, 0usize, 0usize);
             for c in &image.cores {
                 let what = match &c.kind {
-                    CoreKind::Neuron(nc) => format!(
-                        "{} neurons, shifts {:?}, D={} ({} delay slots), pop table {} entries, matrix {} words",
-                        c.n_atoms,
-                        nc.shifts(),
-                        nc.log_max_delay(),
-                        1 << nc.log_max_delay(),
-                        nc.pop_table[0],
-                        nc.synaptic_matrix.len()
-                    ),
-                    CoreKind::SpikeArray(s) => format!("spike source array, {} spikes", s.spikes.len()),
-                    CoreKind::Poisson(_) => "spike source poisson".into(),
+                    CoreKind::Neuron(nc) => {
+                        let m = nc.matrix_stats();
+                        synapses += m.synapses;
+                        bytes += m.bytes + nc.ring_buffer_len() * 2 + nc.pop_table.len() * 4;
+                        neurons += c.n_atoms as usize;
+                        format!(
+                            "{} {} neurons, shifts {:?}, {} delay slots, {} pop-table entries, {} synapses in {} rows (longest {}), matrix {} KiB",
+                            nc.model.name(),
+                            c.n_atoms,
+                            nc.shifts(),
+                            1 << nc.log_max_delay(),
+                            nc.pop_table[0],
+                            m.synapses,
+                            m.rows,
+                            m.longest_row,
+                            m.bytes.div_ceil(1024)
+                        )
+                    }
+                    CoreKind::SpikeArray(s) => format!("SpikeSourceArray {} sources, {} spikes", c.n_atoms, s.spikes.len()),
+                    CoreKind::Poisson(_) => format!("SpikeSourcePoisson {} sources", c.n_atoms),
                     CoreKind::Delay(d) => format!("delay extension, {} stages of {} ticks", d.n_stages, d.delay_per_stage),
                 };
                 let key = c.key.map(|k| format!("{k:#010x}/{:#010x}", c.mask)).unwrap_or_else(|| "no key".into());
                 println!("  {:<28} {:<24} {}", c.label, key, what);
             }
+            println!(
+                "{neurons} neurons, {synapses} synapses; synaptic matrices, ring buffers and pop tables: {:.1} MiB ({:.2} bytes per synapse)",
+                bytes as f64 / (1 << 20) as f64,
+                if synapses > 0 { bytes as f64 / synapses as f64 } else { 0.0 }
+            );
         }
         Command::Run { network, out, time, profile, threads, format } => {
             format.check_available()?;

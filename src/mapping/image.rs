@@ -111,6 +111,8 @@ pub struct NeuronCore {
     pub synaptic_matrix: Vec<u32>,
     pub neurons: NeuronArrays,
     pub current_sources: Vec<CurrentSourceImage>,
+    /// The blocks of rows in the synaptic matrix.
+    pub blocks: Vec<MatrixBlock>,
     /// Whether spikes are sent (the population has outgoing projections).
     pub sends: bool,
 }
@@ -208,4 +210,38 @@ pub struct MachineImage {
     pub ring_buffer_shifts: Vec<Option<[u32; 2]>>,
     /// Things sPyNNaker would do silently that change the network (dropped synapses, …).
     pub warnings: Vec<String>,
+}
+
+/// One block of rows in a synaptic matrix (one projection, undelayed or delayed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatrixBlock {
+    /// First word of the block in the matrix.
+    pub offset: u32,
+    pub n_rows: u32,
+    /// Words per row, header included.
+    pub stride: u32,
+}
+
+/// What a neuron core's synaptic matrix holds, found by walking its pop table and rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatrixStats {
+    pub rows: usize,
+    pub synapses: usize,
+    pub longest_row: usize,
+    pub bytes: usize,
+}
+
+impl NeuronCore {
+    pub fn matrix_stats(&self) -> MatrixStats {
+        let mut s = MatrixStats { bytes: self.synaptic_matrix.len() * 4, ..Default::default() };
+        for b in &self.blocks {
+            for r in 0..b.n_rows as usize {
+                let f = self.synaptic_matrix[b.offset as usize + r * b.stride as usize + 1] as usize;
+                s.rows += 1;
+                s.synapses += f;
+                s.longest_row = s.longest_row.max(f);
+            }
+        }
+        s
+    }
 }

@@ -213,6 +213,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                     synaptic_matrix: Vec::new(),
                     neurons: neurons::neuron_arrays(&p.name(), model, &resolved[pi], lo as usize, n as usize, dt, opts.profile)?,
                     current_sources: sources::current_sources(net, pi, lo, n, dt)?,
+                    blocks: Vec::new(),
                     sends: sends[pi],
                 })),
             };
@@ -404,8 +405,8 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         for &c in &population_cores[pi] {
             let core = &mut cores[c as usize];
             let (lo, n) = (core.lo_atom, core.n_atoms);
-            let (pop_table, matrix, dropped) = synapses::build_core_regions(&matrices, lo, n, n_bits, 1)?;
-            for (k, count) in dropped.into_iter().enumerate().filter(|&(_, c)| c > 0) {
+            let regions = synapses::build_core_regions(&matrices, lo, n, n_bits, 1)?;
+            for (k, count) in regions.dropped.iter().copied().enumerate().filter(|&(_, c)| c > 0) {
                 warnings.push(format!(
                     "{}: {count} delayed synapses onto core {} are dropped, as sPyNNaker 7.4.1's host writer drops them \
                      (their delayed row falls outside the block: the pre-synaptic population's cores are not full)",
@@ -415,8 +416,9 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             if let CoreKind::Neuron(nc) = &mut core.kind {
                 // Word 0 is the population's atoms per core, the same on every core.
                 nc.synapse_params = vec![max_atoms[pi], 2, n_bits, 1, log_d[pi], 0, 256, shifts[0], shifts[1]];
-                nc.pop_table = pop_table;
-                nc.synaptic_matrix = matrix;
+                nc.pop_table = regions.pop_table;
+                nc.synaptic_matrix = regions.matrix;
+                nc.blocks = regions.blocks;
             }
         }
         // Routes into this population's cores.

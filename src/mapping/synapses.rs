@@ -137,6 +137,14 @@ struct Entry {
     items: Vec<u32>,
 }
 
+/// Regions 5 and 6 of a post core, the blocks of region 6 and the synapses the host writer drops.
+pub struct CoreRegions {
+    pub pop_table: Vec<u32>,
+    pub matrix: Vec<u32>,
+    pub blocks: Vec<super::image::MatrixBlock>,
+    pub dropped: Vec<usize>,
+}
+
 /// Builds regions 5 (PopTable) and 6 (SynBlocks) of one post core; also returns, per matrix, the
 /// number of delayed synapses the host writer drops.
 pub fn build_core_regions(
@@ -145,7 +153,7 @@ pub fn build_core_regions(
     post_n: u32,
     log_n: u32,
     log_t: u32,
-) -> Result<(Vec<u32>, Vec<u32>, Vec<usize>)> {
+) -> Result<CoreRegions> {
     let mut entries: BTreeMap<u32, Entry> = BTreeMap::new();
     let mut n_addresses = 0u32;
     let mut add = |k: PopKey, item: u32| -> Result<()> {
@@ -213,7 +221,7 @@ pub fn build_core_regions(
     let mut words = vec![0u32; block_addr / 4];
     let mut dropped = vec![0usize; matrices.len()];
     let idx_mask = (1u32 << log_n) - 1;
-    for (i, (und, del)) in offsets {
+    for &(i, (und, del)) in &offsets {
         let m = &matrices[i];
         let word = |s: &Synapse, delay: u32| {
             (s.weight as u32) << 16 | delay << (log_n + log_t) | m.synapse_type << log_n | ((s.post - post_lo) & idx_mask)
@@ -245,5 +253,15 @@ pub fn build_core_regions(
             }
         }
     }
-    Ok((pop, words, dropped))
+    let mut blocks = Vec::new();
+    for &(i, (und, del)) in &offsets {
+        let m = &matrices[i];
+        if let Some(b) = und {
+            blocks.push(super::image::MatrixBlock { offset: (b / 4) as u32, n_rows: m.n_pre_atoms, stride: (m.undelayed_words() + 3) as u32 });
+        }
+        if let Some(b) = del {
+            blocks.push(super::image::MatrixBlock { offset: (b / 4) as u32, n_rows: m.n_pre_atoms * m.n_delay_stages, stride: (m.delayed_words() + 3) as u32 });
+        }
+    }
+    Ok(CoreRegions { pop_table: pop, matrix: words, blocks, dropped })
 }
