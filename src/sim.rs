@@ -1,7 +1,7 @@
 //! A simulation as a PyNN script drives it: run for some ms, change parameters, run again, reset.
 
 use crate::engine::cpu::CpuEngine;
-use crate::engine::{Engine, Provenance};
+use crate::engine::{Engine, Provenance, ResetMode};
 use crate::error::{Error, Result};
 use crate::mapping::{map, remap_population, MachineImage, MapOptions};
 use crate::model::{Network, SpikeTimes, Values};
@@ -50,8 +50,18 @@ impl Simulation {
         self.engine.tick() as f64 * self.network.timestep
     }
 
+    /// Resets to tick 0 (by default as sPyNNaker's soft reset: see [`ResetMode`]).
     pub fn reset(&mut self) {
         self.engine.reset();
+    }
+
+    pub fn set_reset_mode(&mut self, mode: ResetMode) {
+        self.engine.set_reset_mode(mode);
+    }
+
+    /// What the user should know about the runs so far (mapping and reset warnings).
+    pub fn warnings(&self) -> Vec<String> {
+        self.engine.image().warnings.iter().chain(self.engine.warnings()).cloned().collect()
     }
 
     fn population(&self, label: &str) -> Result<usize> {

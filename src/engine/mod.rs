@@ -23,6 +23,23 @@ pub struct Provenance {
     pub packets_sent: u64,
     /// Delay extension: spike counts that saturated at 255.
     pub delay_count_saturations: u64,
+    /// Spikes that arrived with an odd colour delay (`late_spikes += colour_delay & 1`, as counted on chip).
+    pub late_spikes: u64,
+    /// The largest colour delay seen.
+    pub max_late_spike: u32,
+    /// Static synapses skipped because their delay had already passed.
+    pub synapses_skipped: u64,
+}
+
+/// What `reset()` does to the cores (docs/decisions.md D5, D8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResetMode {
+    /// As sPyNNaker 7.4.1 resets a network without plastic synapses: the binaries keep running, so
+    /// neuron cores keep their colour counters and delay extensions keep the spikes they hold.
+    #[default]
+    Soft,
+    /// As if the binaries were loaded again: every core starts fresh.
+    Reload,
 }
 
 /// What every engine offers.

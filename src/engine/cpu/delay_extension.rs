@@ -4,11 +4,17 @@
 use super::state::{CoreRun, CoreState, Packet};
 use crate::mapping::{Core, DelayCore};
 
-/// Background of tick `t`: send the counts that are due, then clear the slot the next tick uses.
+/// Timer and background of tick `t`: clear the slot that has left the window, then send the
+/// counts that are due, stage by stage, atom by atom.
 pub fn delay_send(core: &Core, dc: &DelayCore, run: &mut CoreRun, t: u32) {
     let CoreState::Delay { counters, slots } = &mut run.state else { return };
     let n = core.n_atoms;
     let mask = *slots - 1;
+    let window = dc.n_stages * dc.delay_per_stage;
+    if t > window {
+        let old = (((t - window - 1) & mask) * n) as usize;
+        counters[old..old + n as usize].fill(0);
+    }
     let colour = t & ((1 << core.n_colour_bits) - 1);
     let key = core.key.expect("a delay core has a key");
     for stage in 0..dc.n_stages {
@@ -25,8 +31,6 @@ pub fn delay_send(core: &Core, dc: &DelayCore, run: &mut CoreRun, t: u32) {
             }
         }
     }
-    let next = (((t + 1) & mask) * n) as usize;
-    counters[next..next + n as usize].fill(0);
 }
 
 /// Spikes arriving during tick `t` from the core's pre-synaptic slice.
@@ -34,7 +38,6 @@ pub fn delay_receive(core: &Core, run: &mut CoreRun, t: u32, src_mask: u32) {
     let CoreState::Delay { counters, slots } = &mut run.state else { return };
     let n = core.n_atoms;
     let colour_mask = (1u32 << core.n_colour_bits) - 1;
-    let slot = (t & (*slots - 1)) * n;
     for p in std::mem::take(&mut run.inbox) {
         let local = (p.key & !src_mask) >> core.n_colour_bits;
         run.prov.spikes_processed += p.count as u64;
@@ -42,7 +45,9 @@ pub fn delay_receive(core: &Core, run: &mut CoreRun, t: u32, src_mask: u32) {
             run.prov.invalid_master_pop_hits += 1;
             continue;
         }
-        let _colour = p.key & colour_mask;
+        // A late spike is stored at t + colour_delay: lateness is added, not compensated (D8).
+        let colour_delay = (t & colour_mask).wrapping_sub(p.key & colour_mask) & colour_mask;
+        let slot = (t.wrapping_add(colour_delay) & (*slots - 1)) * n;
         let c = &mut counters[(slot + local) as usize];
         let sum = *c as u32 + p.count;
         if sum > 255 {

@@ -14,7 +14,7 @@ mod synapse_rows;
 pub use spike_route::route_of;
 pub use synapse_rows::pop_table_lookup;
 
-use super::{Engine, Provenance};
+use super::{Engine, Provenance, ResetMode};
 use crate::error::{Error, Result};
 use crate::mapping::{CoreKind, MachineImage};
 use crate::record::Recordings;
@@ -33,6 +33,10 @@ pub struct CpuEngine {
     pool: Option<rayon::ThreadPool>,
     /// Packets whose key matched no routing entry.
     pub unrouted_packets: u64,
+    reset_mode: ResetMode,
+    /// Ticks run since the cores were (re)loaded.
+    ticks_since_load: u64,
+    warnings: Vec<String>,
 }
 
 impl CpuEngine {
@@ -64,7 +68,29 @@ impl CpuEngine {
             })
             .collect();
         let runs = image.cores.iter().map(|c| CoreRun::new(c, 0)).collect();
-        Ok(CpuEngine { image, runs, delay_src_masks, tick: 0, segment: 0, finished: Recordings::default(), pool, unrouted_packets: 0 })
+        Ok(CpuEngine {
+            image,
+            runs,
+            delay_src_masks,
+            tick: 0,
+            segment: 0,
+            finished: Recordings::default(),
+            pool,
+            unrouted_packets: 0,
+            reset_mode: ResetMode::default(),
+            ticks_since_load: 0,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Chooses what `reset()` does; the default is sPyNNaker's soft reset.
+    pub fn set_reset_mode(&mut self, mode: ResetMode) {
+        self.reset_mode = mode;
+    }
+
+    /// Things about the run a user should know (for example a reset that changes spike timing).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub fn image(&self) -> &MachineImage {
@@ -118,6 +144,7 @@ impl CpuEngine {
             }
         });
         self.tick += 1;
+        self.ticks_since_load += 1;
     }
 }
 
@@ -145,7 +172,29 @@ impl Engine for CpuEngine {
         self.finished = rec;
         self.segment += 1;
         self.tick = 0;
-        self.runs = self.image.cores.iter().map(|c| CoreRun::new(c, self.segment)).collect();
+        let fresh: Vec<CoreRun> = self.image.cores.iter().map(|c| CoreRun::new(c, self.segment)).collect();
+        let old = std::mem::replace(&mut self.runs, fresh);
+        if self.reset_mode == ResetMode::Reload {
+            self.ticks_since_load = 0;
+            return;
+        }
+        // The binaries keep running: colour counters and delay-extension slots survive (D5, D8).
+        for (new, old) in self.runs.iter_mut().zip(old) {
+            match (&mut new.state, old.state) {
+                (state::CoreState::Neuron(n), state::CoreState::Neuron(o)) => n.colour = o.colour,
+                (state::CoreState::Delay { counters, .. }, state::CoreState::Delay { counters: c, .. }) => *counters = c,
+                _ => {}
+            }
+        }
+        let offset = self.ticks_since_load % 16;
+        if offset != 0 {
+            self.warnings.push(format!(
+                "reset after {} ticks (not a multiple of 16): as on SpiNNaker, spikes between neuron populations now arrive \
+                 {} ticks early or are skipped, and delayed spikes late; reset in Reload mode for a fresh start",
+                self.ticks_since_load,
+                (16 - offset) % 16
+            ));
+        }
     }
 
     fn tick(&self) -> u32 {

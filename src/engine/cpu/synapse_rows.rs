@@ -48,9 +48,13 @@ pub fn synapse_rows(nc: &NeuronCore, run: &mut CoreRun, t: u32) {
         let n_neurons = w4 & 0xFFFF;
         let core = (p.key >> shift) & core_mask;
         let local = p.key & !(mask | (core_mask << shift));
-        // Nothing arrives late here, so the colour delay is 0 and rows are processed at time t.
         let neuron_id = (local >> n_colour) + core * n_neurons;
-        let masked_time = (t & delay_mask) << (n_bits + t_bits);
+        // The colour carries the sender's tick; it differs from ours only after a soft reset.
+        let colour_mask = (1u32 << n_colour) - 1;
+        let colour_delay = (t & colour_mask).wrapping_sub(local & colour_mask) & colour_mask;
+        run.prov.late_spikes += (colour_delay & 1) as u64;
+        run.prov.max_late_spike = run.prov.max_late_spike.max(colour_delay);
+        let masked_time = (t.wrapping_sub(colour_delay) & delay_mask) << (n_bits + t_bits);
         for _ in 0..p.count {
             let mut any_valid = false;
             for item in &pop[list + start..list + start + count] {
@@ -66,6 +70,11 @@ pub fn synapse_rows(nc: &NeuronCore, run: &mut CoreRun, t: u32) {
                 let first = row + 3 + plastic;
                 run.prov.pre_synaptic_events += n_fixed as u64;
                 for &word in &matrix[first..first + n_fixed] {
+                    let delay = (word >> (n_bits + t_bits)) & delay_mask;
+                    if delay != 0 && delay <= colour_delay {
+                        run.prov.synapses_skipped += 1;
+                        continue;
+                    }
                     let idx = (word.wrapping_add(masked_time) & ring_mask) as usize;
                     let acc = s.ring[idx] as u32 + (word >> 16);
                     if acc & 0x10000 != 0 {
