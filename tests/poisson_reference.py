@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """A small reference of SpikeSourcePoisson as `spike_source_poisson.aplx` of sPyNNaker 1!7.4.1 runs it.
 
-Written from the fact sheet §7.2 with the corrections read in the binary (see tests/poisson.rs
-and the report in docs): rates are handled as unsigned accum (u16.16), the cut-offs are u16.16,
-exp(-λ) has 16 result bits, start/end/next ticks are rounded in unsigned long accum.
+Written from the fact sheet §7.2 with the corrections read in the binary (listed at the top of
+src/engine/cpu/poisson.rs): rates are handled as unsigned accum (u16.16), the cut-offs are u16.16,
+exp(-λ) has 16 result bits, start/end/next ticks are rounded in unsigned long accum. The
+spinn_common primitives (__expi64, sqrtk, __norminv_rbits, KISS) are transcribed with their
+tables; the Poisson logic is written independently of the Rust engine.
 Standard library only, so it runs wherever python3 does.
 
 Input: JSON on stdin

@@ -147,6 +147,7 @@ pub struct SpikeArrayCore {
 pub struct PoissonRate {
     pub rate: u64,
     pub start: u64,
+    /// `0xFFFF_FFFF_0000_0000` means forever.
     pub duration: u64,
 }
 
@@ -155,7 +156,9 @@ pub struct PoissonRate {
 pub struct PoissonCore {
     pub seconds_per_tick: u32,
     pub ticks_per_ms: u32,
+    /// u16.16 (655 = 0.01 per tick), as the 7.4.1 host writes it.
     pub slow_rate_per_tick_cutoff: i32,
+    /// u16.16 (655360 = 10 per tick).
     pub fast_rate_per_tick_cutoff: i32,
     pub seed: [u32; 4],
     /// Rate periods per source.

@@ -10,7 +10,8 @@
 //!   faster when also `≥ fast cut-off` (655360), with `sqrt_lambda = sqrtuk(rate_per_tick)`;
 //!   otherwise `exp_minus_lambda = expk_uk(−(accum) rate_per_tick) << 16`. A slow source gets
 //!   `mean_isi_ticks = (ticks_per_ms · 1000) / rate` (32-bit integer division of the raw
-//!   words, 0 unless `(accum) rate > 0`) and, always, one draw `time_to_spike = isi(mean_isi)`;
+//!   words, 0 unless `(accum) rate > 0`, i.e. rate ≥ 2 raw) and, always, one RNG draw
+//!   `time_to_spike = isi(mean_isi)` (so a rate of 0 consumes draws too);
 //! * ticks from ms (u32.32): `(uint32)(v · ticks_per_ms + 0.5)` with the product in unsigned
 //!   long accum **rounded** to nearest (libgcc 0x551c), then long accum (>> 1), + 0.5, truncated.
 //!   The next rate's start first passes through an accum (16 integer bits), the others do not.
@@ -27,8 +28,15 @@
 //!
 //! Nothing is written back at a pause; a reset re-reads the seed from SDRAM, which the host
 //! does not change, so [`PoissonState::new`] is both the start-up and the reset state, and a
-//! plain second `run()` continues the RNG. Recording: a source with n spikes in a tick sets its
-//! bit in n bitfields, so the read-back repeats the time n times.
+//! plain second `run()` continues the RNG. Not modelled: at every resume the binary re-scans the
+//! rate index for `time + 1` and re-runs `set_spike_source_rate` where the index moved (or for all
+//! sources after a host `set(rate=...)`); with one rate per source, all the model can express,
+//! this changes nothing. Live rate-control packets are not modelled either.
+//! Recording: a source with n spikes in a tick sets its bit in n bitfields, so the read-back
+//! repeats the time n times.
+//!
+//! Checked in `tests/poisson.rs` against `tests/poisson_reference.py` and, with Unicorn, against
+//! the binary itself (`tests/poisson_aplx.py` runs its start-up and timer code).
 
 use super::record::record_spike_counts;
 use super::state::{CoreRun, CoreState, Packet};
@@ -273,7 +281,7 @@ pub fn poisson(core: &Core, pc: &PoissonCore, run: &mut CoreRun, t: u32) {
 
     if let Some(key) = core.key {
         for &(i, n) in fired.iter() {
-            run.outbox.push(Packet { key: key + (i << core.n_colour_bits) | colour, count: n });
+            run.outbox.push(Packet { key: (key + (i << core.n_colour_bits)) | colour, count: n });
             run.prov.packets_sent += 1;
         }
     }
