@@ -1,6 +1,7 @@
 //! The TOML loader and the mapping on bad input: clear errors that name the problem, never a panic.
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use spinnsim::mapping::{map, MapOptions};
 use spinnsim::model::load_toml;
 
@@ -122,9 +123,99 @@ proptest! {
     }
 
     #[test]
-    fn random_networks_never_panic_when_loaded_and_mapped(text in network_text()) {
+    fn random_networks_never_panic_when_loaded_mapped_and_run(text in network_text()) {
+        use spinnsim::engine::Engine;
         if let Ok(net) = load_toml(&text) {
-            let _ = map(&net, MapOptions::default());
+            if let Ok(image) = map(&net, MapOptions::default()) {
+                if let Ok(mut engine) = spinnsim::engine::cpu::CpuEngine::new(image) {
+                    let _ = engine.run(30);
+                    engine.reset();
+                    let _ = engine.run(5);
+                }
+            }
         }
     }
+}
+
+fn plausible_network() -> impl Strategy<Value = String> {
+    let models = prop_oneof![
+        Just("IF_curr_exp"),
+        Just("IF_cond_exp"),
+        Just("IF_curr_delta"),
+        Just("Izhikevich"),
+        Just("Izhikevich_cond"),
+        Just("SpikeSourceArray"),
+        Just("SpikeSourcePoisson")
+    ];
+    let connectors = prop_oneof![
+        Just("{ type = \"AllToAllConnector\" }".to_string()),
+        Just("{ type = \"OneToOneConnector\" }".to_string()),
+        (0.0f64..1.0).prop_map(|p| format!("{{ type = \"FixedProbabilityConnector\", p_connect = {p} }}")),
+        (0u64..10).prop_map(|n| format!("{{ type = \"FixedNumberPreConnector\", n = {n}, with_replacement = true }}")),
+        (0u64..10).prop_map(|n| format!("{{ type = \"FixedNumberPostConnector\", n = {n}, with_replacement = true }}")),
+        (0u64..50).prop_map(|n| format!("{{ type = \"FixedTotalNumberConnector\", n = {n} }}")),
+        (0u32..3, 0u32..3, 0.0f64..3.0, 1.0f64..300.0)
+            .prop_map(|(a, b, w, d)| format!("{{ type = \"FromListConnector\", conn_list = [[{a}, {b}, {w}, {d}], [0, 0, 1.0, 1.0]] }}")),
+    ];
+    let dt = prop_oneof![Just(1.0), Just(0.1), Just(0.5)];
+    (
+        dt,
+        prop::collection::vec((models, 3u32..300, 1u32..300, -5.0f64..60.0, 1u32..4), 1..4),
+        prop::collection::vec((0usize..4, 0usize..4, connectors, -5.0f64..5.0, 1.0f64..80.0, any::<bool>()), 0..5),
+    )
+        .prop_map(|(dt, pops, projs)| {
+            let mut t = format!("timestep = {dt}\nseed = 3\n");
+            for (i, (m, n, per_core, x, si)) in pops.iter().enumerate() {
+                // Population 0 is always neurons, so that projections have somewhere to go.
+                let m = if i == 0 && m.starts_with("Spike") { &"IF_curr_exp" } else { m };
+                t += &format!("[[population]]\nlabel = \"p{i}\"\nsize = {n}\ncell_type = \"{m}\"\nmax_atoms_per_core = {per_core}\n");
+                match *m {
+                    "SpikeSourceArray" => t += &format!("spike_times = [0.0, {}, {}]\n", x.abs(), x.abs() * 2.0),
+                    "SpikeSourcePoisson" => t += &format!("parameters = {{ rate = {} }}\n", x.abs() * 10.0),
+                    "IF_curr_exp" | "IF_curr_delta" | "IF_cond_exp" => t += &format!("parameters = {{ i_offset = {} }}\n", x / 20.0),
+                    _ => {}
+                }
+                t += &format!(
+                    "record = [{{ variable = \"spikes\" }}{}]\n",
+                    if m.starts_with("Spike") { String::new() } else { format!(", {{ variable = \"v\", sampling_interval = {} }}", *si as f64 * dt) }
+                );
+            }
+            for (a, b, c, w, d, inh) in projs {
+                let a = a % pops.len();
+                let b = if pops[b % pops.len()].0.starts_with("Spike") { 0 } else { b % pops.len() };
+                t += &format!(
+                    "[[projection]]\npre = \"p{a}\"\npost = \"p{b}\"\nconnector = {c}\nweight = {w}\ndelay = {}\nreceptor_type = \"{}\"\n",
+                    (d / dt).round() * dt,
+                    if inh { "inhibitory" } else { "excitatory" }
+                );
+            }
+            t
+        })
+}
+
+#[test]
+fn plausible_random_networks_map_and_run_without_panicking() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use spinnsim::engine::Engine;
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    let (mut ran, mut total) = (0, 0);
+    for _ in 0..120 {
+        let text = plausible_network().new_tree(&mut runner).unwrap().current();
+        total += 1;
+        let image = match load_toml(&text).and_then(|net| map(&net, MapOptions::default())) {
+            Ok(i) => i,
+            Err(e) => {
+                if std::env::var("SHOW_REFUSED").is_ok() {
+                    eprintln!("refused: {e}");
+                }
+                continue;
+            }
+        };
+        let mut engine = spinnsim::engine::cpu::CpuEngine::new(image).unwrap();
+        engine.run(40).unwrap();
+        engine.reset();
+        engine.run(7).unwrap();
+        ran += 1;
+    }
+    assert!(ran * 2 > total, "only {ran} of {total} plausible networks mapped and ran");
 }

@@ -29,6 +29,8 @@ pub struct Provenance {
     pub max_late_spike: u32,
     /// Static synapses skipped because their delay had already passed.
     pub synapses_skipped: u64,
+    /// Rows looked up beyond the end of the synaptic matrix (read as empty).
+    pub rows_outside_matrix: u64,
 }
 
 /// What `reset()` does to the cores (docs/decisions.md D5, D8).

@@ -65,9 +65,19 @@ pub fn synapse_rows(nc: &NeuronCore, run: &mut CoreRun, t: u32) {
                 any_valid = true;
                 let row_len = (item & 0xFF) as usize + 1;
                 let row = (address as usize * 16) / 4 + neuron_id as usize * (row_len + 3);
-                let plastic = matrix[row] as usize;
-                let n_fixed = matrix[row + 1 + plastic] as usize;
+                // A row the host never wrote (an address past the region) reads as nothing here;
+                // on the chip the DMA would fetch whatever memory follows.
+                let Some(&plastic) = matrix.get(row) else {
+                    run.prov.rows_outside_matrix += 1;
+                    continue;
+                };
+                let plastic = plastic as usize;
+                let n_fixed = matrix.get(row + 1 + plastic).copied().unwrap_or(0) as usize;
                 let first = row + 3 + plastic;
+                if first + n_fixed > matrix.len() {
+                    run.prov.rows_outside_matrix += 1;
+                    continue;
+                }
                 run.prov.pre_synaptic_events += n_fixed as u64;
                 for &word in &matrix[first..first + n_fixed] {
                     let delay = (word >> (n_bits + t_bits)) & delay_mask;
