@@ -125,57 +125,6 @@ fn count_synapses(image: &MachineImage) -> SynapseCount {
     c
 }
 
-/// Bytes the engine holds for the simulation, from its data structures (lengths, not capacities):
-/// matrices, pop tables, synapse parameters, neuron parameters and initial state in the image, plus
-/// the per-core state the engine allocates (6 words per neuron and the 16-bit ring buffers),
-/// the routing table and the spike-source schedules. Recordings, which grow with the run, are not
-/// counted.
-fn engine_bytes(image: &MachineImage) -> u64 {
-    let mut b = 0u64;
-    for core in &image.cores {
-        b += core.label.len() as u64 + std::mem::size_of_val(core) as u64;
-        match &core.kind {
-            CoreKind::Neuron(nc) => {
-                let a = &nc.neurons;
-                let words: usize = [
-                    a.v.len(),
-                    a.isyn_exc.len(),
-                    a.isyn_inh.len(),
-                    a.v_rest.len(),
-                    a.r_membrane.len(),
-                    a.exp_tc.len(),
-                    a.v_reset.len(),
-                    a.v_thresh.len(),
-                    a.t_refract.len(),
-                    a.i_offset.len(),
-                    a.exc_decay.len(),
-                    a.exc_init.len(),
-                    a.inh_decay.len(),
-                    a.inh_init.len(),
-                    a.e_rev_e.len(),
-                    a.e_rev_i.len(),
-                    a.a.len(),
-                    a.b.len(),
-                    a.c.len(),
-                    a.d.len(),
-                    a.u.len(),
-                    a.this_h.len(),
-                    a.reset_h.len(),
-                ]
-                .iter()
-                .sum();
-                b += 4 * (words + nc.synaptic_matrix.len() + nc.pop_table.len() + nc.synapse_params.len()) as u64;
-                // Engine state: v, isyn_exc, isyn_inh, refract_timer, u, this_h; the ring buffer.
-                b += 4 * 6 * core.n_atoms as u64 + 2 * nc.ring_buffer_len() as u64;
-            }
-            CoreKind::SpikeArray(sa) => b += 8 * sa.spikes.len() as u64,
-            CoreKind::Delay(d) => b += ((d.n_stages * d.delay_per_stage + 1).next_power_of_two() * core.n_atoms) as u64,
-            CoreKind::Poisson(p) => b += 24 * p.rates.iter().map(|r| r.len() as u64).sum::<u64>(),
-        }
-    }
-    b + image.routing_table.iter().map(|e| 8 + 4 * e.destinations.len() as u64).sum::<u64>()
-}
-
 /// One measurement: map, build the engine, run; prints one JSON line.
 fn child(args: &Args, threads: usize) {
     let rss_start = status_kib("VmRSS");
@@ -189,9 +138,9 @@ fn child(args: &Args, threads: usize) {
     let image = map(&net, MapOptions::default()).expect("the network maps");
     let map_s = t0.elapsed().as_secs_f64();
     let counts = count_synapses(&image);
-    let held = engine_bytes(&image);
     let n_cores = image.cores.len();
     let mut engine = CpuEngine::with_threads(image, if threads == 0 { None } else { Some(threads) }).expect("engine");
+    let held = engine.memory_bytes();
     let rss_built = status_kib("VmRSS");
     let hwm_built = status_kib("VmHWM");
 
@@ -319,8 +268,8 @@ fn main() {
             f(&b, "reserved_words") / f(&b, "rows")
         );
         println!(
-            "bytes per synapse: synaptic matrices {:.2} (matrix words × 4 / synapses); with pop tables {:.2}; \
-             everything the engine holds {:.2} ({:.1} MiB); resident growth from start to built engine {:.2}; \
+            "bytes per synapse: sPyNNaker's padded matrices in the image {:.2} (matrix words × 4 / synapses), with pop tables {:.2}; \
+             everything the engine holds (packed rows) {:.2} ({:.1} MiB); resident growth from start to built engine {:.2}; \
              peak resident (VmHWM) {:.2}",
             4.0 * f(&b, "matrix_words") / syn,
             4.0 * (f(&b, "matrix_words") + f(&b, "pop_table_words")) / syn,

@@ -238,7 +238,8 @@ impl NeuronCore {
     pub fn matrix_stats(&self) -> MatrixStats {
         let mut s = MatrixStats { bytes: self.synaptic_matrix.len() * 4, ..Default::default() };
         for b in &self.blocks {
-            for r in 0..b.n_rows as usize {
+            // (Empty when an engine has moved the matrix into its own form.)
+            for r in 0..b.n_rows as usize * usize::from(!self.synaptic_matrix.is_empty()) {
                 let f = self.synaptic_matrix[b.offset as usize + r * b.stride as usize + 1] as usize;
                 s.rows += 1;
                 s.synapses += f;

@@ -16,14 +16,18 @@ pub use synapse_rows::pop_table_lookup;
 
 use super::{Engine, Provenance, ResetMode};
 use crate::error::{Error, Result};
-use crate::mapping::{CoreKind, MachineImage};
+use crate::mapping::{Core, CoreKind, MachineImage};
 use crate::record::Recordings;
 use rayon::prelude::*;
 use state::CoreRun;
+pub use synapse_rows::CompactMatrix;
 
 /// The CPU engine over one machine image.
 pub struct CpuEngine {
+    /// The machine image, less the padded synaptic matrices (see `rows`).
     image: MachineImage,
+    /// Per core, its synaptic rows packed.
+    rows: Vec<CompactMatrix>,
     runs: Vec<CoreRun>,
     /// For each delay core, the mask of the pre-synaptic core it mirrors.
     delay_src_masks: Vec<u32>,
@@ -47,15 +51,14 @@ impl CpuEngine {
 
     /// An engine with its own pool of `threads` threads (`None`: rayon's global pool).
     pub fn with_threads(image: MachineImage, threads: Option<usize>) -> Result<Self> {
-        let pool = match threads {
-            Some(n) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?,
-            ),
-            None => None,
-        };
+        // The whole tick loop runs inside the engine's own pool (all cores when `threads` is None).
+        let n = threads.unwrap_or(0);
+        let pool = Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?,
+        );
         let delay_src_masks = image
             .cores
             .iter()
@@ -68,8 +71,23 @@ impl CpuEngine {
             })
             .collect();
         let runs = image.cores.iter().map(|c| CoreRun::new(c, 0)).collect();
+        // The engine keeps the rows packed; the padded sPyNNaker layout is dropped from its image.
+        let mut image = image;
+        let rows = image
+            .cores
+            .iter_mut()
+            .map(|c| match &mut c.kind {
+                CoreKind::Neuron(nc) => {
+                    let rows = CompactMatrix::new(nc);
+                    nc.synaptic_matrix = Vec::new();
+                    rows
+                }
+                _ => CompactMatrix::default(),
+            })
+            .collect();
         Ok(CpuEngine {
             image,
+            rows,
             runs,
             delay_src_masks,
             tick: 0,
@@ -97,6 +115,37 @@ impl CpuEngine {
         &self.image
     }
 
+    /// Bytes the engine holds for the simulation (lengths, not capacities): per core its parameters,
+    /// pop table and packed rows, its state (6 words per neuron and the 16-bit ring buffer, delay
+    /// slots, spike schedules), and the routing table. Recordings, which grow with the run, are not
+    /// counted.
+    pub fn memory_bytes(&self) -> u64 {
+        let mut b = 0u64;
+        for (core, rows) in self.image.cores.iter().zip(&self.rows) {
+            b += std::mem::size_of_val(core) as u64 + rows.bytes() as u64;
+            match &core.kind {
+                CoreKind::Neuron(nc) => {
+                    let a = &nc.neurons;
+                    let words: usize = [
+                        &a.v, &a.isyn_exc, &a.isyn_inh, &a.v_rest, &a.r_membrane, &a.exp_tc, &a.v_reset, &a.v_thresh,
+                        &a.t_refract, &a.i_offset, &a.delta_scale, &a.e_rev_e, &a.e_rev_i, &a.a, &a.b, &a.c, &a.d, &a.u,
+                        &a.this_h, &a.reset_h,
+                    ]
+                    .iter()
+                    .map(|v| v.len())
+                    .sum::<usize>()
+                        + [&a.exc_decay, &a.exc_init, &a.inh_decay, &a.inh_init].iter().map(|v| v.len()).sum::<usize>();
+                    b += 4 * (words + nc.pop_table.len() + nc.synapse_params.len() + 3 * nc.blocks.len()) as u64;
+                    b += 4 * 6 * core.n_atoms as u64 + 2 * nc.ring_buffer_len() as u64;
+                }
+                CoreKind::SpikeArray(sa) => b += 8 * sa.spikes.len() as u64,
+                CoreKind::Delay(d) => b += ((d.n_stages * d.delay_per_stage + 1).next_power_of_two() * core.n_atoms) as u64,
+                CoreKind::Poisson(p) => b += 24 * p.rates.iter().map(|r| r.len() as u64).sum::<u64>(),
+            }
+        }
+        b + self.image.routing_table.iter().map(|e| 8 + 4 * e.destinations.len() as u64).sum::<u64>()
+    }
+
     /// Changes the image between runs (new parameters, new spike times), as the host rewrites
     /// regions before resuming. Core state (membranes, ring buffers, RNG) carries on.
     pub fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
@@ -115,36 +164,62 @@ impl CpuEngine {
         Ok(())
     }
 
+    /// One tick. Packets sent during tick t−1 are processed at the start of tick t, before the ring
+    /// drain: every delay is at least one tick, so this equals processing them during tick t−1
+    /// (§2.1) and needs one parallel region per tick.
     fn step(&mut self) {
         let t = self.tick;
         let image = &self.image;
-        // Timer and background of every core: ring drain and neuron update, sources, delay sends.
-        self.runs.par_iter_mut().zip(image.cores.par_iter()).for_each(|(run, core)| match &core.kind {
-            CoreKind::Neuron(nc) => {
-                if let state::CoreState::Neuron(s) = &mut run.state {
-                    ring_drain::ring_drain(nc, s, t);
+        let (rows, masks) = (&self.rows, &self.delay_src_masks);
+        self.runs.par_iter_mut().zip(image.cores.par_iter()).zip(rows.par_iter().zip(masks.par_iter())).for_each(
+            |((run, core), (rows, &mask))| {
+                if !run.inbox.is_empty() {
+                    deliver(core, rows, mask, run, t.wrapping_sub(1));
                 }
-                neuron_update::neuron_update(core, nc, run, t);
-            }
-            CoreKind::SpikeArray(sa) => spike_source::spike_array(core, sa, run, t),
-            CoreKind::Delay(dc) => delay_extension::delay_send(core, dc, run, t),
-            CoreKind::Poisson(pc) => poisson::poisson(core, pc, run, t),
-        });
+                timer(core, run, t);
+            },
+        );
         self.unrouted_packets += spike_route::spike_route(&image.routing_table, &mut self.runs);
-        // Packets arriving during the tick: rows into ring buffers, counts into delay slots.
-        let masks = &self.delay_src_masks;
-        self.runs.par_iter_mut().zip(image.cores.par_iter()).zip(masks.par_iter()).for_each(|((run, core), &m)| {
-            if run.inbox.is_empty() {
-                return;
-            }
-            match &core.kind {
-                CoreKind::Neuron(nc) => synapse_rows::synapse_rows(nc, run, t),
-                CoreKind::Delay(_) => delay_extension::delay_receive(core, run, t, m),
-                _ => run.inbox.clear(),
-            }
-        });
         self.tick += 1;
         self.ticks_since_load += 1;
+    }
+
+    /// Processes the packets of the last tick run, so that a run ends with every counter final.
+    fn flush(&mut self) {
+        let t = self.tick.wrapping_sub(1);
+        let image = &self.image;
+        let (rows, masks) = (&self.rows, &self.delay_src_masks);
+        self.runs.par_iter_mut().zip(image.cores.par_iter()).zip(rows.par_iter().zip(masks.par_iter())).for_each(
+            |((run, core), (rows, &mask))| {
+                if !run.inbox.is_empty() {
+                    deliver(core, rows, mask, run, t);
+                }
+            },
+        );
+    }
+}
+
+/// Timer and background of a core at tick `t`: ring drain and neuron update, sources, delay sends.
+fn timer(core: &Core, run: &mut CoreRun, t: u32) {
+    match &core.kind {
+        CoreKind::Neuron(nc) => {
+            if let state::CoreState::Neuron(s) = &mut run.state {
+                ring_drain::ring_drain(nc, s, t);
+            }
+            neuron_update::neuron_update(core, nc, run, t);
+        }
+        CoreKind::SpikeArray(sa) => spike_source::spike_array(core, sa, run, t),
+        CoreKind::Delay(dc) => delay_extension::delay_send(core, dc, run, t),
+        CoreKind::Poisson(pc) => poisson::poisson(core, pc, run, t),
+    }
+}
+
+/// Packets that arrived at a core during tick `t`: rows into ring buffers, counts into delay slots.
+fn deliver(core: &Core, rows: &synapse_rows::CompactMatrix, src_mask: u32, run: &mut CoreRun, t: u32) {
+    match &core.kind {
+        CoreKind::Neuron(nc) => synapse_rows::synapse_rows(nc, rows, run, t),
+        CoreKind::Delay(_) => delay_extension::delay_receive(core, run, t, src_mask),
+        _ => run.inbox.clear(),
     }
 }
 
@@ -157,13 +232,12 @@ impl Engine for CpuEngine {
         for run in &mut self.runs {
             run.step_sources.iter_mut().for_each(|s| *s = (0, 0));
         }
-        match self.pool.take() {
-            Some(pool) => {
-                pool.install(|| (0..ticks).for_each(|_| self.step()));
-                self.pool = Some(pool);
-            }
-            None => (0..ticks).for_each(|_| self.step()),
-        }
+        let pool = self.pool.take().expect("the engine has a pool");
+        pool.install(|| {
+            (0..ticks).for_each(|_| self.step());
+            self.flush();
+        });
+        self.pool = Some(pool);
         Ok(())
     }
 

@@ -1,9 +1,11 @@
 //! Stage 2b of a tick: every neuron in index order (§6.1): record, integrate, threshold, send, decay.
+//! One loop per model family (const generics), with no allocation per tick.
 
-use super::record::{record_sample, record_spike};
+use super::record::record_spike;
 use super::state::{CoreRun, CoreState, NeuronState, Packet};
 use crate::fixed::{decay_s1615, half_k, mul_k};
 use crate::mapping::{Core, CurrentSourceImage, NeuronArrays, NeuronCore};
+use crate::record::SampledRecording;
 use crate::model::CellType;
 
 /// Izhikevich constants as the binary holds them (§6.4).
@@ -40,6 +42,7 @@ fn current_source_offset(sources: &[CurrentSourceImage], steps: &mut [(usize, i3
 }
 
 /// One LIF update (`lif_neuron_closed_form`); returns the new V.
+#[inline(always)]
 fn lif(a: &NeuronArrays, s: &mut NeuronState, n: usize, input: i32) -> i32 {
     if s.refract_timer[n] <= 0 {
         let alpha = mul_k(input, a.r_membrane[n]).wrapping_add(a.v_rest[n]);
@@ -51,6 +54,7 @@ fn lif(a: &NeuronArrays, s: &mut NeuronState, n: usize, input: i32) -> i32 {
 }
 
 /// One Izhikevich step (`rk2_kernel_midpoint`); updates U, returns the new V.
+#[inline(always)]
 fn izhikevich(a: &NeuronArrays, s: &mut NeuronState, n: usize, input: i32) -> i32 {
     let (v, u, h) = (s.v[n], s.u[n], s.this_h[n]);
     let pre = IZK_140.wrapping_add(input).wrapping_sub(u);
@@ -69,69 +73,53 @@ fn izhikevich(a: &NeuronArrays, s: &mut NeuronState, n: usize, input: i32) -> i3
     v_new
 }
 
-pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
-    let CoreState::Neuron(s) = &mut run.state else { return };
+/// The update loop of one model family. `COND`: conductance input; `DELTA`: delta synapses;
+/// `IZK`: Izhikevich (otherwise LIF); `CS`: the core has current sources.
+#[inline(always)]
+fn update_loop<const COND: bool, const DELTA: bool, const IZK: bool, const CS: bool>(
+    nc: &NeuronCore,
+    s: &mut NeuronState,
+    steps: &mut [(usize, i32)],
+    spiked: &mut Vec<u32>,
+    t: u32,
+) {
     let a = &nc.neurons;
-    let model = nc.model;
-    let cond = model.is_conductance();
-    let colour_mask = (1u32 << core.n_colour_bits) - 1;
-    let colour = s.colour & colour_mask;
-    let mut v_rec = Vec::new();
-    let mut ge_rec = Vec::new();
-    let mut gi_rec = Vec::new();
-    let mut spiked = Vec::new();
     for n in 0..a.v.len() {
         let vs = s.v[n];
         let (mut exc, mut inh) = (s.isyn_exc[n], s.isyn_inh[n]);
-        if cond {
-            exc >>= 10;
-            inh >>= 10;
+        if COND {
+            exc = mul_k(exc >> 10, a.e_rev_e[n].wrapping_sub(vs));
+            inh = mul_k((inh >> 10).wrapping_neg(), a.e_rev_i[n].wrapping_sub(vs));
         }
-        v_rec.push(vs);
-        ge_rec.push(exc);
-        gi_rec.push(inh);
-        if cond {
-            exc = mul_k(exc, a.e_rev_e[n].wrapping_sub(vs));
-            inh = mul_k(inh.wrapping_neg(), a.e_rev_i[n].wrapping_sub(vs));
-        }
-        if model == CellType::IfCurrDelta {
-            // Delta input is scaled by 1/ts (docs/decisions.md D3); gsyn was recorded unscaled.
+        if DELTA {
+            // Delta input is scaled by 1/ts (docs/decisions.md D3); gsyn is recorded unscaled.
             exc = mul_k(exc, a.delta_scale[n]);
             inh = mul_k(inh, a.delta_scale[n]);
         }
-        let i_cs = current_source_offset(&nc.current_sources, &mut run.step_sources, t, n as u32);
-        let input = exc.wrapping_sub(inh).wrapping_add(0).wrapping_add(a.i_offset[n]).wrapping_add(i_cs);
-        let (v_new, spike) = match model {
-            CellType::Izhikevich | CellType::IzhikevichCond => {
-                let v = izhikevich(a, s, n, input);
-                (v, v >= IZK_THRESHOLD)
+        let i_cs = if CS { current_source_offset(&nc.current_sources, steps, t, n as u32) } else { 0 };
+        let input = exc.wrapping_sub(inh).wrapping_add(a.i_offset[n]).wrapping_add(i_cs);
+        if IZK {
+            let v = izhikevich(a, s, n, input);
+            if v >= IZK_THRESHOLD {
+                s.v[n] = a.c[n];
+                s.u[n] = s.u[n].wrapping_add(a.d[n]);
+                s.this_h[n] = mul_k(a.reset_h[n], IZK_SPIKE_H);
+                spiked.push(n as u32);
+            } else {
+                s.v[n] = v;
             }
-            _ => {
-                let v = lif(a, s, n, input);
-                (v, v >= a.v_thresh[n])
-            }
-        };
-        s.v[n] = v_new;
-        if spike {
-            match model {
-                CellType::Izhikevich | CellType::IzhikevichCond => {
-                    s.v[n] = a.c[n];
-                    s.u[n] = s.u[n].wrapping_add(a.d[n]);
-                    s.this_h[n] = mul_k(a.reset_h[n], IZK_SPIKE_H);
-                }
-                _ => {
-                    s.v[n] = a.v_reset[n];
-                    s.refract_timer[n] = a.t_refract[n];
-                }
-            }
-            spiked.push(n as u32);
-            if nc.sends {
-                let key = core.key.expect("a sending core has a key") + ((n as u32) << core.n_colour_bits) | colour;
-                run.outbox.push(Packet { key, count: 1 });
+        } else {
+            let v = lif(a, s, n, input);
+            if v >= a.v_thresh[n] {
+                s.v[n] = a.v_reset[n];
+                s.refract_timer[n] = a.t_refract[n];
+                spiked.push(n as u32);
+            } else {
+                s.v[n] = v;
             }
         }
         // synapse_types_shape_input
-        if model == CellType::IfCurrDelta {
+        if DELTA {
             s.isyn_exc[n] = 0;
             s.isyn_inh[n] = 0;
         } else {
@@ -139,16 +127,58 @@ pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
             s.isyn_inh[n] = decay_s1615(s.isyn_inh[n], a.inh_decay[n]);
         }
     }
-    s.colour = s.colour.wrapping_add(1);
-    run.prov.packets_sent += if nc.sends { spiked.len() as u64 } else { 0 };
+}
+
+/// Samples v (before the update) and gsyn (after the ring input, before the decay) at sampling ticks.
+fn record_state(core: &Core, nc: &NeuronCore, s: &NeuronState, sampled: &mut [SampledRecording], t: u32) {
     let rec = &core.recording;
-    for (name, spec, values) in [("v", &rec.v, &v_rec), ("gsyn_exc", &rec.gsyn_exc, &ge_rec), ("gsyn_inh", &rec.gsyn_inh, &gi_rec)] {
-        if let Some(spec) = spec {
-            record_sample(run, name, spec, values, t);
+    let shift = if nc.model.is_conductance() { 10 } else { 0 };
+    for r in sampled.iter_mut() {
+        let (spec, values, shift) = match r.variable {
+            "v" => (&rec.v, &s.v, 0),
+            "gsyn_exc" => (&rec.gsyn_exc, &s.isyn_exc, shift),
+            _ => (&rec.gsyn_inh, &s.isyn_inh, shift),
+        };
+        let Some(spec) = spec else { continue };
+        if t % spec.rate == 0 {
+            r.ticks.push(t);
+            r.values.extend(spec.neurons.iter().map(|&n| values[n as usize] >> shift));
         }
-    }
-    if let Some(spec) = &rec.spikes {
-        record_spike(run, spec, &spiked, core.lo_atom, t);
     }
 }
 
+pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
+    let CoreRun { state, sampled, spiked, step_sources: steps, outbox, prov, .. } = run;
+    let CoreState::Neuron(s) = state else { return };
+    if !sampled.is_empty() {
+        record_state(core, nc, s, sampled, t);
+    }
+    spiked.clear();
+    let cs = !nc.current_sources.is_empty();
+    match (nc.model, cs) {
+        (CellType::IfCurrExp, false) => update_loop::<false, false, false, false>(nc, s, steps, spiked, t),
+        (CellType::IfCurrExp, true) => update_loop::<false, false, false, true>(nc, s, steps, spiked, t),
+        (CellType::IfCondExp, false) => update_loop::<true, false, false, false>(nc, s, steps, spiked, t),
+        (CellType::IfCondExp, true) => update_loop::<true, false, false, true>(nc, s, steps, spiked, t),
+        (CellType::IfCurrDelta, false) => update_loop::<false, true, false, false>(nc, s, steps, spiked, t),
+        (CellType::IfCurrDelta, true) => update_loop::<false, true, false, true>(nc, s, steps, spiked, t),
+        (CellType::Izhikevich, false) => update_loop::<false, false, true, false>(nc, s, steps, spiked, t),
+        (CellType::Izhikevich, true) => update_loop::<false, false, true, true>(nc, s, steps, spiked, t),
+        (CellType::IzhikevichCond, false) => update_loop::<true, false, true, false>(nc, s, steps, spiked, t),
+        (CellType::IzhikevichCond, true) => update_loop::<true, false, true, true>(nc, s, steps, spiked, t),
+        (CellType::SpikeSourceArray | CellType::SpikeSourcePoisson, _) => {}
+    }
+    // Spikes leave in neuron-index order, with the core's colour.
+    let colour = s.colour & ((1u32 << core.n_colour_bits) - 1);
+    s.colour = s.colour.wrapping_add(1);
+    if nc.sends {
+        let key = core.key.expect("a sending core has a key");
+        outbox.extend(spiked.iter().map(|&n| Packet { key: key + (n << core.n_colour_bits) | colour, count: 1 }));
+        prov.packets_sent += spiked.len() as u64;
+    }
+    if let Some(spec) = &core.recording.spikes {
+        let spiked = std::mem::take(&mut run.spiked);
+        record_spike(run, spec, &spiked, core.lo_atom, t);
+        run.spiked = spiked;
+    }
+}

@@ -4,16 +4,6 @@
 use super::state::CoreRun;
 use crate::mapping::RecordSpec;
 
-pub fn record_sample(run: &mut CoreRun, variable: &str, spec: &RecordSpec, values: &[i32], t: u32) {
-    if t % spec.rate != 0 {
-        return;
-    }
-    if let Some(r) = run.sampled.iter_mut().find(|r| r.variable == variable) {
-        r.ticks.push(t);
-        r.values.extend(spec.neurons.iter().map(|&n| values[n as usize]));
-    }
-}
-
 /// `spiked`: local indices that fired this tick (ascending).
 pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_atom: u32, t: u32) {
     if t % spec.rate == 0 {

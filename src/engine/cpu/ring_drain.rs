@@ -11,28 +11,28 @@ pub fn ring_drain(core: &NeuronCore, s: &mut NeuronState, t: u32) {
     let slot_base = ((t & ((1 << d_bits) - 1)) << (t_bits + n_bits)) as usize;
     let n_neurons = core.neurons.v.len();
     let delta = core.model == CellType::IfCurrDelta;
-    for syn_type in 0..(1usize << t_bits) {
+    // Only entries of real neurons and the two synapse types are ever written; a zero entry adds
+    // nothing (decay_s1615(0, init) = 0), so no branch is needed.
+    for syn_type in 0..2usize {
         let base = slot_base | (syn_type << n_bits);
-        for n in 0..(1usize << n_bits) {
-            let value = s.ring[base | n];
-            if value == 0 {
-                continue;
+        let slot = &mut s.ring[base..base + n_neurons];
+        let (state, init) = if syn_type == 0 {
+            (&mut s.isyn_exc[..], &core.neurons.exc_init[..])
+        } else {
+            (&mut s.isyn_inh[..], &core.neurons.inh_init[..])
+        };
+        // synapse_row_convert_weight_to_input: value << shift as s16.15 (wraps for shift ≥ 16).
+        let shift = shifts[syn_type];
+        if delta {
+            for (st, v) in state.iter_mut().zip(slot.iter_mut()) {
+                *st = st.wrapping_add(((*v as u32) << shift) as i32);
+                *v = 0;
             }
-            s.ring[base | n] = 0;
-            if n >= n_neurons || syn_type > 1 {
-                continue;
+        } else {
+            for ((st, v), &init) in state.iter_mut().zip(slot.iter_mut()).zip(init) {
+                *st = st.wrapping_add(decay_s1615(((*v as u32) << shift) as i32, init));
+                *v = 0;
             }
-            // synapse_row_convert_weight_to_input: value << shift as s16.15 (wraps for shift ≥ 16).
-            let input = ((value as u32) << shifts[syn_type]) as i32;
-            let (state, init) = if syn_type == 0 {
-                (&mut s.isyn_exc[n], core.neurons.exc_init.get(n))
-            } else {
-                (&mut s.isyn_inh[n], core.neurons.inh_init.get(n))
-            };
-            *state = match (delta, init) {
-                (false, Some(&init)) => state.wrapping_add(decay_s1615(input, init)),
-                _ => state.wrapping_add(input),
-            };
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct CoreRun {
     pub prov: Provenance,
     /// (index, amplitude) of each current source of a neuron core; zeroed at every resume.
     pub step_sources: Vec<(usize, i32)>,
+    /// Local indices of the neurons that fired this tick (reused).
+    pub spiked: Vec<u32>,
 }
 
 impl CoreRun {
@@ -97,6 +99,7 @@ impl CoreRun {
             spike_period: Vec::new(),
             sampled,
             prov: Provenance { core: core.label.clone(), ..Default::default() },
+            spiked: Vec::new(),
             step_sources: match &core.kind {
                 CoreKind::Neuron(nc) => vec![(0, 0); nc.current_sources.len()],
                 _ => Vec::new(),

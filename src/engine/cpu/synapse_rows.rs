@@ -26,20 +26,70 @@ pub fn pop_table_lookup(pop: &[u32], key: u32) -> Option<usize> {
     None
 }
 
-pub fn synapse_rows(nc: &NeuronCore, run: &mut CoreRun, t: u32) {
-    let CoreState::Neuron(s) = &mut run.state else { return };
+/// A core's synaptic rows packed for the engine: the fixed words of every row back to back, and
+/// where each row starts. Rows are found exactly as in sPyNNaker's layout (pop-table item address
+/// plus neuron id), through the block each address names.
+#[derive(Clone, Debug, Default)]
+pub struct CompactMatrix {
+    /// (first word of the block in sPyNNaker's layout, first compact row, rows), by first word.
+    blocks: Vec<(u32, u32, u32)>,
+    row_start: Vec<u32>,
+    words: Vec<u32>,
+}
+
+impl CompactMatrix {
+    pub fn new(nc: &NeuronCore) -> Self {
+        let m = &nc.synaptic_matrix;
+        let mut c = CompactMatrix { row_start: vec![0], ..Default::default() };
+        let mut blocks = nc.blocks.clone();
+        blocks.sort_by_key(|b| b.offset);
+        for b in &blocks {
+            c.blocks.push((b.offset, c.row_start.len() as u32 - 1, b.n_rows));
+            for r in 0..b.n_rows as usize {
+                let row = b.offset as usize + r * b.stride as usize;
+                let plastic = m[row] as usize;
+                let n_fixed = m[row + 1 + plastic] as usize;
+                let first = row + 3 + plastic;
+                c.words.extend_from_slice(&m[first..first + n_fixed]);
+                c.row_start.push(c.words.len() as u32);
+            }
+        }
+        c.words.shrink_to_fit();
+        c
+    }
+
+    /// The fixed words of the row of `neuron_id` in the block starting at word `block_word`.
+    #[inline]
+    fn row(&self, block_word: u32, neuron_id: u32) -> Option<&[u32]> {
+        let b = self.blocks.binary_search_by_key(&block_word, |b| b.0).ok()?;
+        let (_, first, n_rows) = self.blocks[b];
+        if neuron_id >= n_rows {
+            return None;
+        }
+        let r = (first + neuron_id) as usize;
+        Some(&self.words[self.row_start[r] as usize..self.row_start[r + 1] as usize])
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.words.len() * 4 + self.row_start.len() * 4 + self.blocks.len() * 12
+    }
+}
+
+/// Processes the packets that arrived at a neuron core during tick `t`.
+pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t: u32) {
+    let CoreRun { state, inbox, prov, .. } = run;
+    let CoreState::Neuron(s) = state else { return };
     let pop = &nc.pop_table;
-    let matrix = &nc.synaptic_matrix;
     let (n_bits, t_bits, d_bits) = (nc.log_n_neurons(), nc.log_n_synapse_types(), nc.log_max_delay());
     let ring_mask = (1u32 << (d_bits + t_bits + n_bits)) - 1;
     let delay_mask = (1u32 << d_bits) - 1;
     let n_entries = pop[0] as usize;
     let list = 2 + n_entries * 5;
-    let inbox = std::mem::take(&mut run.inbox);
-    for p in &inbox {
-        run.prov.spikes_processed += p.count as u64;
+    for p in inbox.iter() {
+        prov.spikes_processed += p.count as u64;
         let Some(e) = pop_table_lookup(pop, p.key) else {
-            run.prov.invalid_master_pop_hits += p.count as u64;
+            prov.invalid_master_pop_hits += p.count as u64;
             continue;
         };
         let (mask, w2, w3, w4) = (pop[e + 1], pop[e + 2], pop[e + 3], pop[e + 4]);
@@ -52,8 +102,8 @@ pub fn synapse_rows(nc: &NeuronCore, run: &mut CoreRun, t: u32) {
         // The colour carries the sender's tick; it differs from ours only after a soft reset.
         let colour_mask = (1u32 << n_colour) - 1;
         let colour_delay = (t & colour_mask).wrapping_sub(local & colour_mask) & colour_mask;
-        run.prov.late_spikes += (colour_delay & 1) as u64;
-        run.prov.max_late_spike = run.prov.max_late_spike.max(colour_delay);
+        prov.late_spikes += (colour_delay & 1) as u64;
+        prov.max_late_spike = prov.max_late_spike.max(colour_delay);
         let masked_time = (t.wrapping_sub(colour_delay) & delay_mask) << (n_bits + t_bits);
         for _ in 0..p.count {
             let mut any_valid = false;
@@ -63,43 +113,33 @@ pub fn synapse_rows(nc: &NeuronCore, run: &mut CoreRun, t: u32) {
                     continue;
                 }
                 any_valid = true;
-                let row_len = (item & 0xFF) as usize + 1;
-                let row = (address as usize * 16) / 4 + neuron_id as usize * (row_len + 3);
-                // A row the host never wrote (an address past the region) reads as nothing here;
-                // on the chip the DMA would fetch whatever memory follows.
-                let Some(&plastic) = matrix.get(row) else {
-                    run.prov.rows_outside_matrix += 1;
+                // A row the host never wrote reads as nothing here; on the chip the DMA would
+                // fetch whatever memory follows.
+                let Some(row) = rows.row(address * 4, neuron_id) else {
+                    prov.rows_outside_matrix += 1;
                     continue;
                 };
-                let plastic = plastic as usize;
-                let n_fixed = matrix.get(row + 1 + plastic).copied().unwrap_or(0) as usize;
-                let first = row + 3 + plastic;
-                if first + n_fixed > matrix.len() {
-                    run.prov.rows_outside_matrix += 1;
-                    continue;
-                }
-                run.prov.pre_synaptic_events += n_fixed as u64;
-                for &word in &matrix[first..first + n_fixed] {
+                prov.pre_synaptic_events += row.len() as u64;
+                for &word in row {
                     let delay = (word >> (n_bits + t_bits)) & delay_mask;
                     if delay != 0 && delay <= colour_delay {
-                        run.prov.synapses_skipped += 1;
+                        prov.synapses_skipped += 1;
                         continue;
                     }
                     let idx = (word.wrapping_add(masked_time) & ring_mask) as usize;
                     let acc = s.ring[idx] as u32 + (word >> 16);
                     if acc & 0x10000 != 0 {
                         s.ring[idx] = 0xFFFF;
-                        run.prov.synaptic_weight_saturations += 1;
+                        prov.synaptic_weight_saturations += 1;
                     } else {
                         s.ring[idx] = acc as u16;
                     }
                 }
             }
             if !any_valid {
-                run.prov.ghost_pop_table_searches += 1;
+                prov.ghost_pop_table_searches += 1;
             }
         }
     }
-    run.inbox = inbox;
-    run.inbox.clear();
+    inbox.clear();
 }
