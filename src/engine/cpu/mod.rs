@@ -10,6 +10,7 @@ mod spike_route;
 mod spike_source;
 mod state;
 mod synapse_rows;
+mod team;
 
 pub use spike_route::route_of;
 pub use synapse_rows::pop_table_lookup;
@@ -34,7 +35,8 @@ pub struct CpuEngine {
     tick: u32,
     segment: u32,
     finished: Recordings,
-    pool: Option<rayon::ThreadPool>,
+    /// Worker threads of a run.
+    threads: usize,
     /// Packets whose key matched no routing entry.
     pub unrouted_packets: u64,
     reset_mode: ResetMode,
@@ -51,14 +53,11 @@ impl CpuEngine {
 
     /// An engine with its own pool of `threads` threads (`None`: rayon's global pool).
     pub fn with_threads(image: MachineImage, threads: Option<usize>) -> Result<Self> {
-        // The whole tick loop runs inside the engine's own pool (all cores when `threads` is None).
-        let n = threads.unwrap_or(0);
-        let pool = Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| Error::Run(format!("cannot start {n} threads: {e}")))?,
-        );
+        let threads = match threads {
+            Some(0) => return Err(Error::Run("the number of threads must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        };
         let delay_src_masks = image
             .cores
             .iter()
@@ -75,7 +74,7 @@ impl CpuEngine {
         let mut image = image;
         let rows = image
             .cores
-            .iter_mut()
+            .par_iter_mut()
             .map(|c| match &mut c.kind {
                 CoreKind::Neuron(nc) => {
                     let rows = CompactMatrix::new(nc);
@@ -93,7 +92,7 @@ impl CpuEngine {
             tick: 0,
             segment: 0,
             finished: Recordings::default(),
-            pool,
+            threads,
             unrouted_packets: 0,
             reset_mode: ResetMode::default(),
             ticks_since_load: 0,
@@ -164,38 +163,61 @@ impl CpuEngine {
         Ok(())
     }
 
-    /// One tick. Packets sent during tick t−1 are processed at the start of tick t, before the ring
-    /// drain: every delay is at least one tick, so this equals processing them during tick t−1
-    /// (§2.1) and needs one parallel region per tick.
-    fn step(&mut self) {
-        let t = self.tick;
+    /// Runs `ticks` ticks. Packets sent during tick t−1 are processed at the start of tick t, before
+    /// the ring drain: every delay is at least one tick, so this equals processing them during tick
+    /// t−1 (§2.1) and needs one meeting of the workers per tick. The run ends by processing the
+    /// packets of its last tick, so that every counter is final.
+    fn run_ticks(&mut self, ticks: u32) -> u64 {
+        if ticks == 0 {
+            return 0;
+        }
+        let t0 = self.tick;
         let image = &self.image;
-        let (rows, masks) = (&self.rows, &self.delay_src_masks);
-        self.runs.par_iter_mut().zip(image.cores.par_iter()).zip(rows.par_iter().zip(masks.par_iter())).for_each(
-            |((run, core), (rows, &mask))| {
-                if !run.inbox.is_empty() {
-                    deliver(core, rows, mask, run, t.wrapping_sub(1));
+        let (rows, masks, table) = (&self.rows, &self.delay_src_masks, &image.routing_table);
+        let groups = team::balance(image, self.threads.min(image.cores.len()).max(1));
+        let outs: team::Outboxes = image.cores.iter().map(|_| Default::default()).collect();
+        let barrier = team::SpinBarrier::new(groups.len());
+        let unrouted = std::sync::atomic::AtomicU64::new(0);
+        let mut rest: &mut [CoreRun] = &mut self.runs;
+        let mut parts = Vec::with_capacity(groups.len());
+        for g in &groups {
+            let (mine, others) = rest.split_at_mut(g.len());
+            parts.push((g.clone(), mine));
+            rest = others;
+        }
+        let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun]| {
+            for k in 0..ticks {
+                let t = t0 + k;
+                for (c, run) in range.clone().zip(mine.iter_mut()) {
+                    let core = &image.cores[c];
+                    if !run.inbox.is_empty() {
+                        deliver(core, &rows[c], masks[c], run, t.wrapping_sub(1));
+                    }
+                    timer(core, run, t);
+                    team::publish(run, &outs[c], t);
                 }
-                timer(core, run, t);
-            },
-        );
-        self.unrouted_packets += spike_route::spike_route(&image.routing_table, &mut self.runs);
-        self.tick += 1;
-        self.ticks_since_load += 1;
-    }
-
-    /// Processes the packets of the last tick run, so that a run ends with every counter final.
-    fn flush(&mut self) {
-        let t = self.tick.wrapping_sub(1);
-        let image = &self.image;
-        let (rows, masks) = (&self.rows, &self.delay_src_masks);
-        self.runs.par_iter_mut().zip(image.cores.par_iter()).zip(rows.par_iter().zip(masks.par_iter())).for_each(
-            |((run, core), (rows, &mask))| {
+                barrier.wait();
+                let lost = spike_route::spike_route(table, &outs, t, range.clone(), mine);
+                unrouted.fetch_add(lost, std::sync::atomic::Ordering::Relaxed);
+            }
+            let last = t0 + ticks - 1;
+            for (c, run) in range.zip(mine.iter_mut()) {
                 if !run.inbox.is_empty() {
-                    deliver(core, rows, mask, run, t);
+                    deliver(&image.cores[c], &rows[c], masks[c], run, last);
                 }
-            },
-        );
+            }
+        };
+        std::thread::scope(|scope| {
+            let mut parts = parts.into_iter();
+            let first = parts.next().expect("at least one group");
+            for (range, mine) in parts {
+                scope.spawn(|| work(range, mine));
+            }
+            work(first.0, first.1);
+        });
+        self.tick += ticks;
+        self.ticks_since_load += ticks as u64;
+        unrouted.into_inner()
     }
 }
 
@@ -232,12 +254,7 @@ impl Engine for CpuEngine {
         for run in &mut self.runs {
             run.step_sources.iter_mut().for_each(|s| *s = (0, 0));
         }
-        let pool = self.pool.take().expect("the engine has a pool");
-        pool.install(|| {
-            (0..ticks).for_each(|_| self.step());
-            self.flush();
-        });
-        self.pool = Some(pool);
+        self.unrouted_packets += self.run_ticks(ticks);
         Ok(())
     }
 

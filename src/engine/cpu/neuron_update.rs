@@ -129,6 +129,52 @@ fn update_loop<const COND: bool, const DELTA: bool, const IZK: bool, const CS: b
     }
 }
 
+/// The LIF loop of a core without current sources: every array sliced to the core's neurons
+/// (no bounds checks), selects instead of branches, so that the compiler can pipeline it.
+#[inline(always)]
+fn lif_loop<const COND: bool, const DELTA: bool>(nc: &NeuronCore, s: &mut NeuronState, spiked: &mut Vec<u32>) {
+    let a = &nc.neurons;
+    let n = a.v.len();
+    let (v, ie, ii, rt) = (&mut s.v[..n], &mut s.isyn_exc[..n], &mut s.isyn_inh[..n], &mut s.refract_timer[..n]);
+    let (ioff, rm, vrest, etc) = (&a.i_offset[..n], &a.r_membrane[..n], &a.v_rest[..n], &a.exp_tc[..n]);
+    let (vth, vreset, tref) = (&a.v_thresh[..n], &a.v_reset[..n], &a.t_refract[..n]);
+    let (erev_e, erev_i) = if COND { (&a.e_rev_e[..n], &a.e_rev_i[..n]) } else { (&[][..], &[][..]) };
+    let scale = if DELTA { &a.delta_scale[..n] } else { &[][..] };
+    let (ed, id) = if DELTA { (&[][..], &[][..]) } else { (&a.exc_decay[..n], &a.inh_decay[..n]) };
+    for k in 0..n {
+        let vs = v[k];
+        let (mut exc, mut inh) = (ie[k], ii[k]);
+        if COND {
+            exc = mul_k(exc >> 10, erev_e[k].wrapping_sub(vs));
+            inh = mul_k((inh >> 10).wrapping_neg(), erev_i[k].wrapping_sub(vs));
+        }
+        if DELTA {
+            exc = mul_k(exc, scale[k]);
+            inh = mul_k(inh, scale[k]);
+        }
+        let input = exc.wrapping_sub(inh).wrapping_add(ioff[k]);
+        let alpha = mul_k(input, rm[k]).wrapping_add(vrest[k]);
+        let integrated = alpha.wrapping_sub(mul_k(etc[k], alpha.wrapping_sub(vs)));
+        let r = rt[k];
+        let active = r <= 0;
+        let vn = if active { integrated } else { vs };
+        let rn = if active { r } else { r - 1 };
+        let spike = vn >= vth[k];
+        v[k] = if spike { vreset[k] } else { vn };
+        rt[k] = if spike { tref[k] } else { rn };
+        if spike {
+            spiked.push(k as u32);
+        }
+        if DELTA {
+            ie[k] = 0;
+            ii[k] = 0;
+        } else {
+            ie[k] = decay_s1615(ie[k], ed[k]);
+            ii[k] = decay_s1615(ii[k], id[k]);
+        }
+    }
+}
+
 /// Samples v (before the update) and gsyn (after the ring input, before the decay) at sampling ticks.
 fn record_state(core: &Core, nc: &NeuronCore, s: &NeuronState, sampled: &mut [SampledRecording], t: u32) {
     let rec = &core.recording;
@@ -156,11 +202,11 @@ pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
     spiked.clear();
     let cs = !nc.current_sources.is_empty();
     match (nc.model, cs) {
-        (CellType::IfCurrExp, false) => update_loop::<false, false, false, false>(nc, s, steps, spiked, t),
+        (CellType::IfCurrExp, false) => lif_loop::<false, false>(nc, s, spiked),
         (CellType::IfCurrExp, true) => update_loop::<false, false, false, true>(nc, s, steps, spiked, t),
-        (CellType::IfCondExp, false) => update_loop::<true, false, false, false>(nc, s, steps, spiked, t),
+        (CellType::IfCondExp, false) => lif_loop::<true, false>(nc, s, spiked),
         (CellType::IfCondExp, true) => update_loop::<true, false, false, true>(nc, s, steps, spiked, t),
-        (CellType::IfCurrDelta, false) => update_loop::<false, true, false, false>(nc, s, steps, spiked, t),
+        (CellType::IfCurrDelta, false) => lif_loop::<false, true>(nc, s, spiked),
         (CellType::IfCurrDelta, true) => update_loop::<false, true, false, true>(nc, s, steps, spiked, t),
         (CellType::Izhikevich, false) => update_loop::<false, false, true, false>(nc, s, steps, spiked, t),
         (CellType::Izhikevich, true) => update_loop::<false, false, true, true>(nc, s, steps, spiked, t),

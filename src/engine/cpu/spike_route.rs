@@ -1,7 +1,10 @@
 //! The router: every packet sent during a tick goes, by its key, to the cores of the matching
-//! routing-table entry. Cores' packets are taken in core order, then in sending order.
+//! routing-table entry. Cores' packets are taken in core order, then in sending order, so every
+//! inbox is filled in the same order whatever the number of workers.
 
 use super::state::CoreRun;
+use super::team::Outboxes;
+use std::ops::Range;
 use crate::mapping::RouteEntry;
 
 /// The routing entry for a key (entries are sorted by key and do not overlap).
@@ -11,22 +14,25 @@ pub fn route_of(table: &[RouteEntry], key: u32) -> Option<&RouteEntry> {
     (key & e.mask == e.key).then_some(e)
 }
 
-pub fn spike_route(table: &[RouteEntry], runs: &mut [CoreRun]) -> u64 {
-    let mut dropped = 0;
-    for src in 0..runs.len() {
-        let out = std::mem::take(&mut runs[src].outbox);
-        for p in &out {
+/// The router for one worker: every packet sent during tick `t`, taken in core order then sending
+/// order, goes to the inboxes of the worker's cores (`range`) that its routing entry names.
+/// Returns the packets sent by the worker's cores that matched no entry.
+pub fn spike_route(table: &[RouteEntry], outs: &Outboxes, t: u32, range: Range<usize>, mine: &mut [CoreRun]) -> u64 {
+    let mut lost = 0;
+    for (src, out) in outs.iter().enumerate() {
+        let out = out[(t & 1) as usize].lock().expect("an outbox lock");
+        for p in out.iter() {
             match route_of(table, p.key) {
                 Some(e) => {
                     for &d in &e.destinations {
-                        runs[d as usize].inbox.push(*p);
+                        if range.contains(&(d as usize)) {
+                            mine[d as usize - range.start].inbox.push(*p);
+                        }
                     }
                 }
-                None => dropped += 1,
+                None => lost += u64::from(range.contains(&src)),
             }
         }
-        runs[src].outbox = out;
-        runs[src].outbox.clear();
     }
-    dropped
+    lost
 }
