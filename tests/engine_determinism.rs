@@ -100,7 +100,7 @@ fn reset_in_reload_mode_replays_the_first_segment() {
 #[test]
 fn a_soft_reset_after_a_multiple_of_16_ticks_replays_the_first_segment() {
     // Without delay extensions: theirs would still hold spikes from before the reset (D8).
-    let mut net = random_network_with_delays(5, 30.0);
+    let net = random_network_with_delays(5, 30.0);
     let image = map(&net, MapOptions::default()).unwrap();
     assert!(!image.cores.iter().any(|c| matches!(c.kind, spinnsim::mapping::CoreKind::Delay(_))));
     let mut e = CpuEngine::new(image).unwrap();

@@ -401,6 +401,8 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                 undelayed_max_n: und,
                 delayed_max_n: del,
             });
+            // Each projection has one post population: its drawn connections are not needed again.
+            drawn[k].conns = Vec::new();
         }
         for &c in &population_cores[pi] {
             let core = &mut cores[c as usize];
