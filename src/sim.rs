@@ -5,7 +5,10 @@ use crate::engine::{Engine, Provenance, ResetMode};
 use crate::error::{Error, Result};
 use crate::mapping::{map, remap_population, MachineImage, MapOptions};
 use crate::model::{Network, SpikeTimes, Values};
+use crate::mapping::shifts::weight_scale;
+use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMetadata};
 use crate::record::Recordings;
+use arrow_array::RecordBatch;
 
 /// A mapped network and its engine.
 pub struct Simulation {
@@ -94,6 +97,49 @@ impl Simulation {
         self.engine.update_image(|image| remap_population(&net, pi, image))?;
         self.network = net;
         Ok(())
+    }
+
+    /// The connections of a projection read back from its rows, as sPyNNaker's `Projection.get`
+    /// does: `[pre, post, weight, delay_ms]`, the weight being the 16-bit row weight divided by the
+    /// weight scale of its synapse type (nA or µS), sorted by pre, post and delay.
+    pub fn connections(&self, projection: usize) -> Result<Vec<[f64; 4]>> {
+        let proj = self.network.projections.get(projection).ok_or_else(|| {
+            Error::Run(format!("there is no projection {projection} (the network has {})", self.network.projections.len()))
+        })?;
+        let post = self.population(&proj.post)?;
+        let shifts = self.image().ring_buffer_shifts[post].unwrap_or([0, 0]);
+        let w_scale = self.network.populations[post].cell_type.global_weight_scale();
+        let dt = self.network.timestep;
+        Ok(self
+            .engine
+            .connections(projection)
+            .into_iter()
+            .map(|s| {
+                let scale = weight_scale(shifts[s.synapse_type.min(1) as usize], w_scale);
+                [s.pre as f64, s.post as f64, s.weight as f64 / scale, s.delay as f64 * dt]
+            })
+            .collect())
+    }
+
+    fn metadata(&self) -> RunMetadata {
+        RunMetadata { timestep_ms: self.network.timestep, profile: self.image().profile.name().into(), seed: self.network.seed }
+    }
+
+    /// The spikes recorded so far as an Arrow record batch (the `spikes` table of the README).
+    pub fn spikes_batch(&self) -> Result<RecordBatch> {
+        spikes_batch(&self.recordings(), &self.image().population_labels, &self.metadata())
+    }
+
+    /// The sampled values recorded so far as an Arrow record batch (the `samples` table).
+    pub fn samples_batch(&self) -> Result<RecordBatch> {
+        samples_batch(&self.recordings(), &self.image().population_labels, &self.metadata())
+    }
+
+    /// The provenance counters of every core as an Arrow record batch.
+    pub fn provenance_batch(&self) -> Result<RecordBatch> {
+        let image = self.image();
+        let labels: Vec<&str> = image.cores.iter().map(|c| image.population_labels[c.population].as_str()).collect();
+        provenance_batch(&self.provenance(), &labels, &self.metadata())
     }
 
     pub fn recordings(&self) -> Recordings {

@@ -33,6 +33,17 @@ pub struct Provenance {
     pub rows_outside_matrix: u64,
 }
 
+/// A synapse as a row holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowSynapse {
+    pub pre: u32,
+    pub post: u32,
+    pub synapse_type: u32,
+    pub weight: u16,
+    /// Total delay in ticks (delay-extension stages included).
+    pub delay: u32,
+}
+
 /// What `reset()` does to the cores (docs/decisions.md D5, D8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResetMode {

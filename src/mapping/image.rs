@@ -223,6 +223,43 @@ pub struct MatrixBlock {
     pub n_rows: u32,
     /// Words per row, header included.
     pub stride: u32,
+    /// The projection (index in the network) whose synapses the block holds.
+    pub projection: u32,
+    /// How a row index maps back to its pre-synaptic neuron and delay stage.
+    pub layout: RowLayout,
+    /// The in-core delay range M = 2^D of the post core.
+    pub max_delay: u32,
+}
+
+/// How the rows of a block are indexed (§3.4, §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLayout {
+    /// Row = pre-synaptic neuron.
+    Undelayed,
+    /// Delayed rows as sPyNNaker's host writes them: core·m·S + (stage − 1)·m + local, m = the post's atoms per core.
+    DelayedHost { post_max_atoms: u32, stages: u32 },
+    /// Delayed rows as the synapse expander writes them: core·p·S + (stage − 1)·slice + local, p = the pre's atoms per core.
+    DelayedExpander { pre_max_atoms: u32, stages: u32, n_pre_atoms: u32 },
+}
+
+impl RowLayout {
+    /// (pre-synaptic neuron, delay stage) of a row; stage 0 for undelayed rows.
+    pub fn source_of(self, row: u32) -> (u32, u32) {
+        match self {
+            RowLayout::Undelayed => (row, 0),
+            RowLayout::DelayedHost { post_max_atoms: m, stages } => {
+                let core = row / (m * stages);
+                let rest = row % (m * stages);
+                (core * m + rest % m, rest / m + 1)
+            }
+            RowLayout::DelayedExpander { pre_max_atoms: p, stages, n_pre_atoms } => {
+                let core = row / (p * stages);
+                let rest = row % (p * stages);
+                let slice = (n_pre_atoms - core * p).min(p);
+                (core * p + rest % slice, rest / slice + 1)
+            }
+        }
+    }
 }
 
 /// What a neuron core's synaptic matrix holds, found by walking its pop table and rows.

@@ -388,6 +388,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             let stages = delay_stages[d.pre];
             matrices.push(IncomingMatrix {
                 label: net.projections[k].name(k),
+                projection: k,
                 synapse_type: d.synapse_type,
                 key: pop_key_info(pop_key[d.pre].expect("pre sends"), d.pre, 1),
                 delay_key: delay_key[d.pre].filter(|_| del > 0 || d.max_delay_ms > m as f64 * dt).map(|part| pop_key_info(part, d.pre, stages)),

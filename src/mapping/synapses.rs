@@ -49,6 +49,8 @@ pub fn expander_delay(d_ms: f64, steps_per_ms: f64) -> u32 {
 /// One incoming projection of a post population, as a block of rows on each of its cores.
 pub struct IncomingMatrix {
     pub label: String,
+    /// Index of the projection in the network.
+    pub projection: usize,
     pub synapse_type: u32,
     /// Application key information of the pre vertex (and of its delay extension).
     pub key: PopKey,
@@ -256,11 +258,24 @@ pub fn build_core_regions(
     let mut blocks = Vec::new();
     for &(i, (und, del)) in &offsets {
         let m = &matrices[i];
+        let block = |offset: usize, n_rows: u32, words: usize, layout| super::image::MatrixBlock {
+            offset: (offset / 4) as u32,
+            n_rows,
+            stride: (words + 3) as u32,
+            projection: m.projection as u32,
+            layout,
+            max_delay: m.max_delay,
+        };
         if let Some(b) = und {
-            blocks.push(super::image::MatrixBlock { offset: (b / 4) as u32, n_rows: m.n_pre_atoms, stride: (m.undelayed_words() + 3) as u32 });
+            blocks.push(block(b, m.n_pre_atoms, m.undelayed_words(), super::image::RowLayout::Undelayed));
         }
         if let Some(b) = del {
-            blocks.push(super::image::MatrixBlock { offset: (b / 4) as u32, n_rows: m.n_pre_atoms * m.n_delay_stages, stride: (m.delayed_words() + 3) as u32 });
+            let layout = if m.on_chip {
+                super::image::RowLayout::DelayedExpander { pre_max_atoms: m.pre_max_atoms, stages: m.n_delay_stages, n_pre_atoms: m.n_pre_atoms }
+            } else {
+                super::image::RowLayout::DelayedHost { post_max_atoms: m.post_max_atoms, stages: m.n_delay_stages }
+            };
+            blocks.push(block(b, m.n_pre_atoms * m.n_delay_stages, m.delayed_words(), layout));
         }
     }
     Ok(CoreRegions { pop_table: pop, matrix: words, blocks, dropped })

@@ -100,6 +100,35 @@ pub fn samples_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Re
     RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Output { path: "samples".into(), message: e.to_string() })
 }
 
+/// The per-core provenance counters: core, population, then one u64 column per counter.
+pub fn provenance_batch(prov: &[crate::engine::Provenance], populations: &[&str], m: &RunMetadata) -> Result<RecordBatch> {
+    use arrow_array::UInt64Array;
+    let counters: [(&str, fn(&crate::engine::Provenance) -> u64); 11] = [
+        ("pre_synaptic_events", |p| p.pre_synaptic_events),
+        ("synaptic_weight_saturations", |p| p.synaptic_weight_saturations),
+        ("invalid_master_pop_hits", |p| p.invalid_master_pop_hits),
+        ("ghost_pop_table_searches", |p| p.ghost_pop_table_searches),
+        ("spikes_processed", |p| p.spikes_processed),
+        ("packets_sent", |p| p.packets_sent),
+        ("delay_count_saturations", |p| p.delay_count_saturations),
+        ("late_spikes", |p| p.late_spikes),
+        ("max_late_spike", |p| p.max_late_spike as u64),
+        ("synapses_skipped", |p| p.synapses_skipped),
+        ("rows_outside_matrix", |p| p.rows_outside_matrix),
+    ];
+    let mut fields = vec![Field::new("core", DataType::Utf8, false), Field::new("population", DataType::Utf8, false)];
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(prov.iter().map(|p| p.core.as_str()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(populations.to_vec())),
+    ];
+    for (name, get) in &counters {
+        fields.push(Field::new(*name, DataType::UInt64, false));
+        cols.push(Arc::new(UInt64Array::from(prov.iter().map(get).collect::<Vec<_>>())));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields).with_metadata(metadata(m))), cols)
+        .map_err(|e| Error::Output { path: "provenance".into(), message: e.to_string() })
+}
+
 /// Writes a batch as an Arrow IPC file: to a temporary name first, then renamed into place.
 pub fn write_ipc(batch: &RecordBatch, path: &Path) -> Result<()> {
     let err = |e: String| Error::Output { path: path.display().to_string(), message: e };

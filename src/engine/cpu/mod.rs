@@ -114,6 +114,35 @@ impl CpuEngine {
         &self.image
     }
 
+    /// The synapses of a projection as its rows hold them now (§10 `Projection.get`): pre and post
+    /// neuron, synapse type, the 16-bit weight and the total delay in ticks.
+    pub fn connections(&self, projection: usize) -> Vec<crate::engine::RowSynapse> {
+        let mut out = Vec::new();
+        for (core, rows) in self.image.cores.iter().zip(&self.rows) {
+            let CoreKind::Neuron(nc) = &core.kind else { continue };
+            let (n_bits, t_bits) = (nc.log_n_neurons(), nc.log_n_synapse_types());
+            for b in nc.blocks.iter().filter(|b| b.projection as usize == projection) {
+                for (r, row) in rows.block_rows(b.offset).enumerate() {
+                    let (pre, stage) = b.layout.source_of(r as u32);
+                    for &w in row {
+                        // The host does not mask the delay field; a stored 0 means M (§3.4).
+                        let d = (w & 0xFFFF) >> (n_bits + t_bits);
+                        let d = if d == 0 { b.max_delay } else { d };
+                        out.push(crate::engine::RowSynapse {
+                            pre,
+                            post: core.lo_atom + (w & ((1 << n_bits) - 1)),
+                            synapse_type: (w >> n_bits) & ((1 << t_bits) - 1),
+                            weight: (w >> 16) as u16,
+                            delay: stage * b.max_delay + d,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|s| (s.pre, s.post, s.delay));
+        out
+    }
+
     /// Bytes the engine holds for the simulation (lengths, not capacities): per core its parameters,
     /// pop table and packed rows, its state (6 words per neuron and the 16-bit ring buffer, delay
     /// slots, spike schedules), and the routing table. Recordings, which grow with the run, are not

@@ -70,6 +70,13 @@ impl CompactMatrix {
         Some(&self.words[self.row_start[r] as usize..self.row_start[r + 1] as usize])
     }
 
+    /// The fixed words of each row of the block starting at word `block_word`.
+    pub fn block_rows(&self, block_word: u32) -> impl Iterator<Item = &[u32]> {
+        let b = self.blocks.binary_search_by_key(&block_word, |b| b.0).ok().map(|i| self.blocks[i]);
+        let (first, n) = b.map(|(_, f, n)| (f as usize, n as usize)).unwrap_or((0, 0));
+        (first..first + n).map(move |r| &self.words[self.row_start[r] as usize..self.row_start[r + 1] as usize])
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         self.words.len() * 4 + self.row_start.len() * 4 + self.blocks.len() * 12
