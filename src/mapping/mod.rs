@@ -218,17 +218,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                 })),
             };
             population_cores[pi].push(cores.len() as u32);
-            cores.push(Core {
-                label,
-                population: pi,
-                lo_atom: lo,
-                n_atoms: n,
-                key: None,
-                mask: 0,
-                n_colour_bits: N_COLOUR_BITS,
-                recording: sources::recording(p, lo, n, dt),
-                kind,
-            });
+            cores.push(Core::unkeyed(label, pi, lo, n, sources::recording(p, lo, n, dt), kind));
         }
     }
     for (pi, p) in pops.iter().enumerate() {
@@ -237,17 +227,9 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         }
         for (lo, n) in slices(p.size, max_atoms[pi]) {
             delay_cores[pi].push(cores.len() as u32);
-            cores.push(Core {
-                label: format!("{}_delayed({}:{})", p.label, lo, lo + n - 1),
-                population: pi,
-                lo_atom: lo,
-                n_atoms: n,
-                key: None,
-                mask: 0,
-                n_colour_bits: N_COLOUR_BITS,
-                recording: CoreRecording::default(),
-                kind: CoreKind::Delay(DelayCore { n_stages: delay_stages[pi], delay_per_stage: delay_per_stage[pi] }),
-            });
+            let kind = CoreKind::Delay(DelayCore { n_stages: delay_stages[pi], delay_per_stage: delay_per_stage[pi] });
+            let label = format!("{}_delayed({}:{})", p.label, lo, lo + n - 1);
+            cores.push(Core::unkeyed(label, pi, lo, n, CoreRecording::default(), kind));
         }
     }
 
@@ -460,6 +442,13 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         ring_buffer_shifts,
         warnings,
     })
+}
+
+impl Core {
+    /// A core of population `population` holding atoms `[lo, lo + n)`; keys are allocated later.
+    fn unkeyed(label: String, population: usize, lo: u32, n: u32, recording: CoreRecording, kind: CoreKind) -> Core {
+        Core { label, population, lo_atom: lo, n_atoms: n, key: None, mask: 0, n_colour_bits: N_COLOUR_BITS, recording, kind }
+    }
 }
 
 fn add_route(routes: &mut Vec<(u32, u32, Vec<u32>)>, src: &Core, dests: &[u32]) {
