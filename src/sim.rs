@@ -71,13 +71,15 @@ impl Simulation {
         self.network.population_index(label).ok_or_else(|| Error::Network(format!("no population is labelled `{label}`")))
     }
 
-    /// Sets a parameter (or an initial value, which takes effect at the next reset) of a
-    /// population, as `Population.set` does between runs.
+    /// Sets a parameter of a population, as `Population.set` does between runs, or an initial value
+    /// (`initialize`), which takes effect at the next run that starts at tick 0: now if the
+    /// simulation is at tick 0 (before its first run or after a reset), otherwise after the next reset.
     pub fn set(&mut self, population: &str, parameter: &str, values: Values) -> Result<()> {
         let pi = self.population(population)?;
         let mut net = self.network.clone();
         let p = &mut net.populations[pi];
-        if p.cell_type.initial_values().iter().any(|s| s.name == parameter) {
+        let initial = p.cell_type.initial_values().iter().any(|s| s.name == parameter);
+        if initial {
             p.initial_values.insert(parameter.to_string(), values);
         } else {
             p.parameters.insert(parameter.to_string(), values);
@@ -85,6 +87,10 @@ impl Simulation {
         net.validate()?;
         self.engine.update_image(|image| remap_population(&net, pi, image))?;
         self.network = net;
+        // At tick 0 the host writes the initial state before the run starts.
+        if initial && self.engine.tick() == 0 {
+            self.engine.load_initial_values(pi)?;
+        }
         Ok(())
     }
 

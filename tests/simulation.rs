@@ -85,4 +85,9 @@ fn initial_values_set_after_a_run_apply_at_reset() {
     s.run(1.0).unwrap();
     let v1 = s.recordings().population_samples(0, 1, "v");
     assert_eq!(v1[0].2, -60 * 32768);
+    // Set after a reset, an initial value applies to the run that follows.
+    s.reset();
+    s.set("lif", "v", Values::Scalar(-58.0)).unwrap();
+    s.run(1.0).unwrap();
+    assert_eq!(s.recordings().population_samples(0, 2, "v")[0].2, -58 * 32768);
 }

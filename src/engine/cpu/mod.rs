@@ -100,6 +100,28 @@ impl CpuEngine {
         })
     }
 
+    /// Rewrites the state of a population's neurons from the image's initial values, as the host
+    /// does before a run that starts at tick 0 (after a reset, or before the first run).
+    pub fn load_initial_values(&mut self, population: usize) -> Result<()> {
+        if self.tick != 0 {
+            return Err(Error::Run("initial values can only be loaded at tick 0 (before a run or after a reset)".into()));
+        }
+        for &c in &self.image.population_cores[population] {
+            let (CoreKind::Neuron(nc), state::CoreState::Neuron(s)) = (&self.image.cores[c as usize].kind, &mut self.runs[c as usize].state)
+            else {
+                continue;
+            };
+            let a = &nc.neurons;
+            s.v.clone_from(&a.v);
+            s.isyn_exc.clone_from(&a.isyn_exc);
+            s.isyn_inh.clone_from(&a.isyn_inh);
+            if !a.u.is_empty() {
+                s.u.clone_from(&a.u);
+            }
+        }
+        Ok(())
+    }
+
     /// Chooses what `reset()` does; the default is sPyNNaker's soft reset.
     pub fn set_reset_mode(&mut self, mode: ResetMode) {
         self.reset_mode = mode;
@@ -307,7 +329,9 @@ impl Engine for CpuEngine {
             }
         }
         let offset = self.ticks_since_load % 16;
-        if offset != 0 {
+        // Only spikes sent by neuron cores carry the drifting colour.
+        let neurons_send = self.image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.sends));
+        if offset != 0 && neurons_send {
             self.warnings.push(format!(
                 "reset after {} ticks (not a multiple of 16): as on SpiNNaker, spikes between neuron populations now arrive \
                  {} ticks early or are skipped, and delayed spikes late; reset in Reload mode for a fresh start",

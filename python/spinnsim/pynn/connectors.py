@@ -1,0 +1,195 @@
+"""
+Connectors: PyNN's, with sPyNNaker's spellings (``FixedProbabilityConnector(p=...)``,
+``MultapseConnector``) and a note of whether the script gave an ``rng``.
+
+How connections are drawn (see docs/pynn.md):
+
+* with an ``rng`` (or for views, assemblies, random or array weights/delays, FromList and every
+  connector the core does not know), PyNN's own connector code draws them here in Python with
+  that generator; the core receives them as explicit ``connections`` plus the connector type,
+  which still decides the ring-buffer statistics and the quantisation (on-chip generation, as
+  sPyNNaker 7.4.1 does for every connector but FromList);
+* without an ``rng``, between whole Populations with constant weight and delay, the connector
+  itself goes to the core, which draws with its own generator seeded by ``setup(seed=...)``
+  (fast for large networks). ``Projection.get`` then reads the drawn connections back from the
+  core.
+"""
+
+from pyNN import connectors as _c
+from pyNN.connectors import (  # noqa: F401
+    ArrayConnector, CloneConnector, Connector, CSAConnector,
+)
+
+# Connectors the core knows, and how to describe them to it.
+CORE_CONNECTORS = ("AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
+                   "FixedTotalNumberConnector", "FixedNumberPreConnector",
+                   "FixedNumberPostConnector")
+
+
+class _UserRng:
+    def _note_rng(self, rng):
+        self._user_rng = rng is not None
+
+
+def _check_list(conn_list, projection):
+    from pyNN import errors
+    import numpy as np
+    cl = np.asarray(conn_list)
+    if cl.size == 0:
+        return
+    for col, pop, what in ((0, projection.pre, "pre"), (1, projection.post, "post")):
+        idx = cl[:, col]
+        bad = (idx < 0) | (idx >= pop.size) | (idx != np.floor(idx))
+        if bad.any():
+            raise errors.ConnectionError(
+                f"FromListConnector: {what}-synaptic index {idx[bad][0]:g} is outside "
+                f"0..{pop.size - 1} (projection {projection.label})")
+
+
+class FromListConnector(_c.FromListConnector):
+    __doc__ = _c.FromListConnector.__doc__
+
+    def connect(self, projection):
+        _check_list(self.conn_list, projection)
+        super().connect(projection)
+
+
+class FromFileConnector(_c.FromFileConnector):
+    __doc__ = _c.FromFileConnector.__doc__
+
+    def connect(self, projection):
+        _check_list(self.conn_list, projection)
+        super().connect(projection)
+
+
+class AllToAllConnector(_c.AllToAllConnector):
+    __doc__ = _c.AllToAllConnector.__doc__
+    _user_rng = False
+
+
+class OneToOneConnector(_c.OneToOneConnector):
+    __doc__ = _c.OneToOneConnector.__doc__
+    _user_rng = False
+
+
+class FixedProbabilityConnector(_UserRng, _c.FixedProbabilityConnector):
+    __doc__ = _c.FixedProbabilityConnector.__doc__
+
+    def __init__(self, p_connect=None, allow_self_connections=True, rng=None, safe=True,
+                 callback=None, p=None, verbose=False, **kwargs):
+        if p_connect is None:
+            p_connect = p
+        if p_connect is None:
+            raise TypeError("FixedProbabilityConnector needs p_connect (or p)")
+        if kwargs:
+            raise TypeError(f"FixedProbabilityConnector got unexpected argument(s) {sorted(kwargs)}")
+        from pyNN import errors
+        if not 0.0 <= float(p_connect) <= 1.0:
+            raise errors.InvalidParameterValueError(
+                f"FixedProbabilityConnector: p_connect {p_connect} is outside [0, 1]")
+        self._note_rng(rng)
+        super().__init__(p_connect, allow_self_connections, rng=rng, safe=safe, callback=callback)
+
+
+class _FixedNumberMixin(_UserRng):
+    def _check_n(self, n):
+        from pyNN import errors
+        import numpy as np
+        if isinstance(n, (np.integer, float)) and float(n).is_integer():
+            n = int(n)
+        if isinstance(n, int) and n < 0 or isinstance(n, float):
+            raise errors.InvalidParameterValueError(
+                f"{type(self).__name__}: n = {n} must be a whole number >= 0")
+        return n
+
+
+class FixedNumberPreConnector(_FixedNumberMixin, _c.FixedNumberPreConnector):
+    __doc__ = _c.FixedNumberPreConnector.__doc__
+
+    def __init__(self, n, allow_self_connections=True, with_replacement=False, rng=None,
+                 safe=True, callback=None, verbose=False):
+        self._note_rng(rng)
+        n = self._check_n(n)
+        super().__init__(n, allow_self_connections, with_replacement, rng=rng, safe=safe,
+                         callback=callback)
+
+
+class FixedNumberPostConnector(_FixedNumberMixin, _c.FixedNumberPostConnector):
+    __doc__ = _c.FixedNumberPostConnector.__doc__
+
+    def __init__(self, n, allow_self_connections=True, with_replacement=False, rng=None,
+                 safe=True, callback=None, verbose=False):
+        self._note_rng(rng)
+        n = self._check_n(n)
+        super().__init__(n, allow_self_connections, with_replacement, rng=rng, safe=safe,
+                         callback=callback)
+
+
+class FixedTotalNumberConnector(_FixedNumberMixin, _c.FixedTotalNumberConnector):
+    __doc__ = _c.FixedTotalNumberConnector.__doc__
+
+    def __init__(self, n, allow_self_connections=True, with_replacement=True, rng=None,
+                 safe=True, callback=None, verbose=False):
+        self._note_rng(rng)
+        n = self._check_n(n)
+        super().__init__(n, allow_self_connections, with_replacement, rng=rng, safe=safe,
+                         callback=callback)
+
+
+# sPyNNaker's name of FixedTotalNumberConnector.
+MultapseConnector = FixedTotalNumberConnector
+
+
+class DistanceDependentProbabilityConnector(_UserRng, _c.DistanceDependentProbabilityConnector):
+    __doc__ = _c.DistanceDependentProbabilityConnector.__doc__
+
+    def __init__(self, d_expression, allow_self_connections=True, rng=None, safe=True,
+                 callback=None, verbose=False):
+        self._note_rng(rng)
+        super().__init__(d_expression, allow_self_connections, rng=rng, safe=safe, callback=callback)
+
+
+class IndexBasedProbabilityConnector(_UserRng, _c.IndexBasedProbabilityConnector):
+    __doc__ = _c.IndexBasedProbabilityConnector.__doc__
+
+    def __init__(self, index_expression, allow_self_connections=True, rng=None, safe=True,
+                 callback=None, verbose=False):
+        self._note_rng(rng)
+        super().__init__(index_expression, allow_self_connections, rng=rng, safe=safe,
+                         callback=callback)
+
+
+class SmallWorldConnector(_UserRng, _c.SmallWorldConnector):
+    __doc__ = _c.SmallWorldConnector.__doc__
+
+    def __init__(self, degree, rewiring, allow_self_connections=True, n_connections=None,
+                 rng=None, safe=True, callback=None, verbose=False):
+        self._note_rng(rng)
+        super().__init__(degree, rewiring, allow_self_connections, n_connections, rng=rng,
+                         safe=safe, callback=callback)
+
+
+def core_spec(connector):
+    """The core's description of a connector (a dict), or None when the core does not know it."""
+    name = type(connector).__name__
+    if isinstance(connector, _c.AllToAllConnector):
+        return {"type": "AllToAllConnector",
+                "allow_self_connections": bool(connector.allow_self_connections is True)}
+    if isinstance(connector, _c.OneToOneConnector):
+        return {"type": "OneToOneConnector"}
+    if isinstance(connector, _c.FixedProbabilityConnector):
+        return {"type": "FixedProbabilityConnector", "p_connect": float(connector.p_connect),
+                "allow_self_connections": bool(connector.allow_self_connections is True)}
+    if isinstance(connector, (_c.FixedNumberPreConnector, _c.FixedNumberPostConnector,
+                              _c.FixedTotalNumberConnector)):
+        n = connector.n
+        if not isinstance(n, (int, float)) or int(n) != n:
+            return None
+        kind = ("FixedNumberPreConnector" if isinstance(connector, _c.FixedNumberPreConnector)
+                else "FixedNumberPostConnector" if isinstance(connector, _c.FixedNumberPostConnector)
+                else "FixedTotalNumberConnector")
+        return {"type": kind, "n": int(n),
+                "allow_self_connections": bool(connector.allow_self_connections is True),
+                "with_replacement": bool(connector.with_replacement)}
+    del name
+    return None

@@ -1,0 +1,463 @@
+"""
+Projection on top of ``pyNN.common``.
+
+A PyNN Projection becomes one core projection per (pre member, post member) pair: one for two
+Populations, several when pre or post is an Assembly. Connections are drawn as described in
+``connectors.py``. ``Projection.get`` returns the values given by the script (host side) until
+the network has run; after a run it returns what the core reads back from the synaptic rows
+(weights quantised to the ring-buffer weight scale, delays to whole ticks), as sPyNNaker does.
+"""
+
+import numpy as np
+from pyNN import common, errors
+from pyNN.parameters import LazyArray
+from pyNN.random import RandomDistribution as _PyNNRandomDistribution
+from pyNN.space import Space
+
+from . import simulator
+from .connectors import core_spec
+from .random import core_distribution
+from .simulator import _core_module, state, translate_core_error
+from .synapses import StaticSynapse, check_delays, check_weights
+
+
+class _Members:
+    """The populations behind a Population, PopulationView or Assembly, with offsets."""
+
+    def __init__(self, obj):
+        from .populations import Population, PopulationView
+        parts = obj.populations if isinstance(obj, common.Assembly) else [obj]
+        self.members = []
+        offset = 0
+        for p in parts:
+            if isinstance(p, PopulationView):
+                root = p.grandparent
+                idx = np.asarray(p.index_in_grandparent(np.arange(p.size)), dtype=np.int64)
+            else:
+                root = p
+                idx = np.arange(p.size, dtype=np.int64)
+            self.members.append((root, idx, offset, isinstance(p, Population)))
+            offset += p.size
+        self.offsets = np.array([m[2] for m in self.members], dtype=np.int64)
+
+    def member_of(self, indices):
+        return np.searchsorted(self.offsets, indices, side="right") - 1
+
+    def to_root(self, m, indices):
+        root, idx, offset, _ = self.members[m]
+        return idx[indices - offset]
+
+    def to_local(self, m, root_indices):
+        root, idx, offset, _ = self.members[m]
+        lookup = np.full(root.size, -1, dtype=np.int64)
+        lookup[idx] = np.arange(idx.size) + offset
+        return lookup[np.asarray(root_indices, dtype=np.int64)]
+
+
+class _Part:
+    """One core projection."""
+
+    def __init__(self, proj, pre_m, post_m, sel=None):
+        self.proj = proj
+        self.pre_m = pre_m
+        self.post_m = post_m
+        self.sel = sel          # mask over the projection's explicit connections
+        self.core_index = None
+
+    def entry(self):
+        proj = self.proj
+        pre_root, _, _, pre_whole = proj._pre_members.members[self.pre_m]
+        post_root, _, _, post_whole = proj._post_members.members[self.post_m]
+        entry = {
+            "label": f"{proj.label}" if len(proj._parts) == 1 else f"{proj.label} [{self.pre_m},{self.post_m}]",
+            "pre": pre_root._core_label,
+            "post": post_root._core_label,
+            "receptor_type": "inhibitory" if proj.receptor_type == "inhibitory" else "excitatory",
+        }
+        if proj._fast is not None:
+            spec, w, d = proj._fast
+            entry.update(connector=spec, weight=abs(float(w)), delay=float(d))
+            return entry
+        c = proj._conn
+        sel = self.sel
+        pre = proj._pre_members.to_root(self.pre_m, c["pre"][sel])
+        post = proj._post_members.to_root(self.post_m, c["post"][sel])
+        w = np.abs(c["weight"][sel])
+        d = c["delay"][sel]
+        conns = np.column_stack([pre.astype(float), post.astype(float), w, d]).tolist()
+        spec = core_spec(proj._connector) if (pre_whole and post_whole and len(proj._parts) == 1) else None
+        entry["weight"] = _spec_of(proj._weight_spec, w, absolute=True)
+        entry["delay"] = _spec_of(proj._delay_spec, d)
+        if spec is None:
+            entry["connector"] = {"type": "FromListConnector", "conn_list": conns}
+        else:
+            entry["connector"] = spec
+            entry["connections"] = conns
+        return entry
+
+
+def _spec_of(spec, values, absolute=False):
+    """How a weight or delay is described to the core: a constant, a distribution (its
+    statistics), or the per-connection values."""
+    if isinstance(spec, (int, float)):
+        return abs(float(spec)) if absolute else float(spec)
+    if isinstance(spec, dict):
+        return spec
+    return [float(v) for v in values]
+
+
+def _homogeneous_number(larr):
+    """The number if a LazyArray is one constant number, else None."""
+    if isinstance(larr, LazyArray) and not larr.operations and isinstance(
+            larr.base_value, (int, float, np.integer, np.floating)) and not isinstance(larr.base_value, bool):
+        return float(larr.base_value)
+    return None
+
+
+class Connection(common.Connection):
+    """One connection of a Projection: indices in the projection's pre and post, weight and
+    delay (read from the projection; setting them changes the projection, as Projection.set)."""
+
+    def __init__(self, projection, index):
+        self.projection = projection
+        self.index = int(index)
+
+    def _values(self):
+        return self.projection._arrays()
+
+    @property
+    def presynaptic_index(self):
+        return int(self._values()[0][self.index])
+
+    @property
+    def postsynaptic_index(self):
+        return int(self._values()[1][self.index])
+
+    @property
+    def presynaptic_cell(self):
+        return self.projection.pre[self.presynaptic_index]
+
+    @property
+    def postsynaptic_cell(self):
+        return self.projection.post[self.postsynaptic_index]
+
+    def _get_weight(self):
+        return float(self._values()[2][self.index])
+
+    def _set_weight(self, value):
+        self.projection._set_one(self.index, "weight", value)
+
+    weight = property(_get_weight, _set_weight)
+
+    def _get_delay(self):
+        return float(self._values()[3][self.index])
+
+    def _set_delay(self, value):
+        self.projection._set_one(self.index, "delay", value)
+
+    delay = property(_get_delay, _set_delay)
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None,
+                 **kwargs):
+        if not state.is_setup:
+            raise RuntimeError("setup() must be called before making a Projection")
+        for k in kwargs:
+            if k not in ("download_synapses", "partition_id"):
+                raise TypeError(f"Projection() got an unexpected keyword argument '{k}'")
+        state.check_structure_change("create a Projection")
+        if source is not None:
+            raise NotImplementedError("spinnsim (as sPyNNaker) has no multi-compartment cells: source must be None")
+        if receptor_type in (None, "default"):
+            receptor_type = "excitatory"   # sPyNNaker's default, whatever the weight's sign
+        if synapse_type is not None and not isinstance(synapse_type, StaticSynapse):
+            from pyNN.models import BaseSynapseType
+            if isinstance(synapse_type, BaseSynapseType):
+                raise NotImplementedError(
+                    f"{type(synapse_type).__name__}: spinnsim supports StaticSynapse only "
+                    "(plastic synapses are not in its engine yet)")
+        post_pops = (postsynaptic_population.populations
+                     if isinstance(postsynaptic_population, common.Assembly) else [postsynaptic_population])
+        for p in post_pops:
+            if hasattr(p, "celltype") and not p.celltype.injectable:
+                raise errors.ConnectionError(
+                    f"'{p.label}' is a {type(p.celltype).__name__}, a spike source, and cannot "
+                    "receive synapses")
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
+                                   connector, synapse_type, source, receptor_type, space, label)
+        if self.label is None:
+            self.label = f"projection{common.Projection._nProj}"
+        self._pre_members = _Members(self.pre)
+        self._post_members = _Members(self.post)
+        self._readback = None
+        self._fast = None
+        self._conn = None
+        ps = self.synapse_type.parameter_space
+        w, d = _homogeneous_number(ps["weight"]), _homogeneous_number(ps["delay"])
+        self._weight_spec = self._describe(ps["weight"])
+        self._delay_spec = self._describe(ps["delay"])
+        spec = core_spec(connector)
+        from .populations import Population
+        if (spec is not None and getattr(connector, "_user_rng", True) is False
+                and isinstance(self.pre, Population) and isinstance(self.post, Population)
+                and w is not None and d is not None):
+            check_weights(w, self)
+            check_delays(d, self)
+            if spec["type"] == "OneToOneConnector" and self.pre.size != self.post.size:
+                pass  # the core connects min(n_pre, n_post), as PyNN does
+            self._fast = (spec, w, d)
+            self._parts = [_Part(self, 0, 0)]
+        else:
+            self._draw()
+        state.projections.append(self)
+        state.structure_changed()
+
+    @staticmethod
+    def _describe(larr):
+        v = _homogeneous_number(larr)
+        if v is not None:
+            return v
+        if isinstance(larr, LazyArray) and not larr.operations and isinstance(
+                larr.base_value, _PyNNRandomDistribution):
+            return core_distribution(larr.base_value)
+        return None
+
+    # ------------------------------------------------------------- drawing
+    def _draw(self):
+        self._chunks = []
+        self._connector.connect(self)
+        if self._chunks:
+            pre = np.concatenate([c[0] for c in self._chunks])
+            post = np.concatenate([c[1] for c in self._chunks])
+            w = np.concatenate([c[2] for c in self._chunks])
+            d = np.concatenate([c[3] for c in self._chunks])
+        else:
+            pre = post = np.zeros(0, dtype=np.int64)
+            w = d = np.zeros(0)
+        del self._chunks
+        if pre.size and (pre.min() < 0 or pre.max() >= self.pre.size):
+            raise errors.ConnectionError(
+                f"projection {self.label}: pre-synaptic index {pre[(pre < 0) | (pre >= self.pre.size)][0]} "
+                f"is outside 0..{self.pre.size - 1}")
+        if post.size and (post.min() < 0 or post.max() >= self.post.size):
+            raise errors.ConnectionError(
+                f"projection {self.label}: post-synaptic index {post[(post < 0) | (post >= self.post.size)][0]} "
+                f"is outside 0..{self.post.size - 1}")
+        check_weights(w, self)
+        check_delays(d, self)
+        self._conn = {"pre": pre, "post": post, "weight": w, "delay": d}
+        self._make_parts()
+
+    def _make_parts(self):
+        c = self._conn
+        pm = self._pre_members.member_of(c["pre"])
+        qm = self._post_members.member_of(c["post"])
+        self._parts = []
+        for a in range(len(self._pre_members.members)):
+            for b in range(len(self._post_members.members)):
+                sel = (pm == a) & (qm == b)
+                whole = len(self._pre_members.members) == 1 and len(self._post_members.members) == 1
+                if sel.any() or whole:
+                    self._parts.append(_Part(self, a, b, sel))
+
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
+                            location_selector=None, **connection_parameters):
+        if location_selector is not None:
+            raise NotImplementedError("spinnsim has no multi-compartment cells")
+        pre = np.asarray(presynaptic_indices, dtype=np.int64).ravel()
+        n = pre.size
+        if n == 0:
+            return
+        post = np.full(n, int(postsynaptic_index), dtype=np.int64)
+        w = np.broadcast_to(np.asarray(connection_parameters.get("weight", 0.0), dtype=float), (n,))
+        d = np.broadcast_to(np.asarray(connection_parameters.get("delay", state.dt), dtype=float), (n,))
+        self._chunks.append((pre, post, np.array(w), np.array(d)))
+
+    # ------------------------------------------------------------- reading
+    def _core_parts(self):
+        return self._parts
+
+    def _built_sim(self):
+        """The simulation that holds this projection's rows (building it if need be)."""
+        return state.ensure_built()
+
+    def _read_back(self):
+        """(pre, post, weight, delay) arrays read back from the core (projection indices)."""
+        if self._readback is not None:
+            return self._readback
+        sim = self._built_sim()
+        core = _core_module()
+        out = [[], [], [], []]
+        for part in self._parts:
+            try:
+                arr = np.asarray(sim.connections(part.core_index), dtype=float).reshape(-1, 4)
+            except core.SpinnsimError as e:
+                raise translate_core_error(e) from None
+            out[0].append(self._pre_members.to_local(part.pre_m, arr[:, 0].astype(np.int64)))
+            out[1].append(self._post_members.to_local(part.post_m, arr[:, 1].astype(np.int64)))
+            out[2].append(arr[:, 2])
+            out[3].append(arr[:, 3])
+        self._readback = tuple(np.concatenate(x) if x else np.zeros(0) for x in out)
+        return self._readback
+
+    def _arrays(self):
+        """The connections as the script sees them now: host-side values before the network
+        has run, the core's read-back values after."""
+        if state.sim is not None and state.sim_has_run and not state.needs_rebuild \
+                and getattr(self, "_sim", None) is state.sim:
+            return self._read_back()
+        if self._fast is not None:
+            pre, post, _, _ = self._read_back()
+            _, w, d = self._fast
+            return pre, post, np.full(pre.size, w), np.full(pre.size, d)
+        c = self._conn
+        return c["pre"], c["post"], c["weight"], c["delay"]
+
+    def __len__(self):
+        return int(self._arrays()[0].size)
+
+    def __getitem__(self, i):
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"connection {i} of a projection with {n}")
+        return Connection(self, i % n)
+
+    @property
+    def connections(self):
+        return [Connection(self, k) for k in range(len(self))]
+
+    def _make_explicit(self):
+        """Keeps the connections here (drawn by the core so far) so that single values can change."""
+        if self._fast is not None:
+            pre, post, w, d = self._arrays()
+            self._conn = {"pre": pre.copy(), "post": post.copy(), "weight": w.copy(), "delay": d.copy()}
+            self._fast = None
+            self._make_parts()
+
+    def _set_one(self, k, name, value):
+        state.check_structure_change("change a connection")
+        self._make_explicit()
+        values = self._conn[name].copy()
+        values[k] = float(value)
+        (check_weights if name == "weight" else check_delays)(values, self)
+        self._conn[name] = values
+        if name == "weight":
+            self._weight_spec = None
+        else:
+            self._delay_spec = None
+        state.structure_changed()
+
+    def get(self, attribute_names, format, gather=True, with_address=True,
+            multiple_synapses='last'):
+        """Weights and/or delays as a list of tuples or as (pre.size, post.size) arrays with NaN
+        where there is no connection (see PyNN). After a run the values are those read back from
+        the synaptic rows, as on SpiNNaker."""
+        single = isinstance(attribute_names, str)
+        names = [attribute_names] if single else list(attribute_names)
+        names = [n[:-1] if n in ("weights", "delays") else n for n in names]
+        for n in names:
+            if n not in ("weight", "delay"):
+                raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__,
+                                                       ["weight", "delay"])
+        pre, post, w, d = self._arrays()
+        cols = {"weight": w, "delay": d}
+        if format == "list":
+            fields = ([pre.tolist(), post.tolist()] if with_address else []) + [cols[n].tolist() for n in names]
+            values = list(zip(*fields))
+            if not with_address and single:
+                values = [v[0] for v in values]
+            return values
+        if format == "array":
+            if multiple_synapses not in common.Projection.MULTI_SYNAPSE_OPERATIONS:
+                raise ValueError("`multiple_synapses` argument must be one of {}".format(
+                    list(common.Projection.MULTI_SYNAPSE_OPERATIONS)))
+            arrays = [_to_matrix(pre, post, cols[n], self.pre.size, self.post.size, multiple_synapses)
+                      for n in names]
+            return arrays[0] if single else arrays
+        raise ValueError("format must be 'list' or 'array'")
+
+    # ------------------------------------------------------------- changing
+    def set(self, **attributes):
+        """Sets weights and/or delays (see PyNN). Before the first run, or after reset() (the
+        next run then maps the network again); sPyNNaker 7.4.1 cannot change synapses of a
+        network that has run either."""
+        for n in attributes:
+            if n not in ("weight", "delay"):
+                raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__,
+                                                       ["weight", "delay"])
+        state.check_structure_change("change synapses with Projection.set")
+        if self._fast is not None:
+            numbers = {n: v for n, v in attributes.items()
+                       if isinstance(v, (int, float, np.integer, np.floating))}
+            if len(numbers) == len(attributes):
+                spec, w, d = self._fast
+                w = float(numbers.get("weight", w))
+                d = float(numbers.get("delay", d))
+                check_weights(w, self)
+                check_delays(d, self)
+                self._fast = (spec, w, d)
+                self._weight_spec, self._delay_spec = w, d
+                state.structure_changed()
+                return
+            self._make_explicit()
+        common.Projection.set(self, **attributes)
+        state.structure_changed()
+
+    def _set_attributes(self, parameter_space):
+        parameter_space.shape = (self.pre.size, self.post.size)
+        c = self._conn
+        n = c["pre"].size
+        for name, larr in parameter_space.items():
+            v = _homogeneous_number(larr)
+            if v is not None:
+                values = np.full(n, v)
+                spec = v
+            elif isinstance(larr, LazyArray) and not larr.operations and isinstance(
+                    larr.base_value, _PyNNRandomDistribution):
+                values = np.asarray(larr.base_value.next(n), dtype=float).reshape(n)
+                spec = core_distribution(larr.base_value)
+            else:
+                full = np.asarray(larr.evaluate(simplify=False), dtype=float)
+                full = np.broadcast_to(full, (self.pre.size, self.post.size))
+                values = full[c["pre"], c["post"]]
+                spec = None
+            if name == "weight":
+                check_weights(values, self)
+                c["weight"] = values
+                self._weight_spec = spec
+            elif name == "delay":
+                check_delays(values, self)
+                c["delay"] = values
+                self._delay_spec = spec
+
+
+def _to_matrix(pre, post, values, n_pre, n_post, how):
+    out = np.full((n_pre, n_post), np.nan)
+    if pre.size == 0:
+        return out
+    if how == "last":
+        out[pre, post] = values
+    elif how == "first":
+        out[pre[::-1], post[::-1]] = values[::-1]
+    elif how == "sum":
+        acc = np.zeros((n_pre, n_post))
+        np.add.at(acc, (pre, post), values)
+        seen = np.zeros((n_pre, n_post), bool)
+        seen[pre, post] = True
+        out[seen] = acc[seen]
+    elif how in ("min", "max"):
+        fill = np.inf if how == "min" else -np.inf
+        acc = np.full((n_pre, n_post), fill)
+        (np.minimum if how == "min" else np.maximum).at(acc, (pre, post), values)
+        seen = np.isfinite(acc)
+        out[seen] = acc[seen]
+    return out

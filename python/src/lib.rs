@@ -1,0 +1,284 @@
+//! The extension module `spinnsim._spinnsim`: the core's `Simulation` for Python, with its tables
+//! handed over as Arrow through the Arrow PyCapsule interface (no copies).
+
+use std::ffi::CStr;
+
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{Array, RecordBatch, RecordBatchIterator, StructArray};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyCapsule, PyDict, PyTuple};
+
+use spinnsim::engine::ResetMode;
+use spinnsim::mapping::{MapOptions, Profile};
+use spinnsim::model::{Network, SpikeTimes, Values};
+
+create_exception!(
+    spinnsim,
+    SpinnsimError,
+    PyValueError,
+    "An error from the spinnsim core (invalid network, parameter, run request...), with the core's message."
+);
+
+const STREAM_NAME: &CStr = c"arrow_array_stream";
+const SCHEMA_NAME: &CStr = c"arrow_schema";
+const ARRAY_NAME: &CStr = c"arrow_array";
+
+fn core_err(e: spinnsim::Error) -> PyErr {
+    SpinnsimError::new_err(e.to_string())
+}
+
+/// A float, a sequence of floats (a numpy array too), or a distribution given as a dict
+/// (`{"distribution": "uniform", "low": ..., "high": ...}`, as in network files).
+fn values_from(obj: &Bound<'_, PyAny>) -> PyResult<Values> {
+    if let Ok(x) = obj.extract::<f64>() {
+        return Ok(Values::Scalar(x));
+    }
+    if obj.is_instance_of::<PyDict>() {
+        let text: String = obj.py().import("json")?.call_method1("dumps", (obj,))?.extract()?;
+        return serde_json::from_str::<Values>(&text)
+            .map_err(|e| SpinnsimError::new_err(format!("values: not a distribution: {e}")));
+    }
+    if let Ok(v) = obj.extract::<Vec<f64>>() {
+        return Ok(Values::Array(v));
+    }
+    Err(PyTypeError::new_err(format!(
+        "values must be a float, a sequence of floats or a distribution dict, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// A simulation of one network, driven as a PyNN script drives sPyNNaker.
+#[pyclass(module = "spinnsim._spinnsim")]
+struct Simulation {
+    inner: spinnsim::sim::Simulation,
+}
+
+impl Simulation {
+    fn population_index(&self, label: &str) -> PyResult<usize> {
+        self.inner
+            .network()
+            .population_index(label)
+            .ok_or_else(|| core_err(spinnsim::Error::Network(format!("no population is labelled `{label}`"))))
+    }
+}
+
+#[pymethods]
+impl Simulation {
+    /// Maps the network (JSON of the network-file structure) onto virtual SpiNNaker cores.
+    #[new]
+    #[pyo3(signature = (network_json, profile = "spinnaker-7", threads = None, virtual_board = false))]
+    fn new(py: Python<'_>, network_json: &str, profile: &str, threads: Option<usize>, virtual_board: bool) -> PyResult<Self> {
+        let profile = Profile::from_name(profile).ok_or_else(|| {
+            SpinnsimError::new_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)"))
+        })?;
+        let network: Network = serde_json::from_str(network_json)
+            .map_err(|e| core_err(spinnsim::Error::NetworkFile(e.to_string())))?;
+        if let Some(t) = network.run_ms {
+            if !t.is_finite() || t < 0.0 {
+                return Err(core_err(spinnsim::Error::param("network file", "run_ms", format!("{t} must be a finite time >= 0"))));
+            }
+        }
+        let options = MapOptions { profile, virtual_board };
+        let inner = py.detach(move || spinnsim::sim::Simulation::new(network, options, threads)).map_err(core_err)?;
+        Ok(Simulation { inner })
+    }
+
+    /// Runs for `ms` more model time (ceil(ms / dt) ticks), without holding the GIL.
+    fn run(&mut self, py: Python<'_>, ms: f64) -> PyResult<()> {
+        let inner = &mut self.inner;
+        py.detach(move || inner.run(ms)).map_err(core_err)
+    }
+
+    /// Back to time 0: sPyNNaker's soft reset, or a fresh start of every core with `reload=True`.
+    #[pyo3(signature = (reload = false))]
+    fn reset(&mut self, reload: bool) {
+        self.inner.set_reset_mode(if reload { ResetMode::Reload } else { ResetMode::Soft });
+        self.inner.reset();
+    }
+
+    /// Model time run since the last reset, in ms.
+    fn current_time(&self) -> f64 {
+        self.inner.current_time()
+    }
+
+    /// The timestep in ms.
+    fn timestep(&self) -> f64 {
+        self.inner.network().timestep
+    }
+
+    /// Sets a parameter or an initial value of a population (a float, a sequence, or a distribution dict).
+    fn set(&mut self, population: &str, parameter: &str, values: &Bound<'_, PyAny>) -> PyResult<()> {
+        let values = values_from(values)?;
+        self.inner.set(population, parameter, values).map_err(core_err)
+    }
+
+    /// New spike times of a SpikeSourceArray: one list per neuron (or one list for all).
+    fn set_spike_times(&mut self, population: &str, times: &Bound<'_, PyAny>) -> PyResult<()> {
+        let times = if let Ok(t) = times.extract::<Vec<Vec<f64>>>() {
+            SpikeTimes::PerNeuron(t)
+        } else if let Ok(t) = times.extract::<Vec<f64>>() {
+            SpikeTimes::Shared(t)
+        } else {
+            return Err(PyTypeError::new_err("spike times must be a list of lists of floats (one per neuron) or a list of floats"));
+        };
+        self.inner.set_spike_times(population, times).map_err(core_err)
+    }
+
+    /// The spikes recorded so far: population, neuron, tick, time_ms, segment.
+    fn spikes(&self, py: Python<'_>) -> PyResult<ArrowTable> {
+        let inner = &self.inner;
+        py.detach(|| inner.spikes_batch()).map(ArrowTable::new).map_err(core_err)
+    }
+
+    /// The values sampled so far: population, variable, neuron, tick, time_ms, value, raw, segment.
+    fn samples(&self, py: Python<'_>) -> PyResult<ArrowTable> {
+        let inner = &self.inner;
+        py.detach(|| inner.samples_batch()).map(ArrowTable::new).map_err(core_err)
+    }
+
+    /// The provenance counters of every core: core, population, then one column per counter.
+    fn provenance(&self) -> PyResult<ArrowTable> {
+        self.inner.provenance_batch().map(ArrowTable::new).map_err(core_err)
+    }
+
+    /// The connections of projection `projection` (in network order) read back from the synaptic
+    /// rows, as a float64 array of shape (n, 4): pre, post, weight, delay_ms (quantised).
+    fn connections<'py>(&self, py: Python<'py>, projection: usize) -> PyResult<Bound<'py, PyAny>> {
+        let conns = self.inner.connections(projection).map_err(core_err)?;
+        let n = conns.len();
+        let bytes: Vec<u8> = conns.iter().flatten().flat_map(|x| x.to_ne_bytes()).collect();
+        let buf = PyByteArray::new(py, &bytes);
+        let np = py.import("numpy")?;
+        let flat = np.call_method1("frombuffer", (buf, np.getattr("float64")?))?;
+        flat.call_method1("reshape", ((n, 4usize),))
+    }
+
+    /// Mapping and reset warnings so far.
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings()
+    }
+
+    /// The population labels in network order.
+    fn population_labels(&self) -> Vec<String> {
+        self.inner.network().populations.iter().map(|p| p.label.clone()).collect()
+    }
+
+    /// The ring-buffer left shifts (excitatory, inhibitory) of a population's cores, or None for a
+    /// population that receives no synapses (or a spike source).
+    fn ring_buffer_shifts(&self, population: &str) -> PyResult<Option<(u32, u32)>> {
+        let pi = self.population_index(population)?;
+        Ok(self.inner.image().ring_buffer_shifts.get(pi).copied().flatten().map(|s| (s[0], s[1])))
+    }
+
+    fn __repr__(&self) -> String {
+        let net = self.inner.network();
+        format!(
+            "Simulation({} populations, {} projections, profile {}, t = {} ms)",
+            net.populations.len(),
+            net.projections.len(),
+            self.inner.image().profile.name(),
+            self.inner.current_time()
+        )
+    }
+}
+
+/// One Arrow table (a record batch) that Python's Arrow libraries take without copying, through the
+/// Arrow PyCapsule interface: `pyarrow.table(t)`, `polars.DataFrame(t)`, `t.to_pandas()`.
+#[pyclass(module = "spinnsim._spinnsim", frozen)]
+struct ArrowTable {
+    batch: RecordBatch,
+}
+
+impl ArrowTable {
+    fn new(batch: RecordBatch) -> Self {
+        ArrowTable { batch }
+    }
+
+    fn schema_capsule<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let schema = FFI_ArrowSchema::try_from(self.batch.schema().as_ref())
+            .map_err(|e| PyValueError::new_err(format!("cannot export the Arrow schema: {e}")))?;
+        PyCapsule::new_with_value(py, schema, SCHEMA_NAME)
+    }
+}
+
+#[pymethods]
+impl ArrowTable {
+    /// The Arrow PyCapsule stream export: a capsule named "arrow_array_stream" holding an
+    /// ArrowArrayStream over the table's one batch. The buffers are shared, not copied. A consumer
+    /// moves the stream out (its release set to NULL); the capsule's destructor releases it only
+    /// when nobody did. `requested_schema` is not applied: the table comes in its own schema.
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let reader = RecordBatchIterator::new(vec![Ok(self.batch.clone())], self.batch.schema());
+        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
+        PyCapsule::new_with_value(py, stream, STREAM_NAME)
+    }
+
+    /// The Arrow PyCapsule schema export (a capsule named "arrow_schema"), with the run metadata.
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        self.schema_capsule(py)
+    }
+
+    /// The Arrow PyCapsule array export: the table as one struct array, (schema capsule, array capsule).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_array__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyTuple>> {
+        let _ = requested_schema;
+        let schema = self.schema_capsule(py)?;
+        let data = StructArray::from(self.batch.clone()).into_data();
+        let array = PyCapsule::new_with_value(py, FFI_ArrowArray::new(&data), ARRAY_NAME)?;
+        PyTuple::new(py, [schema.into_any(), array.into_any()])
+    }
+
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    #[getter]
+    fn column_names(&self) -> Vec<String> {
+        self.batch.schema().fields().iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// The schema metadata (`spinnsim.timestep_ms`, `spinnsim.profile`, ...).
+    #[getter]
+    fn metadata(&self) -> std::collections::HashMap<String, String> {
+        self.batch.schema().metadata().clone().into()
+    }
+
+    fn __len__(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// A `pyarrow.Table` over the same buffers (pyarrow is imported only now).
+    fn to_pyarrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py().import("pyarrow")?.call_method1("table", (slf,))
+    }
+
+    /// A `polars.DataFrame` over the same buffers (polars is imported only now).
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py().import("polars")?.call_method1("DataFrame", (slf,))
+    }
+
+    /// A `pandas.DataFrame`, through pyarrow.
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::to_pyarrow(slf)?.call_method0("to_pandas")
+    }
+
+    fn __repr__(&self) -> String {
+        let cols: Vec<String> = self.batch.schema().fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect();
+        format!("ArrowTable({} rows; {})", self.batch.num_rows(), cols.join(", "))
+    }
+}
+
+#[pymodule]
+fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("SpinnsimError", m.py().get_type::<SpinnsimError>())?;
+    m.add_class::<Simulation>()?;
+    m.add_class::<ArrowTable>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
