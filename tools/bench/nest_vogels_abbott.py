@@ -33,9 +33,10 @@ def vm_kib(field):
     return 0
 
 
-def one_run(threads, tstop, seed):
+def one_run(threads, tstop, seed, simulator="nest"):
     """Builds and runs the network once; prints one JSON line."""
-    import pyNN.nest as sim
+    import importlib
+    sim = importlib.import_module({"nest": "pyNN.nest", "spinnsim": "spinnsim.pynn"}[simulator])
     from pyNN.random import NumpyRNG, RandomDistribution
 
     n, r_ei, pconn = 4000, 4.0, 0.02
@@ -96,11 +97,17 @@ def one_run(threads, tstop, seed):
         ids = p.pre.all_cells
         for row in p.get("weight", format="list", with_address=True):
             events += c[ids[int(row[0])]]
-    import nest
+    if simulator == "nest":
+        import nest
+        version = nest.__version__ if hasattr(nest, "__version__") else str(nest.version())
+    else:
+        import spinnsim
+        version = spinnsim.__version__
 
     print(json.dumps({
         "threads": threads,
-        "nest": nest.__version__ if hasattr(nest, "__version__") else str(nest.version()),
+        "simulator": simulator,
+        "version": version,
         "build_s": build,
         "run_s": wall,
         "model_ms": tstop,
@@ -122,24 +129,26 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--time", type=float, default=1000.0, help="model time in ms")
     ap.add_argument("--seed", type=int, default=98765)
+    ap.add_argument("--simulator", choices=["nest", "spinnsim"], default="nest",
+                    help="run the same PyNN script on pyNN.nest or on spinnsim.pynn")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        one_run(args.threads[0], args.time, args.seed)
+        one_run(args.threads[0], args.time, args.seed, args.simulator)
         return
     for threads in args.threads:
         results = []
         for _ in range(args.repeats):
             out = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--one", "--threads", str(threads),
-                 "--time", str(args.time), "--seed", str(args.seed)],
+                 "--time", str(args.time), "--seed", str(args.seed), "--simulator", args.simulator],
                 capture_output=True, text=True, check=True,
             ).stdout
             line = [l for l in out.splitlines() if l.startswith("{")][-1]
             results.append(json.loads(line))
         best = min(results, key=lambda r: r["run_s"])
         walls = ", ".join(f"{r['run_s']:.3f}" for r in results)
-        print(f"NEST {best['nest']}, {threads} thread(s): run() {best['run_s']:.3f} s best of [{walls}], "
+        print(f"{best['simulator']} {best['version']}, {threads} thread(s): run() {best['run_s']:.3f} s best of [{walls}], "
               f"{best['model_ms'] / 1000.0 / best['run_s']:.2f}x real time, build {best['build_s']:.2f} s, "
               f"{best['synapses']} synapses, exc {best['exc_rate_hz']:.2f} Hz, inh {best['inh_rate_hz']:.2f} Hz, "
               f"{best['spikes']} spikes, RSS {best['rss_before_build_kib'] / 1024:.0f} -> "
