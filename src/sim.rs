@@ -4,7 +4,7 @@ use crate::engine::cpu::CpuEngine;
 use crate::engine::{Engine, Provenance, ResetMode};
 use crate::error::{Error, Result};
 use crate::mapping::{map, remap_population, MachineImage, MapOptions};
-use crate::model::{Network, SpikeTimes, Values};
+use crate::model::{CurrentSourceKind, Network, SpikeTimes, Values};
 use crate::mapping::shifts::weight_scale;
 use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMetadata};
 use crate::record::Recordings;
@@ -91,6 +91,27 @@ impl Simulation {
         if initial && self.engine.tick() == 0 {
             self.engine.load_initial_values(pi)?;
         }
+        Ok(())
+    }
+
+    /// Changes the parameters of current source `index` (its position in the network's list), as
+    /// `set_parameters` between runs does; the host rewrites the region and the binary reloads it
+    /// at the next run (step sources replay from their first step, docs/decisions.md D6).
+    pub fn set_current_source(&mut self, index: usize, source: CurrentSourceKind) -> Result<()> {
+        let mut net = self.network.clone();
+        let n = net.current_sources.len();
+        let cs = net
+            .current_sources
+            .get_mut(index)
+            .ok_or_else(|| Error::Run(format!("there is no current source {index} (the network has {n})")))?;
+        if std::mem::discriminant(&cs.source) != std::mem::discriminant(&source) {
+            return Err(Error::param(format!("current source {index}"), "type", "cannot change the type of a current source"));
+        }
+        cs.source = source;
+        let pi = self.population(&cs.population)?;
+        net.validate()?;
+        self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        self.network = net;
         Ok(())
     }
 

@@ -91,3 +91,25 @@ fn initial_values_set_after_a_run_apply_at_reset() {
     s.run(1.0).unwrap();
     assert_eq!(s.recordings().population_samples(0, 2, "v")[0].2, -58 * 32768);
 }
+
+#[test]
+fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of_the_next_run() {
+    use spinnsim::model::CurrentSourceKind;
+    let dc = |a: f64, start: f64| format!("[[current_source]]\npopulation = \"lif\"\nsource = {{ type = \"DCSource\", amplitude = {a}, start = {start} }}\n");
+    let mut a = Simulation::new(net(&dc(0.5, 10.0)), MapOptions::default(), None).unwrap();
+    a.run(50.0).unwrap();
+    a.set_current_source(0, CurrentSourceKind::DCSource { amplitude: 0.9, start: 10.0, stop: f64::INFINITY }).unwrap();
+    a.run(50.0).unwrap();
+    // The same as two sources: 0.5 from tick 10 to 50, then 0.9 from tick 50 on.
+    let two = format!(
+        "{}[[current_source]]\npopulation = \"lif\"\nsource = {{ type = \"DCSource\", amplitude = 0.9, start = 50.0 }}\n",
+        "[[current_source]]\npopulation = \"lif\"\nsource = { type = \"DCSource\", amplitude = 0.5, start = 10.0, stop = 50.0 }\n"
+    );
+    let mut b = Simulation::new(net(&two), MapOptions::default(), None).unwrap();
+    b.run(100.0).unwrap();
+    assert_eq!(a.recordings().population_samples(0, 0, "v"), b.recordings().population_samples(0, 0, "v"));
+    assert!(!a.recordings().population_spikes(0, 0).is_empty());
+    let e = a.set_current_source(0, CurrentSourceKind::StepCurrentSource { times: vec![1.0], amplitudes: vec![1.0] }).unwrap_err();
+    assert!(e.to_string().contains("type"), "{e}");
+    assert!(a.set_current_source(3, CurrentSourceKind::DCSource { amplitude: 0.1, start: 0.0, stop: 1.0 }).is_err());
+}

@@ -127,6 +127,14 @@ impl Simulation {
         self.inner.set_spike_times(population, times).map_err(core_err)
     }
 
+    /// New parameters of current source `index` (its position in the network's `current_source`
+    /// list), as JSON of the same shape as its `source` entry; applied from the next run.
+    fn set_current_source(&mut self, index: usize, source_json: &str) -> PyResult<()> {
+        let source: spinnsim::model::CurrentSourceKind = serde_json::from_str(source_json)
+            .map_err(|e| core_err(spinnsim::Error::NetworkFile(format!("current source: {e}"))))?;
+        self.inner.set_current_source(index, source).map_err(core_err)
+    }
+
     /// The spikes recorded so far: population, neuron, tick, time_ms, segment.
     fn spikes(&self, py: Python<'_>) -> PyResult<ArrowTable> {
         let inner = &self.inner;

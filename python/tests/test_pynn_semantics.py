@@ -264,3 +264,31 @@ def test_seeded_core_draws_are_reproducible():
         return out
     assert draw(1) == draw(1)
     assert draw(1) != draw(2)
+
+
+def test_a_dc_source_changed_between_runs_applies_from_the_next_run():
+    import numpy as np
+    import spinnsim.pynn as p
+
+    def v_of(change):
+        p.setup(timestep=1.0)
+        pop = p.Population(2, p.IF_curr_exp(tau_refrac=2.0))
+        pop.record("v")
+        if change:
+            dc = p.DCSource(amplitude=0.5, start=10.0)
+            dc.inject_into(pop)
+            p.run(50.0)
+            dc.amplitude = 0.9
+            p.run(50.0)
+        else:
+            p.DCSource(amplitude=0.5, start=10.0, stop=50.0).inject_into(pop)
+            p.DCSource(amplitude=0.9, start=50.0).inject_into(pop)
+            p.run(100.0)
+        v = pop.get_data("v").segments[0].analogsignals[0].magnitude.copy()
+        p.end()
+        return v
+
+    changed, reference = v_of(True), v_of(False)
+    assert changed.shape == (100, 2)
+    assert np.array_equal(changed, reference)
+    assert changed[60, 0] != changed[40, 0]

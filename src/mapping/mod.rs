@@ -12,8 +12,9 @@ mod sources;
 
 pub use image::*;
 
-/// Rebuilds, for a changed population, what its cores hold of its parameters (neuron arrays or
-/// spike times), as the host rewrites those regions before the next run. Synapses are unchanged.
+/// Rebuilds, for a changed population, what its cores hold of its parameters (neuron arrays,
+/// current sources, spike times, Poisson rates), as the host rewrites those regions before the next
+/// run. Synapses are unchanged.
 pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> Result<()> {
     let p = &net.populations[pi];
     let dt = net.timestep;
@@ -24,6 +25,7 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
         match &mut core.kind {
             CoreKind::Neuron(nc) => {
                 nc.neurons = neurons::neuron_arrays(&p.name(), nc.model, &resolved, lo as usize, n as usize, dt, image.profile)?;
+                nc.current_sources = sources::current_sources(net, pi, lo, n, dt)?;
             }
             CoreKind::SpikeArray(sa) => *sa = sources::spike_array(p, lo, n, dt)?,
             CoreKind::Poisson(pc) => {

@@ -5,6 +5,7 @@ not yet in spinnsim's engine: making one raises NotImplementedError.
 """
 
 import copy
+import json
 
 import numpy as np
 from pyNN import errors
@@ -60,9 +61,22 @@ class SpinnsimCurrentSource(BaseCurrentSource):
         state.structure_changed()
 
     def set_native_parameters(self, parameters):
+        parameters.shape = (1,)
+        if state.live and getattr(self, "_core_indices", None):
+            # Between runs: the core reloads the source at the next run, as the binary does.
+            old = copy.deepcopy(self.parameter_space)
+            self.parameter_space.update(**parameters)
+            try:
+                self._check()
+                source = json.dumps(self.core_source(), allow_nan=False)
+                for i in self._core_indices:
+                    state.sim.set_current_source(i, source)
+            except Exception:
+                self.parameter_space = old
+                raise
+            return
         if state.sim is not None:
             state.check_structure_change(f"change the parameters of a {type(self).__name__}")
-        parameters.shape = (1,)
         self.parameter_space.update(**parameters)
         self._check()
         state.structure_changed()

@@ -193,7 +193,9 @@ class State(BaseState):
                 part.core_index = len(net["projection"])
                 net["projection"].append(part.entry())
         for cs in self.current_sources:
-            net["current_source"].extend(cs.core_sources())
+            entries = cs.core_sources()
+            cs._core_indices = list(range(len(net["current_source"]), len(net["current_source"]) + len(entries)))
+            net["current_source"].extend(entries)
         return net
 
     def network_json(self):
