@@ -86,6 +86,9 @@ impl Simulation {
         }
         net.validate()?;
         self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        if net.populations[pi].cell_type == crate::model::CellType::SpikeSourcePoisson {
+            self.engine.poisson_rates_written(pi);
+        }
         self.network = net;
         // At tick 0 the host writes the initial state before the run starts.
         if initial && self.engine.tick() == 0 {

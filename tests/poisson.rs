@@ -3,6 +3,8 @@
 //! * port against port: every per-tick count of the CPU engine equals `poisson_reference.py`
 //!   (standard-library Python), and, where Unicorn and the 7.4.1 image are installed, the real
 //!   binary's machine code run by `poisson_aplx.py`;
+//! * rates changed between runs (`Population.set`, the resume callback's re-scan), against the
+//!   binary's resume callback;
 //! * statistics, determinism (split runs, threads, reset), delivery of payload packets;
 //! * host side: the KISS seeds of numpy's `RandomState` and the parameter words of the
 //!   virtual-board fixture written by sPyNNaker 7.4.1.
@@ -560,4 +562,165 @@ fn the_poisson_driven_dataset_runs() {
     assert!((8.0..12.0).contains(&rate(0, 1000)), "noise at {} Hz", rate(0, 1000));
     assert!(rate(1, 800) > 1.0 && rate(2, 200) > 1.0, "the network is silent");
     assert_eq!(e.unrouted_packets, 0);
+}
+
+/// `run`, `run`, `Population.set(rate=...)`, `run` through [`Simulation`], against the binary's
+/// resume callback (0x1c90: the expander 0x6f0, then `read_rates(rate_changed, time + 1)`), for
+/// slow, fast and faster sources turning into one another, with windows that open after the
+/// change. The second run is a plain resume (rate index re-scanned, nothing redrawn).
+#[test]
+fn rates_set_between_runs_equal_the_binary() {
+    use spinnsim::model::Values;
+    use spinnsim::sim::Simulation;
+    for dt in [1.0, 0.1] {
+        let (r, s, d) = regime_sources(dt);
+        let net = poisson_network(dt, 97, &r, &s, &d);
+        let mut sim = Simulation::new(net, MapOptions::default(), Some(1)).unwrap();
+        let (n1, n2, m) = (60u32, 45u32, 1500u32);
+        let before = poisson_cores(sim.image())[0].1.clone();
+        sim.run(n1 as f64 * dt).unwrap();
+        sim.run(n2 as f64 * dt).unwrap();
+        // Every source gets another regime's rate (slow ↔ fast ↔ faster, and to and from 0).
+        let new_rates: Vec<f64> = (0..r.len()).map(|i| r[(i + 13) % r.len()]).collect();
+        sim.set("src", "rate", Values::Array(new_rates.clone())).unwrap();
+        let after = poisson_cores(sim.image())[0].1.clone();
+        assert_ne!(before.rates, after.rates);
+        sim.run(m as f64 * dt).unwrap();
+        let spikes = sim.recordings().population_spikes(0, 0);
+        let ours = count_lines(&spikes);
+        assert_eq!(sim.ticks_for(n1 as f64 * dt).unwrap(), n1);
+        // Not vacuous: sources that were silent spike after the change, and the other way round.
+        let late = |i: usize| spikes.iter().any(|&(t, k)| k as usize == i && t >= n1 + n2 + 200);
+        for i in 0..r.len() {
+            if new_rates[i] == 0.0 {
+                assert!(!late(i), "dt {dt}: source {i} set to 0 Hz still spikes");
+            }
+            if r[i] == 0.0 && new_rates[i] >= 10.0 && d[i].is_infinite() {
+                assert!(late(i), "dt {dt}: source {i} set from 0 to {} Hz never spikes", new_rates[i]);
+            }
+        }
+
+        let mut input: serde_json::Value = serde_json::from_str(&script_input(&before, n1)).unwrap();
+        let sources: Vec<Vec<[u64; 3]>> =
+            after.rates.iter().map(|rs| rs.iter().map(|r| [r.rate, r.start, r.duration]).collect()).collect();
+        input["resumes"] = json!([{ "ticks": n2 }, { "ticks": m, "sources": sources }]);
+        match python("poisson_aplx.py", &input.to_string()) {
+            Some(binary) => {
+                let mut binary: Vec<&str> = binary.lines().collect();
+                let seed = binary.pop().unwrap();
+                assert!(seed.starts_with("seed "));
+                assert_eq!(binary.len(), ours.len(), "dt {dt}: number of (tick, source) counts");
+                for (a, b) in ours.iter().zip(&binary) {
+                    assert_eq!(a, b, "dt {dt}: engine vs spike_source_poisson.aplx across the resume");
+                }
+            }
+            None => println!("SKIPPED: the comparison with the 7.4.1 binary (needs unicorn and the image)"),
+        }
+    }
+}
+
+/// Plain resumes (every `run()` after the first re-scans the rate index for `time + 1` and re-runs
+/// `set_spike_source_rate` where it moved) and a host rewrite of the rates through
+/// `CpuEngine::update_image`, on multi-rate schedules, against the binary's resume callback. Rates
+/// starting on the same tick make loop A (one step per tick) and the re-scan differ, so the split
+/// runs differ from one long run here.
+#[test]
+fn resumes_with_rate_schedules_equal_the_binary() {
+    let ms = |v: f64| (v * 4294967296.0).round() as u64;
+    let forever = 0xFFFF_FFFF_0000_0000u64;
+    let schedules: Vec<Vec<[u64; 3]>> = vec![
+        vec![[ms(5.0), 0, forever]],
+        vec![[ms(3.0), 0, forever], [ms(7.0), ms(5.0), forever], [ms(4.0), ms(5.2), forever], [ms(2.0), ms(5.4), forever]],
+        vec![[ms(900.0), 0, forever], [ms(6.0), ms(5.0), forever], [ms(1.0), ms(5.1), forever], [ms(3000.0), ms(5.3), forever]],
+        vec![[ms(5.0), 0, ms(20.3)], [ms(800.0), ms(20.26), ms(7.7)], [ms(30000.0), ms(41.0), forever]],
+        vec![[ms(200.0), ms(3.1), ms(10.0)], [ms(0.0), ms(19.95), forever], [ms(12.0), ms(33.33), ms(100.0)]],
+        vec![[ms(30000.0), 0, forever], [0, ms(1.85), forever], [ms(30000.0), ms(5.55), forever], [0, ms(8.85), forever]],
+    ];
+    let changed: Vec<Vec<[u64; 3]>> = schedules
+        .iter()
+        .enumerate()
+        .map(|(i, rs)| rs.iter().map(|r| [[ms(2.0), ms(40.0), ms(0.5), r[0]][i % 4], r[1], r[2]]).collect())
+        .collect();
+    let to_rates = |s: &[Vec<[u64; 3]>]| -> Vec<Vec<PoissonRate>> {
+        s.iter().map(|rs| rs.iter().map(|r| PoissonRate { rate: r[0], start: r[1], duration: r[2] }).collect()).collect()
+    };
+    for dt in [1.0, 0.1] {
+        let n = schedules.len();
+        let net = poisson_network(dt, 5, &vec![1.0; n], &vec![0.0; n], &vec![f64::INFINITY; n]);
+        let mut image = map(&net, MapOptions::default()).unwrap();
+        for c in image.cores.iter_mut() {
+            if let CoreKind::Poisson(pc) = &mut c.kind {
+                pc.seed = [123456789, 362436069, 521288629, 7654322];
+                pc.rates = to_rates(&schedules);
+            }
+        }
+        let chunks: Vec<u32> = if dt == 1.0 { vec![4, 2, 1, 20, 3, 300] } else { vec![17, 1, 36, 1, 52, 3, 600] };
+        let before = poisson_cores(&image)[0].1.clone();
+        let mut e = CpuEngine::with_threads(image.clone(), Some(1)).unwrap();
+        let last = chunks.len() - 1;
+        for (k, &c) in chunks.iter().enumerate() {
+            if k == last {
+                e.update_image(|im| {
+                    for core in im.cores.iter_mut() {
+                        if let CoreKind::Poisson(pc) = &mut core.kind {
+                            pc.rates = to_rates(&changed);
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            }
+            e.run(c).unwrap();
+        }
+        let ours = count_lines(&e.recordings().population_spikes(0, 0));
+        assert!(ours.len() > 50);
+        // Without the resumes' re-scan the split runs would equal one long run up to the change.
+        let mut one = CpuEngine::with_threads(image, Some(1)).unwrap();
+        one.run(chunks.iter().sum()).unwrap();
+        assert_ne!(ours, count_lines(&one.recordings().population_spikes(0, 0)));
+
+        let mut input: serde_json::Value = serde_json::from_str(&script_input(&before, chunks[0])).unwrap();
+        let resumes: Vec<serde_json::Value> = chunks[1..]
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| if k + 1 == last { json!({ "ticks": c, "sources": changed }) } else { json!({ "ticks": c }) })
+            .collect();
+        input["resumes"] = json!(resumes);
+        match python("poisson_aplx.py", &input.to_string()) {
+            Some(binary) => {
+                let binary: Vec<&str> = binary.lines().collect();
+                assert_eq!(ours, binary[..binary.len() - 1], "dt {dt}: engine vs spike_source_poisson.aplx across resumes");
+            }
+            None => println!("SKIPPED: the comparison with the 7.4.1 binary (needs unicorn and the image)"),
+        }
+    }
+}
+
+/// Any `set` of a Poisson parameter raises the host's "rates changed" flag, even with the same
+/// values: slow sources are set up again at the next run and draw a new time to spike (D10).
+#[test]
+fn setting_the_same_rate_between_runs_still_sets_slow_sources_up_again() {
+    use spinnsim::mapping::MapOptions;
+    use spinnsim::model::{load_toml, Values};
+    use spinnsim::sim::Simulation;
+    let net = || {
+        load_toml(
+            "timestep = 1.0\n[[population]]\nlabel = \"src\"\nsize = 50\ncell_type = \"SpikeSourcePoisson\"\n\
+             seed = 7\nparameters = { rate = 5.0 }\nrecord = [{ variable = \"spikes\" }]\n",
+        )
+        .unwrap()
+    };
+    let trains = |set: bool| {
+        let mut s = Simulation::new(net(), MapOptions::default(), None).unwrap();
+        s.run(300.0).unwrap();
+        if set {
+            s.set("src", "rate", Values::Scalar(5.0)).unwrap();
+        }
+        s.run(700.0).unwrap();
+        s.recordings().population_spikes(0, 0)
+    };
+    let (plain, reset) = (trains(false), trains(true));
+    let before = |v: &[(u32, u32)]| v.iter().filter(|s| s.0 < 300).copied().collect::<Vec<_>>();
+    assert_eq!(before(&plain), before(&reset));
+    assert_ne!(plain, reset, "the set-up at resume draws again");
 }

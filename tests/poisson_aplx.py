@@ -17,6 +17,13 @@ line for line:
      "slow_cutoff": u1616, "fast_cutoff": u1616, "n_colour_bits": 4, "ticks": T,
      "sources": [[[rate_u3232, start_u3232, duration_u3232], ...], ...]}
 
+and optionally `"resumes": [{"ticks": M, "sources": [...] or absent}, ...]`: after the first `ticks`,
+each entry runs the resume callback (0x1c90) of a further run(), with the host's rewritten rates
+(`Population.set`) when `sources` is given, then M more ticks. The resume callback's two calls
+into the SpiNNaker libraries, `recording_reset` (0x2d74) and
+`data_specification_get_data_address` (0x21e8), are stubbed; the latter returns a table whose
++0x20 is the rates region and +0x5c the expander region.
+
 prints one line `t i n` for every source i that sent n > 0 spikes in tick t, then `seed x y z c`
 (the RNG state after the last tick).
 
@@ -43,6 +50,11 @@ READ_RATES = 0x193C       # read_rates(unused, rate_changed, next_time)
 TIMER = 0x0AC8            # timer_callback
 LOG_MINI = 0x4188         # Thumb
 SIM_IS_FINISHED = 0x2A64  # ARM
+RESUME = 0x1C90           # resume_callback
+DS_GET_ADDRESS = 0x21E8   # data_specification_get_data_address (ARM), stubbed
+RECORDING_RESET = 0x2D74  # recording_reset (ARM), stubbed
+EXPANDER = 0x61000000     # the expander region (rate-changed flag, n_items, items)
+DS_TABLE = 0x00440000     # what the stubbed data_specification_get_data_address returns
 
 RET = 0x00F00000
 STACK_TOP = 0x00480000
@@ -92,6 +104,8 @@ class PoissonAplx:
         # Stubs.
         mu.mem_write(LOG_MINI, struct.pack("<H", 0x4770))                        # bx lr
         mu.mem_write(SIM_IS_FINISHED, struct.pack("<2I", 0xE3A00000, 0xE12FFF1E))  # mov r0,#0; bx lr
+        mu.mem_write(RECORDING_RESET, struct.pack("<I", 0xE12FFF1E))              # bx lr
+        mu.mem_write(DS_GET_ADDRESS, struct.pack("<2I", 0xE3A00844, 0xE12FFF1E))   # mov r0,#0x440000; bx lr
         # Communications controller: TX never full; a write of the key word sends.
         self.packets = []
         self.payload = None
@@ -142,8 +156,31 @@ class PoissonAplx:
             addr += len(rec)
         for off, v in g.items():
             mu.mem_write(GLOBALS + off, struct.pack("<I", v & 0xFFFFFFFF))
+        # The region pointers the resume callback reads: +0x20 the rates, +0x5c the expander.
+        self.rates_region = SDRAM
+        mu.mem_map(EXPANDER, (8 + sum(12 + 24 * len(s) for s in cfg["sources"]) + 0x1000 + 0xFFFF) & ~0xFFFF)
+        mu.mem_write(EXPANDER, struct.pack("<2I", 0, 0))
+        mu.mem_write(DS_TABLE + 0x20, struct.pack("<I", SDRAM))
+        mu.mem_write(DS_TABLE + 0x5C, struct.pack("<I", EXPANDER))
+        self.n_rates = [len(r) for r in cfg["sources"]]
         # Start-up: read_rates with rate_changed = 1 and next_time = 0.
         self.call(READ_RATES, 0, 1, 0)
+
+    def resume(self, sources=None):
+        """The resume callback (0x1c90) of a second run(). With `sources`, the host first rewrites
+        the expander region as `_write_poisson_rates` does after `Population.set` (flag 1, one item
+        per source with index 0); the callback expands it (0x6f0) and calls `read_rates(rates, 1,
+        time + 1)`. Without, the flag is 0 and it calls `read_rates(rates, 0, time + 1)`."""
+        if sources is not None:
+            assert [len(r) for r in sources] == self.n_rates, "the number of rates cannot change"
+            data = struct.pack("<2I", 1, len(sources))
+            for rates in sources:
+                data += struct.pack("<3I", 1, len(rates), 0)
+                for (r, s, d) in rates:
+                    data += struct.pack("<3Q", r, s, d)
+            self.mu.mem_write(EXPANDER, data)
+        self.call(RESUME)
+        assert self.word(EXPANDER) == 0, "the expander clears the flag"
 
     def _comms_read(self, mu, offset, size, data):
         return 0x10000000 if offset == 0 else 0
@@ -206,6 +243,11 @@ def main():
     for _ in range(cfg["ticks"]):
         t, out = emu.tick()
         lines.extend(f"{t} {i} {n}" for i, n in out)
+    for phase in cfg.get("resumes", []):
+        emu.resume(phase.get("sources"))
+        for _ in range(phase["ticks"]):
+            t, out = emu.tick()
+            lines.extend(f"{t} {i} {n}" for i, n in out)
     lines.append("seed " + " ".join(str(w) for w in emu.seed()))
     sys.stdout.write("\n".join(lines) + "\n")
 

@@ -292,3 +292,21 @@ def test_a_dc_source_changed_between_runs_applies_from_the_next_run():
     assert changed.shape == (100, 2)
     assert np.array_equal(changed, reference)
     assert changed[60, 0] != changed[40, 0]
+
+
+def test_a_poisson_rate_set_between_runs_applies_from_the_next_run():
+    import spinnsim.pynn as p
+
+    p.setup(timestep=1.0)
+    src = p.Population(200, p.SpikeSourcePoisson(rate=5.0), additional_parameters={"seed": 3})
+    src.record("spikes")
+    p.run(1000.0)
+    src.set(rate=50.0)
+    p.run(1000.0)
+    trains = src.get_data("spikes").segments[0].spiketrains
+    first = sum(int((st.magnitude < 1000.0).sum()) for st in trains)
+    second = sum(int((st.magnitude >= 1000.0).sum()) for st in trains)
+    p.end()
+    # 200 sources × 1 s: about 1000 spikes at 5 Hz, then about 10000 at 50 Hz.
+    assert 800 < first < 1200, first
+    assert 9000 < second < 11000, second

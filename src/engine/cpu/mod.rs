@@ -196,6 +196,20 @@ impl CpuEngine {
         b + self.image.routing_table.iter().map(|e| 8 + 4 * e.destinations.len() as u64).sum::<u64>()
     }
 
+    /// Marks the rates of a SpikeSourcePoisson population as rewritten by the host, as any
+    /// `Population.set` of a Poisson parameter does even when the values are the same: the next
+    /// resume sets every source up again (slow sources draw anew, D10).
+    pub fn poisson_rates_written(&mut self, population: usize) {
+        if self.tick == 0 {
+            return;
+        }
+        for &c in &self.image.population_cores[population] {
+            if let state::CoreState::Poisson(st) = &mut self.runs[c as usize].state {
+                st.rates_changed = true;
+            }
+        }
+    }
+
     /// Changes the image between runs (new parameters, new spike times), as the host rewrites
     /// regions before resuming. Core state (membranes, ring buffers, RNG) carries on.
     pub fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
@@ -203,6 +217,17 @@ impl CpuEngine {
         f(&mut image)?;
         if image.cores.len() != self.image.cores.len() {
             return Err(Error::Run("the network's cores changed; map it again".into()));
+        }
+        for ((run, old), new) in self.runs.iter_mut().zip(&self.image.cores).zip(&image.cores) {
+            let kinds = (&mut run.state, &old.kind, &new.kind);
+            if let (state::CoreState::Poisson(st), CoreKind::Poisson(o), CoreKind::Poisson(n)) = kinds {
+                // Rewritten rates: read at start-up (tick 0) or by the next resume (D10).
+                if self.tick == 0 {
+                    *st = poisson::PoissonState::new(n);
+                } else if o.rates != n.rates {
+                    st.rates_changed = true;
+                }
+            }
         }
         self.image = image;
         for run in &mut self.runs {
@@ -304,6 +329,15 @@ impl Engine for CpuEngine {
         // Every run() resumes the binaries, which reload the current-source state.
         for run in &mut self.runs {
             run.step_sources.iter_mut().for_each(|s| *s = (0, 0));
+        }
+        // A resume (not a start-up or a reset) re-reads the Poisson rates (D10).
+        if self.tick > 0 && ticks > 0 {
+            for (run, core) in self.runs.iter_mut().zip(&self.image.cores) {
+                if let (state::CoreState::Poisson(st), CoreKind::Poisson(pc)) = (&mut run.state, &core.kind) {
+                    let changed = std::mem::take(&mut st.rates_changed);
+                    st.resume(pc, self.tick, changed);
+                }
+            }
         }
         self.unrouted_packets += self.run_ticks(ticks);
         Ok(())

@@ -28,10 +28,17 @@
 //!
 //! Nothing is written back at a pause; a reset re-reads the seed from SDRAM, which the host
 //! does not change, so [`PoissonState::new`] is both the start-up and the reset state, and a
-//! plain second `run()` continues the RNG. Not modelled: at every resume the binary re-scans the
-//! rate index for `time + 1` and re-runs `set_spike_source_rate` where the index moved (or for all
-//! sources after a host `set(rate=...)`); with one rate per source, all the model can express,
-//! this changes nothing. Live rate-control packets are not modelled either.
+//! plain second `run()` continues the RNG.
+//! * resume callback (0x1c90), at every `run()` after the first of a segment: when the expander
+//!   region's flag is set (the host rewrote the rates after `Population.set`), the expander
+//!   (0x6f0) copies the new rates into the rates region with every index 0 and clears the flag;
+//!   then `read_rates(rate_changed = flag, next_time = time + 1)` re-scans every source's rate
+//!   index, calls `set_spike_source_rate` when the flag is set or the index moved (a slow source
+//!   draws a new time to spike from the running RNG) and recomputes start, end and next ticks
+//!   ([`PoissonState::resume`]). After a reset (`time = UINT32_MAX`) it re-reads the globals,
+//!   seed included, with `rate_changed = 1`: the start-up state again.
+//!
+//! Live rate-control packets are not modelled.
 //! Recording: a source with n spikes in a tick sets its bit in n bitfields, so the read-back
 //! repeats the time n times.
 //!
@@ -70,6 +77,9 @@ pub struct PoissonState {
     pub sources: Vec<Source>,
     /// Spike counts of the current tick, (local index, n).
     fired: Vec<(u32, u32)>,
+    /// The host rewrote the rates since the last run (the expander region's flag); consumed by
+    /// [`PoissonState::resume`] at the next run.
+    pub rates_changed: bool,
 }
 
 /// The globals the set-up reads: `seconds_per_tick` (u0.32), `ticks_per_ms` (u16.16),
@@ -169,7 +179,36 @@ impl PoissonState {
             set_times(&g, &mut s, rates);
             sources.push(s);
         }
-        PoissonState { rng, sources, fired: Vec::new() }
+        PoissonState { rng, sources, fired: Vec::new(), rates_changed: false }
+    }
+
+    /// The resume callback (0x1c90), run at the start of every `run()` after the first of a
+    /// segment, `t` being the first tick of the new run (`time + 1`). When the host rewrote the
+    /// rates (`rates_changed`, the expander flag, after `Population.set`), the expander (0x6f0)
+    /// copies the new rates with every stored index reset to 0 and clears the flag. Then
+    /// `read_rates(rate_changed, t)` (0x193c): per source in id order, the rate index is
+    /// re-scanned (the last one whose start tick is ≤ t, scanning stops at the first later one),
+    /// `set_spike_source_rate` runs when `rates_changed` or the index moved (a slow source draws
+    /// a new time to spike), and start, end and next ticks are always recomputed. The RNG state
+    /// and the globals are kept.
+    pub fn resume(&mut self, pc: &PoissonCore, t: u32, rates_changed: bool) {
+        let g = Globals::of(pc);
+        let PoissonState { rng, sources, .. } = self;
+        for (s, rates) in sources.iter_mut().zip(&pc.rates) {
+            if rates.is_empty() {
+                continue;
+            }
+            let old = if rates_changed { 0 } else { s.index };
+            let mut j = 0;
+            while j + 1 < rates.len() && g.ticks(rates[j + 1].start) <= t {
+                j += 1;
+            }
+            s.index = j;
+            if rates_changed || old != j {
+                set_rate(&g, rng, s, rate_uk(&rates[j]));
+            }
+            set_times(&g, s, rates);
+        }
     }
 }
 
@@ -218,7 +257,7 @@ pub fn poisson(core: &Core, pc: &PoissonCore, run: &mut CoreRun, t: u32) {
     let CoreState::Poisson(st) = &mut run.state else { return };
     let g = Globals::of(pc);
     let colour = t & ((1 << core.n_colour_bits) - 1);
-    let PoissonState { rng, sources, fired } = st;
+    let PoissonState { rng, sources, fired, .. } = st;
 
     // Loop A: rate changes due at this tick.
     for (s, rates) in sources.iter_mut().zip(&pc.rates) {
