@@ -1,6 +1,7 @@
 //! Engines run a machine image tick by tick (fact sheet §2.1). Each stage has one home per engine.
 
 pub mod cpu;
+pub mod gpu;
 
 use crate::error::Result;
 use crate::record::Recordings;

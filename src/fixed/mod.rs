@@ -10,12 +10,14 @@ mod exp;
 mod kiss;
 mod normal;
 mod sqrt;
+mod variates;
 
 pub use encode::{encode_s1615, encode_u032, encode_u1616, encode_u3232, EncodeError};
 pub use exp::{exp_series, expi64, expk, expk_uk, expulr, round64, scale64};
 pub use kiss::{validate_mars_kiss64_seed, Kiss64};
 pub use normal::{norminv_rbits, norminv_urt};
 pub use sqrt::{sqrtk, sqrtuk};
+pub use variates::{accum_to_u32, exponential_variate, isi_ticks};
 
 /// 1.0 in s16.15.
 pub const ONE_S1615: i32 = 1 << 15;

@@ -3,12 +3,12 @@
 
 mod delay_extension;
 mod neuron_update;
-mod poisson;
-mod record;
+pub(crate) mod poisson;
+pub(crate) mod record;
 mod ring_drain;
 mod spike_route;
 mod spike_source;
-mod state;
+pub(crate) mod state;
 mod synapse_rows;
 mod team;
 
@@ -26,22 +26,22 @@ pub use synapse_rows::CompactMatrix;
 /// The CPU engine over one machine image.
 pub struct CpuEngine {
     /// The machine image, less the padded synaptic matrices (see `rows`).
-    image: MachineImage,
+    pub(crate) image: MachineImage,
     /// Per core, its synaptic rows packed.
-    rows: Vec<CompactMatrix>,
-    runs: Vec<CoreRun>,
+    pub(crate) rows: Vec<CompactMatrix>,
+    pub(crate) runs: Vec<CoreRun>,
     /// For each delay core, the mask of the pre-synaptic core it mirrors.
-    delay_src_masks: Vec<u32>,
-    tick: u32,
+    pub(crate) delay_src_masks: Vec<u32>,
+    pub(crate) tick: u32,
     segment: u32,
     finished: Recordings,
     /// Worker threads of a run.
     threads: usize,
     /// Packets whose key matched no routing entry.
     pub unrouted_packets: u64,
-    reset_mode: ResetMode,
+    pub(crate) reset_mode: ResetMode,
     /// Ticks run since the cores were (re)loaded.
-    ticks_since_load: u64,
+    pub(crate) ticks_since_load: u64,
     warnings: Vec<String>,
 }
 
@@ -321,8 +321,9 @@ fn deliver(core: &Core, rows: &synapse_rows::CompactMatrix, src_mask: u32, run: 
     }
 }
 
-impl Engine for CpuEngine {
-    fn run(&mut self, ticks: u32) -> Result<()> {
+impl CpuEngine {
+    /// What the binaries do when a run starts or resumes, before its first tick.
+    pub(crate) fn begin_run(&mut self, ticks: u32) -> Result<()> {
         if self.tick.checked_add(ticks).is_none() {
             return Err(Error::Run(format!("{ticks} more ticks would pass the 2^32 tick limit")));
         }
@@ -339,6 +340,19 @@ impl Engine for CpuEngine {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Counts `ticks` ticks run by another engine on this engine's state.
+    pub(crate) fn advance(&mut self, ticks: u32) {
+        self.tick += ticks;
+        self.ticks_since_load += ticks as u64;
+    }
+}
+
+impl Engine for CpuEngine {
+    fn run(&mut self, ticks: u32) -> Result<()> {
+        self.begin_run(ticks)?;
         self.unrouted_packets += self.run_ticks(ticks);
         Ok(())
     }

@@ -47,7 +47,7 @@
 
 use super::record::record_spike_counts;
 use super::state::{CoreRun, CoreState, Packet};
-use crate::fixed::{expk_uk, mul_k, norminv_urt, roundk, sqrtuk, Kiss64};
+use crate::fixed::{accum_to_u32, expk_uk, isi_ticks, mul_k, norminv_urt, roundk, sqrtuk, Kiss64};
 use crate::mapping::{Core, PoissonCore, PoissonRate};
 
 /// The U3232 duration that means forever (0xFFFFFFFF ms).
@@ -76,7 +76,7 @@ pub struct PoissonState {
     pub rng: Kiss64,
     pub sources: Vec<Source>,
     /// Spike counts of the current tick, (local index, n).
-    fired: Vec<(u32, u32)>,
+    pub(crate) fired: Vec<(u32, u32)>,
     /// The host rewrote the rates since the last run (the expander region's flag); consumed by
     /// [`PoissonState::resume`] at the next run.
     pub rates_changed: bool,
@@ -122,37 +122,6 @@ impl Globals {
 fn lk_to_u32(v: i64) -> u32 {
     let r = (v >> 31) + i64::from(v < 0 && v & 0x7FFF_FFFF != 0);
     r as u32
-}
-
-/// (uint32_t) of an accum: truncation toward zero (0x5804).
-fn accum_to_u32(x: i32) -> u32 {
-    ((x >> 15) + i32::from(x < 0 && x & 0x7FFF != 0)) as u32
-}
-
-/// The exponential variate of `exponential_dist_variate` (von Neumann), s16.15.
-fn exponential_variate(rng: &mut Kiss64) -> i32 {
-    let mut a: i32 = 0;
-    loop {
-        let mut u = rng.next_u32();
-        let u0 = u;
-        loop {
-            let u_star = rng.next_u32();
-            if u < u_star {
-                return a.wrapping_add((u0 >> 17) as i32);
-            }
-            u = rng.next_u32();
-            if u >= u_star {
-                break;
-            }
-        }
-        a = a.wrapping_add(1 << 15);
-    }
-}
-
-/// Ticks to the next spike of a slow source: `(uint32) roundk(variate · 1000) · mean_isi`.
-fn isi_ticks(rng: &mut Kiss64, mean_isi: u32) -> u32 {
-    let v = (exponential_variate(rng) as i64 * 1000) as i32; // exact in long accum, low word back
-    accum_to_u32(roundk(v)).wrapping_mul(mean_isi)
 }
 
 impl PoissonState {
@@ -239,6 +208,34 @@ fn set_rate(g: &Globals, rng: &mut Kiss64, s: &mut Source, rate: u32) {
         s.mean_isi_ticks = if ((rate >> 1) as i32) > 0 { g.ts_per_second / rate } else { 0 };
         s.time_to_spike_ticks = isi_ticks(rng, s.mean_isi_ticks);
     }
+}
+
+/// What `set_spike_source_rate` and the tick conversions give for each rate of each source, as
+/// the GPU engine reads them: is_fast, exp_minus_lambda, sqrt_lambda, mean_isi_ticks, start,
+/// end and next ticks. The random part (a slow source's first time to spike) is left out.
+pub(crate) fn rate_setups(pc: &PoissonCore) -> Vec<Vec<[u32; 7]>> {
+    let g = Globals::of(pc);
+    pc.rates
+        .iter()
+        .map(|rates| {
+            (0..rates.len())
+                .map(|j| {
+                    let mut s = Source { index: j, ..Default::default() };
+                    set_rate(&g, &mut Kiss64::from_state([1, 1, 1, 1]), &mut s, rate_uk(&rates[j]));
+                    set_times(&g, &mut s, rates);
+                    [
+                        s.is_fast as u32,
+                        s.exp_minus_lambda,
+                        s.sqrt_lambda,
+                        s.mean_isi_ticks,
+                        s.start_ticks,
+                        s.end_ticks,
+                        s.next_ticks,
+                    ]
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Start, end and next ticks of the source's current rate.

@@ -77,6 +77,21 @@ impl CompactMatrix {
         (first..first + n).map(move |r| &self.words[self.row_start[r] as usize..self.row_start[r + 1] as usize])
     }
 
+    /// (first word of the block in sPyNNaker's layout, first compact row, rows), by first word.
+    pub fn block_table(&self) -> &[(u32, u32, u32)] {
+        &self.blocks
+    }
+
+    /// Where each compact row starts in [`Self::words`] (one more entry than rows).
+    pub fn row_starts(&self) -> &[u32] {
+        &self.row_start
+    }
+
+    /// The fixed words of every row back to back.
+    pub fn words(&self) -> &[u32] {
+        &self.words
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         self.words.len() * 4 + self.row_start.len() * 4 + self.blocks.len() * 12

@@ -1,0 +1,300 @@
+// The machine image and core state in GPU buffers, shared by every stage.
+// Rust twins: src/engine/gpu/layout.rs (checked member by member in tests/gpu_layout.rs).
+//
+// Instance dimension: every buffer of mutable state is laid out as [instance][...], with the
+// instance taken from global_invocation_id.z, so that one dispatch can advance several copies
+// of a network. The engine runs one instance today.
+
+const KIND_NEURON: u32 = 0u;
+const KIND_SPIKE_ARRAY: u32 = 1u;
+const KIND_POISSON: u32 = 2u;
+const KIND_DELAY: u32 = 3u;
+
+const MODEL_IF_CURR_EXP: u32 = 0u;
+const MODEL_IF_COND_EXP: u32 = 1u;
+const MODEL_IF_CURR_DELTA: u32 = 2u;
+const MODEL_IZHIKEVICH: u32 = 3u;
+const MODEL_IZHIKEVICH_COND: u32 = 4u;
+
+const REC_SPIKES: u32 = 0u;
+const REC_V: u32 = 1u;
+const REC_GSYN_EXC: u32 = 2u;
+const REC_GSYN_INH: u32 = 3u;
+const NOT_RECORDED: u32 = 0xFFFFFFFFu;
+
+// Provenance words per core: u64 counters as (lo, hi) pairs, then max_late_spike.
+const PROV_WORDS: u32 = 24u;
+const PROV_PRE_SYNAPTIC_EVENTS: u32 = 0u;
+const PROV_WEIGHT_SATURATIONS: u32 = 2u;
+const PROV_INVALID_POP_HITS: u32 = 4u;
+const PROV_GHOST_SEARCHES: u32 = 6u;
+const PROV_SPIKES_PROCESSED: u32 = 8u;
+const PROV_PACKETS_SENT: u32 = 10u;
+const PROV_DELAY_SATURATIONS: u32 = 12u;
+const PROV_LATE_SPIKES: u32 = 14u;
+const PROV_SYNAPSES_SKIPPED: u32 = 16u;
+const PROV_ROWS_OUTSIDE: u32 = 18u;
+const PROV_MAX_LATE: u32 = 20u;
+
+// Words of core state per core.
+const CORE_STATE_WORDS: u32 = 4u;
+const CS_COLOUR: u32 = 0u;
+const CS_NEXT_SPIKE: u32 = 1u;
+const CS_SATURATED: u32 = 2u;
+
+// Control words.
+const CTL_TICK: u32 = 0u;
+const CTL_JOBS: u32 = 1u;
+const CTL_UNROUTED: u32 = 2u; // and 3 (u64)
+const CTL_ERRORS: u32 = 4u;
+const CTL_BATCH_START: u32 = 5u;
+const ERR_RING_OVERFLOW: u32 = 1u;
+
+const INVALID_ADDRESS: u32 = 0xFFFFFFu;
+const JOB_WORDS: u32 = 32u; // synaptic words per row job at most
+
+struct Sizes {
+    n_cores: u32,
+    n_neurons: u32,
+    n_slots: u32,
+    job_capacity: u32,
+    words_chunk_log2: u32,
+    ring_chunk_log2: u32,
+    n_instances: u32,
+    n_ring: u32,
+    n_poisson: u32,
+    n_delay_counters: u32,
+    n_steps: u32,
+    n_senders: u32,
+    senders_offset: u32,
+    routes_offset: u32,
+    n_routes: u32,
+    norminv_offset: u32,
+}
+
+struct CoreInfo {
+    kind: u32,
+    n_atoms: u32,
+    lo_atom: u32,
+    // neuron cores: first global neuron; Poisson: first source; spike arrays: first spike;
+    // delay extensions: first counter.
+    first: u32,
+    key: u32,
+    sends: u32,
+    slot_base: u32,
+    n_colour_bits: u32,
+    model: u32,
+    n_bits: u32,
+    t_bits: u32,
+    d_bits: u32,
+    shift_exc: u32,
+    shift_inh: u32,
+    ring_base: u32,
+    pop_base: u32,
+    blocks_base: u32,
+    n_blocks: u32,
+    row_base: u32,
+    cs_base: u32,
+    n_cs: u32,
+    cs_state_base: u32,
+    // delay extensions: stages, ticks per stage, counter slots (a power of two), the mask of
+    // the pre-synaptic core; spike arrays: number of spikes in aux0.
+    aux0: u32,
+    aux1: u32,
+    aux2: u32,
+    aux3: u32,
+    // recording: columns of each neuron (4 words per neuron) in the tables, rates, column counts
+    rec_cols_base: u32,
+    rec_flags: u32,
+    rec_rate: array<u32, 4>,
+    rec_ncols: array<u32, 4>,
+}
+
+struct NeuronParams {
+    v_rest: i32,
+    r_membrane: i32,
+    exp_tc: i32,
+    v_reset: i32,
+    v_thresh: i32,
+    t_refract: i32,
+    i_offset: i32,
+    delta_scale: i32,
+    exc_decay: u32,
+    exc_init: u32,
+    inh_decay: u32,
+    inh_init: u32,
+    e_rev_e: i32,
+    e_rev_i: i32,
+    a: i32,
+    b: i32,
+    c: i32,
+    d: i32,
+    reset_h: i32,
+    core: u32,
+}
+
+struct NeuronState {
+    v: i32,
+    isyn_exc: i32,
+    isyn_inh: i32,
+    refract_timer: i32,
+    u: i32,
+    this_h: i32,
+}
+
+struct PoissonSource {
+    index: u32,
+    start_ticks: u32,
+    end_ticks: u32,
+    next_ticks: u32,
+    is_fast: u32,
+    exp_minus_lambda: u32,
+    sqrt_lambda: u32,
+    mean_isi_ticks: u32,
+    time_to_spike_ticks: u32,
+    // the source's precomputed rate set-ups in the tables: offset and count
+    rates_offset: u32,
+    n_rates: u32,
+}
+
+// A run of synaptic words of one row, for one neuron core, from one packet.
+struct RowJob {
+    core: u32,
+    start: u32,
+    end: u32,
+    masked_time: u32,
+    colour_delay: u32,
+    count: u32,
+    instance: u32,
+    pad: u32,
+}
+
+// Where each core's recordings of the current batch go in the record buffer.
+struct BatchCore {
+    spikes: u32,
+    samples: array<u32, 3>,
+    poisson: u32,
+    first_sample: array<u32, 3>,
+}
+
+@group(0) @binding(0) var<uniform> sizes: Sizes;
+@group(0) @binding(1) var<storage, read> cores: array<CoreInfo>;
+@group(0) @binding(2) var<storage, read> params: array<NeuronParams>;
+@group(0) @binding(3) var<storage, read> tables: array<u32>;
+@group(0) @binding(4) var<storage, read> spike_times: array<vec2<u32>>;
+@group(0) @binding(5) var<storage, read> row_start: array<u32>;
+@group(0) @binding(6) var<storage, read> words0: array<u32>;
+@group(0) @binding(7) var<storage, read> words1: array<u32>;
+@group(0) @binding(8) var<storage, read> words2: array<u32>;
+@group(0) @binding(9) var<storage, read> words3: array<u32>;
+@group(0) @binding(10) var<storage, read> batch: array<BatchCore>;
+@group(0) @binding(11) var<storage, read_write> state: array<NeuronState>;
+@group(0) @binding(12) var<storage, read_write> ring0: array<atomic<u32>>;
+@group(0) @binding(13) var<storage, read_write> ring1: array<atomic<u32>>;
+@group(0) @binding(14) var<storage, read_write> core_state: array<atomic<u32>>;
+@group(0) @binding(15) var<storage, read_write> prov: array<atomic<u32>>;
+@group(0) @binding(16) var<storage, read_write> step_state: array<vec2<i32>>;
+@group(0) @binding(17) var<storage, read_write> delay_counters: array<atomic<u32>>;
+@group(0) @binding(18) var<storage, read_write> poisson: array<PoissonSource>;
+@group(0) @binding(19) var<storage, read_write> rng: array<vec4<u32>>;
+@group(0) @binding(20) var<storage, read_write> slots: array<u32>;
+@group(0) @binding(21) var<storage, read_write> jobs: array<RowJob>;
+@group(0) @binding(22) var<storage, read_write> control: array<atomic<u32>>;
+@group(0) @binding(23) var<storage, read_write> record: array<atomic<u32>>;
+// The indirect dispatch of synapse_rows, and the tick it was made for: its own group, as a buffer
+// cannot be indirect arguments and bound storage in one dispatch.
+@group(1) @binding(0) var<storage, read_write> dispatch: array<u32>;
+
+// The linear index of an invocation in a 2D grid of 64-wide workgroups.
+fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return gid.x + gid.y * nwg.x * 64u;
+}
+
+fn tick() -> u32 {
+    return atomicLoad(&control[CTL_TICK]);
+}
+
+// The synaptic word at a global index, from its chunk.
+fn synaptic_word(i: u32) -> u32 {
+    let c = i >> sizes.words_chunk_log2;
+    let j = i & ((1u << sizes.words_chunk_log2) - 1u);
+    switch c {
+        case 0u: { return words0[j]; }
+        case 1u: { return words1[j]; }
+        case 2u: { return words2[j]; }
+        default: { return words3[j]; }
+    }
+}
+
+// Ring-buffer entries are u32 sums (see synapse_rows.wgsl); chunked like the words.
+fn ring_add(i: u32, v: u32) -> u32 {
+    let j = i & ((1u << sizes.ring_chunk_log2) - 1u);
+    if (i >> sizes.ring_chunk_log2) == 0u {
+        return atomicAdd(&ring0[j], v);
+    }
+    return atomicAdd(&ring1[j], v);
+}
+
+fn ring_sub(i: u32, v: u32) -> u32 {
+    let j = i & ((1u << sizes.ring_chunk_log2) - 1u);
+    if (i >> sizes.ring_chunk_log2) == 0u {
+        return atomicSub(&ring0[j], v);
+    }
+    return atomicSub(&ring1[j], v);
+}
+
+fn ring_take(i: u32) -> u32 {
+    let j = i & ((1u << sizes.ring_chunk_log2) - 1u);
+    if (i >> sizes.ring_chunk_log2) == 0u {
+        return atomicExchange(&ring0[j], 0u);
+    }
+    return atomicExchange(&ring1[j], 0u);
+}
+
+// Adds to a u64 provenance counter of a core: the low word, and the carry to the high word.
+fn prov_add(inst: u32, core: u32, counter: u32, x: u32) {
+    if x == 0u {
+        return;
+    }
+    let i = (inst * sizes.n_cores + core) * PROV_WORDS + counter;
+    let old = atomicAdd(&prov[i], x);
+    if old + x < old {
+        atomicAdd(&prov[i + 1u], 1u);
+    }
+}
+
+fn prov_max(inst: u32, core: u32, counter: u32, x: u32) {
+    atomicMax(&prov[(inst * sizes.n_cores + core) * PROV_WORDS + counter], x);
+}
+
+fn core_state_index(inst: u32, core: u32, word: u32) -> u32 {
+    return (inst * sizes.n_cores + core) * CORE_STATE_WORDS + word;
+}
+
+// The recording column of local neuron `n` of a core for a variable (NOT_RECORDED if none).
+fn rec_column(c: CoreInfo, n: u32, variable: u32) -> u32 {
+    if (c.rec_flags & (1u << variable)) == 0u {
+        return NOT_RECORDED;
+    }
+    return tables[c.rec_cols_base + n * 4u + variable];
+}
+
+// Sets the spike bit of a recording column at tick t of the current batch.
+fn record_spike_bit(inst: u32, core: u32, column: u32, t: u32) {
+    let c = cores[core];
+    let words_per_tick = (c.rec_ncols[REC_SPIKES] + 31u) / 32u;
+    let k = t - atomicLoad(&control[CTL_BATCH_START]);
+    let w = batch[core].spikes + k * words_per_tick + column / 32u;
+    atomicOr(&record[w], 1u << (column % 32u));
+}
+
+// Stores a sampled value when t is a sampling tick of the variable.
+fn record_sample(core: u32, variable: u32, column: u32, t: u32, value: i32) {
+    let c = cores[core];
+    let rate = c.rec_rate[variable];
+    if column == NOT_RECORDED || t % rate != 0u {
+        return;
+    }
+    let k = t / rate - batch[core].first_sample[variable - 1u];
+    atomicStore(&record[batch[core].samples[variable - 1u] + k * c.rec_ncols[variable] + column], bitcast<u32>(value));
+}

@@ -1,0 +1,84 @@
+// SpikeSourcePoisson cores, twin of src/engine/cpu/poisson.rs. One invocation per core: the
+// core's sources share one KISS generator, drawn in source order as on the chip. What
+// `set_spike_source_rate` computes from a rate alone (fast or slow, exp(-lambda), sqrt(lambda),
+// the mean ISI, start, end and next ticks) is computed by the host for every rate of every
+// source (7 words each in the tables); the draw of a slow source's first time to spike is made
+// here, from the running generator.
+
+fn norminv_urt(u: u32) -> i32 {
+    return bitcast<i32>(tables[sizes.norminv_offset + u32((bitcast<i32>(u) >> 16u) + 32768)]);
+}
+
+fn poisson_timer(inst: u32, ci: u32, c: CoreInfo, t: u32) {
+    var r = rng[inst * sizes.n_cores + ci];
+    let first = inst * sizes.n_poisson + c.first;
+    // Loop A: rate changes due at this tick.
+    for (var i = 0u; i < c.n_atoms; i++) {
+        var s = poisson[first + i];
+        if s.next_ticks <= t && s.index < s.n_rates {
+            s.index += 1u;
+            if s.index < s.n_rates {
+                let o = s.rates_offset + s.index * 7u;
+                s.is_fast = tables[o];
+                s.exp_minus_lambda = tables[o + 1u];
+                s.sqrt_lambda = tables[o + 2u];
+                s.mean_isi_ticks = tables[o + 3u];
+                s.start_ticks = tables[o + 4u];
+                s.end_ticks = tables[o + 5u];
+                s.next_ticks = tables[o + 6u];
+                s.time_to_spike_ticks = 0u;
+                if s.is_fast == 0u {
+                    s.time_to_spike_ticks = isi_ticks(&r, s.mean_isi_ticks);
+                }
+            }
+            poisson[first + i] = s;
+        }
+    }
+    // Loop B: spikes.
+    let base = inst * sizes.n_slots + c.slot_base;
+    let recorded = (c.rec_flags & 1u) != 0u;
+    for (var i = 0u; i < c.n_atoms; i++) {
+        var s = poisson[first + i];
+        var n = 0u;
+        if s.start_ticks <= t && t < s.end_ticks {
+            if s.is_fast != 0u {
+                if bitcast<i32>(s.sqrt_lambda >> 1u) > 0 {
+                    let z = norminv_urt(kiss64_next(&r));
+                    let x = (z >> 1u) + bitcast<i32>(s.sqrt_lambda >> 1u);
+                    n = accum_to_u32(roundk(mul_k(x, x)));
+                } else if s.exp_minus_lambda != 0u {
+                    var p = 0xFFFFFFFFu;
+                    var k = 0u;
+                    loop {
+                        k += 1u;
+                        p = mul_ulr(p, kiss64_next(&r));
+                        if p <= s.exp_minus_lambda {
+                            break;
+                        }
+                    }
+                    n = k - 1u;
+                }
+            } else if s.mean_isi_ticks != 0u {
+                if s.time_to_spike_ticks < 1000u {
+                    loop {
+                        n += 1u;
+                        s.time_to_spike_ticks = s.time_to_spike_ticks + isi_ticks(&r, s.mean_isi_ticks);
+                        if s.time_to_spike_ticks >= 1000u {
+                            break;
+                        }
+                    }
+                }
+                s.time_to_spike_ticks = s.time_to_spike_ticks - 1000u;
+                poisson[first + i] = s;
+            }
+        }
+        if c.sends != 0u {
+            slots[base + i] = n;
+        }
+        if recorded && n > 0u {
+            let k = t - atomicLoad(&control[CTL_BATCH_START]);
+            atomicStore(&record[batch[ci].poisson + k * c.n_atoms + i], n);
+        }
+    }
+    rng[inst * sizes.n_cores + ci] = r;
+}

@@ -1,0 +1,218 @@
+// The router and the master population table, twin of src/engine/cpu/spike_route.rs and the
+// look-up half of src/engine/cpu/synapse_rows.rs. Every source (neuron, Poisson source, spike
+// array neuron, delay stage) has a slot holding its spike count of the tick; slots are numbered
+// in core order, then sending order, which is the order the CPU engine routes packets in. One
+// invocation per slot: the packet's key, its routing entry, and for each destination core
+// either the delay-extension count or the pop-table search, address list and rows, which become
+// row jobs for synapse_rows.wgsl.
+
+struct Packet {
+    core: u32,
+    key: u32,
+    // spikes carried in all, and in how many packets (spike arrays send one packet per spike)
+    count: u32,
+    packets: u32,
+}
+
+// The sending core of a slot: senders are (slot_base, core) pairs sorted by slot_base.
+fn sender_of(slot: u32) -> u32 {
+    var lo = 0u;
+    var hi = sizes.n_senders;
+    while hi - lo > 1u {
+        let mid = (lo + hi) >> 1u;
+        if tables[sizes.senders_offset + mid * 2u] <= slot {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return tables[sizes.senders_offset + lo * 2u + 1u];
+}
+
+fn packet_of(inst: u32, slot: u32, count: u32, t: u32) -> Packet {
+    let ci = sender_of(slot);
+    let c = cores[ci];
+    var colour = t;
+    if c.kind == KIND_NEURON {
+        colour = atomicLoad(&core_state[core_state_index(inst, ci, CS_COLOUR)]);
+    }
+    colour = colour & ((1u << c.n_colour_bits) - 1u);
+    let key = (c.key + ((slot - c.slot_base) << c.n_colour_bits)) | colour;
+    return Packet(ci, key, count, select(1u, count, c.kind == KIND_SPIKE_ARRAY));
+}
+
+// The routing entry of a key (entries sorted by key, 4 words: key, mask, first destination,
+// number of destinations), or NOT_RECORDED.
+fn route_of(key: u32) -> u32 {
+    var lo = 0u;
+    var hi = sizes.n_routes;
+    while lo < hi {
+        let mid = (lo + hi) >> 1u;
+        if tables[sizes.routes_offset + mid * 4u] <= key {
+            lo = mid + 1u;
+        } else {
+            hi = mid;
+        }
+    }
+    if lo == 0u {
+        return NOT_RECORDED;
+    }
+    let e = sizes.routes_offset + (lo - 1u) * 4u;
+    if (key & tables[e + 1u]) != tables[e] {
+        return NOT_RECORDED;
+    }
+    return e;
+}
+
+// Binary search of a core's master population table; returns the entry's word in the tables.
+fn pop_table_lookup(pop: u32, key: u32) -> u32 {
+    var imin = 0u;
+    var imax = tables[pop];
+    while imin < imax {
+        let mid = (imin + imax) >> 1u;
+        let e = pop + 2u + mid * 5u;
+        let ekey = tables[e];
+        if (key & tables[e + 1u]) == ekey {
+            return e;
+        }
+        if ekey < key {
+            imin = mid + 1u;
+        } else {
+            imax = mid;
+        }
+    }
+    return NOT_RECORDED;
+}
+
+// The words [start, end) of the row of `neuron_id` in the block starting at word `block_word`
+// of a core's matrix, or (1, 0) when there is none.
+fn find_row(c: CoreInfo, block_word: u32, neuron_id: u32) -> vec2<u32> {
+    var lo = 0u;
+    var hi = c.n_blocks;
+    while lo < hi {
+        let mid = (lo + hi) >> 1u;
+        let b = c.blocks_base + mid * 3u;
+        let off = tables[b];
+        if off == block_word {
+            if neuron_id >= tables[b + 2u] {
+                return vec2<u32>(1u, 0u);
+            }
+            let r = c.row_base + tables[b + 1u] + neuron_id;
+            return vec2<u32>(row_start[r], row_start[r + 1u]);
+        }
+        if off < block_word {
+            lo = mid + 1u;
+        } else {
+            hi = mid;
+        }
+    }
+    return vec2<u32>(1u, 0u);
+}
+
+// What a packet means to a neuron core: where its rows go in the ring buffer.
+struct Arrival {
+    // the pop-table entry, or NOT_RECORDED
+    entry: u32,
+    neuron_id: u32,
+    colour_delay: u32,
+    masked_time: u32,
+}
+
+fn arrival(c: CoreInfo, key: u32, t: u32) -> Arrival {
+    let e = pop_table_lookup(c.pop_base, key);
+    if e == NOT_RECORDED {
+        return Arrival(e, 0u, 0u, 0u);
+    }
+    let mask = tables[e + 1u];
+    let w2 = tables[e + 2u];
+    let w3 = tables[e + 3u];
+    let n_colour = (w2 >> 13u) & 7u;
+    let core_mask = w3 & 0xFFFFu;
+    let shift = w3 >> 16u;
+    let n_neurons = tables[e + 4u] & 0xFFFFu;
+    let core = (key >> shift) & core_mask;
+    let local = key & ~(mask | (core_mask << shift));
+    let neuron_id = (local >> n_colour) + core * n_neurons;
+    // The colour carries the sender's tick; it differs from ours only after a soft reset.
+    let cm = (1u << n_colour) - 1u;
+    let colour_delay = ((t & cm) - (local & cm)) & cm;
+    let masked_time = ((t - colour_delay) & ((1u << c.d_bits) - 1u)) << (c.n_bits + c.t_bits);
+    return Arrival(e, neuron_id, colour_delay, masked_time);
+}
+
+fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
+    let c = cores[di];
+    prov_add(inst, di, PROV_SPIKES_PROCESSED, p.count);
+    let a = arrival(c, p.key, t);
+    if a.entry == NOT_RECORDED {
+        prov_add(inst, di, PROV_INVALID_POP_HITS, p.count);
+        return;
+    }
+    prov_add(inst, di, PROV_LATE_SPIKES, p.packets * (a.colour_delay & 1u));
+    prov_max(inst, di, PROV_MAX_LATE, a.colour_delay);
+    let w2 = tables[a.entry + 2u];
+    let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
+    var any_valid = false;
+    for (var k = 0u; k < (w2 >> 16u); k++) {
+        let address = tables[list + k] >> 8u;
+        if address == INVALID_ADDRESS {
+            continue;
+        }
+        any_valid = true;
+        let row = find_row(c, address * 4u, a.neuron_id);
+        if row.x > row.y {
+            prov_add(inst, di, PROV_ROWS_OUTSIDE, p.count);
+            continue;
+        }
+        prov_add(inst, di, PROV_PRE_SYNAPTIC_EVENTS, p.count * (row.y - row.x));
+        for (var s = row.x; s < row.y; s += JOB_WORDS) {
+            let job = RowJob(di, s, min(s + JOB_WORDS, row.y), a.masked_time, a.colour_delay, p.count, inst, 0u);
+            let j = atomicAdd(&control[CTL_JOBS], 1u);
+            if j < sizes.job_capacity {
+                jobs[j] = job;
+            } else {
+                // No room left this tick: the adds are made here (their order does not matter).
+                synapse_run(job);
+            }
+        }
+    }
+    if !any_valid {
+        prov_add(inst, di, PROV_GHOST_SEARCHES, p.count);
+    }
+}
+
+@compute @workgroup_size(64)
+fn spike_route(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let slot = linear_id(gid, nwg);
+    let inst = gid.z;
+    if slot >= sizes.n_slots {
+        return;
+    }
+    let count = slots[inst * sizes.n_slots + slot];
+    if count == 0u {
+        return;
+    }
+    let t = tick();
+    let p = packet_of(inst, slot, count, t);
+    prov_add(inst, p.core, PROV_PACKETS_SENT, p.packets);
+    let e = route_of(p.key);
+    if e == NOT_RECORDED {
+        let old = atomicAdd(&control[CTL_UNROUTED], p.packets);
+        if old + p.packets < old {
+            atomicAdd(&control[CTL_UNROUTED + 1u], 1u);
+        }
+        return;
+    }
+    for (var k = 0u; k < tables[e + 3u]; k++) {
+        let d = tables[tables[e + 2u] + k];
+        switch cores[d].kind {
+            case KIND_NEURON: {
+                deliver_to_neuron_core(inst, d, p, t);
+            }
+            case KIND_DELAY: {
+                delay_receive(inst, d, p.key, p.count, p.packets, t);
+            }
+            default: {}
+        }
+    }
+}

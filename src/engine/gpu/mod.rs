@@ -1,0 +1,181 @@
+//! The GPU engine: the mapped network in WGSL compute shaders through wgpu, with the results of
+//! the CPU reference engine bit for bit.
+//!
+//! A tick is seven dispatches (see [`shaders`]), many ticks are encoded per submission, the
+//! number of row jobs (which varies with the spikes) sizes the synaptic stage by indirect
+//! dispatch, and recordings come back in batches through a staging buffer. Between runs the
+//! state is held in the CPU engine's form, so that resets, parameter changes and resumes share
+//! the CPU engine's code; each run uploads it and downloads it at its end.
+
+pub mod device;
+pub mod layout;
+mod record;
+mod resources;
+pub mod shaders;
+mod transfer;
+
+use super::cpu::CpuEngine;
+use super::{Engine, Provenance, ResetMode, RowSynapse};
+use crate::error::{Error, Result};
+use crate::mapping::MachineImage;
+use crate::record::Recordings;
+use device::GpuContext;
+use layout::StaticImage;
+use resources::Resources;
+
+/// Choices a test or a benchmark can force; the defaults follow the device's limits.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GpuOptions {
+    /// Synaptic words per chunk (log2); default: the largest the storage-binding limit allows.
+    pub words_chunk_log2: Option<u32>,
+    /// Ring-buffer entries per chunk (log2); default as above.
+    pub ring_chunk_log2: Option<u32>,
+    /// Row jobs a tick can queue; past it, spike_route makes the adds itself.
+    pub job_capacity: Option<u32>,
+    /// Ticks per submission at most (default 1000).
+    pub max_batch_ticks: Option<u32>,
+}
+
+/// What a run cost, for benchmarks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunStats {
+    pub ticks: u64,
+    pub dispatches: u64,
+    pub submissions: u64,
+}
+
+/// The GPU engine over one machine image.
+pub struct GpuEngine {
+    /// The image, the packed rows and, between runs, the core state.
+    cpu: CpuEngine,
+    ctx: GpuContext,
+    image: StaticImage,
+    res: Resources,
+    options: GpuOptions,
+    image_changed: bool,
+    pub stats: RunStats,
+}
+
+impl GpuEngine {
+    /// An engine on the best adapter (see [`GpuContext::open`]).
+    pub fn new(image: MachineImage) -> Result<Self> {
+        Self::with_options(image, GpuOptions::default())
+    }
+
+    pub fn with_options(image: MachineImage, options: GpuOptions) -> Result<Self> {
+        let ctx = GpuContext::open()?;
+        Self::on_context(ctx, image, options)
+    }
+
+    pub fn on_context(ctx: GpuContext, image: MachineImage, options: GpuOptions) -> Result<Self> {
+        let cpu = CpuEngine::with_threads(image, Some(1))?;
+        let img = StaticImage::build(&cpu)?;
+        let res = Resources::new(&ctx, &cpu, &img, &options)?;
+        Ok(GpuEngine { cpu, ctx, image: img, res, options, image_changed: false, stats: RunStats::default() })
+    }
+
+    /// The adapter the engine runs on.
+    pub fn adapter(&self) -> &device::AdapterSummary {
+        &self.ctx.adapter
+    }
+
+    pub fn image(&self) -> &MachineImage {
+        self.cpu.image()
+    }
+
+    pub fn set_reset_mode(&mut self, mode: ResetMode) {
+        self.cpu.set_reset_mode(mode);
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        self.cpu.warnings()
+    }
+
+    pub fn load_initial_values(&mut self, population: usize) -> Result<()> {
+        self.cpu.load_initial_values(population)
+    }
+
+    pub fn poisson_rates_written(&mut self, population: usize) {
+        self.cpu.poisson_rates_written(population)
+    }
+
+    pub fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
+        self.cpu.update_image(f)?;
+        self.image_changed = true;
+        Ok(())
+    }
+
+    pub fn connections(&self, projection: usize) -> Vec<RowSynapse> {
+        self.cpu.connections(projection)
+    }
+
+    /// Packets whose key matched no routing entry.
+    pub fn unrouted_packets(&self) -> u64 {
+        self.cpu.unrouted_packets
+    }
+
+    /// Bytes the engine holds on the GPU for the simulation, recording and staging buffers
+    /// excluded (they are sized by the batch, not by the network).
+    pub fn gpu_memory_bytes(&self) -> u64 {
+        self.res.network_bytes()
+    }
+
+    /// Synaptic words on the GPU (one per synapse).
+    pub fn synaptic_words(&self) -> u64 {
+        self.image.n_words
+    }
+}
+
+impl Engine for GpuEngine {
+    fn run(&mut self, ticks: u32) -> Result<()> {
+        self.cpu.begin_run(ticks)?;
+        if ticks == 0 {
+            return Ok(());
+        }
+        if self.image_changed {
+            self.image = StaticImage::build(&self.cpu)?;
+            self.res.write_image(&self.ctx, &self.image, &self.options)?;
+            self.image_changed = false;
+        }
+        let state = transfer::pack(&self.cpu, &self.image);
+        self.res.write_state(&self.ctx, &state);
+        let t_start = self.cpu.tick;
+        let mut done = 0u32;
+        let mut failure = None;
+        while done < ticks {
+            let t0 = t_start + done;
+            let batch = record::plan(&self.cpu, &self.image, t0, ticks - done, &self.ctx, &self.options)?;
+            let (words, control) = self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats)?;
+            record::decode(&mut self.cpu, &self.image, &batch, &words);
+            done += batch.ticks;
+            if control[4] != 0 {
+                failure = Some("a ring-buffer entry received more than 2^32 - 1 in weights within its delay window".to_string());
+                break;
+            }
+        }
+        let mut state = state;
+        self.res.read_state(&self.ctx, &mut state)?;
+        transfer::unpack(&mut self.cpu, &self.image, &state);
+        self.cpu.advance(done);
+        match failure {
+            Some(e) => Err(Error::Run(format!("{e}; the run stopped after {done} of {ticks} ticks, and what was recorded until then is kept"))),
+            None => Ok(()),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.cpu.reset();
+    }
+
+    fn tick(&self) -> u32 {
+        self.cpu.tick()
+    }
+
+    fn recordings(&self) -> Recordings {
+        self.cpu.recordings()
+    }
+
+    fn provenance(&self) -> Vec<Provenance> {
+        self.cpu.provenance()
+    }
+}

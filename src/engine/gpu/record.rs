@@ -1,0 +1,127 @@
+//! Recordings of a batch of ticks: where each core writes them on the GPU, and how they are
+//! read back into the CPU engine's recording buffers (the same functions then apply the
+//! recording period and selection, so both engines record alike).
+
+use super::device::GpuContext;
+use super::layout::{BatchCore, StaticImage, KIND_NEURON, KIND_POISSON, KIND_SPIKE_ARRAY};
+use super::GpuOptions;
+use crate::engine::cpu::record::{record_spike, record_spike_counts};
+use crate::engine::cpu::CpuEngine;
+use crate::error::{Error, Result};
+
+/// One submission's ticks and its recording layout.
+pub struct Batch {
+    pub t0: u32,
+    pub ticks: u32,
+    pub table: Vec<BatchCore>,
+    pub record_words: u64,
+}
+
+/// Sampling ticks of a rate in [t0, t0 + n): the first sample's number and how many.
+fn samples(t0: u32, n: u32, rate: u32) -> (u32, u64) {
+    let first = t0.div_ceil(rate) as u64;
+    let end = (t0 as u64 + n as u64).div_ceil(rate as u64);
+    (first as u32, end - first)
+}
+
+fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
+    let mut off = 0u64;
+    let mut table = Vec::with_capacity(img.cores.len());
+    for c in &img.cores {
+        let mut b = BatchCore::default();
+        if c.rec_flags & 1 != 0 {
+            if c.kind == KIND_POISSON {
+                b.poisson = off as u32;
+                off += n as u64 * c.n_atoms as u64;
+            } else {
+                b.spikes = off as u32;
+                off += n as u64 * c.rec_ncols[0].div_ceil(32) as u64;
+            }
+        }
+        if c.kind == KIND_NEURON {
+            for k in 0..3 {
+                if c.rec_flags & (2 << k) != 0 {
+                    let (first, count) = samples(t0, n, c.rec_rate[k + 1]);
+                    b.samples[k] = off as u32;
+                    b.first_sample[k] = first;
+                    off += count * c.rec_ncols[k + 1] as u64;
+                }
+            }
+        }
+        table.push(b);
+    }
+    (table, off)
+}
+
+/// The next batch: at most `left` ticks, as many as the options and the recording buffer allow.
+pub fn plan(_cpu: &CpuEngine, img: &StaticImage, t0: u32, left: u32, ctx: &GpuContext, options: &GpuOptions) -> Result<Batch> {
+    let max_words = (ctx.limits.max_storage_buffer_binding_size as u64 / 4).min(16 << 20);
+    let mut n = left.min(options.max_batch_ticks.unwrap_or(1000)).max(1);
+    loop {
+        let (table, words) = layout(img, t0, n);
+        if words <= max_words || n == 1 {
+            if words > max_words || words >= u32::MAX as u64 {
+                return Err(Error::Run(format!("one tick of recording needs {words} words, more than a GPU buffer holds")));
+            }
+            return Ok(Batch { t0, ticks: n, table, record_words: words });
+        }
+        n = n.div_ceil(2);
+    }
+}
+
+/// Moves a batch's recordings into the CPU engine's recording buffers.
+pub fn decode(cpu: &mut CpuEngine, img: &StaticImage, batch: &Batch, words: &[u32]) {
+    let CpuEngine { image, runs, .. } = cpu;
+    for (ci, (info, b)) in img.cores.iter().zip(&batch.table).enumerate() {
+        if info.rec_flags == 0 {
+            continue;
+        }
+        let core = &image.cores[ci];
+        let run = &mut runs[ci];
+        let rec = &core.recording;
+        if let Some(spec) = &rec.spikes {
+            if info.kind == KIND_POISSON {
+                let n = info.n_atoms as usize;
+                let mut counts = Vec::new();
+                for k in 0..batch.ticks as usize {
+                    let at = b.poisson as usize + k * n;
+                    counts.clear();
+                    counts.extend(words[at..at + n].iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i as u32, c)));
+                    if !counts.is_empty() {
+                        record_spike_counts(run, &counts, core.lo_atom, batch.t0 + k as u32);
+                    }
+                }
+            } else if info.kind == KIND_NEURON || info.kind == KIND_SPIKE_ARRAY {
+                let wpt = info.rec_ncols[0].div_ceil(32) as usize;
+                let mut spiked = Vec::new();
+                for k in 0..batch.ticks as usize {
+                    let at = b.spikes as usize + k * wpt;
+                    spiked.clear();
+                    for (w, &bits) in words[at..at + wpt].iter().enumerate() {
+                        let mut bits = bits;
+                        while bits != 0 {
+                            let col = w * 32 + bits.trailing_zeros() as usize;
+                            spiked.push(spec.neurons[col]);
+                            bits &= bits - 1;
+                        }
+                    }
+                    record_spike(run, spec, &spiked, core.lo_atom, batch.t0 + k as u32);
+                }
+            }
+        }
+        if info.kind != KIND_NEURON {
+            continue;
+        }
+        for (k, (name, spec)) in [("v", &rec.v), ("gsyn_exc", &rec.gsyn_exc), ("gsyn_inh", &rec.gsyn_inh)].into_iter().enumerate() {
+            let Some(spec) = spec else { continue };
+            let Some(r) = run.sampled.iter_mut().find(|r| r.variable == name) else { continue };
+            let ncols = spec.neurons.len();
+            let (first, count) = samples(batch.t0, batch.ticks, spec.rate.max(1));
+            for s in 0..count as usize {
+                r.ticks.push((first as usize + s) as u32 * spec.rate.max(1));
+                let at = b.samples[k] as usize + s * ncols;
+                r.values.extend(words[at..at + ncols].iter().map(|&w| w as i32));
+            }
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! GPU buffers, the bind groups and pipelines, and the submission of batches of ticks.
+
+use super::device::GpuContext;
+use super::layout::{BatchCore, RowJob, StaticImage, CONTROL_WORDS, JOB_WORDS};
+use super::record::Batch;
+use super::shaders::{self, Over};
+use super::transfer::HostState;
+use super::{GpuOptions, RunStats};
+use crate::engine::cpu::CpuEngine;
+use crate::error::{Error, Result};
+use bytemuck::Pod;
+use wgpu::util::DeviceExt;
+
+/// Group-0 bindings 1..=23 of `shaders/common.wgsl`.
+const BINDINGS: usize = 24;
+const READ_ONLY: std::ops::RangeInclusive<usize> = 1..=10;
+const B_CORES: usize = 1;
+const B_PARAMS: usize = 2;
+const B_TABLES: usize = 3;
+const B_SPIKE_TIMES: usize = 4;
+const B_ROW_START: usize = 5;
+const B_WORDS: usize = 6;
+const B_BATCH: usize = 10;
+const B_STATE: usize = 11;
+const B_RING: usize = 12;
+const B_CORE_STATE: usize = 14;
+const B_PROV: usize = 15;
+const B_STEPS: usize = 16;
+const B_DELAY: usize = 17;
+const B_POISSON: usize = 18;
+const B_RNG: usize = 19;
+const B_SLOTS: usize = 20;
+const B_JOBS: usize = 21;
+const B_CONTROL: usize = 22;
+const B_RECORD: usize = 23;
+
+const NAMES: [&str; BINDINGS] = [
+    "sizes", "core table", "neuron parameters", "tables", "spike times", "row starts", "synaptic words 0",
+    "synaptic words 1", "synaptic words 2", "synaptic words 3", "batch table", "neuron state", "ring buffers 0",
+    "ring buffers 1", "core state", "provenance", "step current sources", "delay counters", "Poisson sources",
+    "Poisson generators", "spike slots", "row jobs", "control", "recording",
+];
+
+pub struct Resources {
+    sizes: wgpu::Buffer,
+    bufs: Vec<Option<wgpu::Buffer>>,
+    dispatch: wgpu::Buffer,
+    layout0: wgpu::BindGroupLayout,
+    group0: Option<wgpu::BindGroup>,
+    group1: wgpu::BindGroup,
+    pipelines: Vec<wgpu::ComputePipeline>,
+    record_words: u64,
+    /// The limit on one storage binding, in bytes.
+    max_binding: u64,
+}
+
+fn pad_bytes<T: Pod>(data: &[T]) -> Vec<u8> {
+    let mut b = bytemuck::cast_slice(data).to_vec();
+    while b.len() < 256 || b.len() % 4 != 0 {
+        b.push(0);
+    }
+    b
+}
+
+fn log2_floor(x: u64) -> u32 {
+    63 - x.max(1).leading_zeros()
+}
+
+impl Resources {
+    pub fn new(ctx: &GpuContext, cpu: &CpuEngine, img: &StaticImage, options: &GpuOptions) -> Result<Self> {
+        let device = &ctx.device;
+        let max_binding = ctx.limits.max_storage_buffer_binding_size as u64;
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..BINDINGS)
+            .map(|b| wgpu::BindGroupLayoutEntry {
+                binding: b as u32,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: if b == 0 {
+                        wgpu::BufferBindingType::Uniform
+                    } else {
+                        wgpu::BufferBindingType::Storage { read_only: READ_ONLY.contains(&b) }
+                    },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            })
+            .collect();
+        let layout0 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("network"), entries: &entries });
+        let layout1 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("indirect"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only: false },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            }],
+        });
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("spinnsim"),
+            source: wgpu::ShaderSource::Wgsl(shaders::source().into()),
+        });
+        let pl_a = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("network"),
+            bind_group_layouts: &[Some(&layout0)],
+            immediate_size: 0,
+        });
+        let pl_b = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("network+indirect"),
+            bind_group_layouts: &[Some(&layout0), Some(&layout1)],
+            immediate_size: 0,
+        });
+        let pipelines = shaders::TICK
+            .iter()
+            .map(|&(entry, indirect, _)| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: Some(if indirect { &pl_b } else { &pl_a }),
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+            })
+            .collect();
+        let dispatch = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("indirect dispatch"),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
+            mapped_at_creation: false,
+        });
+        let group1 = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("indirect"),
+            layout: &layout1,
+            entries: &[wgpu::BindGroupEntry { binding: 0, resource: dispatch.as_entire_binding() }],
+        });
+        let sizes = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("sizes"),
+            size: std::mem::size_of::<super::layout::Sizes>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut r = Resources {
+            sizes,
+            bufs: (0..BINDINGS).map(|_| None).collect(),
+            dispatch,
+            layout0,
+            group0: None,
+            group1,
+            pipelines,
+            record_words: 0,
+            max_binding,
+        };
+        r.write_words(ctx, cpu, img, options)?;
+        r.write_image(ctx, img, options)?;
+        Ok(r)
+    }
+
+    fn buffer(&self, ctx: &GpuContext, binding: usize, bytes: &[u8]) -> Result<wgpu::Buffer> {
+        if bytes.len() as u64 > self.max_binding {
+            return Err(Error::Run(format!(
+                "the GPU buffer `{}` needs {} bytes, more than the {} bytes one storage binding of adapter `{}` may hold; \
+                 the network is too large for this device",
+                NAMES[binding],
+                bytes.len(),
+                self.max_binding,
+                ctx.adapter.name
+            )));
+        }
+        Ok(ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(NAMES[binding]),
+            contents: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+        }))
+    }
+
+    fn chunk_log2(&self, forced: Option<u32>, total: u64, chunks: u64, what: &str) -> Result<u32> {
+        let log2 = forced.unwrap_or_else(|| log2_floor(self.max_binding / 4).min(31));
+        if total > chunks << log2 {
+            return Err(Error::Run(format!(
+                "the network has {total} {what}; the GPU engine holds at most {} ({chunks} chunks of 2^{log2})",
+                chunks << log2
+            )));
+        }
+        Ok(log2)
+    }
+
+    /// The synaptic words of every core, back to back, split into the four chunk bindings.
+    fn write_words(&mut self, ctx: &GpuContext, cpu: &CpuEngine, img: &StaticImage, options: &GpuOptions) -> Result<()> {
+        let log2 = self.chunk_log2(options.words_chunk_log2, img.n_words, 4, "synaptic words")?;
+        let chunk = 1u64 << log2;
+        let mut all = cpu.rows.iter().flat_map(|r| r.words().iter().copied());
+        for k in 0..4 {
+            let n = img.n_words.saturating_sub(k as u64 * chunk).min(chunk) as usize;
+            let part: Vec<u32> = all.by_ref().take(n).collect();
+            self.bufs[B_WORDS + k] = Some(self.buffer(ctx, B_WORDS + k, &pad_bytes(&part))?);
+        }
+        Ok(())
+    }
+
+    /// (Re)creates every buffer of the image and of the state, sized for `img`.
+    pub fn write_image(&mut self, ctx: &GpuContext, img: &StaticImage, options: &GpuOptions) -> Result<()> {
+        let mut sizes = img.sizes;
+        sizes.words_chunk_log2 = self.chunk_log2(options.words_chunk_log2, img.n_words, 4, "synaptic words")?;
+        sizes.ring_chunk_log2 = self.chunk_log2(options.ring_chunk_log2, sizes.n_ring as u64, 2, "ring-buffer entries")?;
+        let all_chunks = (img.row_start.len() as u64) * JOB_WORDS as u64 / JOB_WORDS as u64 + img.n_words / JOB_WORDS as u64 + 1024;
+        let fits = self.max_binding / std::mem::size_of::<RowJob>() as u64;
+        sizes.job_capacity = options.job_capacity.unwrap_or(all_chunks.min(fits).min(1 << 22) as u32).max(1);
+        ctx.queue.write_buffer(&self.sizes, 0, bytemuck::bytes_of(&sizes));
+        self.bufs[B_CORES] = Some(self.buffer(ctx, B_CORES, &pad_bytes(&img.cores))?);
+        self.bufs[B_PARAMS] = Some(self.buffer(ctx, B_PARAMS, &pad_bytes(&img.params))?);
+        self.bufs[B_TABLES] = Some(self.buffer(ctx, B_TABLES, &pad_bytes(&img.tables))?);
+        self.bufs[B_SPIKE_TIMES] = Some(self.buffer(ctx, B_SPIKE_TIMES, &pad_bytes(&img.spike_times))?);
+        self.bufs[B_ROW_START] = Some(self.buffer(ctx, B_ROW_START, &pad_bytes(&img.row_start))?);
+        self.bufs[B_BATCH] = Some(self.buffer(ctx, B_BATCH, &pad_bytes(&vec![BatchCore::default(); img.cores.len()]))?);
+        let zeros = |n: u64| vec![0u8; (n.max(64) * 4) as usize];
+        let s = &sizes;
+        let ring_chunk = 1u64 << sizes.ring_chunk_log2;
+        let n_ring = s.n_ring as u64;
+        for (b, words) in [
+            (B_STATE, s.n_neurons as u64 * 6),
+            (B_RING, n_ring.min(ring_chunk)),
+            (B_RING + 1, n_ring.saturating_sub(ring_chunk)),
+            (B_CORE_STATE, s.n_cores as u64 * 4),
+            (B_PROV, s.n_cores as u64 * 24),
+            (B_STEPS, s.n_steps as u64 * 2),
+            (B_DELAY, s.n_delay_counters as u64),
+            (B_POISSON, s.n_poisson as u64 * 11),
+            (B_RNG, s.n_cores as u64 * 4),
+            (B_SLOTS, s.n_slots as u64),
+            (B_JOBS, s.job_capacity as u64 * 8),
+            (B_CONTROL, CONTROL_WORDS as u64),
+        ] {
+            self.bufs[b] = Some(self.buffer(ctx, b, &zeros(words))?);
+        }
+        if self.bufs[B_RECORD].is_none() {
+            self.bufs[B_RECORD] = Some(self.buffer(ctx, B_RECORD, &zeros(4))?);
+        }
+        self.rebind(ctx);
+        Ok(())
+    }
+
+    fn rebind(&mut self, ctx: &GpuContext) {
+        let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: self.sizes.as_entire_binding() }];
+        for b in 1..BINDINGS {
+            entries.push(wgpu::BindGroupEntry { binding: b as u32, resource: self.bufs[b].as_ref().expect("buffer").as_entire_binding() });
+        }
+        self.group0 = Some(ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("network"),
+            layout: &self.layout0,
+            entries: &entries,
+        }));
+    }
+
+    fn buf(&self, b: usize) -> &wgpu::Buffer {
+        self.bufs[b].as_ref().expect("buffer")
+    }
+
+    /// Bytes of the network's buffers (recording excluded).
+    pub fn network_bytes(&self) -> u64 {
+        (1..BINDINGS).filter(|&b| b != B_RECORD).map(|b| self.buf(b).size()).sum()
+    }
+
+    pub fn write_state(&self, ctx: &GpuContext, h: &HostState) {
+        let q = &ctx.queue;
+        q.write_buffer(self.buf(B_STATE), 0, &pad_bytes(&h.neurons));
+        let chunk = self.buf(B_RING).size() as usize / 4;
+        let (r0, r1) = h.ring.split_at(h.ring.len().min(chunk));
+        q.write_buffer(self.buf(B_RING), 0, &pad_bytes(r0));
+        if !r1.is_empty() {
+            q.write_buffer(self.buf(B_RING + 1), 0, &pad_bytes(r1));
+        }
+        q.write_buffer(self.buf(B_CORE_STATE), 0, &pad_bytes(&h.core_state));
+        q.write_buffer(self.buf(B_PROV), 0, &pad_bytes(&h.prov));
+        q.write_buffer(self.buf(B_STEPS), 0, &pad_bytes(&h.steps));
+        q.write_buffer(self.buf(B_DELAY), 0, &pad_bytes(&h.delay_counters));
+        q.write_buffer(self.buf(B_POISSON), 0, &pad_bytes(&h.poisson));
+        q.write_buffer(self.buf(B_RNG), 0, &pad_bytes(&h.rng));
+        q.write_buffer(self.buf(B_CONTROL), 0, &pad_bytes(&h.control));
+    }
+
+    /// Copies buffers (whole word counts) to a staging buffer and reads them.
+    fn read(&self, ctx: &GpuContext, parts: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u32>>> {
+        let total: u64 = parts.iter().map(|p| p.1 * 4).sum::<u64>().max(4);
+        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("staging"),
+            size: total,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = ctx.device.create_command_encoder(&Default::default());
+        let mut off = 0;
+        for (b, words) in parts {
+            if *words > 0 {
+                enc.copy_buffer_to_buffer(b, 0, &staging, off, words * 4);
+            }
+            off += words * 4;
+        }
+        ctx.queue.submit([enc.finish()]);
+        let slice = staging.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        ctx.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Run(format!("the GPU did not finish: {e}")))?;
+        rx.recv()
+            .map_err(|_| Error::Run("the GPU read-back was dropped".into()))?
+            .map_err(|e| Error::Run(format!("the GPU read-back failed: {e}")))?;
+        let data = slice.get_mapped_range().map_err(|e| Error::Run(format!("the GPU read-back could not be mapped: {e}")))?;
+        let all: &[u32] = bytemuck::cast_slice(&data[..]);
+        let mut out = Vec::with_capacity(parts.len());
+        let mut at = 0usize;
+        for (_, words) in parts {
+            out.push(all[at..at + *words as usize].to_vec());
+            at += *words as usize;
+        }
+        drop(data);
+        staging.unmap();
+        Ok(out)
+    }
+
+    pub fn read_state(&self, ctx: &GpuContext, h: &mut HostState) -> Result<()> {
+        let chunk = self.buf(B_RING).size() / 4;
+        let n_ring = h.ring.len() as u64;
+        let parts = [
+            (self.buf(B_STATE), h.neurons.len() as u64 * 6),
+            (self.buf(B_RING), n_ring.min(chunk)),
+            (self.buf(B_RING + 1), n_ring.saturating_sub(chunk)),
+            (self.buf(B_CORE_STATE), h.core_state.len() as u64),
+            (self.buf(B_PROV), h.prov.len() as u64),
+            (self.buf(B_STEPS), h.steps.len() as u64 * 2),
+            (self.buf(B_DELAY), h.delay_counters.len() as u64),
+            (self.buf(B_POISSON), h.poisson.len() as u64 * 11),
+            (self.buf(B_RNG), h.rng.len() as u64 * 4),
+            (self.buf(B_CONTROL), CONTROL_WORDS as u64),
+        ];
+        let got = self.read(ctx, &parts)?;
+        h.neurons = bytemuck::cast_slice(&got[0]).to_vec();
+        h.ring = [&got[1][..], &got[2][..]].concat();
+        h.core_state = got[3].clone();
+        h.prov = got[4].clone();
+        h.steps = bytemuck::cast_slice(&got[5]).to_vec();
+        h.delay_counters = got[6].clone();
+        h.poisson = bytemuck::cast_slice(&got[7]).to_vec();
+        h.rng = bytemuck::cast_slice(&got[8]).to_vec();
+        h.control.copy_from_slice(&got[9]);
+        Ok(())
+    }
+
+    /// Grid of 64-wide workgroups for n invocations (2D past the per-dimension limit).
+    fn grid(n: u32) -> (u32, u32) {
+        let groups = n.div_ceil(64);
+        let x = groups.min(65535);
+        (x, if x == 0 { 0 } else { groups.div_ceil(x) })
+    }
+
+    /// Runs the ticks of a batch in one submission; returns the recording words and the
+    /// control words.
+    pub fn run_batch(&mut self, ctx: &GpuContext, img: &StaticImage, batch: &Batch, stats: &mut RunStats) -> Result<(Vec<u32>, Vec<u32>)> {
+        if batch.record_words > self.record_words {
+            let words = batch.record_words.max(self.record_words * 2).max(1024);
+            let words = words.min(self.max_binding / 4).max(batch.record_words);
+            self.bufs[B_RECORD] = Some(self.buffer(ctx, B_RECORD, &vec![0u8; (words * 4) as usize])?);
+            self.record_words = words;
+            self.rebind(ctx);
+        }
+        ctx.queue.write_buffer(self.buf(B_BATCH), 0, &pad_bytes(&batch.table));
+        ctx.queue.write_buffer(self.buf(B_CONTROL), 5 * 4, bytemuck::bytes_of(&batch.t0));
+        let s = &img.sizes;
+        let mut enc = ctx.device.create_command_encoder(&Default::default());
+        if batch.record_words > 0 {
+            enc.clear_buffer(self.buf(B_RECORD), 0, Some(batch.record_words * 4));
+        }
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            let g0 = self.group0.as_ref().expect("bind group");
+            for _ in 0..batch.ticks {
+                for (k, &(_, indirect, over)) in shaders::TICK.iter().enumerate() {
+                    pass.set_pipeline(&self.pipelines[k]);
+                    pass.set_bind_group(0, g0, &[]);
+                    if indirect {
+                        pass.set_bind_group(1, &self.group1, &[]);
+                    }
+                    let n = match over {
+                        Over::Neurons => s.n_neurons,
+                        Over::Cores => s.n_cores,
+                        Over::Slots => s.n_slots,
+                        Over::One => 1,
+                        Over::RowJobs => {
+                            pass.dispatch_workgroups_indirect(&self.dispatch, 0);
+                            continue;
+                        }
+                    };
+                    let (x, y) = if over == Over::One { (1, 1) } else { Self::grid(n) };
+                    if x > 0 {
+                        pass.dispatch_workgroups(x, y, s.n_instances);
+                    }
+                }
+            }
+        }
+        ctx.queue.submit([enc.finish()]);
+        stats.ticks += batch.ticks as u64;
+        stats.dispatches += batch.ticks as u64 * shaders::TICK.len() as u64;
+        stats.submissions += 1;
+        let mut got = self.read(ctx, &[(self.buf(B_RECORD), batch.record_words), (self.buf(B_CONTROL), CONTROL_WORDS as u64)])?;
+        let control = got.pop().expect("control");
+        Ok((got.pop().expect("record"), control))
+    }
+}
