@@ -373,7 +373,108 @@ def _networks():
     return nets
 
 
-NETWORKS = {n["name"]: n for n in _networks()}
+def _stdp_networks():
+    """
+    STDP networks (docs/stdp.md). They are written into the subdirectory
+    given by "out_subdir" so that the top-level fixtures are unchanged.
+    """
+    nets = []
+    # pre spikes of 4 sources; post neurons are driven by their own SSA
+    # through a strong static synapse so that they fire at known times
+    # (on hardware; on the virtual board nothing runs).
+    pre_times = [[10.0, 60.0, 110.0], [20.0, 70.0], [30.0, 80.0, 130.0],
+                 [40.0]]
+    drive_times = [[15.0, 65.0], [12.0, 75.0], [35.0], [45.0, 140.0]]
+    base = {
+        "timestep": 1.0, "run_ms": 200.0,
+        "out_subdir": "stdp",
+        "populations": [
+            {"label": "pre", "model": "SpikeSourceArray", "n": 4,
+             "spike_times": pre_times},
+            {"label": "drive", "model": "SpikeSourceArray", "n": 4,
+             "spike_times": drive_times},
+            {"label": "post", "model": "IF_curr_exp", "n": 4, "seed": 2001,
+             "record": ["spikes", "v"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+    }
+
+    def net(name, desc, stdp, pre_post_conn, delay, extra_proj=None):
+        n = json.loads(json.dumps(base))
+        n["name"] = name
+        n["description"] = desc
+        n["projections"] = [
+            {"label": "drive_to_post", "pre": "drive", "post": "post",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 20.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+            {"label": "pre_to_post", "pre": "pre", "post": "post",
+             "connector": pre_post_conn,
+             "synapse": "STDPMechanism", "stdp": stdp,
+             "weight": None, "delay": delay,
+             "receptor_type": "excitatory"},
+        ] + (extra_proj or [])
+        return n
+
+    fl = {"type": "FromListConnector",
+          "conn_list": [[0, 0, 0.5, 1.0], [1, 1, 0.25, 2.0],
+                        [2, 2, 1.0, 3.0], [3, 3, 0.75, 4.0],
+                        [0, 1, 0.1, 5.0], [2, 3, 0.6, 1.0]]}
+    nets.append(net(
+        "stdp_pair_additive",
+        "4 SSA -> 4 IF_curr_exp, FromList plastic projection with "
+        "STDPMechanism(SpikePairRule(tau_plus=16.8, tau_minus=33.7, "
+        "A_plus=0.05, A_minus=0.06), AdditiveWeightDependence(w_min=0.0, "
+        "w_max=2.0)), weights 0.1..1.0 nA, delays 1..5 ms; plus a static "
+        "OneToOne drive projection (w 20) from a second SSA.",
+        {"timing": "SpikePairRule",
+         "timing_params": {"tau_plus": 16.8, "tau_minus": 33.7,
+                           "A_plus": 0.05, "A_minus": 0.06},
+         "weight_dependence": "AdditiveWeightDependence",
+         "weight_params": {"w_min": 0.0, "w_max": 2.0}},
+        fl, None))
+    nets.append(net(
+        "stdp_pair_multiplicative",
+        "4 SSA -> 4 IF_curr_exp, AllToAll plastic projection w 0.5 d 2 "
+        "with STDPMechanism(SpikePairRule(defaults: tau 20/20, A 0.01/"
+        "0.01), MultiplicativeWeightDependence(w_min=0.0, w_max=1.0)); "
+        "plus the static drive projection.",
+        {"timing": "SpikePairRule", "timing_params": {},
+         "weight_dependence": "MultiplicativeWeightDependence",
+         "weight_params": {"w_min": 0.0, "w_max": 1.0},
+         "weight": 0.5, "delay": 2.0},
+        {"type": "AllToAllConnector", "allow_self_connections": True},
+        None))
+    nets.append(net(
+        "stdp_nearest_pair_additive_delayext",
+        "4 SSA -> 4 IF_curr_exp, FromList plastic projection with "
+        "STDPMechanism(SpikeNearestPairRule(tau_plus=20, tau_minus=20, "
+        "A_plus=0.02, A_minus=0.03), AdditiveWeightDependence(w_min=0.05, "
+        "w_max=1.5)), delays 1..40 ms so that the post core supports 16 "
+        "ticks and a delay extension carries the longer ones; plus the "
+        "static drive projection.",
+        {"timing": "SpikeNearestPairRule",
+         "timing_params": {"tau_plus": 20.0, "tau_minus": 20.0,
+                           "A_plus": 0.02, "A_minus": 0.03},
+         "weight_dependence": "AdditiveWeightDependence",
+         "weight_params": {"w_min": 0.05, "w_max": 1.5}},
+        {"type": "FromListConnector",
+         "conn_list": [[0, 0, 0.5, 1.0], [1, 1, 0.25, 16.0],
+                       [2, 2, 1.0, 32.0], [3, 3, 0.75, 40.0],
+                       [0, 1, 0.1, 33.0], [2, 3, 0.6, 70.0],
+                       [1, 200, 0.3, 64.0]]},
+        None))
+    # 256 post atoms on one core: 14 - (8 + 1) = 5 delay bits (32 slots),
+    # so the delays 33, 40, 64 and 70 ms go through a delay extension
+    nets[-1]["populations"][2]["n"] = 256
+    nets[-1]["description"] = nets[-1]["description"].replace(
+        "4 SSA -> 4 IF_curr_exp", "4 SSA -> 256 IF_curr_exp").replace(
+        "delays 1..40 ms so that the post core supports 16 ticks",
+        "delays 1..70 ms; the post core supports 32 ticks")
+    return nets
+
+
+NETWORKS = {n["name"]: n for n in _networks() + _stdp_networks()}
 
 # Networks that are additionally run with on-machine generation forced on
 # (the layout real hardware gets for AllToAll/OneToOne/FixedProbability).
@@ -552,9 +653,24 @@ def build_network(sim, net):
             syn_kw["weight"] = pr["weight"]
         if pr["delay"] is not None:
             syn_kw["delay"] = pr["delay"]
+        if pr["synapse"] == "STDPMechanism":
+            st = pr["stdp"]
+            for k in ("weight", "delay"):
+                if k in st:
+                    syn_kw[k] = st[k]
+            # SpikeNearestPairRule is only in pyNN.spiNNaker.extra_models
+            timing_cls = getattr(sim, st["timing"], None) or getattr(
+                sim.extra_models, st["timing"])
+            synapse = sim.STDPMechanism(
+                timing_dependence=timing_cls(**st["timing_params"]),
+                weight_dependence=getattr(sim, st["weight_dependence"])(
+                    **st["weight_params"]),
+                **syn_kw)
+        else:
+            synapse = sim.StaticSynapse(**syn_kw)
         proj = sim.Projection(
             pops[pr["pre"]], pops[pr["post"]], conn,
-            sim.StaticSynapse(**syn_kw), receptor_type=pr["receptor_type"],
+            synapse, receptor_type=pr["receptor_type"],
             label=pr["label"])
         projs[pr["label"]] = proj
     return pops, projs
@@ -647,6 +763,68 @@ def decode_rows(words, start_word, n_rows, stride, n_bits):
         if n_plastic or n_fp:
             headers.append([r, n_plastic, n_fp])
     return rows, headers
+
+
+def decode_plastic_rows(words, start_word, n_rows, stride, n_bits,
+                        header_bytes):
+    """
+    Decode n_rows plastic rows: [pp_size, pp words (pre-event header of
+    header_bytes, then one uint16 weight per synapse), n_fixed (0),
+    n_plastic, control half-words (2 per word)].
+    """
+    import numpy
+    log_n, log_t, _log_d = n_bits
+    rows = []
+    for r in range(n_rows):
+        base = start_word + r * stride
+        pp = int(words[base])
+        n_fixed = int(words[base + 1 + pp])
+        n_fp = int(words[base + 2 + pp])
+        pp_bytes = numpy.array(
+            words[base + 1: base + 1 + pp], dtype="<u4").tobytes()
+        ctrl_words = words[base + 3 + pp + n_fixed:
+                           base + 3 + pp + n_fixed + (n_fp + 1) // 2]
+        ctrl = numpy.array(ctrl_words, dtype="<u4").view("<u2")[:n_fp]
+        wts = numpy.frombuffer(
+            pp_bytes[header_bytes: header_bytes + 2 * n_fp], dtype="<u2")
+        row = {"pp_words": pp, "n_fixed": n_fixed,
+               "header_hex": [hx(x) for x in numpy.frombuffer(
+                   pp_bytes[:header_bytes], dtype="<u4")],
+               "syn": [{"w": int(w), "ctrl": int(c),
+                        "d": int(c) >> (log_n + log_t),
+                        "t": (int(c) >> log_n) & ((1 << log_t) - 1),
+                        "idx": int(c) & ((1 << log_n) - 1)}
+                       for w, c in zip(wts, ctrl)]}
+        rows.append(row)
+    return rows
+
+
+def decode_stdp_region(words, n_types):
+    """Synapse-dynamics region of a pair / nearest-pair MAD rule."""
+    import numpy
+    out = {"backprop_delay": int(words[0])}
+    pos = 1
+    for name in ("lut_tau_plus", "lut_tau_minus"):
+        size = int(words[pos]) & 0xFFFF
+        shift = int(words[pos]) >> 16
+        n_w = (size + 1) // 2
+        vals = numpy.array(words[pos + 1: pos + 1 + n_w],
+                           dtype="<u4").view("<i2")[:size]
+        out[name] = {"size": size, "shift": shift,
+                     "values": [int(v) for v in vals]}
+        pos += 1 + n_w
+    wd = []
+    for _ in range(n_types):
+        raw = [int(x) for x in words[pos: pos + 4]]
+        sgn = [x - (1 << 32) if x & 0x80000000 else x for x in raw]
+        wd.append({"raw_hex": [hx(x) for x in raw],
+                   "w_min": sgn[0] / 32768.0, "w_max": sgn[1] / 32768.0,
+                   "a2_plus": sgn[2] / 32768.0,
+                   "a2_minus": sgn[3] / 32768.0})
+        pos += 4
+    out["weight_dependence_per_synapse_type"] = wd
+    out["n_words"] = pos
+    return out
 
 
 def install_get_synapses_probe():
@@ -941,6 +1119,7 @@ def child_main(name, onchip, out_dir):
     synapse_params = {}
     pop_tables = {}
     matrices = {}
+    stdp_regions = {}
     for av in V.iterate_vertices():
         if not isinstance(av, PopulationVertex):
             continue
@@ -1008,7 +1187,18 @@ def child_main(name, onchip, out_dir):
                             "FromListConnector" and
                             len(av.splitter.get_in_coming_slices()) > 1):
                         d["row_order_platform_dependent"] = True
-                    if off is not None and not gen and syn is not None:
+                    plastic = hasattr(s_info.synapse_dynamics,
+                                      "get_plastic_synaptic_data")
+                    if plastic:
+                        d["plastic_header_bytes"] = \
+                            s_info.synapse_dynamics._n_header_bytes
+                    if (plastic and off is not None and not gen and
+                            syn is not None):
+                        d["plastic_rows"] = decode_plastic_rows(
+                            syn, off // 4, n_rows, max_words + 3,
+                            (log_n, log_t, log_d),
+                            s_info.synapse_dynamics._n_header_bytes)
+                    elif off is not None and not gen and syn is not None:
                         rows, hdrs = decode_rows(
                             syn, off // 4, n_rows, max_words + 3,
                             (log_n, log_t, log_d))
@@ -1016,6 +1206,16 @@ def child_main(name, onchip, out_dir):
                         if hdrs:
                             d["non_static_row_headers"] = hdrs
                     mlist.append(d)
+            sdyn_num = getattr(sregs, "synapse_dynamics", None)
+            sdyn = (region_words(regs, sdyn_num)
+                    if sdyn_num is not None else None)
+            if (sdyn is not None and
+                    type(av.synapse_dynamics).__name__ ==
+                    "SynapseDynamicsSTDP"):
+                stdp_regions[lab] = dict(
+                    region=int(sdyn_num),
+                    executable=mv.get_binary_file_name(),
+                    **decode_stdp_region(sdyn, int(sp[1])))
             matrices[lab] = {
                 "regions": {k: int(v) for k, v in sregs._asdict().items()},
                 "host_generated_block_addr":
@@ -1028,6 +1228,8 @@ def child_main(name, onchip, out_dir):
                 "matrices": mlist}
     out["synapse_params"] = synapse_params
     out["master_pop_tables"] = pop_tables
+    if stdp_regions:
+        out["stdp_synapse_dynamics"] = stdp_regions
     out["synaptic_matrices"] = matrices
 
     # Poisson sources
@@ -1164,6 +1366,8 @@ def child_main(name, onchip, out_dir):
     }
 
     sim.end()
+    if net.get("out_subdir"):
+        out_dir = os.path.join(out_dir, net["out_subdir"])
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, out["name"] + ".json")
     with open(path, "w") as f:
