@@ -49,6 +49,7 @@ const CTL_UNROUTED: u32 = 2u; // and 3 (u64)
 const CTL_ERRORS: u32 = 4u;
 const CTL_BATCH_START: u32 = 5u;
 const ERR_RING_OVERFLOW: u32 = 1u;
+const ERR_LOOP_LIMIT: u32 = 2u;
 
 const INVALID_ADDRESS: u32 = 0xFFFFFFu;
 const JOB_WORDS: u32 = 32u; // synaptic words per row job at most
@@ -297,4 +298,22 @@ fn record_sample(core: u32, variable: u32, column: u32, t: u32, value: i32) {
     }
     let k = t / rate - batch[core].first_sample[variable - 1u];
     atomicStore(&record[batch[core].samples[variable - 1u] + k * c.rec_ncols[variable] + column], bitcast<u32>(value));
+}
+
+// Mesa's llvmpipe (lavapipe, the CI device) ends the loops of an invocation once they have run
+// 65535 iterations in all, silently. A loop of two iterations at the end of a stage (its trip
+// count read from a buffer, so that it is not unrolled) finds out whether that happened, and the
+// run stops with an error instead of going on with wrong results.
+fn check_loop_limit() {
+    let n = 2u + (sizes.n_instances >> 31u);
+    var k = 0u;
+    loop {
+        k += 1u;
+        if k >= n {
+            break;
+        }
+    }
+    if k < n {
+        atomicOr(&control[CTL_ERRORS], ERR_LOOP_LIMIT);
+    }
 }

@@ -30,7 +30,11 @@ fn sender_of(slot: u32) -> u32 {
 }
 
 fn packet_of(inst: u32, slot: u32, count: u32, t: u32) -> Packet {
-    let ci = sender_of(slot);
+    return packet_from(inst, sender_of(slot), slot, count, t);
+}
+
+// The packet of a slot of sending core `ci`.
+fn packet_from(inst: u32, ci: u32, slot: u32, count: u32, t: u32) -> Packet {
     let c = cores[ci];
     var colour = t;
     if c.kind == KIND_NEURON {
@@ -62,6 +66,17 @@ fn route_of(key: u32) -> u32 {
         return NOT_RECORDED;
     }
     return e;
+}
+
+// Whether routing entry `e` (see route_of) sends to core `ci`.
+fn routes_to(e: u32, ci: u32) -> bool {
+    let first = tables[e + 2u];
+    for (var k = 0u; k < tables[e + 3u]; k++) {
+        if tables[first + k] == ci {
+            return true;
+        }
+    }
+    return false;
 }
 
 // Binary search of a core's master population table; returns the entry's word in the tables.
@@ -183,8 +198,11 @@ fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
 
 @compute @workgroup_size(64)
 fn spike_route(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let slot = linear_id(gid, nwg);
-    let inst = gid.z;
+    route_slot(linear_id(gid, nwg), gid.z);
+    check_loop_limit();
+}
+
+fn route_slot(slot: u32, inst: u32) {
     if slot >= sizes.n_slots {
         return;
     }

@@ -32,8 +32,11 @@ fn spike_array(inst: u32, ci: u32, c: CoreInfo, t: u32) {
 // delay extensions (neuron cores have their own stage).
 @compute @workgroup_size(64)
 fn source_timer(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let ci = linear_id(gid, nwg);
-    let inst = gid.z;
+    source_core(linear_id(gid, nwg), gid.z);
+    check_loop_limit();
+}
+
+fn source_core(ci: u32, inst: u32) {
     if ci >= sizes.n_cores {
         return;
     }

@@ -32,6 +32,8 @@ fn tick_end(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     }
     // The colour counter moves after every update.
     atomicAdd(&core_state[core_state_index(inst, ci, CS_COLOUR)], 1u);
+    // The saturation replay of the tick is done.
+    atomicStore(&core_state[core_state_index(inst, ci, CS_SATURATED)], 0u);
     // Each step source was evaluated once per neuron of its list (see neuron_update.wgsl).
     for (var k = 0u; k < c.n_cs; k++) {
         let b = c.cs_base + k * 6u;

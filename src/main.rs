@@ -3,11 +3,12 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use spinnsim::engine::cpu::CpuEngine;
-use spinnsim::engine::Engine;
+use spinnsim::engine::gpu::device::{adapters, hardware_gpu_present, AdapterSummary, GpuContext};
+use spinnsim::engine::Backend;
 use spinnsim::mapping::{map, CoreKind, MapOptions, Profile};
 use spinnsim::model::Network;
-use spinnsim::record::arrow::{samples_batch, spikes_batch, write_ipc, RunMetadata};
+use spinnsim::record::arrow::write_ipc;
+use spinnsim::sim::Simulation;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -39,7 +40,14 @@ enum Command {
         /// build with `--features parquet`).
         #[arg(long, value_enum, default_value_t = Format::Arrow)]
         format: Format,
+        /// Engine: auto (the GPU engine when a hardware GPU is present, else the CPU engine), cpu,
+        /// or gpu (the GPU engine on the best adapter, a CPU-emulated one such as lavapipe
+        /// included; SPINNSIM_ADAPTER picks one by name). The results are the same bit for bit.
+        #[arg(long, default_value = "auto", value_parser = parse_backend)]
+        backend: Backend,
     },
+    /// List the GPU adapters the GPU engine can see, with their limits, and which one it would use.
+    Devices,
     /// Print how a network maps onto virtual cores.
     Map {
         network: PathBuf,
@@ -84,6 +92,81 @@ impl Format {
             Format::Parquet => self.check_available()?,
         }
         Ok(path)
+    }
+}
+
+fn parse_backend(name: &str) -> std::result::Result<Backend, String> {
+    Backend::from_name(name).map_err(|_| format!("unknown backend `{name}`; use auto, cpu or gpu"))
+}
+
+/// A size in bytes for people: `2 GiB`, `128 MiB`, `65536 B`.
+fn bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let x = n as f64 / size as f64;
+            return if x.fract() == 0.0 { format!("{x} {unit}") } else { format!("{x:.2} {unit}") };
+        }
+    }
+    format!("{n} B")
+}
+
+fn adapter_kind(a: &AdapterSummary) -> &'static str {
+    if a.is_hardware {
+        "hardware GPU"
+    } else {
+        "CPU-emulated: a GPU driver that runs on the CPU, for exact results, not speed"
+    }
+}
+
+/// `spinnsim devices`.
+fn list_devices() {
+    let list = adapters();
+    if list.is_empty() {
+        println!(
+            "no GPU adapter found: `--backend gpu` cannot run and `--backend auto` runs on the CPU engine \
+             (install a Vulkan driver; Mesa's lavapipe, Debian package mesa-vulkan-drivers, runs the GPU engine on the CPU)"
+        );
+        return;
+    }
+    println!("{} adapter{}:", list.len(), if list.len() == 1 { "" } else { "s" });
+    for (i, a) in list.iter().enumerate() {
+        println!("  [{i}] {}", a.name);
+        println!("      backend {}, type {}, driver {}", a.backend, a.device_type, if a.driver.is_empty() { "?" } else { &a.driver });
+        let unused = if a.backend == "Gl" { " (OpenGL: not used by the GPU engine)" } else { "" };
+        println!("      {}{unused}", adapter_kind(a));
+        println!(
+            "      limits: max storage binding size {}, max buffer size {}, {} storage buffers per shader stage, {} workgroups per dimension",
+            bytes(a.max_storage_buffer_binding_size),
+            bytes(a.max_buffer_size),
+            a.max_storage_buffers_per_shader_stage,
+            a.max_compute_workgroups_per_dimension
+        );
+    }
+    match GpuContext::open() {
+        Ok(ctx) => println!("--backend gpu runs on: {} [{}]", ctx.adapter.name, if ctx.adapter.is_hardware { "hardware GPU" } else { "CPU-emulated" }),
+        Err(e) => println!("--backend gpu cannot run: {e}"),
+    }
+    if hardware_gpu_present() {
+        println!("--backend auto runs on: the GPU engine");
+    } else {
+        println!("--backend auto runs on: the CPU engine (no hardware GPU)");
+    }
+}
+
+/// Which engine runs, for stderr.
+fn engine_line(sim: &Simulation, asked: Backend, threads: Option<usize>) -> String {
+    match sim.adapter() {
+        Some(a) => format!("engine: gpu on `{}` ({} {}, backend {asked}; {})", a.name, a.backend, a.device_type, adapter_kind(a)),
+        None => {
+            let threads = threads.map(|t| format!("{t} threads")).unwrap_or_else(|| "all cores".into());
+            let why = match asked {
+                Backend::Auto if sim.gpu_fallback().is_some() => ", backend auto: the GPU engine could not start",
+                Backend::Auto => ", backend auto: no hardware GPU",
+                _ => "",
+            };
+            format!("engine: cpu ({threads}{why})")
+        }
     }
 }
 
@@ -135,7 +218,8 @@ fn main() -> Result<()> {
                 if synapses > 0 { bytes as f64 / synapses as f64 } else { 0.0 }
             );
         }
-        Command::Run { network, out, time, profile, threads, format } => {
+        Command::Devices => list_devices(),
+        Command::Run { network, out, time, profile, threads, format, backend } => {
             format.check_available()?;
             let net = load(&network)?;
             let profile = Profile::from_name(&profile)
@@ -144,32 +228,36 @@ fn main() -> Result<()> {
             if !run_ms.is_finite() || run_ms < 0.0 {
                 anyhow::bail!("--time {run_ms}: the model time must be a finite number of ms >= 0");
             }
-            let ticks = (run_ms / net.timestep - 1e-9).ceil().max(0.0) as u32;
-            let image = map(&net, MapOptions { profile, ..Default::default() })?;
-            for w in &image.warnings {
+            let mut sim = Simulation::with_backend(net, MapOptions { profile, ..Default::default() }, threads, backend)?;
+            for w in sim.warnings() {
                 eprintln!("warning: {w}");
             }
-            let labels = image.population_labels.clone();
-            let mut engine = CpuEngine::with_threads(image, threads)?;
+            eprintln!("{}", engine_line(&sim, backend, threads));
+            let ticks = sim.ticks_for(run_ms)?;
             let bar = ProgressBar::new(ticks as u64);
             bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} ticks {elapsed_precise} eta {eta}").expect("template"));
             let start = Instant::now();
-            let chunk = 100.max(ticks / 200);
+            // Each run of the GPU engine uploads and downloads the state: fewer, longer chunks.
+            let chunk = match sim.backend() {
+                Backend::Gpu => 1000.max(ticks / 20),
+                _ => 100.max(ticks / 200),
+            };
             let mut done = 0;
             while done < ticks {
                 let n = chunk.min(ticks - done);
-                engine.run(n)?;
+                sim.run_ticks(n)?;
                 done += n;
                 bar.set_position(done as u64);
             }
             bar.finish_and_clear();
             let wall = start.elapsed().as_secs_f64();
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let rec = engine.recordings();
-            let meta = RunMetadata { timestep_ms: net.timestep, profile: profile.name().into(), seed: net.seed };
-            let spikes_path = format.write(&spikes_batch(&rec, &labels, &meta)?, &out, "spikes")?;
-            let samples_path = format.write(&samples_batch(&rec, &labels, &meta)?, &out, "samples")?;
-            let prov = engine.provenance();
+            let rec = sim.recordings();
+            let spikes_path = format.write(&sim.spikes_batch()?, &out, "spikes")?;
+            let samples_path = format.write(&sim.samples_batch()?, &out, "samples")?;
+            let prov = sim.provenance();
+            let net = sim.network();
+            let labels = &sim.image().population_labels;
             let events: u64 = prov.iter().map(|p| p.pre_synaptic_events).sum();
             println!("ran {run_ms} ms ({ticks} ticks) in {wall:.3} s, {:.1}× real time", run_ms / 1000.0 / wall.max(1e-9));
             for (pi, label) in labels.iter().enumerate() {

@@ -1,7 +1,9 @@
 //! A simulation as a PyNN script drives it: run for some ms, change parameters, run again, reset.
 
 use crate::engine::cpu::CpuEngine;
-use crate::engine::{Engine, Provenance, ResetMode};
+use crate::engine::gpu::device::AdapterSummary;
+use crate::engine::gpu::GpuEngine;
+use crate::engine::{Backend, Engine, Provenance, ResetMode, RowSynapse};
 use crate::error::{Error, Result};
 use crate::mapping::{map, remap_population, MachineImage, MapOptions};
 use crate::model::{CurrentSourceKind, Network, SpikeTimes, Values};
@@ -10,16 +12,140 @@ use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMet
 use crate::record::Recordings;
 use arrow_array::RecordBatch;
 
+/// The engine a simulation runs on: the CPU reference or the GPU engine, with the same results.
+/// (Made once per simulation and never moved in a loop: the CPU engine's size does not matter.)
+#[allow(clippy::large_enum_variant)]
+enum Engines {
+    Cpu(CpuEngine),
+    Gpu(Box<GpuEngine>),
+}
+
+/// Calls the same method on whichever engine runs.
+macro_rules! on_engine {
+    ($engines:expr, $e:ident => $body:expr) => {
+        match $engines {
+            Engines::Cpu($e) => $body,
+            Engines::Gpu($e) => $body,
+        }
+    };
+}
+
+impl Engines {
+    fn as_dyn(&self) -> &dyn Engine {
+        match self {
+            Engines::Cpu(e) => e,
+            Engines::Gpu(e) => &**e,
+        }
+    }
+
+    fn as_dyn_mut(&mut self) -> &mut dyn Engine {
+        match self {
+            Engines::Cpu(e) => e,
+            Engines::Gpu(e) => &mut **e,
+        }
+    }
+
+    fn image(&self) -> &MachineImage {
+        on_engine!(self, e => e.image())
+    }
+
+    fn set_reset_mode(&mut self, mode: ResetMode) {
+        on_engine!(self, e => e.set_reset_mode(mode))
+    }
+
+    fn warnings(&self) -> &[String] {
+        on_engine!(self, e => e.warnings())
+    }
+
+    fn load_initial_values(&mut self, population: usize) -> Result<()> {
+        on_engine!(self, e => e.load_initial_values(population))
+    }
+
+    fn poisson_rates_written(&mut self, population: usize) {
+        on_engine!(self, e => e.poisson_rates_written(population))
+    }
+
+    fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
+        on_engine!(self, e => e.update_image(f))
+    }
+
+    fn connections(&self, projection: usize) -> Vec<RowSynapse> {
+        on_engine!(self, e => e.connections(projection))
+    }
+
+    fn unrouted_packets(&self) -> u64 {
+        match self {
+            Engines::Cpu(e) => e.unrouted_packets,
+            Engines::Gpu(e) => e.unrouted_packets(),
+        }
+    }
+}
+
 /// A mapped network and its engine.
 pub struct Simulation {
     network: Network,
-    engine: CpuEngine,
+    engine: Engines,
+    /// Why `Backend::Auto` runs on the CPU although a hardware GPU is present (the GPU engine
+    /// refused the network or the device); reported with the warnings too.
+    gpu_fallback: Option<String>,
 }
 
 impl Simulation {
+    /// A simulation on the CPU engine (`threads` worker threads; default: all cores).
     pub fn new(network: Network, options: MapOptions, threads: Option<usize>) -> Result<Self> {
+        Self::with_backend(network, options, threads, Backend::Cpu)
+    }
+
+    /// A simulation on the engine `backend` chooses (see [`Backend`]): `Auto` takes the GPU engine
+    /// when a hardware GPU is present and falls back to the CPU engine, with a warning, when the
+    /// GPU engine cannot take the network; `Gpu` fails when no adapter can run it. `threads` is
+    /// for the CPU engine only.
+    pub fn with_backend(network: Network, options: MapOptions, threads: Option<usize>, backend: Backend) -> Result<Self> {
         let image = map(&network, options)?;
-        Ok(Simulation { engine: CpuEngine::with_threads(image, threads)?, network })
+        let mut gpu_fallback = None;
+        let engine = match backend.resolve() {
+            Backend::Gpu if backend == Backend::Auto => match GpuEngine::new(image.clone()) {
+                Ok(g) => Engines::Gpu(Box::new(g)),
+                Err(e) => {
+                    gpu_fallback = Some(format!("backend auto: the GPU engine could not start ({e}); running on the CPU engine"));
+                    Engines::Cpu(CpuEngine::with_threads(image, threads)?)
+                }
+            },
+            Backend::Gpu => Engines::Gpu(Box::new(GpuEngine::new(image)?)),
+            _ => Engines::Cpu(CpuEngine::with_threads(image, threads)?),
+        };
+        Ok(Simulation { network, engine, gpu_fallback })
+    }
+
+    /// The engine that runs: [`Backend::Cpu`] or [`Backend::Gpu`] (never `Auto`).
+    pub fn backend(&self) -> Backend {
+        match self.engine {
+            Engines::Cpu(_) => Backend::Cpu,
+            Engines::Gpu(_) => Backend::Gpu,
+        }
+    }
+
+    /// `cpu` or `gpu`: the engine that runs.
+    pub fn backend_name(&self) -> &'static str {
+        self.backend().name()
+    }
+
+    /// Why `Backend::Auto` runs on the CPU engine although a hardware GPU is present.
+    pub fn gpu_fallback(&self) -> Option<&str> {
+        self.gpu_fallback.as_deref()
+    }
+
+    /// The GPU adapter the engine runs on (None on the CPU engine).
+    pub fn adapter(&self) -> Option<&AdapterSummary> {
+        match &self.engine {
+            Engines::Cpu(_) => None,
+            Engines::Gpu(g) => Some(g.adapter()),
+        }
+    }
+
+    /// Packets whose key matched no routing entry, since the start.
+    pub fn unrouted_packets(&self) -> u64 {
+        self.engine.unrouted_packets()
     }
 
     pub fn network(&self) -> &Network {
@@ -45,17 +171,27 @@ impl Simulation {
     /// Runs for `ms` more model time.
     pub fn run(&mut self, ms: f64) -> Result<()> {
         let ticks = self.ticks_for(ms)?;
-        self.engine.run(ticks)
+        self.run_ticks(ticks)
+    }
+
+    /// Runs for `ticks` more timesteps.
+    pub fn run_ticks(&mut self, ticks: u32) -> Result<()> {
+        self.engine.as_dyn_mut().run(ticks)
     }
 
     /// Model time run since the last reset, in ms.
     pub fn current_time(&self) -> f64 {
-        self.engine.tick() as f64 * self.network.timestep
+        self.tick() as f64 * self.network.timestep
+    }
+
+    /// Ticks run since the last reset.
+    pub fn tick(&self) -> u32 {
+        self.engine.as_dyn().tick()
     }
 
     /// Resets to tick 0 (by default as sPyNNaker's soft reset: see [`ResetMode`]).
     pub fn reset(&mut self) {
-        self.engine.reset();
+        self.engine.as_dyn_mut().reset();
     }
 
     pub fn set_reset_mode(&mut self, mode: ResetMode) {
@@ -64,7 +200,7 @@ impl Simulation {
 
     /// What the user should know about the runs so far (mapping and reset warnings).
     pub fn warnings(&self) -> Vec<String> {
-        self.engine.image().warnings.iter().chain(self.engine.warnings()).cloned().collect()
+        self.gpu_fallback.iter().chain(&self.engine.image().warnings).chain(self.engine.warnings()).cloned().collect()
     }
 
     fn population(&self, label: &str) -> Result<usize> {
@@ -91,7 +227,7 @@ impl Simulation {
         }
         self.network = net;
         // At tick 0 the host writes the initial state before the run starts.
-        if initial && self.engine.tick() == 0 {
+        if initial && self.tick() == 0 {
             self.engine.load_initial_values(pi)?;
         }
         Ok(())
@@ -173,10 +309,10 @@ impl Simulation {
     }
 
     pub fn recordings(&self) -> Recordings {
-        self.engine.recordings()
+        self.engine.as_dyn().recordings()
     }
 
     pub fn provenance(&self) -> Vec<Provenance> {
-        self.engine.provenance()
+        self.engine.as_dyn().provenance()
     }
 }

@@ -53,3 +53,74 @@ fn a_bad_parameter_is_named_in_the_error() {
     assert!(err.contains("population `exc`") && err.contains("tau_m") && err.contains("must be > 0"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Whether the GPU engine can run here; without an adapter its tests are skipped, except in CI
+/// (`CI` set), which installs lavapipe and must run them.
+fn gpu_or_skip() -> bool {
+    match spinnsim::engine::gpu::device::GpuContext::open() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("no GPU adapter, GPU test skipped: {e}");
+            false
+        }
+        Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
+    }
+}
+
+#[test]
+fn devices_lists_the_adapters_or_says_there_are_none() {
+    let o = spinnsim().arg("devices").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let adapters = spinnsim::engine::gpu::device::adapters();
+    if adapters.is_empty() {
+        assert!(stdout.contains("no GPU adapter"), "{stdout}");
+    } else {
+        for a in &adapters {
+            assert!(stdout.contains(&a.name) && stdout.contains(&a.backend), "{stdout}");
+        }
+        assert!(stdout.contains("max storage binding size") && stdout.contains("workgroups per dimension"), "{stdout}");
+        assert!(stdout.contains("--backend auto runs on"), "{stdout}");
+    }
+}
+
+#[test]
+fn the_gpu_backend_writes_the_same_files_as_the_cpu_backend() {
+    if !gpu_or_skip() {
+        return;
+    }
+    let base = std::env::temp_dir().join(format!("spinnsim-backends-{}", std::process::id()));
+    for dataset in ["synfire.toml", "poisson_driven.toml"] {
+        let path = format!("{}/datasets/{dataset}", env!("CARGO_MANIFEST_DIR"));
+        let mut stderr = Vec::new();
+        for backend in ["cpu", "gpu"] {
+            let o = spinnsim()
+                .args(["run", &path, "--backend", backend, "--time", "300", "--out"])
+                .arg(base.join(backend))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{backend}: {}", String::from_utf8_lossy(&o.stderr));
+            stderr.push(String::from_utf8_lossy(&o.stderr).into_owned());
+        }
+        assert!(stderr[0].contains("engine: cpu"), "{}", stderr[0]);
+        assert!(stderr[1].contains("engine: gpu on `"), "{}", stderr[1]);
+        for file in ["spikes.arrow", "samples.arrow"] {
+            let cpu = std::fs::read(base.join("cpu").join(file)).unwrap();
+            let gpu = std::fs::read(base.join("gpu").join(file)).unwrap();
+            assert!(cpu == gpu, "{dataset}: {file} differs between --backend cpu and --backend gpu");
+        }
+    }
+    std::fs::remove_dir_all(&base).ok();
+}
+
+#[test]
+fn an_unknown_backend_is_refused_with_the_valid_choices() {
+    let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synfire.toml");
+    let o = spinnsim().args(["run", dataset, "--backend", "tpu"]).output().unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("tpu") && err.contains("auto, cpu or gpu"), "{err}");
+    let e = spinnsim::engine::Backend::from_name("cuda").unwrap_err().to_string();
+    assert!(e.contains("cuda") && e.contains("auto, cpu or gpu"), "{e}");
+    assert_eq!(spinnsim::engine::Backend::from_name("GPU").unwrap(), spinnsim::engine::Backend::Gpu);
+}

@@ -27,7 +27,7 @@ fn random_network_with_delays(seed: u64, max_delay: f64) -> Network {
         weight: Values::Random(Distribution::Uniform { low: 0.1, high: 1.5 }),
         delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: max_delay })),
         receptor_type: Receptor::Excitatory,
-        connections: None,
+        connections: None, synapse_dynamics: None,
     });
     net.projections.push(Projection {
         label: Some("inhibition".into()),
@@ -37,7 +37,7 @@ fn random_network_with_delays(seed: u64, max_delay: f64) -> Network {
         weight: Values::Scalar(0.3),
         delay: Some(Values::Scalar(2.0)),
         receptor_type: Receptor::Inhibitory,
-        connections: None,
+        connections: None, synapse_dynamics: None,
     });
     net
 }

@@ -13,7 +13,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn fixtures() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/virtual-board-7.4.1");
+    let out = fixtures_in("");
+    assert!(out.len() >= 8, "expected the generated fixtures");
+    out
+}
+
+/// The fixtures of `tests/fixtures/virtual-board-7.4.1/<sub>`, sorted by name.
+fn fixtures_in(sub: &str) -> Vec<(String, Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/virtual-board-7.4.1").join(sub);
     let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -21,8 +28,28 @@ fn fixtures() -> Vec<(String, Value)> {
         .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(out.len() >= 8, "expected the generated fixtures in {}", dir.display());
     out
+}
+
+/// The fixture's `STDPMechanism`, if the projection has one (tools/oracle/make_fixtures.py).
+fn stdp_of(p: &Value) -> Option<Stdp> {
+    let st = p.get("stdp").filter(|v| !v.is_null())?;
+    let tp = &st["timing_params"];
+    let f = |v: &Value, k: &str, d: f64| v[k].as_f64().unwrap_or(d);
+    let (tau_plus, tau_minus, a_plus, a_minus) = (f(tp, "tau_plus", 20.0), f(tp, "tau_minus", 20.0), f(tp, "A_plus", 0.01), f(tp, "A_minus", 0.01));
+    let timing = match st["timing"].as_str().unwrap() {
+        "SpikePairRule" => TimingRule::SpikePairRule { tau_plus, tau_minus, a_plus, a_minus },
+        "SpikeNearestPairRule" => TimingRule::SpikeNearestPairRule { tau_plus, tau_minus, a_plus, a_minus },
+        other => panic!("timing rule {other} not handled by this test"),
+    };
+    let wp = &st["weight_params"];
+    let (w_min, w_max) = (f(wp, "w_min", 0.0), f(wp, "w_max", 1.0));
+    let weight_dependence = match st["weight_dependence"].as_str().unwrap() {
+        "AdditiveWeightDependence" => WeightDependence::AdditiveWeightDependence { w_min, w_max },
+        "MultiplicativeWeightDependence" => WeightDependence::MultiplicativeWeightDependence { w_min, w_max },
+        other => panic!("weight dependence {other} not handled by this test"),
+    };
+    Some(Stdp { timing, weight_dependence, backprop_delay: st["backprop_delay"].as_bool().unwrap_or(true) })
 }
 
 fn hex(v: &Value) -> u32 {
@@ -90,10 +117,12 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                 pre: p["pre"].as_str().unwrap().into(),
                 post: p["post"].as_str().unwrap().into(),
                 connector,
-                weight: Values::Scalar(p["weight"].as_f64().unwrap_or(0.0)),
-                delay: p["delay"].as_f64().map(Values::Scalar),
+                // An STDPMechanism carries the projection's weight and delay.
+                weight: Values::Scalar(p["weight"].as_f64().or_else(|| p["stdp"]["weight"].as_f64()).unwrap_or(0.0)),
+                delay: p["delay"].as_f64().or_else(|| p["stdp"]["delay"].as_f64()).map(Values::Scalar),
                 receptor_type: if p["receptor_type"] == "inhibitory" { Receptor::Inhibitory } else { Receptor::Excitatory },
                 connections: drawn.map(|l| l.iter().map(|e| e.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect()),
+                synapse_dynamics: stdp_of(p),
             }
         })
         .collect();
@@ -173,9 +202,68 @@ fn check(name: &str, fx: &Value) {
                 assert_eq!(got[..], syn[..got.len()], "{name}: SynBlocks of {label}");
             }
         }
+        match (regions.get("7").map(|r| &r["label"]), &nc.stdp) {
+            (Some(l), Some(st)) if l == "synapseDynamicsParams" => {
+                assert_eq!(Some(st.region.clone()), words("7"), "{name}: synapse-dynamics region of {label}");
+                let sd = &fx["stdp_synapse_dynamics"][label];
+                let lut = |k: &str| sd[k]["values"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u16).collect::<Vec<_>>();
+                assert_eq!(st.lut_plus, lut("lut_tau_plus"), "{name}: tau+ LUT");
+                assert_eq!(st.lut_minus, lut("lut_tau_minus"), "{name}: tau- LUT");
+                assert_eq!(st.backprop_delay, sd["backprop_delay"] == 1, "{name}: backprop");
+                let exe = sd["executable"].as_str().unwrap();
+                assert_eq!(exe.contains("nearest_pair"), st.nearest, "{name}: rule of {exe}");
+                assert_eq!(exe.contains("additive"), st.additive, "{name}: dependence of {exe}");
+                for (t, wd) in sd["weight_dependence_per_synapse_type"].as_array().unwrap().iter().enumerate() {
+                    let raw: Vec<i32> = wd["raw_hex"].as_array().unwrap().iter().map(|v| hex(v) as i32).collect();
+                    assert_eq!(st.weight_params[t].to_vec(), raw, "{name}: weight parameters of type {t}");
+                }
+            }
+            (None, None) => {}
+            (l, s) => panic!("{name}: {label} has synapse-dynamics region {l:?} but spinnsim's STDP is {s:?}"),
+        }
         compared += 1;
     }
     assert!(compared > 0, "{name}: no neuron core compared");
+}
+
+/// The STDP fixtures (docs/stdp.md §12): plastic rows, the synapse-dynamics region, shifts with
+/// STDP, and `Projection.get` of the initial (quantised) weights through the CPU engine.
+#[test]
+fn every_stdp_fixture_maps_word_for_word() {
+    let fxs = fixtures_in("stdp");
+    assert_eq!(fxs.len(), 3, "expected the three STDP fixtures");
+    let mut failures = Vec::new();
+    for (name, fx) in &fxs {
+        let r = std::panic::catch_unwind(|| {
+            check(name, fx);
+            // Projection.get reads the plastic rows back (docs/stdp.md §9).
+            let net = network(fx, true);
+            let image = map(&net, MapOptions { virtual_board: true, ..Default::default() }).unwrap();
+            assert!(image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some())), "{name}: no STDP core");
+            let sim = spinnsim::sim::Simulation::new(net.clone(), MapOptions { virtual_board: true, ..Default::default() }, Some(1)).unwrap();
+            for (k, p) in net.projections.iter().enumerate() {
+                let label = p.label.clone().unwrap();
+                let mut want: Vec<[f64; 4]> = fx["proj_get"][&label]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| {
+                        let v: Vec<f64> = e.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+                        [v[0], v[1], v[2], v[3]]
+                    })
+                    .collect();
+                want.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                let mut got = sim.connections(k).unwrap();
+                got.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                assert_eq!(got, want, "{name}: Projection.get of {label}");
+            }
+        });
+        if let Err(e) = r {
+            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            failures.push(format!("{name}: {}", msg.lines().take(8).collect::<Vec<_>>().join(" | ")));
+        }
+    }
+    assert!(failures.is_empty(), "{} STDP fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -3,8 +3,10 @@
 The core is the extension module ``spinnsim._spinnsim``; ``spinnsim.pynn`` is the PyNN backend.
 Results come as :class:`ArrowTable` objects that pyarrow, polars and pandas read without copying
 (Arrow PyCapsule interface); none of those libraries is imported until a table is converted.
+``Simulation(..., backend="auto"|"cpu"|"gpu")`` picks the engine; ``devices()`` lists the GPU
+adapters.
 """
 
-from ._spinnsim import ArrowTable, Simulation, SpinnsimError, __version__
+from ._spinnsim import ArrowTable, Simulation, SpinnsimError, __version__, devices
 
-__all__ = ["ArrowTable", "Simulation", "SpinnsimError", "__version__"]
+__all__ = ["ArrowTable", "Simulation", "SpinnsimError", "__version__", "devices"]

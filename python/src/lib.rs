@@ -11,7 +11,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyCapsule, PyDict, PyTuple};
 
-use spinnsim::engine::ResetMode;
+use spinnsim::engine::gpu::device::AdapterSummary;
+use spinnsim::engine::{Backend, ResetMode};
 use spinnsim::mapping::{MapOptions, Profile};
 use spinnsim::model::{Network, SpikeTimes, Values};
 
@@ -67,13 +68,17 @@ impl Simulation {
 
 #[pymethods]
 impl Simulation {
-    /// Maps the network (JSON of the network-file structure) onto virtual SpiNNaker cores.
+    /// Maps the network (JSON of the network-file structure) onto virtual SpiNNaker cores, on the
+    /// engine `backend` chooses: "auto" (the GPU engine when a hardware GPU is present, else the
+    /// CPU engine), "cpu", or "gpu" (the GPU engine on the best adapter, CPU-emulated ones such as
+    /// lavapipe included; an error when there is none).
     #[new]
-    #[pyo3(signature = (network_json, profile = "spinnaker-7", threads = None, virtual_board = false))]
-    fn new(py: Python<'_>, network_json: &str, profile: &str, threads: Option<usize>, virtual_board: bool) -> PyResult<Self> {
+    #[pyo3(signature = (network_json, profile = "spinnaker-7", threads = None, virtual_board = false, backend = "auto"))]
+    fn new(py: Python<'_>, network_json: &str, profile: &str, threads: Option<usize>, virtual_board: bool, backend: &str) -> PyResult<Self> {
         let profile = Profile::from_name(profile).ok_or_else(|| {
             SpinnsimError::new_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)"))
         })?;
+        let backend = Backend::from_name(backend).map_err(core_err)?;
         let network: Network = serde_json::from_str(network_json)
             .map_err(|e| core_err(spinnsim::Error::NetworkFile(e.to_string())))?;
         if let Some(t) = network.run_ms {
@@ -82,7 +87,8 @@ impl Simulation {
             }
         }
         let options = MapOptions { profile, virtual_board };
-        let inner = py.detach(move || spinnsim::sim::Simulation::new(network, options, threads)).map_err(core_err)?;
+        let inner =
+            py.detach(move || spinnsim::sim::Simulation::with_backend(network, options, threads, backend)).map_err(core_err)?;
         Ok(Simulation { inner })
     }
 
@@ -164,6 +170,16 @@ impl Simulation {
         flat.call_method1("reshape", ((n, 4usize),))
     }
 
+    /// The engine that runs: "cpu" or "gpu".
+    fn backend(&self) -> &'static str {
+        self.inner.backend_name()
+    }
+
+    /// The GPU adapter the engine runs on (a dict as `devices()` gives), or None on the CPU engine.
+    fn adapter<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.inner.adapter().map(|a| adapter_dict(py, a)).transpose()
+    }
+
     /// Mapping and reset warnings so far.
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings()
@@ -184,10 +200,11 @@ impl Simulation {
     fn __repr__(&self) -> String {
         let net = self.inner.network();
         format!(
-            "Simulation({} populations, {} projections, profile {}, t = {} ms)",
+            "Simulation({} populations, {} projections, profile {}, backend {}, t = {} ms)",
             net.populations.len(),
             net.projections.len(),
             self.inner.image().profile.name(),
+            self.inner.backend_name(),
             self.inner.current_time()
         )
     }
@@ -282,9 +299,33 @@ impl ArrowTable {
     }
 }
 
+fn adapter_dict<'py>(py: Python<'py>, a: &AdapterSummary) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("name", &a.name)?;
+    d.set_item("backend", &a.backend)?;
+    d.set_item("device_type", &a.device_type)?;
+    d.set_item("driver", &a.driver)?;
+    d.set_item("is_hardware", a.is_hardware)?;
+    d.set_item("max_storage_buffer_binding_size", a.max_storage_buffer_binding_size)?;
+    d.set_item("max_buffer_size", a.max_buffer_size)?;
+    d.set_item("max_storage_buffers_per_shader_stage", a.max_storage_buffers_per_shader_stage)?;
+    d.set_item("max_compute_workgroups_per_dimension", a.max_compute_workgroups_per_dimension)?;
+    Ok(d)
+}
+
+/// The GPU adapters wgpu finds, as `spinnsim devices` lists them: one dict each with name,
+/// backend, device_type, driver, is_hardware (False for CPU-emulated ones such as lavapipe) and
+/// the limits the GPU engine depends on. An empty list when there is none.
+#[pyfunction]
+fn devices(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    let list = py.detach(spinnsim::engine::gpu::device::adapters);
+    list.iter().map(|a| adapter_dict(py, a)).collect()
+}
+
 #[pymodule]
 fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SpinnsimError", m.py().get_type::<SpinnsimError>())?;
+    m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_class::<Simulation>()?;
     m.add_class::<ArrowTable>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

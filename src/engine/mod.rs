@@ -10,7 +10,7 @@ use crate::record::Recordings;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
     pub core: String,
-    /// Synaptic words processed ("Total_pre_synaptic_events").
+    /// Synaptic words processed ("Total_pre_synaptic_events"): static words plus plastic synapses.
     pub pre_synaptic_events: u64,
     /// Ring-buffer adds that saturated at 0xFFFF.
     pub synaptic_weight_saturations: u64,
@@ -32,6 +32,9 @@ pub struct Provenance {
     pub synapses_skipped: u64,
     /// Rows looked up beyond the end of the synaptic matrix (read as empty).
     pub rows_outside_matrix: u64,
+    /// STDP: plastic-synapse ring-buffer adds that saturated at 0xFFFF (sPyNNaker's
+    /// `plastic_saturation_count`, separate from `synaptic_weight_saturations`; docs/stdp.md §7).
+    pub plastic_weight_saturations: u64,
 }
 
 /// A synapse as a row holds it.
@@ -66,4 +69,63 @@ pub trait Engine {
     fn tick(&self) -> u32;
     fn recordings(&self) -> Recordings;
     fn provenance(&self) -> Vec<Provenance>;
+}
+
+/// Which engine runs a simulation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// The GPU engine when a real GPU is present (not a CPU implementation such as lavapipe),
+    /// otherwise the CPU engine.
+    #[default]
+    Auto,
+    /// The CPU engine (the reference).
+    Cpu,
+    /// The GPU engine on the best adapter, a CPU implementation (lavapipe) included; an error when
+    /// there is no usable adapter.
+    Gpu,
+}
+
+impl Backend {
+    /// Every backend, in the order of their names in messages.
+    pub const ALL: [Backend; 3] = [Backend::Auto, Backend::Cpu, Backend::Gpu];
+
+    /// `auto`, `cpu` or `gpu` (case-insensitive); an error naming the valid choices otherwise.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
+            crate::error::Error::Run(format!("unknown backend `{name}`; use auto, cpu or gpu"))
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Auto => "auto",
+            Backend::Cpu => "cpu",
+            Backend::Gpu => "gpu",
+        }
+    }
+
+    /// The engine this choice runs on: `Auto` becomes `Gpu` when a hardware GPU is present
+    /// (see [`gpu::device::hardware_gpu_present`], asked once per process), else `Cpu`.
+    pub fn resolve(self) -> Backend {
+        static HARDWARE_GPU: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        match self {
+            Backend::Auto if *HARDWARE_GPU.get_or_init(gpu::device::hardware_gpu_present) => Backend::Gpu,
+            Backend::Auto => Backend::Cpu,
+            b => b,
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Backend::from_name(s)
+    }
 }

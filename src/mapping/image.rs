@@ -115,6 +115,26 @@ pub struct NeuronCore {
     pub blocks: Vec<MatrixBlock>,
     /// Whether spikes are sent (the population has outgoing projections).
     pub sends: bool,
+    /// The STDP parameters when the core has plastic input (its binary is then the
+    /// `_stdp_mad_<rule>_<dependence>` one, docs/stdp.md).
+    pub stdp: Option<StdpCore>,
+}
+
+/// What the synapse-dynamics region of an STDP core holds (docs/stdp.md §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StdpCore {
+    /// Nearest-pair rule (otherwise the pair rule).
+    pub nearest: bool,
+    /// Additive weight dependence (otherwise multiplicative).
+    pub additive: bool,
+    pub backprop_delay: bool,
+    /// The τ+ and τ− look-up tables: `floor(exp(−i·dt/τ)·2048)`.
+    pub lut_plus: Vec<u16>,
+    pub lut_minus: Vec<u16>,
+    /// Per synapse type: w_min, w_max, A+, A− in s16.15, as written.
+    pub weight_params: Vec<[i32; 4]>,
+    /// The region word for word.
+    pub region: Vec<u32>,
 }
 
 impl NeuronCore {
@@ -277,7 +297,10 @@ impl NeuronCore {
         for b in &self.blocks {
             // (Empty when an engine has moved the matrix into its own form.)
             for r in 0..b.n_rows as usize * usize::from(!self.synaptic_matrix.is_empty()) {
-                let f = self.synaptic_matrix[b.offset as usize + r * b.stride as usize + 1] as usize;
+                let row = b.offset as usize + r * b.stride as usize;
+                // A plastic row (pp_size != 0) counts its plastic synapses, a static one its fixed words.
+                let pp = self.synaptic_matrix[row] as usize;
+                let f = if pp != 0 { self.synaptic_matrix[row + pp + 2] } else { self.synaptic_matrix[row + 1] } as usize;
                 s.rows += 1;
                 s.synapses += f;
                 s.longest_row = s.longest_row.max(f);

@@ -7,6 +7,7 @@ pub mod keys;
 mod neurons;
 mod poisson;
 pub mod shifts;
+pub mod stdp;
 pub mod synapses;
 mod sources;
 
@@ -104,6 +105,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
     let dt = net.timestep;
     let steps_per_ms = 1.0 / dt;
     let pops = &net.populations;
+    let population_stdp = net.population_stdp()?;
 
     // Connections of every projection, with delays in ticks.
     let mut drawn = Vec::with_capacity(net.projections.len());
@@ -217,6 +219,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                     current_sources: sources::current_sources(net, pi, lo, n, dt)?,
                     blocks: Vec::new(),
                     sends: sends[pi],
+                    stdp: None,
                 })),
             };
             population_cores[pi].push(cores.len() as u32);
@@ -321,10 +324,15 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             let n_conns = fan_in_maximum(&proj.connector, &d.conns, n_pre, n_post);
             let weights: Vec<f64> = d.conns.iter().map(|c| c.2).collect();
             let delays: Vec<f64> = d.conns.iter().map(|c| c.3 as f64).collect();
-            let (w_mean, w_var, w_max) = match &proj.connector {
+            let (mut w_mean, mut w_var, mut w_max) = match &proj.connector {
                 Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => stats_of(&Values::Array(weights.clone()), &weights),
                 _ => stats_of(&proj.weight, &weights),
             };
+            if let Some(stdp) = &proj.synapse_dynamics {
+                // `SynapseDynamicsSTDP.get_weight_mean/maximum/variance` (docs/stdp.md §5).
+                let m = w_max.max(stdp.weight_dependence.bounds().1);
+                (w_mean, w_var, w_max) = (m, 0.0, m);
+            }
             let d_var = match (&proj.connector, &proj.delay) {
                 (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => stats_of(&Values::Array(delays.clone()), &delays).1,
                 (_, Some(v @ (Values::Array(_) | Values::Random(_)))) => stats_of(v, &delays).1,
@@ -360,6 +368,18 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             };
             let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, d, m, declared);
             let (und, del) = (und.max(und_est), del.max(del_est));
+            let plastic_header_bytes = net.projections[k].synapse_dynamics.as_ref().map(|s| stdp::header_bytes(s.timing.is_nearest()));
+            if plastic_header_bytes.is_some() && und.max(del) > stdp::MAX_PLASTIC_SYNAPSES {
+                return Err(Error::Mapping(format!(
+                    "{}: a plastic row has {} synapses, more than the {} a SpiNNaker STDP row can hold ({} words); \
+                     reduce the neurons per core of `{}`",
+                    net.projections[k].name(k),
+                    und.max(del),
+                    stdp::MAX_PLASTIC_SYNAPSES,
+                    synapses::MAX_ROW_WORDS,
+                    p.label
+                )));
+            }
             if und > synapses::MAX_ROW_WORDS || del > synapses::MAX_ROW_WORDS {
                 return Err(Error::Mapping(format!(
                     "{}: a row has {} synapses, more than the {} a SpiNNaker row can hold; reduce the neurons per core of `{}`",
@@ -385,10 +405,18 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                 synapses: syns,
                 undelayed_max_n: und,
                 delayed_max_n: del,
+                plastic_header_bytes,
             });
             // Each projection has one post population: its drawn connections are not needed again.
             drawn[k].conns = Vec::new();
         }
+        let stdp_core = match &population_stdp[pi] {
+            Some(s) => {
+                let owner = incoming.iter().rev().find(|&&k| net.projections[k].synapse_dynamics.is_some()).map(|&k| net.projections[k].name(k)).unwrap_or_default();
+                Some(stdp::stdp_core(s, &owner, dt, w_scale, 2)?)
+            }
+            None => None,
+        };
         for &c in &population_cores[pi] {
             let core = &mut cores[c as usize];
             let (lo, n) = (core.lo_atom, core.n_atoms);
@@ -406,6 +434,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                 nc.pop_table = regions.pop_table;
                 nc.synaptic_matrix = regions.matrix;
                 nc.blocks = regions.blocks;
+                nc.stdp = stdp_core.clone();
             }
         }
         // Routes into this population's cores.

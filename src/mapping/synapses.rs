@@ -66,6 +66,9 @@ pub struct IncomingMatrix {
     pub synapses: Vec<Synapse>,
     pub undelayed_max_n: usize,
     pub delayed_max_n: usize,
+    /// Plastic (STDP) matrix: the bytes of each row's pre-event header (8 pair, 4 nearest pair);
+    /// `None` for a static matrix.
+    pub plastic_header_bytes: Option<usize>,
 }
 
 /// What a pop-table entry needs to know of a source application vertex.
@@ -80,11 +83,18 @@ pub struct PopKey {
 }
 
 impl IncomingMatrix {
+    /// Words of a row of `n` synapses, the 3 header words excluded.
+    pub fn words_for(&self, n: usize) -> usize {
+        match self.plastic_header_bytes {
+            Some(hb) => super::stdp::row_words(n, hb),
+            None => n,
+        }
+    }
     fn undelayed_words(&self) -> usize {
-        self.undelayed_max_n
+        self.words_for(self.undelayed_max_n)
     }
     fn delayed_words(&self) -> usize {
-        self.delayed_max_n
+        self.words_for(self.delayed_max_n)
     }
     fn matrix_bytes(&self) -> usize {
         if self.undelayed_max_n == 0 {
@@ -228,20 +238,27 @@ pub fn build_core_regions(
         let word = |s: &Synapse, delay: u32| {
             (s.weight as u32) << 16 | delay << (log_n + log_t) | m.synapse_type << log_n | ((s.post - post_lo) & idx_mask)
         };
-        let mut fill = |base: usize, stride: usize, row: u32, w: u32| -> Result<()> {
+        // Plastic rows: (weight, control half-word) per row, written once all are known.
+        let mut plastic_rows: [BTreeMap<u32, Vec<(u16, u16)>>; 2] = Default::default();
+        let mut fill = |base: usize, stride: usize, row: u32, s: &Synapse, delay: u32, delayed: bool| -> Result<()> {
+            if m.plastic_header_bytes.is_some() {
+                let ctrl = super::stdp::control(delay, m.synapse_type, s.post - post_lo, log_n, log_t);
+                plastic_rows[usize::from(delayed)].entry(row).or_default().push((s.weight, ctrl));
+                return Ok(());
+            }
             let r = base / 4 + row as usize * stride;
             let f = words[r + 1] as usize;
             if f + 3 >= stride {
                 return Err(Error::Mapping(format!("{}: a row is longer than its reserved length", m.label)));
             }
-            words[r + 3 + f] = w;
+            words[r + 3 + f] = word(s, delay);
             words[r + 1] += 1;
             Ok(())
         };
         for s in m.synapses.iter().filter(|s| s.post >= post_lo && s.post < post_lo + post_n) {
             if s.delay <= m.max_delay {
                 if let Some(base) = und {
-                    fill(base, m.undelayed_words() + 3, s.pre, word(s, s.delay))?;
+                    fill(base, m.undelayed_words() + 3, s.pre, s, s.delay, false)?;
                 }
             } else if let Some(base) = del {
                 let stage = (s.delay - 1) / m.max_delay;
@@ -251,7 +268,23 @@ pub fn build_core_regions(
                     dropped[i] += 1;
                     continue;
                 }
-                fill(base, m.delayed_words() + 3, row, word(s, s.delay - m.max_delay * stage))?;
+                fill(base, m.delayed_words() + 3, row, s, s.delay - m.max_delay * stage, true)?;
+            }
+        }
+        if let Some(hb) = m.plastic_header_bytes {
+            // Every row of a plastic block has its header, empty rows included.
+            let blocks = [(und, m.n_pre_atoms, m.undelayed_words()), (del, m.n_pre_atoms * m.n_delay_stages, m.delayed_words())];
+            for (k, (base, n_rows, row_words)) in blocks.into_iter().enumerate() {
+                let Some(base) = base else { continue };
+                let stride = row_words + 3;
+                for r in 0..n_rows {
+                    let syns = plastic_rows[k].get(&r).map(|v| v.as_slice()).unwrap_or(&[]);
+                    if super::stdp::row_words(syns.len(), hb) > row_words {
+                        return Err(Error::Mapping(format!("{}: a row is longer than its reserved length", m.label)));
+                    }
+                    let at = base / 4 + r as usize * stride;
+                    super::stdp::write_row(&mut words[at..at + stride], syns, hb);
+                }
             }
         }
     }

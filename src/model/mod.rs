@@ -4,11 +4,13 @@
 mod cells;
 mod connectors;
 mod file;
+mod plasticity;
 mod random;
 
 pub use cells::{CellType, ParamSpec, Range};
 pub use connectors::{Connection, Connector};
 pub use file::{available_bytes, check_fits as file_check_fits, estimate_bytes, load_toml};
+pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};
 pub use random::{host_rng, Distribution, Values};
 
 use crate::error::{Error, Result};
@@ -120,7 +122,7 @@ impl Receptor {
     }
 }
 
-/// A projection with static synapses.
+/// A projection: static synapses, or plastic ones when `synapse_dynamics` is set.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Projection {
@@ -142,6 +144,9 @@ pub struct Projection {
     /// sPyNNaker with `Projection.get`).
     #[serde(default)]
     pub connections: Option<Vec<Vec<f64>>>,
+    /// `synapse_type=STDPMechanism(...)`; static synapses when absent.
+    #[serde(default)]
+    pub synapse_dynamics: Option<Stdp>,
 }
 
 fn default_weight() -> Values {
@@ -314,6 +319,9 @@ impl Network {
                     return Err(Error::param(&name, "connections", format!("entry {i} is not [pre, post, weight, delay]")));
                 }
             }
+            if let Some(stdp) = &proj.synapse_dynamics {
+                stdp.validate(&name, post.cell_type.global_weight_scale(), dt)?;
+            }
             let lists = [proj.connections.as_ref(), match &proj.connector {
                 Connector::FromListConnector { conn_list } => Some(conn_list),
                 _ => None,
@@ -328,6 +336,7 @@ impl Network {
                 }
             }
         }
+        self.validate_stdp_merge()?;
         for (k, cs) in self.current_sources.iter().enumerate() {
             let owner = format!("current source {k}");
             let pi = self.population_index(&cs.population).ok_or_else(|| {
@@ -365,6 +374,43 @@ impl Network {
             }
         }
         Ok(())
+    }
+}
+
+impl Network {
+    /// The STDP mechanism of each population's core (docs/stdp.md §1): sPyNNaker merges the
+    /// mechanisms of all STDP projections into a population, which must be "the same"
+    /// (`is_same_as`); the merged one is the last projection's, so its `backprop_delay` is written.
+    /// `None` for populations without STDP input.
+    pub fn population_stdp(&self) -> Result<Vec<Option<Stdp>>> {
+        let mut out: Vec<Option<(usize, Stdp)>> = vec![None; self.populations.len()];
+        for (k, proj) in self.projections.iter().enumerate() {
+            let (Some(stdp), Some(post)) = (&proj.synapse_dynamics, self.population_index(&proj.post)) else { continue };
+            if let Some((first, merged)) = &out[post] {
+                if !merged.is_same_as(stdp) {
+                    return Err(Error::param(
+                        proj.name(k),
+                        "synapse_dynamics",
+                        format!(
+                            "all STDP projections into population `{}` must have the same timing rule, weight dependence, \
+                             tau_plus, tau_minus, A_plus, A_minus, w_min and w_max (sPyNNaker raises SynapticConfigurationException); \
+                             {} has {}, this one has {}",
+                            proj.post,
+                            self.projections[*first].name(*first),
+                            merged.describe(),
+                            stdp.describe()
+                        ),
+                    ));
+                }
+            }
+            let first = out[post].as_ref().map(|f| f.0).unwrap_or(k);
+            out[post] = Some((first, stdp.clone()));
+        }
+        Ok(out.into_iter().map(|o| o.map(|(_, s)| s)).collect())
+    }
+
+    fn validate_stdp_merge(&self) -> Result<()> {
+        self.population_stdp().map(|_| ())
     }
 }
 

@@ -103,7 +103,7 @@ pub fn samples_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Re
 /// The per-core provenance counters: core, population, then one u64 column per counter.
 pub fn provenance_batch(prov: &[crate::engine::Provenance], populations: &[&str], m: &RunMetadata) -> Result<RecordBatch> {
     use arrow_array::UInt64Array;
-    let counters: [(&str, fn(&crate::engine::Provenance) -> u64); 11] = [
+    let counters: [(&str, fn(&crate::engine::Provenance) -> u64); 12] = [
         ("pre_synaptic_events", |p| p.pre_synaptic_events),
         ("synaptic_weight_saturations", |p| p.synaptic_weight_saturations),
         ("invalid_master_pop_hits", |p| p.invalid_master_pop_hits),
@@ -115,6 +115,7 @@ pub fn provenance_batch(prov: &[crate::engine::Provenance], populations: &[&str]
         ("max_late_spike", |p| p.max_late_spike as u64),
         ("synapses_skipped", |p| p.synapses_skipped),
         ("rows_outside_matrix", |p| p.rows_outside_matrix),
+        ("plastic_weight_saturations", |p| p.plastic_weight_saturations),
     ];
     let mut fields = vec![Field::new("core", DataType::Utf8, false), Field::new("population", DataType::Utf8, false)];
     let mut cols: Vec<ArrayRef> = vec![

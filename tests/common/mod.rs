@@ -79,7 +79,7 @@ pub fn synfire(n: u32, delay: f64, neurons_per_core: Option<u32>, record_all: bo
                 weight: Values::Scalar(2.0),
                 delay: Some(Values::Scalar(delay)),
                 receptor_type: Receptor::Excitatory,
-                connections: None,
+                connections: None, synapse_dynamics: None,
             },
             Projection {
                 label: Some("input".into()),
@@ -89,7 +89,7 @@ pub fn synfire(n: u32, delay: f64, neurons_per_core: Option<u32>, record_all: bo
                 weight: Values::Scalar(2.0),
                 delay: Some(Values::Scalar(1.0)),
                 receptor_type: Receptor::Excitatory,
-                connections: None,
+                connections: None, synapse_dynamics: None,
             },
         ],
         current_sources: vec![],

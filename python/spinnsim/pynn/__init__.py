@@ -28,7 +28,7 @@ from .connectors import (  # noqa: F401
     IndexBasedProbabilityConnector, MultapseConnector, OneToOneConnector, SmallWorldConnector,
 )
 from .control import (  # noqa: F401
-    end, get_current_time, get_max_delay, get_min_delay, get_time_step, initialize,
+    end, get_backend, get_current_time, get_max_delay, get_min_delay, get_time_step, initialize,
     num_processes, rank, reset, run, run_for, run_until, set_allow_delay_extensions,
     set_number_of_neurons_per_core, set_number_of_synapse_cores, setup,
 )

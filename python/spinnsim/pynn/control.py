@@ -28,7 +28,10 @@ def setup(timestep=None, min_delay='auto', max_delay=None, profile="spinnaker-7"
     (``time_scale_factor``, ``n_chips_required``, ``n_boards_required``, ...) ignored with a warning.
 
     spinnsim's own: ``profile`` ("spinnaker-7", the 7.4.1 binaries, or "spinnaker-2019", constants
-    computed on the host as the 2019 software did), ``backend`` ("auto", "cpu" or "gpu"),
+    computed on the host as the 2019 software did), ``backend`` ("auto": the GPU engine when a
+    hardware GPU is present, else the CPU engine; "cpu"; "gpu": the GPU engine on the best adapter,
+    CPU-emulated ones such as lavapipe included, an error when there is none; the results are the
+    same bit for bit; the environment variable SPINNSIM_ADAPTER picks an adapter by name),
     ``threads`` (engine threads; default: all cores), ``seed`` (every draw of the core's own
     generator and of distributions made without an rng derives from it).
     """
@@ -59,11 +62,11 @@ def setup(timestep=None, min_delay='auto', max_delay=None, profile="spinnaker-7"
     if backend not in BACKENDS:
         raise errors.InvalidParameterValueError(
             f"setup(): backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    if backend == "gpu":
-        from .simulator import core_has_backends
-        if not core_has_backends():
-            raise errors.InvalidParameterValueError(
-                "setup(backend='gpu'): this build of spinnsim has no GPU engine; use 'cpu' or 'auto'")
+    if backend == "gpu" and not _simulator.core_devices():
+        raise errors.InvalidParameterValueError(
+            "setup(backend='gpu'): no GPU adapter was found (install a Vulkan driver, for example "
+            "Mesa's lavapipe, Debian package mesa-vulkan-drivers, which runs the GPU engine on the "
+            "CPU; see `spinnsim devices`), or use backend='cpu' or 'auto'")
     if threads is not None and (int(threads) != threads or threads < 1):
         raise errors.InvalidParameterValueError(f"setup(): threads must be a whole number >= 1, not {threads!r}")
     for bad in ('mindelay', 'maxdelay', 'dt', 'time_step'):
@@ -157,6 +160,13 @@ def get_max_delay():
     """The maximum delay in ms: sPyNNaker has no system-wide one; this is 144 timesteps (the
     most a delay extension gives with the default neurons per core)."""
     return 144 * state.dt if state.max_delay in ('auto', None) else state.max_delay
+
+
+def get_backend():
+    """The engine the current simulation runs on, "cpu" or "gpu", once the network has been
+    built (at the first run); before that, None."""
+    _require_setup()
+    return None if state.sim is None else state.sim.backend()
 
 
 def num_processes():

@@ -63,13 +63,9 @@ def translate_core_error(exc, context=""):
     return errors.InvalidParameterValueError(msg) if str(exc).startswith("run:") else SpinnsimCoreError(msg)
 
 
-def core_has_backends():
-    """Whether the core's Simulation takes a `backend` argument (a build with a GPU engine)."""
-    try:
-        sig = _core_module().Simulation.__text_signature__ or ""
-    except ImportError:
-        return False
-    return "backend" in sig
+def core_devices():
+    """The GPU adapters the core sees (``spinnsim.devices()``)."""
+    return _core_module().devices()
 
 
 class SpinnsimCoreError(ValueError):
@@ -208,18 +204,12 @@ class State(BaseState):
         if not self.is_setup:
             raise RuntimeError("setup() must be called first")
         core = _core_module()
-        kwargs = {}
-        if core_has_backends():
-            kwargs["backend"] = self.backend
-        elif self.backend == "gpu":
-            raise errors.InvalidParameterValueError(
-                "setup(backend='gpu'): this build of spinnsim has no GPU engine; use 'cpu' or 'auto'")
         try:
             text = self.network_json()
         except ValueError as e:
             raise errors.InvalidParameterValueError(f"the network holds a value JSON cannot carry: {e}")
         try:
-            sim = core.Simulation(text, profile=self.profile, threads=self.threads, **kwargs)
+            sim = core.Simulation(text, profile=self.profile, threads=self.threads, backend=self.backend)
         except core.SpinnsimError as e:
             raise translate_core_error(e) from None
         # An old simulation that ran keeps the data of the closed segments (state.segments).

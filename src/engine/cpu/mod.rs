@@ -9,6 +9,7 @@ mod ring_drain;
 mod spike_route;
 mod spike_source;
 pub(crate) mod state;
+pub(crate) mod stdp;
 mod synapse_rows;
 mod team;
 
@@ -69,10 +70,9 @@ impl CpuEngine {
                 _ => 0,
             })
             .collect();
-        let runs = image.cores.iter().map(|c| CoreRun::new(c, 0)).collect();
         // The engine keeps the rows packed; the padded sPyNNaker layout is dropped from its image.
         let mut image = image;
-        let rows = image
+        let rows: Vec<CompactMatrix> = image
             .cores
             .par_iter_mut()
             .map(|c| match &mut c.kind {
@@ -84,6 +84,7 @@ impl CpuEngine {
                 _ => CompactMatrix::default(),
             })
             .collect();
+        let runs = image.cores.iter().zip(&rows).map(|(c, r)| CoreRun::loaded(c, r, 0)).collect();
         Ok(CpuEngine {
             image,
             rows,
@@ -137,13 +138,35 @@ impl CpuEngine {
     }
 
     /// The synapses of a projection as its rows hold them now (§10 `Projection.get`): pre and post
-    /// neuron, synapse type, the 16-bit weight and the total delay in ticks.
+    /// neuron, synapse type, the 16-bit weight and the total delay in ticks. Plastic rows give their
+    /// current (learned) weights; their delay field is read unmasked, 0 meaning M (docs/stdp.md §9).
     pub fn connections(&self, projection: usize) -> Vec<crate::engine::RowSynapse> {
         let mut out = Vec::new();
-        for (core, rows) in self.image.cores.iter().zip(&self.rows) {
+        for ((core, rows), run) in self.image.cores.iter().zip(&self.rows).zip(&self.runs) {
             let CoreKind::Neuron(nc) = &core.kind else { continue };
             let (n_bits, t_bits) = (nc.log_n_neurons(), nc.log_n_synapse_types());
+            let plastic: &[u32] = match &run.state {
+                state::CoreState::Neuron(s) => &s.plastic,
+                _ => &[],
+            };
             for b in nc.blocks.iter().filter(|b| b.projection as usize == projection) {
+                for (r, cr) in rows.block_range(b.offset).enumerate() {
+                    let (pre, stage) = b.layout.source_of(r as u32);
+                    if let Some((start, ctrl)) = rows.plastic_row(cr) {
+                        let weights = start + rows.header_words() as usize;
+                        for (i, &c) in ctrl.iter().enumerate() {
+                            let d = c >> (n_bits + t_bits);
+                            let d = if d == 0 { b.max_delay } else { d };
+                            out.push(crate::engine::RowSynapse {
+                                pre,
+                                post: core.lo_atom + (c & ((1 << n_bits) - 1)),
+                                synapse_type: (c >> n_bits) & ((1 << t_bits) - 1),
+                                weight: (plastic[weights + i / 2] >> (16 * (i % 2))) as u16,
+                                delay: stage * b.max_delay + d,
+                            });
+                        }
+                    }
+                }
                 for (r, row) in rows.block_rows(b.offset).enumerate() {
                     let (pre, stage) = b.layout.source_of(r as u32);
                     for &w in row {
@@ -187,6 +210,12 @@ impl CpuEngine {
                         + [&a.exc_decay, &a.exc_init, &a.inh_decay, &a.inh_init].iter().map(|v| v.len()).sum::<usize>();
                     b += 4 * (words + nc.pop_table.len() + nc.synapse_params.len() + 3 * nc.blocks.len()) as u64;
                     b += 4 * 6 * core.n_atoms as u64 + 2 * nc.ring_buffer_len() as u64;
+                    if let Some(st) = &nc.stdp {
+                        // Plastic regions, post histories (count, 16 times, 16 int16 traces for the pair rule), LUTs.
+                        b += 4 * rows.plastic_init().len() as u64;
+                        b += core.n_atoms as u64 * if st.nearest { 4 + 64 } else { 4 + 64 + 32 };
+                        b += 2 * (st.lut_plus.len() + st.lut_minus.len()) as u64 + 4 * st.region.len() as u64;
+                    }
                 }
                 CoreKind::SpikeArray(sa) => b += 8 * sa.spikes.len() as u64,
                 CoreKind::Delay(d) => b += ((d.n_stages * d.delay_per_stage + 1).next_power_of_two() * core.n_atoms) as u64,
@@ -362,9 +391,20 @@ impl Engine for CpuEngine {
         self.finished = rec;
         self.segment += 1;
         self.tick = 0;
-        let fresh: Vec<CoreRun> = self.image.cores.iter().map(|c| CoreRun::new(c, self.segment)).collect();
+        let fresh: Vec<CoreRun> = self.image.cores.iter().zip(&self.rows).map(|(c, r)| CoreRun::loaded(c, r, self.segment)).collect();
         let old = std::mem::replace(&mut self.runs, fresh);
-        if self.reset_mode == ResetMode::Reload {
+        // With STDP, sPyNNaker regenerates the data and reloads the binaries whatever the mode
+        // (docs/stdp.md §8, docs/decisions.md D12): fresh weights, headers, histories and colours.
+        let stdp = self.image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some()));
+        if stdp && self.reset_mode == ResetMode::Soft {
+            let msg = "reset of a network with STDP synapses: sPyNNaker 7.4.1 reloads it (initial weights, empty post-spike \
+                       histories, fresh colour counters and delay extensions), so the soft reset acts as a Reload \
+                       (docs/decisions.md D12)";
+            if !self.warnings.iter().any(|w| w == msg) {
+                self.warnings.push(msg.to_string());
+            }
+        }
+        if self.reset_mode == ResetMode::Reload || stdp {
             self.ticks_since_load = 0;
             return;
         }

@@ -214,6 +214,12 @@ pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
         (CellType::IzhikevichCond, true) => update_loop::<true, false, true, true>(nc, s, steps, spiked, t),
         (CellType::SpikeSourceArray | CellType::SpikeSourcePoisson, _) => {}
     }
+    // STDP: each spike enters its neuron's post-event history (after recording, before sending).
+    if let Some(st) = &nc.stdp {
+        for &n in spiked.iter() {
+            super::stdp::add_post(st, s, n as usize, t);
+        }
+    }
     // Spikes leave in neuron-index order, with the core's colour.
     let colour = s.colour & ((1u32 << core.n_colour_bits) - 1);
     s.colour = s.colour.wrapping_add(1);

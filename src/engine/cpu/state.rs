@@ -23,6 +23,20 @@ pub struct NeuronState {
     pub ring: Vec<u16>,
     /// The core's colour counter (incremented after every update).
     pub colour: u32,
+    /// STDP (docs/stdp.md §7): the plastic regions of all plastic rows of the core, back to back,
+    /// each in sPyNNaker's layout: the pre-event header (pair: `prev_time`, then `prev_trace` as the
+    /// int16 low half of the next word; nearest pair: `prev_time` only), then the 16-bit weights two
+    /// per word, the lower half first. Row r's region starts at `CompactMatrix::plastic_start(r)`.
+    /// Loaded from `CompactMatrix::plastic_init` (zero headers, the host's weights); empty without STDP.
+    pub plastic: Vec<u32>,
+    /// STDP post-event histories (docs/stdp.md §6), per neuron: sPyNNaker's `count_minus_one`, the
+    /// number of entries after entry 0 (0..=15). Entry 0 is the placeholder (time 0, trace 0) and is
+    /// never dropped. Empty without STDP.
+    pub post_count: Vec<u32>,
+    /// 16 per neuron (`neuron·16 + entry`): the times (ticks) of the history entries.
+    pub post_times: Vec<u32>,
+    /// 16 per neuron: the int16 post traces of the entries (pair rule; empty for nearest pair).
+    pub post_traces: Vec<i16>,
 }
 
 /// What each core keeps between ticks.
@@ -53,6 +67,21 @@ pub struct CoreRun {
 }
 
 impl CoreRun {
+    /// A freshly loaded core: [`CoreRun::new`], plus the initial plastic regions of its rows.
+    pub fn loaded(core: &Core, rows: &super::synapse_rows::CompactMatrix, segment: u32) -> Self {
+        let mut run = CoreRun::new(core, segment);
+        run.load_plastic(rows);
+        run
+    }
+
+    /// Writes the host's plastic regions (zero headers, initial weights) into the core's state.
+    pub fn load_plastic(&mut self, rows: &super::synapse_rows::CompactMatrix) {
+        if let CoreState::Neuron(s) = &mut self.state {
+            s.plastic.clear();
+            s.plastic.extend_from_slice(rows.plastic_init());
+        }
+    }
+
     pub fn new(core: &Core, segment: u32) -> Self {
         let state = match &core.kind {
             CoreKind::Neuron(nc) => {
@@ -67,6 +96,14 @@ impl CoreRun {
                     this_h: if a.this_h.is_empty() { vec![0; n] } else { a.this_h.clone() },
                     ring: vec![0; nc.ring_buffer_len()],
                     colour: 0,
+                    // The rows' plastic regions are loaded by `CoreRun::load_plastic`.
+                    plastic: Vec::new(),
+                    post_count: if nc.stdp.is_some() { vec![0; n] } else { Vec::new() },
+                    post_times: if nc.stdp.is_some() { vec![0; 16 * n] } else { Vec::new() },
+                    post_traces: match &nc.stdp {
+                        Some(st) if !st.nearest => vec![0; 16 * n],
+                        _ => Vec::new(),
+                    },
                 })
             }
             CoreKind::SpikeArray(_) => CoreState::SpikeArray { next: 0 },

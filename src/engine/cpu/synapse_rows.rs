@@ -26,21 +26,47 @@ pub fn pop_table_lookup(pop: &[u32], key: u32) -> Option<usize> {
     None
 }
 
+/// Marks a static row in [`CompactMatrix::plastic_starts`].
+pub const NO_PLASTIC: u32 = u32::MAX;
+
 /// A core's synaptic rows packed for the engine: the fixed words of every row back to back, and
 /// where each row starts. Rows are found exactly as in sPyNNaker's layout (pop-table item address
 /// plus neuron id), through the block each address names.
+///
+/// Plastic (STDP) rows (docs/stdp.md §2) have no fixed words. Their immutable part, the control
+/// half-words, is here; their mutable part (pre-event header and 16-bit weights) lives in the core's
+/// `NeuronState::plastic`, at the offset [`Self::plastic_starts`] gives (initial content:
+/// [`Self::plastic_init`]). All plastic arrays are empty for a core without plastic rows.
 #[derive(Clone, Debug, Default)]
 pub struct CompactMatrix {
     /// (first word of the block in sPyNNaker's layout, first compact row, rows), by first word.
     blocks: Vec<(u32, u32, u32)>,
     row_start: Vec<u32>,
     words: Vec<u32>,
+    /// Per compact row: first word of its plastic region in `NeuronState::plastic`, or
+    /// [`NO_PLASTIC`] for a static row.
+    plastic_start: Vec<u32>,
+    /// Per compact row, where its control half-words start in `plastic_ctrl` (one more entry than
+    /// rows): n_plastic of row r = `ctrl_start[r + 1] − ctrl_start[r]` (0 for static rows).
+    ctrl_start: Vec<u32>,
+    /// The control half-words of every plastic row back to back, one per entry (values < 2^16):
+    /// `delay << (N+T) | type << N | index`, the delay not masked (docs/stdp.md §2).
+    plastic_ctrl: Vec<u32>,
+    /// The plastic regions as the host writes them (zero headers, initial weights), back to back.
+    plastic_init: Vec<u32>,
+    /// Words of a plastic row's pre-event header: 2 (pair rule), 1 (nearest pair), 0 (no STDP).
+    header_words: u32,
 }
 
 impl CompactMatrix {
     pub fn new(nc: &NeuronCore) -> Self {
         let m = &nc.synaptic_matrix;
         let mut c = CompactMatrix { row_start: vec![0], ..Default::default() };
+        let stdp = nc.stdp.is_some();
+        if let Some(st) = &nc.stdp {
+            c.header_words = crate::mapping::stdp::header_bytes(st.nearest) as u32 / 4;
+            c.ctrl_start.push(0);
+        }
         let mut blocks = nc.blocks.clone();
         blocks.sort_by_key(|b| b.offset);
         for b in &blocks {
@@ -52,22 +78,77 @@ impl CompactMatrix {
                 let first = row + 3 + plastic;
                 c.words.extend_from_slice(&m[first..first + n_fixed]);
                 c.row_start.push(c.words.len() as u32);
+                if stdp {
+                    if plastic != 0 {
+                        // [pp_size, plastic region, n_fixed, n_plastic, fixed words, control half-words]
+                        c.plastic_start.push(c.plastic_init.len() as u32);
+                        c.plastic_init.extend_from_slice(&m[row + 1..row + 1 + plastic]);
+                        let n_plastic = m[row + 2 + plastic] as usize;
+                        let ctrl = first + n_fixed;
+                        c.plastic_ctrl.extend((0..n_plastic).map(|i| (m[ctrl + i / 2] >> (16 * (i % 2))) & 0xFFFF));
+                    } else {
+                        c.plastic_start.push(NO_PLASTIC);
+                    }
+                    c.ctrl_start.push(c.plastic_ctrl.len() as u32);
+                }
             }
         }
         c.words.shrink_to_fit();
         c
     }
 
-    /// The fixed words of the row of `neuron_id` in the block starting at word `block_word`.
+    /// The compact row of `neuron_id` in the block starting at word `block_word`.
     #[inline]
-    fn row(&self, block_word: u32, neuron_id: u32) -> Option<&[u32]> {
+    fn row_index(&self, block_word: u32, neuron_id: u32) -> Option<usize> {
         let b = self.blocks.binary_search_by_key(&block_word, |b| b.0).ok()?;
         let (_, first, n_rows) = self.blocks[b];
-        if neuron_id >= n_rows {
-            return None;
-        }
-        let r = (first + neuron_id) as usize;
-        Some(&self.words[self.row_start[r] as usize..self.row_start[r + 1] as usize])
+        (neuron_id < n_rows).then_some((first + neuron_id) as usize)
+    }
+
+    /// The fixed words of compact row `r`.
+    #[inline]
+    fn fixed(&self, r: usize) -> &[u32] {
+        &self.words[self.row_start[r] as usize..self.row_start[r + 1] as usize]
+    }
+
+    /// Compact row `r` if it is plastic: the first word of its plastic region in
+    /// `NeuronState::plastic` and its control half-words.
+    #[inline]
+    pub fn plastic_row(&self, r: usize) -> Option<(usize, &[u32])> {
+        let start = *self.plastic_start.get(r)?;
+        (start != NO_PLASTIC).then(|| (start as usize, &self.plastic_ctrl[self.ctrl_start[r] as usize..self.ctrl_start[r + 1] as usize]))
+    }
+
+    /// The compact rows of the block starting at word `block_word`.
+    pub fn block_range(&self, block_word: u32) -> std::ops::Range<usize> {
+        let b = self.blocks.binary_search_by_key(&block_word, |b| b.0).ok().map(|i| self.blocks[i]);
+        b.map(|(_, f, n)| f as usize..(f + n) as usize).unwrap_or(0..0)
+    }
+
+    /// Per compact row, the first word of its plastic region, or [`NO_PLASTIC`] (empty without STDP).
+    pub fn plastic_starts(&self) -> &[u32] {
+        &self.plastic_start
+    }
+
+    /// Per compact row, where its control half-words start in [`Self::plastic_ctrl`] (one more
+    /// entry than rows; empty without STDP).
+    pub fn ctrl_starts(&self) -> &[u32] {
+        &self.ctrl_start
+    }
+
+    /// The control half-words of all plastic rows, one per entry.
+    pub fn plastic_ctrl(&self) -> &[u32] {
+        &self.plastic_ctrl
+    }
+
+    /// The initial plastic regions of all plastic rows, back to back (`NeuronState::plastic` at load).
+    pub fn plastic_init(&self) -> &[u32] {
+        &self.plastic_init
+    }
+
+    /// Words of the pre-event header of a plastic row (2 pair, 1 nearest pair, 0 without STDP).
+    pub fn header_words(&self) -> u32 {
+        self.header_words
     }
 
     /// The fixed words of each row of the block starting at word `block_word`.
@@ -94,7 +175,10 @@ impl CompactMatrix {
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.words.len() * 4 + self.row_start.len() * 4 + self.blocks.len() * 12
+        self.words.len() * 4
+            + self.row_start.len() * 4
+            + self.blocks.len() * 12
+            + 4 * (self.plastic_start.len() + self.ctrl_start.len() + self.plastic_ctrl.len() + self.plastic_init.len())
     }
 }
 
@@ -137,10 +221,16 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
                 any_valid = true;
                 // A row the host never wrote reads as nothing here; on the chip the DMA would
                 // fetch whatever memory follows.
-                let Some(row) = rows.row(address * 4, neuron_id) else {
+                let Some(r) = rows.row_index(address * 4, neuron_id) else {
                     prov.rows_outside_matrix += 1;
                     continue;
                 };
+                // A plastic row (pp_size != 0) is processed before the row's static part (§7).
+                if let (Some((start, ctrl)), Some(st)) = (rows.plastic_row(r), &nc.stdp) {
+                    let geometry = super::stdp::Geometry { n_bits, t_bits, d_bits, shifts: nc.shifts(), header_words: rows.header_words() as usize };
+                    super::stdp::process_plastic_row(st, &geometry, s, prov, start, ctrl, t, colour_delay);
+                }
+                let row = rows.fixed(r);
                 prov.pre_synaptic_events += row.len() as u64;
                 for &word in row {
                     let delay = (word >> (n_bits + t_bits)) & delay_mask;

@@ -256,15 +256,22 @@ impl StaticImage {
                     n_steps += info.n_cs;
                     let header = tables.len();
                     tables.resize(header + 6 * nc.current_sources.len(), 0);
+                    // The neurons a source drives, as the CPU engine decides it: each neuron of the
+                    // core for which a binary search of the source's list succeeds, once, in index
+                    // order (the list may be unsorted or hold repeats; a neuron's rank in this list
+                    // is then the number of evaluations of the source before it in a tick).
+                    let driven = |neurons: &[u32]| -> Vec<u32> { (0..core.n_atoms).filter(|n| neurons.binary_search(n).is_ok()).collect() };
                     for (k, cs) in nc.current_sources.iter().enumerate() {
                         let h = header + 6 * k;
                         match cs {
                             CurrentSourceImage::Dc { neurons, amplitude, start, stop } => {
+                                let neurons = &driven(neurons);
                                 let off = tables.len() as u32;
                                 tables.extend_from_slice(neurons);
                                 tables[h..h + 6].copy_from_slice(&[0, neurons.len() as u32, off, *amplitude as u32, *start, *stop]);
                             }
                             CurrentSourceImage::Step { neurons, times, amplitudes } => {
+                                let neurons = &driven(neurons);
                                 let off = tables.len() as u32;
                                 tables.extend_from_slice(neurons);
                                 let t_off = tables.len() as u32;
@@ -395,8 +402,11 @@ impl StaticImage {
             dests.extend_from_slice(&e.destinations);
         }
         tables.extend_from_slice(&dests);
+        // The inverse normal of the fastest Poisson sources, as a table of every 16-bit input.
         let norminv_offset = push_len(&tables, "norminv")?;
-        tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
+        if !poisson_rates.is_empty() {
+            tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
+        }
         push_len(&tables, "the end")?;
         s.tables = tables;
         s.row_start = row_start;

@@ -68,6 +68,12 @@ impl GpuEngine {
     }
 
     pub fn on_context(ctx: GpuContext, image: MachineImage, options: GpuOptions) -> Result<Self> {
+        if let Some(c) = image.cores.iter().find(|c| matches!(&c.kind, crate::mapping::CoreKind::Neuron(nc) if nc.stdp.is_some())) {
+            return Err(Error::Run(format!(
+                "core {} has STDP synapses, which the GPU engine does not run yet; use the CPU engine (--backend cpu)",
+                c.label
+            )));
+        }
         let cpu = CpuEngine::with_threads(image, Some(1))?;
         let img = StaticImage::build(&cpu)?;
         let res = Resources::new(&ctx, &cpu, &img, &options)?;
@@ -120,6 +126,11 @@ impl GpuEngine {
         self.res.network_bytes()
     }
 
+    /// Each GPU buffer of the network and its bytes (recording and staging excluded).
+    pub fn gpu_buffers(&self) -> Vec<(&'static str, u64)> {
+        self.res.buffer_bytes()
+    }
+
     /// Synaptic words on the GPU (one per synapse).
     pub fn synaptic_words(&self) -> u64 {
         self.image.n_words
@@ -148,8 +159,17 @@ impl Engine for GpuEngine {
             let (words, control) = self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats)?;
             record::decode(&mut self.cpu, &self.image, &batch, &words);
             done += batch.ticks;
-            if control[4] != 0 {
+            if control[4] & 1 != 0 {
                 failure = Some("a ring-buffer entry received more than 2^32 - 1 in weights within its delay window".to_string());
+                break;
+            }
+            if control[4] != 0 {
+                failure = Some(format!(
+                    "the GPU driver of `{}` cut a shader's loops short (Mesa's llvmpipe, lavapipe, ends an invocation's \
+                     loops after 65535 iterations in all), so the results would be wrong: a tick of this network is too \
+                     busy for this device; use a hardware GPU or the CPU engine",
+                    self.ctx.adapter.name
+                ));
                 break;
             }
         }

@@ -180,6 +180,10 @@ impl Resources {
 
     fn chunk_log2(&self, forced: Option<u32>, total: u64, chunks: u64, what: &str) -> Result<u32> {
         let log2 = forced.unwrap_or_else(|| log2_floor(self.max_binding / 4).min(31));
+        // The shaders index a chunk with 32-bit shifts and masks.
+        if log2 > 31 {
+            return Err(Error::Run(format!("chunks of 2^{log2} {what} are more than the GPU engine addresses (2^31 at most)")));
+        }
         if total > chunks << log2 {
             return Err(Error::Run(format!(
                 "the network has {total} {what}; the GPU engine holds at most {} ({chunks} chunks of 2^{log2})",
@@ -207,9 +211,12 @@ impl Resources {
         let mut sizes = img.sizes;
         sizes.words_chunk_log2 = self.chunk_log2(options.words_chunk_log2, img.n_words, 4, "synaptic words")?;
         sizes.ring_chunk_log2 = self.chunk_log2(options.ring_chunk_log2, sizes.n_ring as u64, 2, "ring-buffer entries")?;
-        let all_chunks = (img.row_start.len() as u64) * JOB_WORDS as u64 / JOB_WORDS as u64 + img.n_words / JOB_WORDS as u64 + 1024;
+        // Room for the row jobs of a busy tick: a 32nd of all rows firing at once. A tick
+        // with more queues what fits and spike_route makes the other adds itself (same result).
+        let rows = img.row_start.len() as u64;
+        let busy = rows / 32 + img.n_words / (32 * JOB_WORDS as u64) + 4096;
         let fits = self.max_binding / std::mem::size_of::<RowJob>() as u64;
-        sizes.job_capacity = options.job_capacity.unwrap_or(all_chunks.min(fits).min(1 << 22) as u32).max(1);
+        sizes.job_capacity = options.job_capacity.unwrap_or(busy.min(fits).min(1 << 22) as u32).max(1);
         ctx.queue.write_buffer(&self.sizes, 0, bytemuck::bytes_of(&sizes));
         self.bufs[B_CORES] = Some(self.buffer(ctx, B_CORES, &pad_bytes(&img.cores))?);
         self.bufs[B_PARAMS] = Some(self.buffer(ctx, B_PARAMS, &pad_bytes(&img.params))?);
@@ -258,6 +265,11 @@ impl Resources {
 
     fn buf(&self, b: usize) -> &wgpu::Buffer {
         self.bufs[b].as_ref().expect("buffer")
+    }
+
+    /// Each buffer of the network (recording excluded) and its bytes.
+    pub fn buffer_bytes(&self) -> Vec<(&'static str, u64)> {
+        (1..BINDINGS).filter(|&b| b != B_RECORD).map(|b| (NAMES[b], self.buf(b).size())).collect()
     }
 
     /// Bytes of the network's buffers (recording excluded).

@@ -24,7 +24,7 @@ pub const TICK: [(&str, bool, Over); 7] = [
     ("spike_route", false, Over::Slots),
     ("rows_args", true, Over::One),
     ("synapse_rows", false, Over::RowJobs),
-    ("saturation_replay", false, Over::Cores),
+    ("saturation_replay", false, Over::Neurons),
     ("tick_end", true, Over::Cores),
 ];
 

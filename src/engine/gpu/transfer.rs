@@ -43,6 +43,8 @@ fn prov_words(p: &Provenance) -> [u32; PROV_WORDS] {
     w[18] = p.rows_outside_matrix as u32;
     w[19] = (p.rows_outside_matrix >> 32) as u32;
     w[20] = p.max_late_spike;
+    w[22] = p.plastic_weight_saturations as u32;
+    w[23] = (p.plastic_weight_saturations >> 32) as u32;
     w
 }
 
@@ -59,6 +61,7 @@ fn set_prov(p: &mut Provenance, w: &[u32]) {
     p.synapses_skipped = u(16);
     p.rows_outside_matrix = u(18);
     p.max_late_spike = w[20];
+    p.plastic_weight_saturations = u(22);
 }
 
 /// The state of the CPU engine's cores in the GPU's layout.
