@@ -35,6 +35,7 @@ const PROV_LATE_SPIKES: u32 = 14u;
 const PROV_SYNAPSES_SKIPPED: u32 = 16u;
 const PROV_ROWS_OUTSIDE: u32 = 18u;
 const PROV_MAX_LATE: u32 = 20u;
+const PROV_PLASTIC_SATURATIONS: u32 = 22u;
 
 // Words of core state per core.
 const CORE_STATE_WORDS: u32 = 4u;
@@ -71,6 +72,11 @@ struct Sizes {
     routes_offset: u32,
     n_routes: u32,
     norminv_offset: u32,
+    // STDP: neurons with a post-event history, plastic-region words (per instance)
+    n_post: u32,
+    n_plastic: u32,
+    pad0: u32,
+    pad1: u32,
 }
 
 struct CoreInfo {
@@ -109,6 +115,8 @@ struct CoreInfo {
     rec_flags: u32,
     rec_rate: array<u32, 4>,
     rec_ncols: array<u32, 4>,
+    // the core's STDP block in the tables (stdp.wgsl), or NOT_RECORDED
+    stdp: u32,
 }
 
 struct NeuronParams {
@@ -202,6 +210,11 @@ struct BatchCore {
 @group(0) @binding(21) var<storage, read_write> jobs: array<RowJob>;
 @group(0) @binding(22) var<storage, read_write> control: array<atomic<u32>>;
 @group(0) @binding(23) var<storage, read_write> record: array<atomic<u32>>;
+// STDP (stdp.wgsl): the plastic regions of the rows (headers and 16-bit weights), the post-event
+// histories, and per plastic row its region, control half-words and their number.
+@group(0) @binding(24) var<storage, read_write> plastic: array<u32>;
+@group(0) @binding(25) var<storage, read_write> post_hist: array<u32>;
+@group(0) @binding(26) var<storage, read> plastic_static: array<u32>;
 // The indirect dispatch of synapse_rows, and the tick it was made for: its own group, as a buffer
 // cannot be indirect arguments and bound storage in one dispatch.
 @group(1) @binding(0) var<storage, read_write> dispatch: array<u32>;
@@ -234,6 +247,15 @@ fn ring_add(i: u32, v: u32) -> u32 {
         return atomicAdd(&ring0[j], v);
     }
     return atomicAdd(&ring1[j], v);
+}
+
+fn ring_set(i: u32, v: u32) {
+    let j = i & ((1u << sizes.ring_chunk_log2) - 1u);
+    if (i >> sizes.ring_chunk_log2) == 0u {
+        atomicStore(&ring0[j], v);
+    } else {
+        atomicStore(&ring1[j], v);
+    }
 }
 
 fn ring_sub(i: u32, v: u32) -> u32 {

@@ -165,6 +165,9 @@ fn neuron_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     if c.sends != 0u {
         slots[inst * sizes.n_slots + c.slot_base + local] = select(0u, 1u, spiked);
     }
+    if spiked && c.stdp != NOT_RECORDED {
+        add_post(inst, stdp_info(c), local, t);
+    }
     if spiked {
         let col = rec_column(c, local, REC_SPIKES);
         if col != NOT_RECORDED {

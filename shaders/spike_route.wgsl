@@ -225,7 +225,10 @@ fn route_slot(slot: u32, inst: u32) {
         let d = tables[tables[e + 2u] + k];
         switch cores[d].kind {
             case KIND_NEURON: {
-                deliver_to_neuron_core(inst, d, p, t);
+                // A core with STDP input takes its packets itself, in order (stdp.wgsl).
+                if cores[d].stdp == NOT_RECORDED {
+                    deliver_to_neuron_core(inst, d, p, t);
+                }
             }
             case KIND_DELAY: {
                 delay_receive(inst, d, p.key, p.count, p.packets, t);

@@ -1036,3 +1036,87 @@ fn unrouted_packets_invalid_hits_ghost_searches_and_rows_outside_the_matrix() {
     assert!(sum(|p| p.ghost_pop_table_searches) > 0, "{prov:?}");
     assert!(sum(|p| p.rows_outside_matrix) > 0, "{prov:?}");
 }
+
+/// A random network with plastic projections (the rule, dependence and backprop delay drawn by
+/// seed), Poisson and array sources, static drive, delays that need delay extensions.
+fn plastic_network(seed: u64, dt: f64) -> Network {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut net = dataset("stdp_pair.toml");
+    net.timestep = dt;
+    net.seed = seed;
+    net.populations.clear();
+    net.projections.clear();
+    let mut pre = population("pre", 60, CellType::SpikeSourcePoisson);
+    pre.parameters.insert("rate".into(), some_values(&mut rng, 60, 5.0, 80.0));
+    net.populations.push(pre);
+    let mut fast = population("fast", 8, CellType::SpikeSourcePoisson);
+    // Fast sources send several spikes in one tick now and then.
+    fast.parameters.insert("rate".into(), scalar(if dt < 1.0 { 9000.0 } else { 1500.0 }));
+    net.populations.push(fast);
+    let mut array = population("array", 5, CellType::SpikeSourceArray);
+    array.spike_times = Some(SpikeTimes::PerNeuron((0..5).map(|k| (0..20).map(|j| (3 + k * 7 + j * 13) as f64 * dt.max(1.0)).collect()).collect()));
+    net.populations.push(array);
+    let cell = if seed % 2 == 0 { CellType::IfCurrExp } else { CellType::IfCondExp };
+    let mut post = population("post", 40, cell);
+    post.record.push(record("spikes", None, None));
+    post.record.push(record("v", Some(vec![0, 7, 39]), None));
+    net.populations.push(post);
+    let w = if cell == CellType::IfCondExp { 0.01 } else { 1.0 };
+    let (tau_plus, tau_minus) = (rng.random_range(10.0..30.0), rng.random_range(10.0..40.0));
+    let (a_plus, a_minus) = (rng.random_range(0.01..0.2) * w, rng.random_range(0.01..0.2) * w);
+    let timing = if seed % 3 == 0 {
+        TimingRule::SpikeNearestPairRule { tau_plus, tau_minus, a_plus, a_minus }
+    } else {
+        TimingRule::SpikePairRule { tau_plus, tau_minus, a_plus, a_minus }
+    };
+    let weight_dependence = if seed % 4 < 2 {
+        WeightDependence::AdditiveWeightDependence { w_min: 0.0, w_max: 2.0 * w }
+    } else {
+        WeightDependence::MultiplicativeWeightDependence { w_min: 0.0, w_max: 2.0 * w }
+    };
+    let stdp = Stdp { timing, weight_dependence, backprop_delay: seed % 5 != 1 };
+    let fp = |p: f64| Connector::FixedProbabilityConnector { p_connect: p, allow_self_connections: true };
+    for (src, p, delay_max) in [("pre", 0.3, 30.0), ("fast", 0.2, 3.0), ("array", 0.5, 12.0)] {
+        let mut proj = projection(src, "post", fp(p), uniform(0.1 * w, 1.5 * w), Some(uniform(1.0, delay_max)), Receptor::Excitatory);
+        proj.synapse_dynamics = Some(stdp.clone());
+        net.projections.push(proj);
+    }
+    // Static drive and inhibition on the same core.
+    net.projections.push(projection("pre", "post", fp(0.1), scalar(2.0 * w), Some(scalar(1.0)), Receptor::Excitatory));
+    net.projections.push(projection("array", "post", fp(0.3), scalar(0.5 * w), Some(scalar(2.0)), Receptor::Inhibitory));
+    net
+}
+
+#[test]
+fn plastic_networks_learn_the_same_weights() {
+    if !gpu_or_skip() {
+        return;
+    }
+    for (seed, dt) in [(1u64, 1.0), (2, 1.0), (3, 0.1), (4, 1.0), (6, 0.1), (9, 1.0)] {
+        let net = plastic_network(seed, dt);
+        let mut pair = Pair::of(&net, &format!("plastic network {seed} at dt {dt}"));
+        let before: Vec<_> = (0..3).map(|p| pair.cpu.connections(p)).collect();
+        for c in [60, 140, 37] {
+            pair.run(c);
+        }
+        let mut changed = 0;
+        for p in 0..3 {
+            let (a, b) = (pair.cpu.connections(p), pair.gpu.connections(p));
+            assert_eq!(a, b, "seed {seed}: learned weights of projection {p}");
+            changed += a.iter().zip(&before[p]).filter(|(x, y)| x.weight != y.weight).count();
+        }
+        assert!(changed > 10, "seed {seed}: only {changed} weights changed");
+        let act = pair.activity();
+        assert!(act.spikes > 50 && act.pre_synaptic_events > 1000, "seed {seed}: {act:?}");
+        // A reset reloads an STDP network (docs/stdp.md §8); the next run is compared too.
+        pair.reset();
+        pair.run(50);
+    }
+}
+
+#[test]
+fn stdp_dataset() {
+    if gpu_or_skip() {
+        compare(&dataset("stdp_pair.toml"), &[120, 80]);
+    }
+}

@@ -93,6 +93,10 @@ fn twins() -> Vec<Twin> {
             routes_offset,
             n_routes,
             norminv_offset,
+            n_post,
+            n_plastic,
+            pad0,
+            pad1,
         }),
         twin!(CoreInfo {
             kind,
@@ -125,6 +129,7 @@ fn twins() -> Vec<Twin> {
             rec_flags,
             rec_rate,
             rec_ncols,
+            stdp,
         }),
         twin!(NeuronParams {
             v_rest,

@@ -5,7 +5,8 @@ A PyNN Projection becomes one core projection per (pre member, post member) pair
 Populations, several when pre or post is an Assembly. Connections are drawn as described in
 ``connectors.py``. ``Projection.get`` returns the values given by the script (host side) until
 the network has run; after a run it returns what the core reads back from the synaptic rows
-(weights quantised to the ring-buffer weight scale, delays to whole ticks), as sPyNNaker does.
+(weights quantised to the ring-buffer weight scale, delays to whole ticks), as sPyNNaker does;
+for an STDP projection (``synapse_type=STDPMechanism(...)``) these are the learned weights.
 """
 
 import numpy as np
@@ -18,7 +19,9 @@ from . import simulator
 from .connectors import core_spec
 from .random import core_distribution
 from .simulator import _core_module, state, translate_core_error
-from .synapses import StaticSynapse, check_delays, check_weights
+from .synapses import (
+    STDP_PARAMETERS, StaticSynapse, STDPMechanism, check_delays, check_weights,
+)
 
 
 class _Members:
@@ -74,6 +77,8 @@ class _Part:
             "post": post_root._core_label,
             "receptor_type": "inhibitory" if proj.receptor_type == "inhibitory" else "excitatory",
         }
+        if proj._stdp is not None:
+            entry["synapse_dynamics"] = proj._stdp_entry(post_root)
         if proj._fast is not None:
             spec, w, d = proj._fast
             entry.update(connector=spec, weight=abs(float(w)), delay=float(d))
@@ -179,12 +184,13 @@ class Projection(common.Projection):
             raise NotImplementedError("spinnsim (as sPyNNaker) has no multi-compartment cells: source must be None")
         if receptor_type in (None, "default"):
             receptor_type = "excitatory"   # sPyNNaker's default, whatever the weight's sign
-        if synapse_type is not None and not isinstance(synapse_type, StaticSynapse):
+        if synapse_type is not None and not isinstance(synapse_type, (StaticSynapse, STDPMechanism)):
             from pyNN.models import BaseSynapseType
             if isinstance(synapse_type, BaseSynapseType):
                 raise NotImplementedError(
-                    f"{type(synapse_type).__name__}: spinnsim supports StaticSynapse only "
-                    "(plastic synapses are not in its engine yet)")
+                    f"{type(synapse_type).__name__}: spinnsim supports StaticSynapse and "
+                    "STDPMechanism (SpikePairRule, extra_models.SpikeNearestPairRule with "
+                    "AdditiveWeightDependence, MultiplicativeWeightDependence) only")
         post_pops = (postsynaptic_population.populations
                      if isinstance(postsynaptic_population, common.Assembly) else [postsynaptic_population])
         for p in post_pops:
@@ -201,6 +207,10 @@ class Projection(common.Projection):
         self._readback = None
         self._fast = None
         self._conn = None
+        self._stdp = None
+        if isinstance(self.synapse_type, STDPMechanism):
+            self._stdp = self.synapse_type.core_description()
+            self._check_stdp(self._stdp)
         ps = self.synapse_type.parameter_space
         w, d = _homogeneous_number(ps["weight"]), _homogeneous_number(ps["delay"])
         self._weight_spec = self._describe(ps["weight"])
@@ -220,6 +230,63 @@ class Projection(common.Projection):
             self._draw()
         state.projections.append(self)
         state.structure_changed()
+
+    # ------------------------------------------------------------- STDP
+    def _post_roots(self):
+        return [m[0] for m in self._post_members.members]
+
+    def _check_stdp(self, stdp):
+        """What sPyNNaker checks when an STDP projection is made: the rule's values fit the
+        s16.15 words of the synapse-dynamics region (docs/stdp.md §4), and every STDP projection
+        into one population has the same rule (``SynapseDynamicsSTDP.is_same_as``)."""
+        timing, wdep = stdp["timing"], stdp["weight_dependence"]
+        from .cells import S1615_MAX, S1615_MIN
+        for root in self._post_roots():
+            gws = 1024.0 if getattr(root.celltype, "conductance_based", False) else 1.0
+            words = {"w_min": wdep["w_min"] * gws, "w_max": wdep["w_max"] * gws}
+            scale = gws if wdep["dependence"] == "AdditiveWeightDependence" else 1.0
+            words.update(A_plus=timing["A_plus"] * scale, A_minus=timing["A_minus"] * scale)
+            for name, v in words.items():
+                if not S1615_MIN <= v <= S1615_MAX:
+                    raise errors.InvalidParameterValueError(
+                        f"projection {self.label}: STDP parameter '{name}' becomes {v} in the "
+                        f"synapse-dynamics region of '{root.label}' (weight scale {gws:g}), outside "
+                        f"the s16.15 range [{S1615_MIN}, {S1615_MAX}]")
+            for other in state.projections:
+                if other is self or other._stdp is None or all(r is not root for r in other._post_roots()):
+                    continue
+                a = dict(other._stdp, backprop_delay=None)
+                b = dict(stdp, backprop_delay=None)
+                if a != b:
+                    raise errors.ConnectionError(
+                        f"projection {self.label}: synapse dynamics must match exactly when using "
+                        f"multiple edges to the same population ('{root.label}' already receives "
+                        f"{other.label} with {other._stdp['timing']} and "
+                        f"{other._stdp['weight_dependence']}; sPyNNaker raises "
+                        f"SynapticConfigurationException)")
+
+    def _stdp_entry(self, post_root):
+        """``synapse_dynamics`` for a core projection into ``post_root``. sPyNNaker keeps one
+        synapse dynamics per population, the last STDP projection's (``merge`` returns the new
+        one), so its ``backprop_delay`` applies to all of them."""
+        entry = dict(self._stdp)
+        for other in state.projections:
+            if other._stdp is not None and any(r is post_root for r in other._post_roots()):
+                entry["backprop_delay"] = other._stdp["backprop_delay"]
+        return entry
+
+    def _stdp_value(self, name):
+        if name == "dendritic_delay_fraction":
+            return 1.0
+        if name in self._stdp["timing"]:
+            return self._stdp["timing"][name]
+        return self._stdp["weight_dependence"][name]
+
+    def _parameter_names(self):
+        names = ["weight", "delay"]
+        if self._stdp is not None:
+            names += list(STDP_PARAMETERS) + ["dendritic_delay_fraction"]
+        return names
 
     @staticmethod
     def _describe(larr):
@@ -364,12 +431,15 @@ class Projection(common.Projection):
         single = isinstance(attribute_names, str)
         names = [attribute_names] if single else list(attribute_names)
         names = [n[:-1] if n in ("weights", "delays") else n for n in names]
+        known = self._parameter_names()
         for n in names:
-            if n not in ("weight", "delay"):
-                raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__,
-                                                       ["weight", "delay"])
+            if n not in known:
+                raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__, known)
         pre, post, w, d = self._arrays()
         cols = {"weight": w, "delay": d}
+        for n in names:
+            if n not in cols:   # an STDP parameter: one value for every connection, as sPyNNaker
+                cols[n] = np.full(pre.size, self._stdp_value(n))
         if format == "list":
             fields = ([pre.tolist(), post.tolist()] if with_address else []) + [cols[n].tolist() for n in names]
             values = list(zip(*fields))
@@ -389,12 +459,19 @@ class Projection(common.Projection):
     def set(self, **attributes):
         """Sets weights and/or delays (see PyNN). Before the first run, or after reset() (the
         next run then maps the network again); sPyNNaker 7.4.1 cannot change synapses of a
-        network that has run either."""
+        network that has run either. The parameters of an STDP rule (``tau_plus``, ``A_plus``,
+        ``w_max``, ...) take one number for the whole projection."""
+        known = self._parameter_names()
         for n in attributes:
-            if n not in ("weight", "delay"):
-                raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__,
-                                                       ["weight", "delay"])
+            if n not in known:
+                raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__, known)
         state.check_structure_change("change synapses with Projection.set")
+        rule = {n: attributes.pop(n) for n in list(attributes) if n not in ("weight", "delay")}
+        if rule:
+            self._set_stdp(rule)
+            if not attributes:
+                state.structure_changed()
+                return
         if self._fast is not None:
             numbers = {n: v for n, v in attributes.items()
                        if isinstance(v, (int, float, np.integer, np.floating))}
@@ -411,6 +488,27 @@ class Projection(common.Projection):
             self._make_explicit()
         common.Projection.set(self, **attributes)
         state.structure_changed()
+
+    def _set_stdp(self, values):
+        """New values of the STDP rule's parameters for this projection (checked as the rule's
+        constructor and the projection check do)."""
+        from .synapses import _plain_number
+        timing = dict(self._stdp["timing"])
+        wdep = dict(self._stdp["weight_dependence"])
+        for n, v in values.items():
+            if n == "dendritic_delay_fraction":
+                if _plain_number("STDPMechanism", n, v) != 1.0:
+                    raise NotImplementedError("STDPMechanism: all delays must be dendritic! "
+                                              "(dendritic_delay_fraction must be 1.0)")
+                continue
+            (timing if n in timing else wdep)[n] = v
+        rule = type(self.synapse_type.timing_dependence)
+        dep = type(self.synapse_type.weight_dependence)
+        t = rule(**{k: timing[k] for k in ("tau_plus", "tau_minus", "A_plus", "A_minus")}).core_description()
+        w = dep(w_min=wdep["w_min"], w_max=wdep["w_max"]).core_description()
+        stdp = dict(self._stdp, timing=t, weight_dependence=w)
+        self._check_stdp(stdp)
+        self._stdp = stdp
 
     def _set_attributes(self, parameter_space):
         parameter_space.shape = (self.pre.size, self.post.size)

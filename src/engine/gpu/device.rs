@@ -59,9 +59,9 @@ pub struct GpuContext {
 }
 
 /// Storage buffers the engine's largest stage binds at once.
-pub const STORAGE_BUFFERS_NEEDED: u32 = 24;
+pub const STORAGE_BUFFERS_NEEDED: u32 = 27;
 /// All buffers (storage and uniform) of the largest stage.
-pub const BUFFERS_NEEDED: u32 = 25;
+pub const BUFFERS_NEEDED: u32 = 28;
 
 impl GpuContext {
     /// Opens the best compute adapter: a hardware GPU if there is one, else a CPU implementation

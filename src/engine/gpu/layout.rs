@@ -36,6 +36,10 @@ pub struct Sizes {
     pub routes_offset: u32,
     pub n_routes: u32,
     pub norminv_offset: u32,
+    pub n_post: u32,
+    pub n_plastic: u32,
+    pub pad0: u32,
+    pub pad1: u32,
 }
 
 #[repr(C)]
@@ -71,6 +75,7 @@ pub struct CoreInfo {
     pub rec_flags: u32,
     pub rec_rate: [u32; 4],
     pub rec_ncols: [u32; 4],
+    pub stdp: u32,
 }
 
 #[repr(C)]
@@ -173,6 +178,110 @@ pub struct StaticImage {
     pub n_words: u64,
     /// Per Poisson core, per source: (first word of its rate set-ups in the tables, rates).
     pub poisson_offsets: Vec<Vec<(u32, u32)>>,
+    /// STDP (stdp.wgsl): per plastic row its region start, control offset and count, then the
+    /// control half-words (one per word).
+    pub plastic_static: Vec<u32>,
+    /// Per core with STDP input: (first word of its plastic regions, first post history).
+    pub stdp_bases: Vec<Option<(u32, u32)>>,
+}
+
+/// Flags of an STDP block (stdp.wgsl).
+const STDP_NEAREST: u32 = 1;
+const STDP_ADDITIVE: u32 = 2;
+const STDP_BACKPROP: u32 = 4;
+
+/// The STDP blocks of the cores with STDP input: look-up tables, weight parameters, where the
+/// core's plastic regions, plastic rows and post histories are, and the slots that route to it
+/// in slot order.
+fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> crate::error::Result<()> {
+    let image = &cpu.image;
+    let stdp_cores: Vec<usize> =
+        image.cores.iter().enumerate().filter(|(_, c)| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some())).map(|(i, _)| i).collect();
+    s.stdp_bases = vec![None; image.cores.len()];
+    if stdp_cores.is_empty() {
+        return Ok(());
+    }
+    // The slots whose packets route to each STDP core, in slot order.
+    let mut candidates: Vec<Vec<u32>> = vec![Vec::new(); image.cores.len()];
+    for (ci, core) in image.cores.iter().enumerate() {
+        let info = s.cores[ci];
+        if info.sends == 0 {
+            continue;
+        }
+        let n_slots = match &core.kind {
+            CoreKind::Delay(dc) => dc.n_stages * core.n_atoms,
+            _ => core.n_atoms,
+        };
+        for l in 0..n_slots {
+            let key = info.key.wrapping_add(l << info.n_colour_bits);
+            if let Some(e) = crate::engine::cpu::route_of(&image.routing_table, key) {
+                for &d in &e.destinations {
+                    if s.stdp_bases.len() > d as usize && stdp_cores.binary_search(&(d as usize)).is_ok() {
+                        candidates[d as usize].push(info.slot_base + l);
+                    }
+                }
+            }
+        }
+    }
+    let (mut plastic_base, mut post_base) = (0u32, 0u32);
+    for &ci in &stdp_cores {
+        let core = &image.cores[ci];
+        let CoreKind::Neuron(nc) = &core.kind else { continue };
+        let st = nc.stdp.as_ref().expect("an STDP core");
+        let rows = &cpu.rows[ci];
+        let mut flags = 0;
+        if st.nearest {
+            flags |= STDP_NEAREST;
+        }
+        if st.additive {
+            flags |= STDP_ADDITIVE;
+        }
+        if st.backprop_delay {
+            flags |= STDP_BACKPROP;
+        }
+        let lut_plus = push_len(tables, &core.label)?;
+        tables.extend(st.lut_plus.iter().map(|&v| v as u32));
+        let lut_minus = push_len(tables, &core.label)?;
+        tables.extend(st.lut_minus.iter().map(|&v| v as u32));
+        let weight_params = push_len(tables, &core.label)?;
+        for p in &st.weight_params {
+            tables.extend(p.iter().map(|&v| v as u32));
+        }
+        // Per compact row: region start (or NO_PLASTIC), first control word, control words.
+        let rows_base = s.plastic_static.len() as u32;
+        let starts = rows.plastic_starts();
+        let ctrl_starts = rows.ctrl_starts();
+        let ctrl_base = rows_base + 3 * starts.len() as u32;
+        for (r, &p) in starts.iter().enumerate() {
+            let (c0, c1) = (ctrl_starts[r], ctrl_starts[r + 1]);
+            s.plastic_static.extend_from_slice(&[p, ctrl_base + c0, c1 - c0]);
+        }
+        s.plastic_static.extend_from_slice(rows.plastic_ctrl());
+        let cand = push_len(tables, &core.label)?;
+        tables.extend_from_slice(&candidates[ci]);
+        let block = push_len(tables, &core.label)?;
+        tables.extend_from_slice(&[
+            flags,
+            lut_plus,
+            st.lut_plus.len() as u32,
+            lut_minus,
+            st.lut_minus.len() as u32,
+            weight_params,
+            plastic_base,
+            rows_base,
+            post_base,
+            cand,
+            candidates[ci].len() as u32,
+            rows.header_words(),
+        ]);
+        s.cores[ci].stdp = block;
+        s.stdp_bases[ci] = Some((plastic_base, post_base));
+        plastic_base += rows.plastic_init().len() as u32;
+        post_base += core.n_atoms;
+    }
+    s.sizes.n_plastic = plastic_base;
+    s.sizes.n_post = post_base;
+    Ok(())
 }
 
 fn at(v: &[i32], i: usize) -> i32 {
@@ -372,6 +481,7 @@ impl StaticImage {
                     }
                 }
             }
+            info.stdp = u32::MAX;
             s.cores.push(info);
         }
         if row_start.is_empty() {
@@ -407,6 +517,7 @@ impl StaticImage {
         if !poisson_rates.is_empty() {
             tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
         }
+        stdp_blocks(cpu, &mut s, &mut tables)?;
         push_len(&tables, "the end")?;
         s.tables = tables;
         s.row_start = row_start;
@@ -425,6 +536,8 @@ impl StaticImage {
             routes_offset,
             n_routes: n_routes as u32,
             norminv_offset,
+            n_post: s.sizes.n_post,
+            n_plastic: s.sizes.n_plastic,
             ..Default::default()
         };
         s.poisson_offsets = rates_offsets;

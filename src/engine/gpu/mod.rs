@@ -68,12 +68,6 @@ impl GpuEngine {
     }
 
     pub fn on_context(ctx: GpuContext, image: MachineImage, options: GpuOptions) -> Result<Self> {
-        if let Some(c) = image.cores.iter().find(|c| matches!(&c.kind, crate::mapping::CoreKind::Neuron(nc) if nc.stdp.is_some())) {
-            return Err(Error::Run(format!(
-                "core {} has STDP synapses, which the GPU engine does not run yet; use the CPU engine (--backend cpu)",
-                c.label
-            )));
-        }
         let cpu = CpuEngine::with_threads(image, Some(1))?;
         let img = StaticImage::build(&cpu)?;
         let res = Resources::new(&ctx, &cpu, &img, &options)?;

@@ -12,7 +12,7 @@ use bytemuck::Pod;
 use wgpu::util::DeviceExt;
 
 /// Group-0 bindings 1..=23 of `shaders/common.wgsl`.
-const BINDINGS: usize = 24;
+const BINDINGS: usize = 27;
 const READ_ONLY: std::ops::RangeInclusive<usize> = 1..=10;
 const B_CORES: usize = 1;
 const B_PARAMS: usize = 2;
@@ -33,12 +33,16 @@ const B_SLOTS: usize = 20;
 const B_JOBS: usize = 21;
 const B_CONTROL: usize = 22;
 const B_RECORD: usize = 23;
+const B_PLASTIC: usize = 24;
+const B_POST: usize = 25;
+const B_PLASTIC_STATIC: usize = 26;
 
 const NAMES: [&str; BINDINGS] = [
     "sizes", "core table", "neuron parameters", "tables", "spike times", "row starts", "synaptic words 0",
     "synaptic words 1", "synaptic words 2", "synaptic words 3", "batch table", "neuron state", "ring buffers 0",
     "ring buffers 1", "core state", "provenance", "step current sources", "delay counters", "Poisson sources",
-    "Poisson generators", "spike slots", "row jobs", "control", "recording",
+    "Poisson generators", "spike slots", "row jobs", "control", "recording", "plastic rows", "post-event histories",
+    "plastic control words",
 ];
 
 pub struct Resources {
@@ -78,7 +82,7 @@ impl Resources {
                     ty: if b == 0 {
                         wgpu::BufferBindingType::Uniform
                     } else {
-                        wgpu::BufferBindingType::Storage { read_only: READ_ONLY.contains(&b) }
+                        wgpu::BufferBindingType::Storage { read_only: READ_ONLY.contains(&b) || b == B_PLASTIC_STATIC }
                     },
                     has_dynamic_offset: false,
                     min_binding_size: None,
@@ -223,6 +227,7 @@ impl Resources {
         self.bufs[B_TABLES] = Some(self.buffer(ctx, B_TABLES, &pad_bytes(&img.tables))?);
         self.bufs[B_SPIKE_TIMES] = Some(self.buffer(ctx, B_SPIKE_TIMES, &pad_bytes(&img.spike_times))?);
         self.bufs[B_ROW_START] = Some(self.buffer(ctx, B_ROW_START, &pad_bytes(&img.row_start))?);
+        self.bufs[B_PLASTIC_STATIC] = Some(self.buffer(ctx, B_PLASTIC_STATIC, &pad_bytes(&img.plastic_static))?);
         self.bufs[B_BATCH] = Some(self.buffer(ctx, B_BATCH, &pad_bytes(&vec![BatchCore::default(); img.cores.len()]))?);
         let zeros = |n: u64| vec![0u8; (n.max(64) * 4) as usize];
         let s = &sizes;
@@ -241,6 +246,8 @@ impl Resources {
             (B_SLOTS, s.n_slots as u64),
             (B_JOBS, s.job_capacity as u64 * 8),
             (B_CONTROL, CONTROL_WORDS as u64),
+            (B_PLASTIC, s.n_plastic as u64),
+            (B_POST, s.n_post as u64 * super::transfer::POST_WORDS as u64),
         ] {
             self.bufs[b] = Some(self.buffer(ctx, b, &zeros(words))?);
         }
@@ -293,6 +300,12 @@ impl Resources {
         q.write_buffer(self.buf(B_POISSON), 0, &pad_bytes(&h.poisson));
         q.write_buffer(self.buf(B_RNG), 0, &pad_bytes(&h.rng));
         q.write_buffer(self.buf(B_CONTROL), 0, &pad_bytes(&h.control));
+        if !h.plastic.is_empty() {
+            q.write_buffer(self.buf(B_PLASTIC), 0, &pad_bytes(&h.plastic));
+        }
+        if !h.post_hist.is_empty() {
+            q.write_buffer(self.buf(B_POST), 0, &pad_bytes(&h.post_hist));
+        }
     }
 
     /// Copies buffers (whole word counts) to a staging buffer and reads them.
@@ -351,6 +364,8 @@ impl Resources {
             (self.buf(B_POISSON), h.poisson.len() as u64 * 11),
             (self.buf(B_RNG), h.rng.len() as u64 * 4),
             (self.buf(B_CONTROL), CONTROL_WORDS as u64),
+            (self.buf(B_PLASTIC), h.plastic.len() as u64),
+            (self.buf(B_POST), h.post_hist.len() as u64),
         ];
         let got = self.read(ctx, &parts)?;
         h.neurons = bytemuck::cast_slice(&got[0]).to_vec();
@@ -362,6 +377,8 @@ impl Resources {
         h.poisson = bytemuck::cast_slice(&got[7]).to_vec();
         h.rng = bytemuck::cast_slice(&got[8]).to_vec();
         h.control.copy_from_slice(&got[9]);
+        h.plastic = got[10].clone();
+        h.post_hist = got[11].clone();
         Ok(())
     }
 
@@ -403,22 +420,30 @@ impl Resources {
                         Over::Neurons => s.n_neurons,
                         Over::Cores => s.n_cores,
                         Over::Slots => s.n_slots,
+                        Over::StdpCores => {
+                            if s.n_post > 0 {
+                                s.n_cores
+                            } else {
+                                0
+                            }
+                        }
                         Over::One => 1,
                         Over::RowJobs => {
                             pass.dispatch_workgroups_indirect(&self.dispatch, 0);
+                            stats.dispatches += 1;
                             continue;
                         }
                     };
                     let (x, y) = if over == Over::One { (1, 1) } else { Self::grid(n) };
                     if x > 0 {
                         pass.dispatch_workgroups(x, y, s.n_instances);
+                        stats.dispatches += 1;
                     }
                 }
             }
         }
         ctx.queue.submit([enc.finish()]);
         stats.ticks += batch.ticks as u64;
-        stats.dispatches += batch.ticks as u64 * shaders::TICK.len() as u64;
         stats.submissions += 1;
         let mut got = self.read(ctx, &[(self.buf(B_RECORD), batch.record_words), (self.buf(B_CONTROL), CONTROL_WORDS as u64)])?;
         let control = got.pop().expect("control");

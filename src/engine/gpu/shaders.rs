@@ -3,7 +3,7 @@
 //! `src/engine/cpu/`.
 
 /// Every WGSL file, in the order they are joined.
-pub const FILES: [(&str, &str); 10] = [
+pub const FILES: [(&str, &str); 11] = [
     ("common.wgsl", include_str!("../../../shaders/common.wgsl")),
     ("fixed.wgsl", include_str!("../../../shaders/fixed.wgsl")),
     ("ring_drain.wgsl", include_str!("../../../shaders/ring_drain.wgsl")),
@@ -14,17 +14,19 @@ pub const FILES: [(&str, &str); 10] = [
     ("spike_route.wgsl", include_str!("../../../shaders/spike_route.wgsl")),
     ("synapse_rows.wgsl", include_str!("../../../shaders/synapse_rows.wgsl")),
     ("tick_end.wgsl", include_str!("../../../shaders/tick_end.wgsl")),
+    ("stdp.wgsl", include_str!("../../../shaders/stdp.wgsl")),
 ];
 
 /// The dispatches of one tick, in order: (entry point, whether it binds the indirect-argument
 /// group, what it is dispatched over).
-pub const TICK: [(&str, bool, Over); 7] = [
+pub const TICK: [(&str, bool, Over); 8] = [
     ("neuron_update", false, Over::Neurons),
     ("source_timer", false, Over::Cores),
     ("spike_route", false, Over::Slots),
     ("rows_args", true, Over::One),
     ("synapse_rows", false, Over::RowJobs),
     ("saturation_replay", false, Over::Neurons),
+    ("stdp_core", false, Over::StdpCores),
     ("tick_end", true, Over::Cores),
 ];
 
@@ -34,6 +36,8 @@ pub enum Over {
     Neurons,
     Cores,
     Slots,
+    /// Every core when the network has STDP, otherwise no dispatch.
+    StdpCores,
     One,
     /// Indirect: as many as spike_route queued.
     RowJobs,

@@ -20,7 +20,15 @@ pub struct HostState {
     pub poisson: Vec<PoissonSource>,
     pub rng: Vec<[u32; 4]>,
     pub control: [u32; CONTROL_WORDS],
+    /// STDP: the plastic regions of every STDP core, and the post histories (33 words per
+    /// neuron: count_minus_one, 16 times, 16 traces).
+    pub plastic: Vec<u32>,
+    pub post_hist: Vec<u32>,
 }
+
+/// Words of a post-event history on the GPU (`POST_WORDS` in stdp.wgsl).
+pub const POST_WORDS: usize = 33;
+const HISTORY: usize = 16;
 
 fn prov_words(p: &Provenance) -> [u32; PROV_WORDS] {
     let mut w = [0u32; PROV_WORDS];
@@ -77,6 +85,8 @@ pub fn pack(cpu: &CpuEngine, img: &StaticImage) -> HostState {
         poisson: vec![PoissonSource::default(); sz.n_poisson as usize],
         rng: vec![[0; 4]; sz.n_cores as usize],
         control: [0; CONTROL_WORDS],
+        plastic: vec![0; sz.n_plastic as usize],
+        post_hist: vec![0; POST_WORDS * sz.n_post as usize],
     };
     h.control[0] = cpu.tick;
     h.control[2] = cpu.unrouted_packets as u32;
@@ -101,6 +111,20 @@ pub fn pack(cpu: &CpuEngine, img: &StaticImage) -> HostState {
                     *d = v as u32;
                 }
                 h.core_state[ci * CORE_STATE_WORDS] = s.colour;
+                if let Some((plastic_base, post_base)) = img.stdp_bases[ci] {
+                    let pb = plastic_base as usize;
+                    h.plastic[pb..pb + s.plastic.len()].copy_from_slice(&s.plastic);
+                    for n in 0..info.n_atoms as usize {
+                        let b = (post_base as usize + n) * POST_WORDS;
+                        h.post_hist[b] = s.post_count[n];
+                        h.post_hist[b + 1..b + 1 + HISTORY].copy_from_slice(&s.post_times[n * HISTORY..(n + 1) * HISTORY]);
+                        if !s.post_traces.is_empty() {
+                            for k in 0..HISTORY {
+                                h.post_hist[b + 1 + HISTORY + k] = s.post_traces[n * HISTORY + k] as i32 as u32;
+                            }
+                        }
+                    }
+                }
                 for (k, &(idx, amp)) in run.step_sources.iter().enumerate() {
                     h.steps[info.cs_state_base as usize + k] = [idx as i32, amp];
                 }
@@ -158,6 +182,21 @@ pub fn unpack(cpu: &mut CpuEngine, img: &StaticImage, h: &HostState) {
                     *d = v.min(0xFFFF) as u16;
                 }
                 s.colour = h.core_state[ci * CORE_STATE_WORDS];
+                if let Some((plastic_base, post_base)) = img.stdp_bases[ci] {
+                    let pb = plastic_base as usize;
+                    let n_words = s.plastic.len();
+                    s.plastic.copy_from_slice(&h.plastic[pb..pb + n_words]);
+                    for n in 0..info.n_atoms as usize {
+                        let b = (post_base as usize + n) * POST_WORDS;
+                        s.post_count[n] = h.post_hist[b];
+                        s.post_times[n * HISTORY..(n + 1) * HISTORY].copy_from_slice(&h.post_hist[b + 1..b + 1 + HISTORY]);
+                        if !s.post_traces.is_empty() {
+                            for k in 0..HISTORY {
+                                s.post_traces[n * HISTORY + k] = h.post_hist[b + 1 + HISTORY + k] as i32 as i16;
+                            }
+                        }
+                    }
+                }
                 for (k, st) in step_sources.iter_mut().enumerate() {
                     let [idx, amp] = h.steps[info.cs_state_base as usize + k];
                     *st = (idx as usize, amp);
