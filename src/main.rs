@@ -45,6 +45,10 @@ enum Command {
         /// included; SPINNSIM_ADAPTER picks one by name). The results are the same bit for bit.
         #[arg(long, default_value = "auto", value_parser = parse_backend)]
         backend: Backend,
+        /// Also write the connections of static projections (those of plastic projections, with
+        /// their learned weights, are always written) to `connections`.
+        #[arg(long)]
+        connections: bool,
     },
     /// List the GPU adapters the GPU engine can see, with their limits, and which one it would use.
     Devices,
@@ -219,7 +223,7 @@ fn main() -> Result<()> {
             );
         }
         Command::Devices => list_devices(),
-        Command::Run { network, out, time, profile, threads, format, backend } => {
+        Command::Run { network, out, time, profile, threads, format, backend, connections } => {
             format.check_available()?;
             let net = load(&network)?;
             let profile = Profile::from_name(&profile)
@@ -237,18 +241,8 @@ fn main() -> Result<()> {
             let bar = ProgressBar::new(ticks as u64);
             bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} ticks {elapsed_precise} eta {eta}").expect("template"));
             let start = Instant::now();
-            // Each run of the GPU engine uploads and downloads the state: fewer, longer chunks.
-            let chunk = match sim.backend() {
-                Backend::Gpu => 1000.max(ticks / 20),
-                _ => 100.max(ticks / 200),
-            };
-            let mut done = 0;
-            while done < ticks {
-                let n = chunk.min(ticks - done);
-                sim.run_ticks(n)?;
-                done += n;
-                bar.set_position(done as u64);
-            }
+            // One run, as the file asks (several runs would resume the binaries in between).
+            sim.run_ticks_with_progress(ticks, &mut |done| bar.set_position(done as u64))?;
             bar.finish_and_clear();
             let wall = start.elapsed().as_secs_f64();
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -272,7 +266,14 @@ fn main() -> Result<()> {
             if sat > 0 {
                 println!("  warning: {sat} ring-buffer saturations (weights summed past 0xFFFF in one slot)");
             }
-            println!("wrote {} and {}", spikes_path.display(), samples_path.display());
+            let which: Vec<usize> =
+                (0..net.projections.len()).filter(|&i| connections || net.projections[i].synapse_dynamics.is_some()).collect();
+            if which.is_empty() {
+                println!("wrote {} and {}", spikes_path.display(), samples_path.display());
+            } else {
+                let path = format.write(&sim.connections_batch(&which)?, &out, "connections")?;
+                println!("wrote {}, {} and {} (weights as the rows hold them after the run)", spikes_path.display(), samples_path.display(), path.display());
+            }
         }
     }
     Ok(())

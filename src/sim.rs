@@ -179,6 +179,11 @@ impl Simulation {
         self.engine.as_dyn_mut().run(ticks)
     }
 
+    /// Runs for `ticks` more timesteps as one run, telling `progress` how many are done.
+    pub fn run_ticks_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
+        self.engine.as_dyn_mut().run_with_progress(ticks, progress)
+    }
+
     /// Model time run since the last reset, in ms.
     pub fn current_time(&self) -> f64 {
         self.tick() as f64 * self.network.timestep
@@ -299,6 +304,23 @@ impl Simulation {
     /// The sampled values recorded so far as an Arrow record batch (the `samples` table).
     pub fn samples_batch(&self) -> Result<RecordBatch> {
         samples_batch(&self.recordings(), &self.image().population_labels, &self.metadata())
+    }
+
+    /// The connections of the projections `which` (indices), as they are now, as an Arrow record
+    /// batch; a projection without a label is named `pre->post`.
+    pub fn connections_batch(&self, which: &[usize]) -> Result<RecordBatch> {
+        let mut tables = Vec::new();
+        let names: Vec<String> = which
+            .iter()
+            .map(|&i| {
+                let p = &self.network.projections[i];
+                p.label.clone().unwrap_or_else(|| format!("{}->{}", p.pre, p.post))
+            })
+            .collect();
+        for (&i, name) in which.iter().zip(&names) {
+            tables.push((name.as_str(), self.connections(i)?));
+        }
+        crate::record::arrow::connections_batch(&tables, &self.metadata())
     }
 
     /// The provenance counters of every core as an Arrow record batch.

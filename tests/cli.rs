@@ -124,3 +124,36 @@ fn an_unknown_backend_is_refused_with_the_valid_choices() {
     assert!(e.contains("cuda") && e.contains("auto, cpu or gpu"), "{e}");
     assert_eq!(spinnsim::engine::Backend::from_name("GPU").unwrap(), spinnsim::engine::Backend::Gpu);
 }
+
+/// `run` writes the learned weights of plastic projections to `connections`, equal to what the
+/// library reads back after one run of the same length (the CLI runs the file as one run).
+#[test]
+fn run_writes_the_learned_weights_of_plastic_projections() {
+    use arrow_array::Float64Array;
+    let out = std::env::temp_dir().join(format!("spinnsim-cli-stdp-{}", std::process::id()));
+    let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml");
+    let o = spinnsim().args(["run", dataset, "--backend", "cpu", "--out"]).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = std::fs::File::open(out.join("connections.arrow")).unwrap();
+    let mut got = Vec::new();
+    for batch in arrow_ipc::reader::FileReader::try_new(file, None).unwrap() {
+        let b = batch.unwrap();
+        let col = |name: &str| b.column_by_name(name).unwrap().clone();
+        let (pre, post) = (col("pre"), col("post"));
+        let (pre, post) = (pre.as_any().downcast_ref::<UInt32Array>().unwrap(), post.as_any().downcast_ref::<UInt32Array>().unwrap());
+        let (w, d) = (col("weight"), col("delay_ms"));
+        let (w, d) = (w.as_any().downcast_ref::<Float64Array>().unwrap(), d.as_any().downcast_ref::<Float64Array>().unwrap());
+        got.extend((0..b.num_rows()).map(|i| [pre.value(i) as f64, post.value(i) as f64, w.value(i), d.value(i)]));
+    }
+    let net = spinnsim::model::load_toml(&std::fs::read_to_string(dataset).unwrap()).unwrap();
+    let plastic = net.projections.iter().position(|p| p.synapse_dynamics.is_some()).unwrap();
+    let mut sim = spinnsim::sim::Simulation::new(net.clone(), Default::default(), Some(1)).unwrap();
+    let before = sim.connections(plastic).unwrap();
+    sim.run(net.run_ms.unwrap()).unwrap();
+    let after = sim.connections(plastic).unwrap();
+    assert_eq!(got, after);
+    assert_ne!(before, after, "the dataset's weights did not change");
+    // Static projections only with --connections.
+    assert_eq!(got.len(), before.len());
+    std::fs::remove_dir_all(&out).ok();
+}

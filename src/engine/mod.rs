@@ -63,6 +63,13 @@ pub enum ResetMode {
 pub trait Engine {
     /// Advances the simulation by `ticks` timesteps, continuing exactly where the last run stopped.
     fn run(&mut self, ticks: u32) -> Result<()>;
+    /// As [`Engine::run`] (one run, not several), telling `progress` now and then how many of
+    /// the ticks are done.
+    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
+        self.run(ticks)?;
+        progress(ticks);
+        Ok(())
+    }
     /// Returns to tick 0 with the initial state, as `sim.reset()` does (§11.8).
     fn reset(&mut self);
     /// The current tick (number of ticks run since the last reset).

@@ -59,6 +59,38 @@ pub fn spikes_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Res
     RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Output { path: "spikes".into(), message: e.to_string() })
 }
 
+/// The connections table (`Projection.get` of every listed projection): projection (utf8),
+/// pre, post (u32), weight (f64, nA or µS, read back from the rows, so learned weights for
+/// plastic projections), delay_ms (f64).
+pub fn connections_batch(projections: &[(&str, Vec<[f64; 4]>)], m: &RunMetadata) -> Result<RecordBatch> {
+    let (mut label, mut pre, mut post, mut weight, mut delay) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (l, conns) in projections {
+        for c in conns {
+            label.push(*l);
+            pre.push(c[0] as u32);
+            post.push(c[1] as u32);
+            weight.push(c[2]);
+            delay.push(c[3]);
+        }
+    }
+    let schema = Schema::new(vec![
+        Field::new("projection", DataType::Utf8, false),
+        Field::new("pre", DataType::UInt32, false),
+        Field::new("post", DataType::UInt32, false),
+        Field::new("weight", DataType::Float64, false),
+        Field::new("delay_ms", DataType::Float64, false),
+    ])
+    .with_metadata(metadata(m));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(label)),
+        Arc::new(UInt32Array::from(pre)),
+        Arc::new(UInt32Array::from(post)),
+        Arc::new(Float64Array::from(weight)),
+        Arc::new(Float64Array::from(delay)),
+    ];
+    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Output { path: "connections".into(), message: e.to_string() })
+}
+
 /// The sampled-values table.
 pub fn samples_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Result<RecordBatch> {
     let (mut pop, mut var, mut neuron, mut tick, mut raw, mut seg) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());

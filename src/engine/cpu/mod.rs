@@ -272,7 +272,7 @@ impl CpuEngine {
     /// the ring drain: every delay is at least one tick, so this equals processing them during tick
     /// t−1 (§2.1) and needs one meeting of the workers per tick. The run ends by processing the
     /// packets of its last tick, so that every counter is final.
-    fn run_ticks(&mut self, ticks: u32) -> u64 {
+    fn run_ticks(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> u64 {
         if ticks == 0 {
             return 0;
         }
@@ -290,8 +290,13 @@ impl CpuEngine {
             parts.push((g.clone(), mine));
             rest = others;
         }
-        let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun]| {
+        let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun], mut report: Option<&mut dyn FnMut(u32)>| {
             for k in 0..ticks {
+                if let Some(r) = report.as_mut() {
+                    if k % 256 == 0 {
+                        r(k);
+                    }
+                }
                 let t = t0 + k;
                 for (c, run) in range.clone().zip(mine.iter_mut()) {
                     let core = &image.cores[c];
@@ -316,9 +321,10 @@ impl CpuEngine {
             let mut parts = parts.into_iter();
             let first = parts.next().expect("at least one group");
             for (range, mine) in parts {
-                scope.spawn(|| work(range, mine));
+                scope.spawn(|| work(range, mine, None));
             }
-            work(first.0, first.1);
+            // The calling thread reports the progress of its group.
+            work(first.0, first.1, Some(progress));
         });
         self.tick += ticks;
         self.ticks_since_load += ticks as u64;
@@ -381,8 +387,13 @@ impl CpuEngine {
 
 impl Engine for CpuEngine {
     fn run(&mut self, ticks: u32) -> Result<()> {
+        self.run_with_progress(ticks, &mut |_| {})
+    }
+
+    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
         self.begin_run(ticks)?;
-        self.unrouted_packets += self.run_ticks(ticks);
+        self.unrouted_packets += self.run_ticks(ticks, progress);
+        progress(ticks);
         Ok(())
     }
 

@@ -133,6 +133,10 @@ impl GpuEngine {
 
 impl Engine for GpuEngine {
     fn run(&mut self, ticks: u32) -> Result<()> {
+        self.run_with_progress(ticks, &mut |_| {})
+    }
+
+    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
         self.cpu.begin_run(ticks)?;
         if ticks == 0 {
             return Ok(());
@@ -153,6 +157,7 @@ impl Engine for GpuEngine {
             let (words, control) = self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats)?;
             record::decode(&mut self.cpu, &self.image, &batch, &words);
             done += batch.ticks;
+            progress(done);
             if control[4] & 1 != 0 {
                 failure = Some("a ring-buffer entry received more than 2^32 - 1 in weights within its delay window".to_string());
                 break;

@@ -3,9 +3,10 @@
 //! `src/engine/cpu/`.
 
 /// Every WGSL file, in the order they are joined.
-pub const FILES: [(&str, &str); 11] = [
+pub const FILES: [(&str, &str); 12] = [
     ("common.wgsl", include_str!("../../../shaders/common.wgsl")),
     ("fixed.wgsl", include_str!("../../../shaders/fixed.wgsl")),
+    ("record.wgsl", include_str!("../../../shaders/record.wgsl")),
     ("ring_drain.wgsl", include_str!("../../../shaders/ring_drain.wgsl")),
     ("neuron_update.wgsl", include_str!("../../../shaders/neuron_update.wgsl")),
     ("spike_source.wgsl", include_str!("../../../shaders/spike_source.wgsl")),
