@@ -53,6 +53,8 @@ const ERR_RING_OVERFLOW: u32 = 1u;
 const ERR_LOOP_LIMIT: u32 = 2u;
 
 const INVALID_ADDRESS: u32 = 0xFFFFFFu;
+// No row, or a static row where a plastic one could be.
+const NO_ROW: u32 = 0xFFFFFFFFu;
 const JOB_WORDS: u32 = 32u; // synaptic words per row job at most
 
 struct Sizes {

@@ -99,9 +99,9 @@ fn pop_table_lookup(pop: u32, key: u32) -> u32 {
     return NOT_RECORDED;
 }
 
-// The words [start, end) of the row of `neuron_id` in the block starting at word `block_word`
-// of a core's matrix, or (1, 0) when there is none.
-fn find_row(c: CoreInfo, block_word: u32, neuron_id: u32) -> vec2<u32> {
+// The compact row (local to the core) of `neuron_id` in the block starting at word
+// `block_word` of a core's matrix, or NO_ROW when there is none.
+fn row_index(c: CoreInfo, block_word: u32, neuron_id: u32) -> u32 {
     var lo = 0u;
     var hi = c.n_blocks;
     while lo < hi {
@@ -110,10 +110,9 @@ fn find_row(c: CoreInfo, block_word: u32, neuron_id: u32) -> vec2<u32> {
         let off = tables[b];
         if off == block_word {
             if neuron_id >= tables[b + 2u] {
-                return vec2<u32>(1u, 0u);
+                return NO_ROW;
             }
-            let r = c.row_base + tables[b + 1u] + neuron_id;
-            return vec2<u32>(row_start[r], row_start[r + 1u]);
+            return tables[b + 1u] + neuron_id;
         }
         if off < block_word {
             lo = mid + 1u;
@@ -121,7 +120,22 @@ fn find_row(c: CoreInfo, block_word: u32, neuron_id: u32) -> vec2<u32> {
             hi = mid;
         }
     }
-    return vec2<u32>(1u, 0u);
+    return NO_ROW;
+}
+
+// The words [start, end) of compact row r of a core.
+fn row_words(c: CoreInfo, r: u32) -> vec2<u32> {
+    return vec2<u32>(row_start[c.row_base + r], row_start[c.row_base + r + 1u]);
+}
+
+// The words [start, end) of the row of `neuron_id` in the block starting at word `block_word`
+// of a core's matrix, or (1, 0) when there is none.
+fn find_row(c: CoreInfo, block_word: u32, neuron_id: u32) -> vec2<u32> {
+    let r = row_index(c, block_word, neuron_id);
+    if r == NO_ROW {
+        return vec2<u32>(1u, 0u);
+    }
+    return row_words(c, r);
 }
 
 // What a packet means to a neuron core: where its rows go in the ring buffer.
@@ -155,16 +169,26 @@ fn arrival(c: CoreInfo, key: u32, t: u32) -> Arrival {
     return Arrival(e, neuron_id, colour_delay, masked_time);
 }
 
-fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
-    let c = cores[di];
+// A packet reaching neuron core di: its pop-table search and the counters of its arrival
+// (spikes processed, invalid hits, late spikes). Its entry is NOT_RECORDED when no entry matched.
+fn packet_arrives(inst: u32, di: u32, c: CoreInfo, p: Packet, t: u32) -> Arrival {
     prov_add(inst, di, PROV_SPIKES_PROCESSED, p.count);
     let a = arrival(c, p.key, t);
     if a.entry == NOT_RECORDED {
         prov_add(inst, di, PROV_INVALID_POP_HITS, p.count);
-        return;
+        return a;
     }
     prov_add(inst, di, PROV_LATE_SPIKES, p.packets * (a.colour_delay & 1u));
     prov_max(inst, di, PROV_MAX_LATE, a.colour_delay);
+    return a;
+}
+
+fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
+    let c = cores[di];
+    let a = packet_arrives(inst, di, c, p, t);
+    if a.entry == NOT_RECORDED {
+        return;
+    }
     let w2 = tables[a.entry + 2u];
     let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
     var any_valid = false;

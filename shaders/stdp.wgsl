@@ -13,7 +13,6 @@ const POST_WORDS: u32 = 33u;
 const STDP_NEAREST: u32 = 1u;
 const STDP_ADDITIVE: u32 = 2u;
 const STDP_BACKPROP: u32 = 4u;
-const NO_PLASTIC: u32 = 0xFFFFFFFFu;
 const TRACE_ONE: i32 = 2048;
 
 // The STDP block of a core in the tables (layout.rs `stdp_block`).
@@ -219,40 +218,12 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
     }
 }
 
-// The compact row (local to the core) of `neuron_id` in the block starting at `block_word`, or
-// NO_PLASTIC when there is none.
-fn row_index(c: CoreInfo, block_word: u32, neuron_id: u32) -> u32 {
-    var lo = 0u;
-    var hi = c.n_blocks;
-    while lo < hi {
-        let mid = (lo + hi) >> 1u;
-        let b = c.blocks_base + mid * 3u;
-        let off = tables[b];
-        if off == block_word {
-            if neuron_id >= tables[b + 2u] {
-                return NO_PLASTIC;
-            }
-            return tables[b + 1u] + neuron_id;
-        }
-        if off < block_word {
-            lo = mid + 1u;
-        } else {
-            hi = mid;
-        }
-    }
-    return NO_PLASTIC;
-}
-
 // One packet at an STDP core, as synapse_rows.rs processes it.
 fn deliver_in_order(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, p: Packet, t: u32) {
-    prov_add(inst, ci, PROV_SPIKES_PROCESSED, p.count);
-    let a = arrival(c, p.key, t);
+    let a = packet_arrives(inst, ci, c, p, t);
     if a.entry == NOT_RECORDED {
-        prov_add(inst, ci, PROV_INVALID_POP_HITS, p.count);
         return;
     }
-    prov_add(inst, ci, PROV_LATE_SPIKES, p.packets * (a.colour_delay & 1u));
-    prov_max(inst, ci, PROV_MAX_LATE, a.colour_delay);
     let w2 = tables[a.entry + 2u];
     let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
     let nt = c.n_bits + c.t_bits;
@@ -268,19 +239,18 @@ fn deliver_in_order(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, p: Packet, t:
             }
             any_valid = true;
             let r = row_index(c, address * 4u, a.neuron_id);
-            if r == NO_PLASTIC {
+            if r == NO_ROW {
                 prov_add(inst, ci, PROV_ROWS_OUTSIDE, 1u);
                 continue;
             }
             let pr = si.rows_base + 3u * r;
             let pstart = plastic_static[pr];
-            if pstart != NO_PLASTIC {
+            if pstart != NO_ROW {
                 process_plastic_row(inst, ci, c, si, pstart, plastic_static[pr + 1u], plastic_static[pr + 2u], t, a.colour_delay);
             }
-            let rs = row_start[c.row_base + r];
-            let re = row_start[c.row_base + r + 1u];
-            prov_add(inst, ci, PROV_PRE_SYNAPTIC_EVENTS, re - rs);
-            for (var i = rs; i < re; i++) {
+            let words = row_words(c, r);
+            prov_add(inst, ci, PROV_PRE_SYNAPTIC_EVENTS, words.y - words.x);
+            for (var i = words.x; i < words.y; i++) {
                 let w = synaptic_word(i);
                 let delay = (w >> nt) & delay_mask;
                 if delay != 0u && delay <= a.colour_delay {
