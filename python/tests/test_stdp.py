@@ -131,10 +131,9 @@ def test_learned_weights_continue_across_runs_and_reset_restores_them():
     assert np.array_equal(prj.get("weight", format="array"), one_run)
 
 
-def test_gpu_engine_learns_as_the_cpu_engine_or_refuses():
-    """Both engines give identical results (docs/gpu-engine.md), learned weights included; an
-    engine that cannot run STDP must say so (NotImplementedError), never run the synapses as
-    static ones."""
+def test_gpu_engine_learns_as_the_cpu_engine():
+    """Both engines give identical results (docs/gpu-engine.md), learned weights and spikes
+    included."""
     from spinnsim.pynn.simulator import core_devices
     if not core_devices():
         pytest.skip("no GPU adapter (not even lavapipe)")
@@ -148,18 +147,16 @@ def test_gpu_engine_learns_as_the_cpu_engine_or_refuses():
                              sim.STDPMechanism(sim.SpikePairRule(A_plus=0.2, A_minus=0.25),
                                                sim.MultiplicativeWeightDependence(w_max=4.0), weight=2.0))
         sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=6.0))
-        try:
-            sim.run(1000)
-        except NotImplementedError as e:
-            assert backend == "gpu" and "STDP" in str(e)
-            sim.end()
-            continue
+        post.record("spikes")
+        sim.run(1000)
         assert sim.get_backend() == backend
-        weights[backend] = prj.get("weight", format="array")
+        trains = post.get_data("spikes").segments[0].spiketrains
+        weights[backend] = (prj.get("weight", format="array"), [list(np.asarray(st)) for st in trains])
         sim.end()
-    assert not np.array_equal(weights["cpu"], np.full((10, 10), 2.0))
-    if "gpu" in weights:
-        assert np.array_equal(weights["gpu"], weights["cpu"])
+    assert not np.array_equal(weights["cpu"][0], np.full((10, 10), 2.0))
+    assert sum(len(t) for t in weights["cpu"][1]) > 20
+    assert np.array_equal(weights["gpu"][0], weights["cpu"][0])
+    assert weights["gpu"][1] == weights["cpu"][1]
 
 
 # ------------------------------------------------------------------------ (b) PyNN's scenario 3

@@ -55,9 +55,6 @@ def translate_core_error(exc, context=""):
     msg = str(exc)
     if context:
         msg = f"{context}: {msg}"
-    if "does not run yet" in str(exc):
-        # a feature one engine lacks (STDP on the GPU engine): as for other unsupported features
-        return NotImplementedError(msg)
     if ": parameter `" in str(exc):
         if "projection" in str(exc) and ("`connections`" in str(exc) or "`conn_list`" in str(exc)
                                           or "`pre`" in str(exc) or "`post`" in str(exc)):
