@@ -105,12 +105,25 @@ fn check(name: &str) {
         }
     }
 
-    // Run in the fixture's chunks.
-    let mut engine = CpuEngine::new(image).unwrap();
+    // Run in the fixture's chunks, on the CPU engine, and on the GPU engine, which must agree bit for bit.
+    let mut engine = CpuEngine::new(image.clone()).unwrap();
     for &chunk in &runs {
         engine.run(chunk).unwrap();
     }
     let rec = engine.recordings();
+    match spinnsim::engine::gpu::device::GpuContext::open() {
+        Ok(ctx) => {
+            let mut gpu = spinnsim::engine::gpu::GpuEngine::on_context(ctx, image, Default::default()).unwrap();
+            for &chunk in &runs {
+                gpu.run(chunk).unwrap();
+            }
+            if gpu.recordings() != rec || gpu.provenance() != engine.provenance() {
+                failures.push("the GPU engine's recordings or provenance differ from the CPU engine's".into());
+            }
+        }
+        Err(e) if std::env::var_os("CI").is_some() => panic!("CI needs a GPU adapter (lavapipe): {e}"),
+        Err(e) => eprintln!("{name}: no GPU adapter, GPU engine not checked: {e}"),
+    }
     let exp = &fx["expected"];
     let neurons: Vec<u32> = ints(&exp["neurons"], "neurons").into_iter().map(|x| x as u32).collect();
     let ticks = exp["ticks"].as_u64().unwrap() as usize;
