@@ -145,7 +145,7 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
     let ring_base = inst * sizes.n_ring + c.ring_base;
     let backprop = (si.flags & STDP_BACKPROP) != 0u;
     for (var i = 0u; i < n_ctrl; i++) {
-        let cw = plastic_static[ctrl + i];
+        let cw = (plastic_static[ctrl + i / 2u] >> (16u * (i % 2u))) & 0xFFFFu;
         let typ = (cw >> c.n_bits) & t_mask;
         let d = (cw >> nt) & d_mask;
         let j = cw & n_mask;

@@ -179,7 +179,7 @@ pub struct StaticImage {
     /// Per Poisson core, per source: (first word of its rate set-ups in the tables, rates).
     pub poisson_offsets: Vec<Vec<(u32, u32)>>,
     /// STDP (stdp.wgsl): per plastic row its region start, control offset and count, then the
-    /// control half-words (one per word).
+    /// control half-words (two per word).
     pub plastic_static: Vec<u32>,
     /// Per core with STDP input: (first word of its plastic regions, first post history).
     pub stdp_bases: Vec<Option<(u32, u32)>>,
@@ -247,16 +247,21 @@ fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> c
         for p in &st.weight_params {
             tables.extend(p.iter().map(|&v| v as u32));
         }
-        // Per compact row: region start (or NO_PLASTIC), first control word, control words.
+        // Per compact row: region start (or NO_PLASTIC), first word of its control half-words,
+        // their number; then each row's control half-words, two per word (the lower first), as
+        // the row holds them.
         let rows_base = s.plastic_static.len() as u32;
         let starts = rows.plastic_starts();
         let ctrl_starts = rows.ctrl_starts();
-        let ctrl_base = rows_base + 3 * starts.len() as u32;
+        let ctrl = rows.plastic_ctrl();
+        let mut packed: Vec<u32> = Vec::new();
+        let packed_base = rows_base + 3 * starts.len() as u32;
         for (r, &p) in starts.iter().enumerate() {
-            let (c0, c1) = (ctrl_starts[r], ctrl_starts[r + 1]);
-            s.plastic_static.extend_from_slice(&[p, ctrl_base + c0, c1 - c0]);
+            let (c0, c1) = (ctrl_starts[r] as usize, ctrl_starts[r + 1] as usize);
+            s.plastic_static.extend_from_slice(&[p, packed_base + packed.len() as u32, (c1 - c0) as u32]);
+            packed.extend(ctrl[c0..c1].chunks(2).map(|h| h[0] | h.get(1).map_or(0, |&x| x << 16)));
         }
-        s.plastic_static.extend_from_slice(rows.plastic_ctrl());
+        s.plastic_static.extend_from_slice(&packed);
         let cand = push_len(tables, &core.label)?;
         tables.extend_from_slice(&candidates[ci]);
         let block = push_len(tables, &core.label)?;
