@@ -49,6 +49,8 @@ const CTL_JOBS: u32 = 1u;
 const CTL_UNROUTED: u32 = 2u; // and 3 (u64)
 const CTL_ERRORS: u32 = 4u;
 const CTL_BATCH_START: u32 = 5u;
+// Words of one instance's recordings in the current batch (instance i's start at i times this).
+const CTL_RECORD_STRIDE: u32 = 6u;
 const ERR_RING_OVERFLOW: u32 = 1u;
 const ERR_LOOP_LIMIT: u32 = 2u;
 

@@ -95,9 +95,9 @@ fn neuron_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     if c.rec_flags != 0u {
         // v before the update, gsyn after the ring input and before the decay.
         let gshift = select(0u, 10u, cond);
-        record_sample(ci, REC_V, rec_column(c, local, REC_V), t, s.v);
-        record_sample(ci, REC_GSYN_EXC, rec_column(c, local, REC_GSYN_EXC), t, s.isyn_exc >> gshift);
-        record_sample(ci, REC_GSYN_INH, rec_column(c, local, REC_GSYN_INH), t, s.isyn_inh >> gshift);
+        record_sample(inst, ci, REC_V, rec_column(c, local, REC_V), t, s.v);
+        record_sample(inst, ci, REC_GSYN_EXC, rec_column(c, local, REC_GSYN_EXC), t, s.isyn_exc >> gshift);
+        record_sample(inst, ci, REC_GSYN_INH, rec_column(c, local, REC_GSYN_INH), t, s.isyn_inh >> gshift);
     }
 
     let vs = s.v;

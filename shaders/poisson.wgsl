@@ -77,7 +77,7 @@ fn poisson_timer(inst: u32, ci: u32, c: CoreInfo, t: u32) {
         }
         if recorded && n > 0u {
             let k = t - atomicLoad(&control[CTL_BATCH_START]);
-            atomicStore(&record[batch[ci].poisson + k * c.n_atoms + i], n);
+            atomicStore(&record[record_base(inst) + batch[ci].poisson + k * c.n_atoms + i], n);
         }
     }
     rng[inst * sizes.n_cores + ci] = r;

@@ -400,7 +400,8 @@ impl Resources {
             self.rebind(ctx);
         }
         ctx.queue.write_buffer(self.buf(B_BATCH), 0, &pad_bytes(&batch.table));
-        ctx.queue.write_buffer(self.buf(B_CONTROL), 5 * 4, bytemuck::bytes_of(&batch.t0));
+        // The batch's first tick and the recording words of one instance (CTL_BATCH_START, CTL_RECORD_STRIDE).
+        ctx.queue.write_buffer(self.buf(B_CONTROL), 5 * 4, bytemuck::cast_slice(&[batch.t0, batch.record_words as u32]));
         let s = &img.sizes;
         let mut enc = ctx.device.create_command_encoder(&Default::default());
         if batch.record_words > 0 {
