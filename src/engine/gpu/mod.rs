@@ -153,8 +153,22 @@ impl Engine for GpuEngine {
         let mut failure = None;
         while done < ticks {
             let t0 = t_start + done;
-            let batch = record::plan(&self.cpu, &self.image, t0, ticks - done, &self.ctx, &self.options)?;
-            let (words, control) = self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats)?;
+            let batch = match record::plan(&self.cpu, &self.image, t0, ticks - done, &self.ctx, &self.options) {
+                Ok(b) => b,
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            };
+            let (words, control) = match self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats) {
+                Ok(r) => r,
+                Err(e) => {
+                    // The batch's ticks may have run in part: the state is read back as the GPU holds it,
+                    // but only whole batches count as run.
+                    failure = Some(e.to_string());
+                    break;
+                }
+            };
             record::decode(&mut self.cpu, &self.image, &batch, &words);
             done += batch.ticks;
             progress(done);
