@@ -207,7 +207,18 @@ fn main() -> Result<()> {
                             m.rows,
                             m.longest_row,
                             m.bytes.div_ceil(1024)
-                        )
+                        ) + &nc
+                            .stdp
+                            .as_ref()
+                            .map(|st| {
+                                format!(
+                                    ", STDP {} {}{}",
+                                    if st.nearest { "nearest-pair" } else { "pair" },
+                                    if st.additive { "additive" } else { "multiplicative" },
+                                    if st.backprop_delay { "" } else { ", no backprop delay" }
+                                )
+                            })
+                            .unwrap_or_default()
                     }
                     CoreKind::SpikeArray(s) => format!("SpikeSourceArray {} sources, {} spikes", c.n_atoms, s.spikes.len()),
                     CoreKind::Poisson(_) => format!("SpikeSourcePoisson {} sources", c.n_atoms),

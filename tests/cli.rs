@@ -157,3 +157,13 @@ fn run_writes_the_learned_weights_of_plastic_projections() {
     assert_eq!(got.len(), before.len());
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn map_names_the_stdp_rule_of_a_core() {
+    let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml");
+    let o = spinnsim().args(["map", dataset]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let post = stdout.lines().find(|l| l.trim_start().starts_with("post(")).expect("the post core's line");
+    assert!(post.ends_with("STDP pair additive"), "{post}");
+}
