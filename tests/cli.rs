@@ -167,3 +167,20 @@ fn map_names_the_stdp_rule_of_a_core() {
     let post = stdout.lines().find(|l| l.trim_start().starts_with("post(")).expect("the post core's line");
     assert!(post.ends_with("STDP pair additive"), "{post}");
 }
+
+#[test]
+fn map_warns_of_additive_amplitudes_as_large_as_the_weight_range() {
+    let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml");
+    let o = spinnsim().args(["map", dataset]).output().unwrap();
+    assert!(o.status.success() && !String::from_utf8_lossy(&o.stderr).contains("warning"), "{}", String::from_utf8_lossy(&o.stderr));
+    // The dataset with A+ = 8 (four times w_max − w_min = 2): NEST's A+ written for SpiNNaker.
+    let text = std::fs::read_to_string(dataset).unwrap();
+    assert!(text.contains("A_plus = 0.05"));
+    let file = std::env::temp_dir().join(format!("spinnsim-cli-amplitude-{}.toml", std::process::id()));
+    std::fs::write(&file, text.replace("A_plus = 0.05", "A_plus = 8.0")).unwrap();
+    let o = spinnsim().arg("map").arg(&file).output().unwrap();
+    std::fs::remove_file(&file).ok();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: projection") && stderr.contains("A_plus = 8 is 4.000 times the weight range"), "{stderr}");
+}

@@ -573,3 +573,22 @@ fn plastic_rows_hold_at_most_254_synapses() {
     c.syn.truncate(254);
     spinnsim::mapping::map(&c.network(), MapOptions::default()).unwrap();
 }
+
+#[test]
+fn additive_amplitudes_as_large_as_the_weight_range_are_warned_of() {
+    let warnings = |additive: bool, a_plus: f64, a_minus: f64| {
+        let mut c = Case::pair(additive, 0.0, &[10.0], &[20.0], 0.5);
+        c.a = (a_plus, a_minus);
+        spinnsim::mapping::map(&c.network(), MapOptions::default()).unwrap().warnings
+    };
+    // w_min = 0, w_max = 1: one close pair moves a weight across the whole range.
+    let w = warnings(true, 0.25, 1.0);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("projection `plastic`: A_minus = 1 is 1.000 times the weight range"), "{w:?}");
+    assert!(w[0].contains("absolute weight steps") && w[0].contains("A_plus = 0.25 * w_max"), "{w:?}");
+    let w = warnings(true, 4.0, 0.5);
+    assert!(w.len() == 1 && w[0].contains("A_plus = 4 is 4.000 times"), "{w:?}");
+    assert!(warnings(true, 0.99, 0.5).is_empty());
+    // Multiplicative A± are fractions of the distance to the bound already.
+    assert!(warnings(false, 4.0, 4.0).is_empty());
+}

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,8 @@ def test_pynn_scenario3_as_spynnaker_computes_it(tmp_path):
     out = run.stdout
     assert run.returncode == 1 and "1 failed" in out, out[-6000:] + run.stderr[-2000:]
     assert f">       {DIRECTION}" in out, out[-6000:]
+    # The run says why (docs/decisions.md D13).
+    assert "SpinnsimWarning: projection" in out and "A_plus = 0.01 is 4.000 times the weight range" in out, out[-6000:]
 
 
 def test_pynn_scenario3_passes_with_nest_amplitudes(tmp_path):
@@ -270,7 +273,14 @@ def test_scenario3_network_bit_for_bit(amplitude):
     post.record('spikes')
     initial = np.asarray(state.ensure_built().connections(0)).copy()   # quantised, as on the machine
     shift = state.sim.ring_buffer_shifts(post._core_label)[0]
-    sim.run(10000.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(10000.0)
+    steps = [str(w.message) for w in caught if "absolute weight steps" in str(w.message)]
+    if amplitude == "spynnaker":   # A± = 0.01 is 4 × (w_max − w_min): docs/decisions.md D13
+        assert len(steps) == 1 and "A_plus = 0.01 is 4.000 times the weight range" in steps[0], steps
+    else:
+        assert steps == []
     learned = prj.get('weight', format='array')
 
     def ticks(pop):

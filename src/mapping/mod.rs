@@ -302,7 +302,12 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
 
     // Ring-buffer shifts and the synaptic regions of every post core.
     let mut ring_buffer_shifts = vec![None; pops.len()];
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = net
+        .projections
+        .iter()
+        .enumerate()
+        .filter_map(|(k, proj)| proj.synapse_dynamics.as_ref().and_then(|s| s.amplitude_warning(&proj.name(k))))
+        .collect();
     let mut routes: Vec<(u32, u32, Vec<u32>)> = Vec::new();
     for (pi, p) in pops.iter().enumerate() {
         if p.cell_type.is_source() {

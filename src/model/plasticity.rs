@@ -150,6 +150,28 @@ impl Stdp {
         Ok(())
     }
 
+    /// A warning when an additive mechanism's A± reach its whole weight range. sPyNNaker 7.4.1
+    /// writes additive A± as absolute weight steps (in nA or µS, docs/decisions.md D13), where
+    /// NEST's `stdp_synapse` scales them by w_max; with A± ≥ w_max − w_min one close pair moves a
+    /// weight from one bound to the other, which is what a script written for NEST's convention
+    /// gets here (as on SpiNNaker). `owner` names the projection.
+    pub fn amplitude_warning(&self, owner: &str) -> Option<String> {
+        let (_, _, a_plus, a_minus) = self.timing.parameters();
+        let (w_min, w_max) = self.weight_dependence.bounds();
+        let range = w_max - w_min;
+        if !self.weight_dependence.is_additive() || range <= 0.0 || a_plus.max(a_minus) < range {
+            return None;
+        }
+        let (name, a) = if a_plus >= a_minus { ("A_plus", a_plus) } else { ("A_minus", a_minus) };
+        Some(format!(
+            "{owner}: {name} = {a} is {:.3} times the weight range w_max - w_min = {range}: as on SpiNNaker \
+             (sPyNNaker 7.4.1), additive A_plus and A_minus are absolute weight steps, not fractions of w_max \
+             as in NEST, so one close spike pair moves a weight from one bound to the other; \
+             for NEST's meaning give A_plus = {a_plus} * w_max and A_minus = {a_minus} * w_max",
+            a / range
+        ))
+    }
+
     /// Whether two mechanisms may share a post population (`SynapseDynamicsSTDP.is_same_as`):
     /// same rule and dependence, τ±, A±, w_min and w_max; `backprop_delay` is not compared.
     pub fn is_same_as(&self, other: &Stdp) -> bool {
