@@ -113,3 +113,19 @@ fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of
     assert!(e.to_string().contains("type"), "{e}");
     assert!(a.set_current_source(3, CurrentSourceKind::DCSource { amplitude: 0.1, start: 0.0, stop: 1.0 }).is_err());
 }
+
+#[test]
+fn a_current_source_reaches_its_neurons_in_any_order() {
+    let dc = |neurons: &str| format!("[[current_source]]\npopulation = \"lif\"\nneurons = {neurons}\nsource = {{ type = \"DCSource\", amplitude = 0.8 }}\n");
+    let v = |neurons: &str| {
+        let mut s = Simulation::new(net(&dc(neurons)), MapOptions::default(), None).unwrap();
+        s.run(30.0).unwrap();
+        s.recordings().population_samples(0, 0, "v")
+    };
+    let sorted = v("[0, 2]");
+    let at = |v: &[(u32, u32, i32)], n: u32| v.iter().filter(|s| s.1 == n).map(|s| s.2).collect::<Vec<_>>();
+    assert_ne!(at(&sorted, 0), at(&sorted, 1), "the source drives neuron 0");
+    assert_eq!(at(&sorted, 0), at(&sorted, 2));
+    assert_eq!(v("[2, 0]"), sorted);
+    assert_eq!(v("[2, 0, 2]"), sorted, "a neuron named twice receives the source once");
+}

@@ -34,8 +34,15 @@ pub fn current_sources(net: &Network, pi: usize, lo: u32, n: u32, dt_ms: f64) ->
     let mut out = Vec::new();
     for (k, cs) in net.current_sources.iter().enumerate().filter(|(_, c)| &c.population == label) {
         let owner = format!("current source {k}");
+        // Sorted and unique: the host writes, per neuron, whether it is in the source's list
+        // (`n in ids`), so order and repeats do not matter; the engines look neurons up by binary search.
         let neurons: Vec<u32> = match &cs.neurons {
-            Some(v) => v.iter().filter(|&&i| i >= lo && i < lo + n).map(|&i| i - lo).collect(),
+            Some(v) => {
+                let mut l: Vec<u32> = v.iter().filter(|&&i| i >= lo && i < lo + n).map(|&i| i - lo).collect();
+                l.sort_unstable();
+                l.dedup();
+                l
+            }
             None => (0..n).collect(),
         };
         if neurons.is_empty() {
