@@ -112,6 +112,26 @@ fn scaled_round_half_even(digits: u64, exp10: i32, shift: u32) -> Option<u128> {
     Some(q + up as u128)
 }
 
+/// round_half_even(repr(|v|) · 2^shift) without the decimal string, where that is provably the
+/// same as rounding the binary value: x = |v|·2^shift is exact, and the decimal D = repr(|v|)
+/// reads back as v, so |D·2^shift − x| ≤ ulp(x)/2. Below 2^52 the half-integers are doubles, so
+/// unless x is itself one, the nearest half-integer is at least ulp(x) away (half-integers are
+/// not powers of two except 0.5, at whose sides the ulps are ulp(x) or smaller) and D·2^shift
+/// lies strictly on x's side of it: both round to the same integer. None for the ties and for
+/// x ≥ 2^52, which take the decimal path.
+fn scaled_round_fast(v: f64, shift: u32) -> Option<u128> {
+    let x = v.abs() * (1u64 << shift) as f64;
+    if x >= (1u64 << 52) as f64 {
+        return None;
+    }
+    let floor = x.floor();
+    let frac = x - floor;
+    if frac == 0.5 {
+        return None;
+    }
+    Some(floor as u128 + (frac > 0.5) as u128)
+}
+
 /// Encode v with `shift` fraction bits into the raw integer range [min_raw, max_raw].
 fn encode(
     v: f64,
@@ -134,8 +154,13 @@ fn encode(
     if v < min || v > max {
         return Err(err());
     }
-    let (digits, exp10) = shortest_decimal(v);
-    let mag = scaled_round_half_even(digits, exp10, shift).ok_or_else(err)? as i128;
+    let mag = match scaled_round_fast(v, shift) {
+        Some(m) => m,
+        None => {
+            let (digits, exp10) = shortest_decimal(v);
+            scaled_round_half_even(digits, exp10, shift).ok_or_else(err)?
+        }
+    } as i128;
     let raw = if v.is_sign_negative() { -mag } else { mag };
     if raw < min_raw || raw > max_raw {
         return Err(err());
@@ -186,6 +211,41 @@ mod tests {
             (30098648071289062, -16)
         );
         assert_eq!(shortest_decimal(2f64.powi(-25)), (29802322387695312, -24));
+    }
+
+    /// The decimal path, as `encode` took it for every value before the fast path.
+    fn slow(v: f64, shift: u32) -> Option<u128> {
+        let (digits, exp10) = shortest_decimal(v);
+        scaled_round_half_even(digits, exp10, shift)
+    }
+
+    #[test]
+    fn the_fast_path_equals_the_decimal_path() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut values: Vec<f64> = vec![0.0, 0.1, 0.5, 1.85, 65535.99998474121, 1e-300, 5e-324, 0.49999999999999994];
+        for shift in [15u32, 16, 32] {
+            for _ in 0..20_000 {
+                // Near the half-integers k + 0.5 of the scaled value, a few ulps either side.
+                let k = rng.random_range(0u64..1 << 20) as f64;
+                let h = (k + 0.5) / (1u64 << shift) as f64;
+                let ulps: i64 = rng.random_range(-4..=4);
+                values.push(f64::from_bits((h.to_bits() as i64 + ulps) as u64));
+                // Short decimals, and arbitrary doubles of every magnitude.
+                values.push(rng.random_range(0..10_000_000) as f64 / 10f64.powi(rng.random_range(0..9)));
+                values.push(rng.random::<f64>() * 10f64.powi(rng.random_range(-12..6)));
+            }
+        }
+        let mut ties = 0;
+        for &v in &values {
+            for shift in [15u32, 16, 32] {
+                match scaled_round_fast(v, shift) {
+                    Some(m) => assert_eq!(Some(m), slow(v, shift), "{v:e} at shift {shift}"),
+                    None => ties += 1,
+                }
+            }
+        }
+        assert!(ties > 1000, "the ties must take the decimal path ({ties})");
     }
 
     #[test]
