@@ -143,3 +143,28 @@ fn lif_trace_of_the_fact_sheet_holds_exactly() {
     let v: Vec<i32> = rec.population_samples(0, 0, "v").into_iter().map(|s| s.2).collect();
     assert_eq!(v, vec![-2129920, -2097960, -2067558, -2038639, -2011130, -1984963]);
 }
+
+#[test]
+fn the_mapping_is_the_same_on_any_number_of_threads() {
+    // Projections are drawn, and cores' regions built, in parallel: the image must not depend on it.
+    let mut net = random_network(9);
+    net.projections.push(Projection {
+        label: Some("sparse".into()),
+        pre: "pop_1".into(),
+        post: "pop_1".into(),
+        connector: Connector::FixedTotalNumberConnector { n: 2000, allow_self_connections: true, with_replacement: true },
+        weight: Values::Random(Distribution::Normal { mu: 0.5, sigma: 0.2 }),
+        delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: 20.0 })),
+        receptor_type: Receptor::Inhibitory,
+        connections: None,
+        synapse_dynamics: None,
+    });
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        format!("{:?}", pool.install(|| map(&net, MapOptions::default()).unwrap()))
+    };
+    let one = on(1);
+    assert!(one.len() > 100_000);
+    assert_eq!(one, on(2));
+    assert_eq!(one, on(5));
+}

@@ -133,18 +133,19 @@ fn scaled_round_fast(v: f64, shift: u32) -> Option<u128> {
 }
 
 /// Encode v with `shift` fraction bits into the raw integer range [min_raw, max_raw].
+/// `range` is (min_raw, max_raw) / 2^shift as doubles, given by the callers as constants.
 fn encode(
     v: f64,
     format: &'static str,
     shift: u32,
     min_raw: i128,
     max_raw: i128,
+    range: (f64, f64),
 ) -> Result<i128, EncodeError> {
     if !v.is_finite() {
         return Err(EncodeError::NotFinite { value: v });
     }
-    let scale = (1u64 << shift) as f64;
-    let (min, max) = (min_raw as f64 / scale, max_raw as f64 / scale);
+    let (min, max) = range;
     let err = || EncodeError::OutOfRange {
         value: v,
         format,
@@ -170,19 +171,19 @@ fn encode(
 
 /// S16.15 (`DataType.S1615`, scale 2^15) as the raw i32.
 pub fn encode_s1615(v: f64) -> Result<i32, EncodeError> {
-    encode(v, "S1615", 15, i32::MIN as i128, i32::MAX as i128).map(|r| r as i32)
+    encode(v, "S1615", 15, i32::MIN as i128, i32::MAX as i128, (i32::MIN as f64 / 32768.0, i32::MAX as f64 / 32768.0)).map(|r| r as i32)
 }
 /// U0.32 (`DataType.U032`, scale 2^32) as the raw u32.
 pub fn encode_u032(v: f64) -> Result<u32, EncodeError> {
-    encode(v, "U032", 32, 0, u32::MAX as i128).map(|r| r as u32)
+    encode(v, "U032", 32, 0, u32::MAX as i128, (0.0, u32::MAX as f64 / 4294967296.0)).map(|r| r as u32)
 }
 /// U16.16 (`DataType.U1616`, scale 2^16) as the raw u32.
 pub fn encode_u1616(v: f64) -> Result<u32, EncodeError> {
-    encode(v, "U1616", 16, 0, u32::MAX as i128).map(|r| r as u32)
+    encode(v, "U1616", 16, 0, u32::MAX as i128, (0.0, u32::MAX as f64 / 65536.0)).map(|r| r as u32)
 }
 /// U32.32 (`DataType.U3232`, scale 2^32) as the raw u64.
 pub fn encode_u3232(v: f64) -> Result<u64, EncodeError> {
-    encode(v, "U3232", 32, 0, u64::MAX as i128).map(|r| r as u64)
+    encode(v, "U3232", 32, 0, u64::MAX as i128, (0.0, u64::MAX as f64 / 4294967296.0)).map(|r| r as u64)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ use crate::error::{Error, Result};
 use crate::model::{host_rng, CellType, Connector, Network, Values};
 use keys::{get_n_bits, KeyRequest};
 use shifts::{weight_scale, IncomingStats, ShiftStats};
+use rayon::prelude::*;
 use synapses::{IncomingMatrix, PopKey, Synapse};
 
 /// `MAX_RING_BUFFER_BITS`.
@@ -103,49 +104,20 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
     net.validate()?;
     crate::model::file_check_fits(net)?;
     let dt = net.timestep;
-    let steps_per_ms = 1.0 / dt;
     let pops = &net.populations;
     let population_stdp = net.population_stdp()?;
 
-    // Connections of every projection, with delays in ticks.
-    let mut drawn = Vec::with_capacity(net.projections.len());
-    for (k, proj) in net.projections.iter().enumerate() {
-        let name = proj.name(k);
-        let pre = net.population_index(&proj.pre).expect("validated");
-        let post = net.population_index(&proj.post).expect("validated");
-        let (n_pre, n_post) = (pops[pre].size, pops[post].size);
-        let mut rng = host_rng(net.seed, &[2, k as u64]);
-        let conns = match &proj.connections {
-            Some(list) => crate::model::Connector::FromListConnector { conn_list: list.clone() }.generate(n_pre, n_post, false, &mut rng),
-            None => proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng),
-        };
-        let n = conns.len();
-        let mut wrng = host_rng(net.seed, &[3, k as u64]);
-        let weights = values_for(&proj.weight, &name, "weight", n, &mut wrng)?;
-        let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
-        let mut drng = host_rng(net.seed, &[4, k as u64]);
-        let delays = values_for(&delay_values, &name, "delay", n, &mut drng)?;
-        let on_chip = proj.connector.generated_on_chip() && !opts.virtual_board;
-        let mut out = Vec::with_capacity(n);
-        let mut max_delay_ms = 0.0f64;
-        for (i, c) in conns.iter().enumerate() {
-            let w = c.weight.unwrap_or(weights[i]);
-            let d = c.delay.unwrap_or(delays[i]);
-            if !d.is_finite() || d < dt * (1.0 - 1e-9) {
-                return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
-            }
-            max_delay_ms = max_delay_ms.max(d);
-            let ticks = if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
-            out.push((c.pre, c.post, w, ticks));
-        }
-        // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
-        match &proj.delay {
-            Some(Values::Scalar(d)) => max_delay_ms = max_delay_ms.max(*d),
-            Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
-            _ => {}
-        }
-        drawn.push(Drawn { pre, post, synapse_type: proj.receptor_type.index(), on_chip, conns: out, max_delay_ms });
-    }
+    // Connections of every projection, with delays in ticks. Each projection draws from its own
+    // seeded streams, so they are drawn in parallel with the same result; the first error in
+    // projection order is reported.
+    let mut drawn: Vec<Drawn> = net
+        .projections
+        .par_iter()
+        .enumerate()
+        .map(|(k, proj)| draw(net, k, proj, opts.virtual_board))
+        .collect::<Vec<Result<Drawn>>>()
+        .into_iter()
+        .collect::<Result<_>>()?;
 
     // Per neuron population: N, T, D and the in-core delay M = 2^D.
     let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size)).collect();
@@ -352,20 +324,28 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         let m = 1u32 << log_d[pi];
         let post_slices = slices(p.size, max_atoms[pi]);
         let mut matrices = Vec::new();
-        for &k in &incoming {
+        // The synapses of each incoming projection with quantised weights, and their longest rows.
+        let quantised: Vec<(Vec<Synapse>, (usize, usize))> = incoming
+            .par_iter()
+            .map(|&k| {
+                let d = &drawn[k];
+                let scale = scales[d.synapse_type as usize];
+                let syns: Vec<Synapse> = d
+                    .conns
+                    .iter()
+                    .map(|&(pre, post, w, delay)| Synapse {
+                        pre,
+                        post,
+                        weight: if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) },
+                        delay,
+                    })
+                    .collect();
+                let lengths = synapses::max_row_lengths(&syns, &post_slices, m);
+                (syns, lengths)
+            })
+            .collect();
+        for (&k, (syns, (und, del))) in incoming.iter().zip(quantised) {
             let d = &drawn[k];
-            let scale = scales[d.synapse_type as usize];
-            let syns: Vec<Synapse> = d
-                .conns
-                .iter()
-                .map(|&(pre, post, w, delay)| Synapse {
-                    pre,
-                    post,
-                    weight: if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) },
-                    delay,
-                })
-                .collect();
-            let (und, del) = synapses::max_row_lengths(&syns, &post_slices, m);
             let declared = match &net.projections[k].delay {
                 Some(Values::Scalar(ms)) => Some(if d.on_chip { synapses::expander_delay(*ms, 1.0 / dt) } else { synapses::host_delay(*ms, 1.0 / dt) }),
                 None => Some(1),
@@ -422,10 +402,14 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             }
             None => None,
         };
-        for &c in &population_cores[pi] {
+        // The cores' regions are independent of each other: built in parallel, used in core order.
+        let all_regions: Vec<Result<synapses::CoreRegions>> = population_cores[pi]
+            .par_iter()
+            .map(|&c| synapses::build_core_regions(&matrices, cores[c as usize].lo_atom, cores[c as usize].n_atoms, n_bits, 1))
+            .collect();
+        for (&c, regions) in population_cores[pi].iter().zip(all_regions) {
+            let regions = regions?;
             let core = &mut cores[c as usize];
-            let (lo, n) = (core.lo_atom, core.n_atoms);
-            let regions = synapses::build_core_regions(&matrices, lo, n, n_bits, 1)?;
             for (k, count) in regions.dropped.iter().copied().enumerate().filter(|&(_, c)| c > 0) {
                 warnings.push(format!(
                     "{}: {count} delayed synapses onto core {} are dropped, as sPyNNaker 7.4.1's host writer drops them \
@@ -478,6 +462,48 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         ring_buffer_shifts,
         warnings,
     })
+}
+
+/// The connections of projection `k`, with delays in ticks.
+fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board: bool) -> Result<Drawn> {
+    let dt = net.timestep;
+    let steps_per_ms = 1.0 / dt;
+    let pops = &net.populations;
+    let name = proj.name(k);
+    let pre = net.population_index(&proj.pre).expect("validated");
+    let post = net.population_index(&proj.post).expect("validated");
+    let (n_pre, n_post) = (pops[pre].size, pops[post].size);
+    let mut rng = host_rng(net.seed, &[2, k as u64]);
+    let conns = match &proj.connections {
+        Some(list) => crate::model::Connector::FromListConnector { conn_list: list.clone() }.generate(n_pre, n_post, false, &mut rng),
+        None => proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng),
+    };
+    let n = conns.len();
+    let mut wrng = host_rng(net.seed, &[3, k as u64]);
+    let weights = values_for(&proj.weight, &name, "weight", n, &mut wrng)?;
+    let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+    let mut drng = host_rng(net.seed, &[4, k as u64]);
+    let delays = values_for(&delay_values, &name, "delay", n, &mut drng)?;
+    let on_chip = proj.connector.generated_on_chip() && !virtual_board;
+    let mut out = Vec::with_capacity(n);
+    let mut max_delay_ms = 0.0f64;
+    for (i, c) in conns.iter().enumerate() {
+        let w = c.weight.unwrap_or(weights[i]);
+        let d = c.delay.unwrap_or(delays[i]);
+        if !d.is_finite() || d < dt * (1.0 - 1e-9) {
+            return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
+        }
+        max_delay_ms = max_delay_ms.max(d);
+        let ticks = if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
+        out.push((c.pre, c.post, w, ticks));
+    }
+    // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
+    match &proj.delay {
+        Some(Values::Scalar(d)) => max_delay_ms = max_delay_ms.max(*d),
+        Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
+        _ => {}
+    }
+    Ok(Drawn { pre, post, synapse_type: proj.receptor_type.index(), on_chip, conns: out, max_delay_ms })
 }
 
 impl Core {

@@ -134,14 +134,31 @@ pub fn max_row_lengths(
     post_slices: &[(u32, u32)],
     max_delay: u32,
 ) -> (usize, usize) {
-    let mut und: BTreeMap<(u32, usize), usize> = BTreeMap::new();
-    let mut del: BTreeMap<(u32, usize), usize> = BTreeMap::new();
-    for s in synapses {
-        let slice = post_slices.iter().position(|&(lo, n)| s.post >= lo && s.post < lo + n).unwrap_or(0);
-        let m = if s.delay <= max_delay { &mut und } else { &mut del };
-        *m.entry((s.pre, slice)).or_default() += 1;
+    // The slices are consecutive: the first whose end is above `post` holds it.
+    let slice_of = |post: u32| match post_slices.partition_point(|&(lo, n)| lo + n <= post) {
+        i if i < post_slices.len() && post >= post_slices[i].0 => i,
+        _ => 0,
+    };
+    let n_slices = post_slices.len().max(1);
+    let n_pre = synapses.iter().map(|s| s.pre as usize + 1).max().unwrap_or(0);
+    if n_pre.saturating_mul(n_slices) > 1 << 26 {
+        // A sparse count for very many (pre, slice) pairs.
+        let mut und: BTreeMap<(u32, usize), usize> = BTreeMap::new();
+        let mut del: BTreeMap<(u32, usize), usize> = BTreeMap::new();
+        for s in synapses {
+            let m = if s.delay <= max_delay { &mut und } else { &mut del };
+            *m.entry((s.pre, slice_of(s.post))).or_default() += 1;
+        }
+        return (und.values().copied().max().unwrap_or(0), del.values().copied().max().unwrap_or(0));
     }
-    (und.values().copied().max().unwrap_or(0), del.values().copied().max().unwrap_or(0))
+    let mut und = vec![0u32; n_pre * n_slices];
+    let mut del = vec![0u32; n_pre * n_slices];
+    for s in synapses {
+        let m = if s.delay <= max_delay { &mut und } else { &mut del };
+        m[s.pre as usize * n_slices + slice_of(s.post)] += 1;
+    }
+    let max = |v: Vec<u32>| v.into_iter().max().unwrap_or(0) as usize;
+    (max(und), max(del))
 }
 
 struct Entry {
@@ -312,4 +329,40 @@ pub fn build_core_regions(
         }
     }
     Ok(CoreRegions { pop_table: pop, matrix: words, blocks, dropped })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The longest row per (pre, post slice), counted by brute force.
+    fn brute(synapses: &[Synapse], slices: &[(u32, u32)], max_delay: u32) -> (usize, usize) {
+        let mut best = (0, 0);
+        let pres: std::collections::BTreeSet<u32> = synapses.iter().map(|s| s.pre).collect();
+        for &pre in &pres {
+            for &(lo, n) in slices {
+                let row = synapses.iter().filter(|s| s.pre == pre && s.post >= lo && s.post < lo + n);
+                let (d, u): (Vec<&Synapse>, Vec<&Synapse>) = row.partition(|s| s.delay > max_delay);
+                best = (best.0.max(u.len()), best.1.max(d.len()));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn max_row_lengths_count_per_pre_and_post_slice() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let slices = [(0, 256), (256, 256), (512, 100)];
+        for dense in [true, false] {
+            // Pre indices above 2^26 take the sparse count.
+            let base = if dense { 0 } else { 1 << 26 };
+            let syns: Vec<Synapse> = (0..3000)
+                .map(|_| Synapse { pre: base + rng.random_range(0..20), post: rng.random_range(0..612), weight: 1, delay: rng.random_range(1..30) })
+                .collect();
+            let got = max_row_lengths(&syns, &slices, 16);
+            assert_eq!(got, brute(&syns, &slices, 16));
+            assert!(got.0 > 0 && got.1 > 0);
+        }
+    }
 }
