@@ -102,8 +102,9 @@ struct CoreInfo {
     shift_inh: u32,
     ring_base: u32,
     pop_base: u32,
-    blocks_base: u32,
-    n_blocks: u32,
+    // per address-list item: first compact row, rows (2 words)
+    item_rows_base: u32,
+    n_items: u32,
     row_base: u32,
     cs_base: u32,
     n_cs: u32,

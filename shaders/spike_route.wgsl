@@ -99,28 +99,14 @@ fn pop_table_lookup(pop: u32, key: u32) -> u32 {
     return NOT_RECORDED;
 }
 
-// The compact row (local to the core) of `neuron_id` in the block starting at word
-// `block_word` of a core's matrix, or NO_ROW when there is none.
-fn row_index(c: CoreInfo, block_word: u32, neuron_id: u32) -> u32 {
-    var lo = 0u;
-    var hi = c.n_blocks;
-    while lo < hi {
-        let mid = (lo + hi) >> 1u;
-        let b = c.blocks_base + mid * 3u;
-        let off = tables[b];
-        if off == block_word {
-            if neuron_id >= tables[b + 2u] {
-                return NO_ROW;
-            }
-            return tables[b + 1u] + neuron_id;
-        }
-        if off < block_word {
-            lo = mid + 1u;
-        } else {
-            hi = mid;
-        }
+// The compact row (local to the core) of `neuron_id` in the block that item `item` of the
+// core's address list names, or NO_ROW when there is none.
+fn row_index(c: CoreInfo, item: u32, neuron_id: u32) -> u32 {
+    let b = c.item_rows_base + item * 2u;
+    if neuron_id >= tables[b + 1u] {
+        return NO_ROW;
     }
-    return NO_ROW;
+    return tables[b] + neuron_id;
 }
 
 // The words [start, end) of compact row r of a core.
@@ -128,10 +114,10 @@ fn row_words(c: CoreInfo, r: u32) -> vec2<u32> {
     return vec2<u32>(row_start[c.row_base + r], row_start[c.row_base + r + 1u]);
 }
 
-// The words [start, end) of the row of `neuron_id` in the block starting at word `block_word`
-// of a core's matrix, or (1, 0) when there is none.
-fn find_row(c: CoreInfo, block_word: u32, neuron_id: u32) -> vec2<u32> {
-    let r = row_index(c, block_word, neuron_id);
+// The words [start, end) of the row of `neuron_id` in the block that address-list item `item`
+// names, or (1, 0) when there is none.
+fn find_row(c: CoreInfo, item: u32, neuron_id: u32) -> vec2<u32> {
+    let r = row_index(c, item, neuron_id);
     if r == NO_ROW {
         return vec2<u32>(1u, 0u);
     }
@@ -198,7 +184,7 @@ fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
             continue;
         }
         any_valid = true;
-        let row = find_row(c, address * 4u, a.neuron_id);
+        let row = find_row(c, (w2 & 0x1FFFu) + k, a.neuron_id);
         if row.x > row.y {
             prov_add(inst, di, PROV_ROWS_OUTSIDE, p.count);
             continue;

@@ -238,7 +238,7 @@ fn deliver_in_order(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, p: Packet, t:
                 continue;
             }
             any_valid = true;
-            let r = row_index(c, address * 4u, a.neuron_id);
+            let r = row_index(c, (w2 & 0x1FFFu) + k, a.neuron_id);
             if r == NO_ROW {
                 prov_add(inst, ci, PROV_ROWS_OUTSIDE, 1u);
                 continue;

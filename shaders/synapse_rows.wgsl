@@ -93,7 +93,7 @@ fn replay_scan(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival, phase:
         if address == INVALID_ADDRESS {
             continue;
         }
-        let row = find_row(c, address * 4u, a.neuron_id);
+        let row = find_row(c, (w2 & 0x1FFFu) + k, a.neuron_id);
         for (var i = row.x; i < row.y; i++) {
             let w = synaptic_word(i);
             if !replay_adds(c, w, local, a) {
@@ -126,7 +126,7 @@ fn replay_packet(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u
                 if address == INVALID_ADDRESS {
                     continue;
                 }
-                let row = find_row(c, address * 4u, a.neuron_id);
+                let row = find_row(c, (w2 & 0x1FFFu) + k, a.neuron_id);
                 for (var i = row.x; i < row.y; i++) {
                     let w = synaptic_word(i);
                     if replay_adds(c, w, local, a) && ring_add(replay_ring_index(c, base, w, a), w >> 16u) + (w >> 16u) > 0xFFFFu {

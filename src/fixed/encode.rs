@@ -129,7 +129,7 @@ fn scaled_round_fast(v: f64, shift: u32) -> Option<u128> {
     if frac == 0.5 {
         return None;
     }
-    Some(floor as u128 + (frac > 0.5) as u128)
+    Some((floor as u64 + (frac > 0.5) as u64) as u128)
 }
 
 /// Encode v with `shift` fraction bits into the raw integer range [min_raw, max_raw].

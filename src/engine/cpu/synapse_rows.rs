@@ -41,6 +41,10 @@ pub const NO_PLASTIC: u32 = u32::MAX;
 pub struct CompactMatrix {
     /// (first word of the block in sPyNNaker's layout, first compact row, rows), by first word.
     blocks: Vec<(u32, u32, u32)>,
+    /// Per item of the master population table's address list: the first compact row and the
+    /// rows of the block its address names ((0, 0) for an invalid address or one that names no
+    /// block), so that a packet finds its rows without searching the blocks.
+    item_rows: Vec<(u32, u32)>,
     row_start: Vec<u32>,
     words: Vec<u32>,
     /// Per compact row: first word of its plastic region in `NeuronState::plastic`, or
@@ -94,15 +98,30 @@ impl CompactMatrix {
             }
         }
         c.words.shrink_to_fit();
+        let pop = &nc.pop_table;
+        if pop.len() >= 2 {
+            let list = 2 + pop[0] as usize * 5;
+            c.item_rows = pop[list..list + pop[1] as usize]
+                .iter()
+                .map(|&item| {
+                    let b = c.blocks.binary_search_by_key(&((item >> 8) * 4), |b| b.0).ok();
+                    b.map(|b| (c.blocks[b].1, c.blocks[b].2)).unwrap_or((0, 0))
+                })
+                .collect();
+        }
         c
     }
 
-    /// The compact row of `neuron_id` in the block starting at word `block_word`.
+    /// The compact row of `neuron_id` in the block that item `item` of the address list names.
     #[inline]
-    fn row_index(&self, block_word: u32, neuron_id: u32) -> Option<usize> {
-        let b = self.blocks.binary_search_by_key(&block_word, |b| b.0).ok()?;
-        let (_, first, n_rows) = self.blocks[b];
+    fn row_index(&self, item: usize, neuron_id: u32) -> Option<usize> {
+        let (first, n_rows) = self.item_rows[item];
         (neuron_id < n_rows).then_some((first + neuron_id) as usize)
+    }
+
+    /// Per address-list item, (first compact row, rows) of the block it names.
+    pub fn item_rows(&self) -> &[(u32, u32)] {
+        &self.item_rows
     }
 
     /// The fixed words of compact row `r`.
@@ -178,6 +197,7 @@ impl CompactMatrix {
         self.words.len() * 4
             + self.row_start.len() * 4
             + self.blocks.len() * 12
+            + self.item_rows.len() * 8
             + 4 * (self.plastic_start.len() + self.ctrl_start.len() + self.plastic_ctrl.len() + self.plastic_init.len())
     }
 }
@@ -213,7 +233,7 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
         let masked_time = (t.wrapping_sub(colour_delay) & delay_mask) << (n_bits + t_bits);
         for _ in 0..p.count {
             let mut any_valid = false;
-            for item in &pop[list + start..list + start + count] {
+            for (i, item) in pop[list + start..list + start + count].iter().enumerate() {
                 let address = item >> 8;
                 if address == INVALID_ADDRESS {
                     continue;
@@ -221,7 +241,7 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
                 any_valid = true;
                 // A row the host never wrote reads as nothing here; on the chip the DMA would
                 // fetch whatever memory follows.
-                let Some(r) = rows.row_index(address * 4, neuron_id) else {
+                let Some(r) = rows.row_index(start + i, neuron_id) else {
                     prov.rows_outside_matrix += 1;
                     continue;
                 };

@@ -61,8 +61,8 @@ pub struct CoreInfo {
     pub shift_inh: u32,
     pub ring_base: u32,
     pub pop_base: u32,
-    pub blocks_base: u32,
-    pub n_blocks: u32,
+    pub item_rows_base: u32,
+    pub n_items: u32,
     pub row_base: u32,
     pub cs_base: u32,
     pub n_cs: u32,
@@ -345,10 +345,10 @@ impl StaticImage {
                     info.pop_base = push_len(&tables, &core.label)?;
                     tables.extend_from_slice(&nc.pop_table);
                     let rows = &cpu.rows[ci];
-                    info.blocks_base = push_len(&tables, &core.label)?;
-                    info.n_blocks = rows.block_table().len() as u32;
-                    for &(off, first, n) in rows.block_table() {
-                        tables.extend_from_slice(&[off, first, n]);
+                    info.item_rows_base = push_len(&tables, &core.label)?;
+                    info.n_items = rows.item_rows().len() as u32;
+                    for &(first, n) in rows.item_rows() {
+                        tables.extend_from_slice(&[first, n]);
                     }
                     info.row_base = row_base;
                     let starts = rows.row_starts();
