@@ -9,7 +9,7 @@ use arrow_array::{Array, RecordBatch, RecordBatchIterator, StructArray};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyCapsule, PyDict, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyDict, PyTuple};
 
 use spinnsim::engine::gpu::device::AdapterSummary;
 use spinnsim::engine::{Backend, ResetMode};
@@ -51,6 +51,35 @@ fn values_from(obj: &Bound<'_, PyAny>) -> PyResult<Values> {
     )))
 }
 
+/// Puts a float64 array given beside the network JSON into field `field` of projection `k`.
+fn attach_array(net: &mut Network, k: usize, field: &str, columns: usize, bytes: &[u8]) -> PyResult<()> {
+    let n_proj = net.projections.len();
+    let proj = net
+        .projections
+        .get_mut(k)
+        .ok_or_else(|| PyValueError::new_err(format!("arrays: projection {k} does not exist ({n_proj} projections)")))?;
+    if columns == 0 || bytes.len() % (8 * columns) != 0 {
+        return Err(PyValueError::new_err(format!(
+            "arrays: projection {k} `{field}`: {} bytes are not rows of {columns} float64 values",
+            bytes.len()
+        )));
+    }
+    let values: Vec<f64> = bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect();
+    let rows = || values.chunks_exact(columns).map(|r| r.to_vec()).collect::<Vec<Vec<f64>>>();
+    match (field, columns) {
+        ("connections", _) => proj.connections = Some(rows()),
+        ("conn_list", _) => proj.connector = spinnsim::model::Connector::FromListConnector { conn_list: rows() },
+        ("weight", 1) => proj.weight = Values::Array(values),
+        ("delay", 1) => proj.delay = Some(Values::Array(values)),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "arrays: projection {k}: `{field}` with {columns} columns is not connections, conn_list, weight or delay"
+            )))
+        }
+    }
+    Ok(())
+}
+
 /// A simulation of one network, driven as a PyNN script drives sPyNNaker.
 #[pyclass(module = "spinnsim._spinnsim")]
 struct Simulation {
@@ -72,15 +101,31 @@ impl Simulation {
     /// engine `backend` chooses: "auto" (the GPU engine when a hardware GPU is present, else the
     /// CPU engine), "cpu", or "gpu" (the GPU engine on the best adapter, CPU-emulated ones such as
     /// lavapipe included; an error when there is none).
+    ///
+    /// `arrays` carries large per-connection data beside the JSON, as little-endian float64
+    /// bytes (a projection's `connections` or `conn_list`, `n × columns`; its `weight` or `delay`,
+    /// one column): a list of `(projection index, field, columns, bytes)`. Each replaces that
+    /// field of the projection in the JSON.
     #[new]
-    #[pyo3(signature = (network_json, profile = "spinnaker-7", threads = None, virtual_board = false, backend = "auto"))]
-    fn new(py: Python<'_>, network_json: &str, profile: &str, threads: Option<usize>, virtual_board: bool, backend: &str) -> PyResult<Self> {
+    #[pyo3(signature = (network_json, profile = "spinnaker-7", threads = None, virtual_board = false, backend = "auto", arrays = None))]
+    fn new(
+        py: Python<'_>,
+        network_json: &str,
+        profile: &str,
+        threads: Option<usize>,
+        virtual_board: bool,
+        backend: &str,
+        arrays: Option<Vec<(usize, String, usize, Bound<'_, PyBytes>)>>,
+    ) -> PyResult<Self> {
         let profile = Profile::from_name(profile).ok_or_else(|| {
             SpinnsimError::new_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)"))
         })?;
         let backend = Backend::from_name(backend).map_err(core_err)?;
-        let network: Network = serde_json::from_str(network_json)
+        let mut network: Network = serde_json::from_str(network_json)
             .map_err(|e| core_err(spinnsim::Error::NetworkFile(e.to_string())))?;
+        for (k, field, columns, bytes) in arrays.unwrap_or_default() {
+            attach_array(&mut network, k, &field, columns, bytes.as_bytes())?;
+        }
         if let Some(t) = network.run_ms {
             if !t.is_finite() || t < 0.0 {
                 return Err(core_err(spinnsim::Error::param("network file", "run_ms", format!("{t} must be a finite time >= 0"))));

@@ -233,6 +233,46 @@ def test_connections_weights_are_quantised():
     assert (w == w[0]).all() and w[0] != 2.00001 and abs(w[0] - 2.00001) < 1e-3
 
 
+def test_arrays_beside_the_json_equal_the_same_values_in_it():
+    """Per-connection data can come as float64 bytes beside the JSON (what spinnsim.pynn sends);
+    the network is the same as with the values written into the JSON."""
+    rng = np.random.default_rng(5)
+    conns = np.column_stack([np.arange(20), (np.arange(20) + 1) % 20, rng.uniform(1.0, 3.0, 20),
+                             rng.integers(1, 18, 20)]).astype(float)
+    net = synfire()
+    net["projection"][0]["connector"]["conn_list"] = conns.tolist()
+    in_json = Simulation(json.dumps(net))
+    net["projection"][0]["connector"]["conn_list"] = []
+    beside = Simulation(json.dumps(net), arrays=[(0, "conn_list", 4, conns.astype("<f8").tobytes())])
+    assert np.array_equal(in_json.connections(0), beside.connections(0))
+    in_json.run(200.0)
+    beside.run(200.0)
+    spikes = in_json.spikes().to_pyarrow()
+    assert spikes.num_rows > 0 and spikes.equals(beside.spikes().to_pyarrow())
+    # Weights and delays as one column each.
+    net = synfire()
+    w = rng.uniform(0.5, 2.0, 20)
+    net["projection"][0]["connector"]["conn_list"] = [[i, (i + 1) % 20] for i in range(20)]
+    sim = Simulation(json.dumps(net), arrays=[(0, "weight", 1, w.tobytes()), (0, "delay", 1, np.full(20, 3.0).tobytes())])
+    c = sim.connections(0)
+    assert np.allclose(c[:, 2], w, atol=1e-3) and (c[:, 3] == 3.0).all()
+
+
+def test_arrays_beside_the_json_are_checked():
+    text = synfire_json()
+    good = np.zeros((1, 4)).tobytes()
+    with pytest.raises(ValueError, match="projection 5 does not exist"):
+        Simulation(text, arrays=[(5, "conn_list", 4, good)])
+    with pytest.raises(ValueError, match="are not rows of 3 float64"):
+        Simulation(text, arrays=[(0, "conn_list", 3, good)])
+    with pytest.raises(ValueError, match="`tau_m` with 4 columns is not connections"):
+        Simulation(text, arrays=[(0, "tau_m", 4, good)])
+    # Values JSON could not carry are the core's to refuse, naming the projection.
+    bad = np.array([[0.0, 1.0, np.nan, 1.0]]).tobytes()
+    with pytest.raises(SpinnsimError, match=r"projection .*conn_list.*entry 0 field 2 is NaN"):
+        Simulation(text, arrays=[(0, "conn_list", 4, bad)])
+
+
 def test_description_of_the_network(synfire_run):
     assert synfire_run.population_labels() == ["pop_1", "inputSSA_1"]
     assert synfire_run.timestep() == 1.0

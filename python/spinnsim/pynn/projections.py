@@ -89,7 +89,8 @@ class _Part:
         post = proj._post_members.to_root(self.post_m, c["post"][sel])
         w = np.abs(c["weight"][sel])
         d = c["delay"][sel]
-        conns = np.column_stack([pre.astype(float), post.astype(float), w, d]).tolist()
+        # numpy arrays: the simulator sends them to the core as bytes beside the JSON
+        conns = np.column_stack([pre.astype(float), post.astype(float), w, d])
         spec = core_spec(proj._connector) if (pre_whole and post_whole and len(proj._parts) == 1) else None
         entry["weight"] = _spec_of(proj._weight_spec, w, absolute=True)
         entry["delay"] = _spec_of(proj._delay_spec, d)
@@ -108,7 +109,7 @@ def _spec_of(spec, values, absolute=False):
         return abs(float(spec)) if absolute else float(spec)
     if isinstance(spec, dict):
         return spec
-    return [float(v) for v in values]
+    return np.asarray(values, dtype=float)
 
 
 def _homogeneous_number(larr):
