@@ -155,6 +155,7 @@ impl CpuEngine {
                     if let Some((start, ctrl)) = rows.plastic_row(cr) {
                         let weights = start + rows.header_words() as usize;
                         for (i, &c) in ctrl.iter().enumerate() {
+                            let c = c as u32;
                             let d = c >> (n_bits + t_bits);
                             let d = if d == 0 { b.max_delay } else { d };
                             out.push(crate::engine::RowSynapse {

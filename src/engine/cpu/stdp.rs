@@ -81,7 +81,7 @@ pub fn process_plastic_row(
     s: &mut NeuronState,
     prov: &mut Provenance,
     start: usize,
-    ctrl: &[u32],
+    ctrl: &[u16],
     time: u32,
     colour_delay: u32,
 ) {
@@ -101,6 +101,7 @@ pub fn process_plastic_row(
     let ti_mask = (1u32 << (n_bits + t_bits)) - 1;
     let weights = start + g.header_words;
     for (i, &c) in ctrl.iter().enumerate() {
+        let c = c as u32;
         let typ = ((c >> n_bits) & t_mask) as usize;
         let d = (c >> (n_bits + t_bits)) & d_mask;
         let j = (c & n_mask) as usize;

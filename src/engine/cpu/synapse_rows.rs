@@ -53,9 +53,9 @@ pub struct CompactMatrix {
     /// Per compact row, where its control half-words start in `plastic_ctrl` (one more entry than
     /// rows): n_plastic of row r = `ctrl_start[r + 1] − ctrl_start[r]` (0 for static rows).
     ctrl_start: Vec<u32>,
-    /// The control half-words of every plastic row back to back, one per entry (values < 2^16):
+    /// The control half-words of every plastic row back to back, one per entry:
     /// `delay << (N+T) | type << N | index`, the delay not masked (docs/stdp.md §2).
-    plastic_ctrl: Vec<u32>,
+    plastic_ctrl: Vec<u16>,
     /// The plastic regions as the host writes them (zero headers, initial weights), back to back.
     plastic_init: Vec<u32>,
     /// Words of a plastic row's pre-event header: 2 (pair rule), 1 (nearest pair), 0 (no STDP).
@@ -89,7 +89,7 @@ impl CompactMatrix {
                         c.plastic_init.extend_from_slice(&m[row + 1..row + 1 + plastic]);
                         let n_plastic = m[row + 2 + plastic] as usize;
                         let ctrl = first + n_fixed;
-                        c.plastic_ctrl.extend((0..n_plastic).map(|i| (m[ctrl + i / 2] >> (16 * (i % 2))) & 0xFFFF));
+                        c.plastic_ctrl.extend((0..n_plastic).map(|i| (m[ctrl + i / 2] >> (16 * (i % 2))) as u16));
                     } else {
                         c.plastic_start.push(NO_PLASTIC);
                     }
@@ -133,7 +133,7 @@ impl CompactMatrix {
     /// Compact row `r` if it is plastic: the first word of its plastic region in
     /// `NeuronState::plastic` and its control half-words.
     #[inline]
-    pub fn plastic_row(&self, r: usize) -> Option<(usize, &[u32])> {
+    pub fn plastic_row(&self, r: usize) -> Option<(usize, &[u16])> {
         let start = *self.plastic_start.get(r)?;
         (start != NO_PLASTIC).then(|| (start as usize, &self.plastic_ctrl[self.ctrl_start[r] as usize..self.ctrl_start[r + 1] as usize]))
     }
@@ -156,7 +156,7 @@ impl CompactMatrix {
     }
 
     /// The control half-words of all plastic rows, one per entry.
-    pub fn plastic_ctrl(&self) -> &[u32] {
+    pub fn plastic_ctrl(&self) -> &[u16] {
         &self.plastic_ctrl
     }
 
@@ -198,7 +198,8 @@ impl CompactMatrix {
             + self.row_start.len() * 4
             + self.blocks.len() * 12
             + self.item_rows.len() * 8
-            + 4 * (self.plastic_start.len() + self.ctrl_start.len() + self.plastic_ctrl.len() + self.plastic_init.len())
+            + 4 * (self.plastic_start.len() + self.ctrl_start.len() + self.plastic_init.len())
+            + 2 * self.plastic_ctrl.len()
     }
 }
 

@@ -259,7 +259,7 @@ fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> c
         for (r, &p) in starts.iter().enumerate() {
             let (c0, c1) = (ctrl_starts[r] as usize, ctrl_starts[r + 1] as usize);
             s.plastic_static.extend_from_slice(&[p, packed_base + packed.len() as u32, (c1 - c0) as u32]);
-            packed.extend(ctrl[c0..c1].chunks(2).map(|h| h[0] | h.get(1).map_or(0, |&x| x << 16)));
+            packed.extend(ctrl[c0..c1].chunks(2).map(|h| h[0] as u32 | h.get(1).map_or(0, |&x| (x as u32) << 16)));
         }
         s.plastic_static.extend_from_slice(&packed);
         let cand = push_len(tables, &core.label)?;
