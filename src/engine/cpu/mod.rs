@@ -280,7 +280,8 @@ impl CpuEngine {
         let t0 = self.tick;
         let image = &self.image;
         let (rows, masks, table) = (&self.rows, &self.delay_src_masks, &image.routing_table);
-        let groups = team::balance(image, self.threads.min(image.cores.len()).max(1));
+        let words: Vec<usize> = self.rows.iter().map(|r| r.words().len() + r.plastic_ctrl().len()).collect();
+        let groups = team::balance(image, &words, self.threads.min(image.cores.len()).max(1));
         let outs: team::Outboxes = image.cores.iter().map(|_| Default::default()).collect();
         let barrier = team::SpinBarrier::new(groups.len());
         let unrouted = std::sync::atomic::AtomicU64::new(0);

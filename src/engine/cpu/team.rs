@@ -40,8 +40,11 @@ impl SpinBarrier {
     }
 }
 
-/// Splits the cores into `threads` contiguous groups of about equal work (neurons and sources).
-pub fn balance(image: &MachineImage, threads: usize) -> Vec<Range<usize>> {
+/// Splits the cores into `threads` contiguous groups of about equal work: neurons, sources, and
+/// the synaptic words of each core (`synaptic_words`, one per core), weighted 1/64 of a word
+/// each (measured on the microcircuit at scale 0.3, 2 threads: 1/32 to 1/64 gave 1.4× the events
+/// per second of neurons alone; 1/4 and 1/256 less; docs/performance.md).
+pub fn balance(image: &MachineImage, synaptic_words: &[usize], threads: usize) -> Vec<Range<usize>> {
     let weight = |k: &CoreKind, n: u32| -> u64 {
         match k {
             CoreKind::Neuron(_) => 4 * n as u64 + 64,
@@ -49,7 +52,7 @@ pub fn balance(image: &MachineImage, threads: usize) -> Vec<Range<usize>> {
             CoreKind::SpikeArray(_) | CoreKind::Delay(_) => n as u64 / 4 + 64,
         }
     };
-    let w: Vec<u64> = image.cores.iter().map(|c| weight(&c.kind, c.n_atoms)).collect();
+    let w: Vec<u64> = image.cores.iter().zip(synaptic_words).map(|(c, &sw)| weight(&c.kind, c.n_atoms) + sw as u64 / 64).collect();
     let total: u64 = w.iter().sum();
     let mut groups = Vec::with_capacity(threads);
     let (mut start, mut acc) = (0usize, 0u64);
