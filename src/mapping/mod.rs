@@ -324,6 +324,14 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         let m = 1u32 << log_d[pi];
         let post_slices = slices(p.size, max_atoms[pi]);
         let mut matrices = Vec::new();
+        // Which pre cores reach which of this population's cores, per incoming projection.
+        let links: Vec<Option<Vec<bool>>> = incoming
+            .iter()
+            .map(|&k| {
+                let d = &drawn[k];
+                connected_cores(&net.projections[k].connector, &d.conns, &slices(pops[d.pre].size, max_atoms[d.pre]), &post_slices)
+            })
+            .collect();
         // The synapses of each incoming projection with quantised weights, and their longest rows.
         let quantised: Vec<(Vec<Synapse>, (usize, usize))> = incoming
             .par_iter()
@@ -426,15 +434,23 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
                 nc.stdp = stdp_core.clone();
             }
         }
-        // Routes into this population's cores.
-        for &k in &incoming {
+        // Routes into this population's cores: from each pre core (and its delay-extension core) to
+        // the cores it can reach. A core that reaches none keeps an entry without destinations.
+        let post_cores = &population_cores[pi];
+        for (&k, link) in incoming.iter().zip(&links) {
             let d = &drawn[k];
-            for &src in &population_cores[d.pre] {
-                add_route(&mut routes, &cores[src as usize], &population_cores[pi]);
+            let targets = |si: usize| -> Vec<u32> {
+                match link {
+                    None => post_cores.clone(),
+                    Some(m) => post_cores.iter().enumerate().filter(|&(ti, _)| m[si * post_cores.len() + ti]).map(|(_, &c)| c).collect(),
+                }
+            };
+            for (si, &src) in population_cores[d.pre].iter().enumerate() {
+                add_route(&mut routes, &cores[src as usize], &targets(si));
             }
             if delay_key[d.pre].is_some() {
-                for &src in &delay_cores[d.pre] {
-                    add_route(&mut routes, &cores[src as usize], &population_cores[pi]);
+                for (si, &src) in delay_cores[d.pre].iter().enumerate() {
+                    add_route(&mut routes, &cores[src as usize], &targets(si));
                 }
             }
         }
@@ -462,6 +478,30 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         ring_buffer_shifts,
         warnings,
     })
+}
+
+/// Which (pre core, post core) pairs of a projection are connected, as sPyNNaker 7.4.1's
+/// `get_connected_vertices` decides the routes: a OneToOneConnector connects slices whose atom
+/// ranges overlap, a FromListConnector the slices that one of its connections joins; every other
+/// connector connects every pair (`None`). Indexed `pre slice × post slices + post slice`.
+fn connected_cores(connector: &Connector, conns: &[(u32, u32, f64, u32)], pre: &[(u32, u32)], post: &[(u32, u32)]) -> Option<Vec<bool>> {
+    match connector {
+        Connector::OneToOneConnector => {
+            Some(pre.iter().flat_map(|&(plo, pn)| post.iter().map(move |&(qlo, qn)| plo < qlo + qn && qlo < plo + pn)).collect())
+        }
+        Connector::FromListConnector { .. } => {
+            let slice_of = |s: &[(u32, u32)], i: u32| s.partition_point(|&(lo, n)| lo + n <= i);
+            let mut m = vec![false; pre.len() * post.len()];
+            for c in conns {
+                let (a, b) = (slice_of(pre, c.0), slice_of(post, c.1));
+                if a < pre.len() && b < post.len() {
+                    m[a * post.len() + b] = true;
+                }
+            }
+            Some(m)
+        }
+        _ => None,
+    }
 }
 
 /// The connections of projection `k`, with delays in ticks.

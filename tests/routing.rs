@@ -1,0 +1,62 @@
+//! Routes as sPyNNaker 7.4.1 builds them (`get_connected_vertices`): a OneToOneConnector reaches
+//! only the post cores whose atoms overlap the pre core's, a FromListConnector only the post cores
+//! one of its connections joins, every other connector every post core. Packets then reach only
+//! those cores, with the same results.
+
+use spinnsim::mapping::{map, MapOptions, MachineImage};
+use spinnsim::model::load_toml;
+use spinnsim::sim::Simulation;
+
+/// Three pre populations of 600 neurons (3 cores: 0–255, 256–511, 512–599) into `b` of 300
+/// (2 cores: 0–255, 256–299), one connector each.
+fn network() -> String {
+    let mut t = String::from("timestep = 1.0\n[[population]]\nlabel = \"b\"\nsize = 300\ncell_type = \"IF_curr_exp\"\nrecord = [{ variable = \"spikes\" }, { variable = \"v\" }]\n");
+    for (label, connector) in [
+        ("one", "{ type = \"OneToOneConnector\" }"),
+        ("list", "{ type = \"FromListConnector\", conn_list = [[0, 299, 3.0, 1.0], [10, 20, 3.0, 1.0]] }"),
+        ("all", "{ type = \"AllToAllConnector\" }"),
+    ] {
+        let times: Vec<String> = (0..600).map(|i| format!("[{}.0]", 1 + i % 50)).collect();
+        t += &format!(
+            "[[population]]\nlabel = \"{label}\"\nsize = 600\ncell_type = \"SpikeSourceArray\"\nmax_atoms_per_core = 256\nspike_times = [{}]\n\
+             [[projection]]\npre = \"{label}\"\npost = \"b\"\nconnector = {connector}\nweight = {}\n",
+            times.join(", "),
+            if label == "all" { "0.001" } else { "10.0" }
+        );
+    }
+    t
+}
+
+/// Destinations (as indices among `b`'s cores) of each core of population `pop`.
+fn reach(image: &MachineImage, pop: usize) -> Vec<Vec<usize>> {
+    let b = &image.population_cores[0];
+    image.population_cores[pop]
+        .iter()
+        .map(|&c| {
+            let key = image.cores[c as usize].key.expect("a sending core has a key");
+            let e = image.routing_table.iter().find(|e| e.key == key).expect("every sending core has an entry");
+            e.destinations.iter().map(|d| b.iter().position(|x| x == d).expect("a core of b")).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn routes_reach_only_the_cores_a_connector_can_connect() {
+    let net = load_toml(&network()).unwrap();
+    let image = map(&net, MapOptions::default()).unwrap();
+    assert_eq!(image.population_cores[0].len(), 2);
+    assert_eq!(reach(&image, 1), vec![vec![0], vec![1], vec![]], "one-to-one: overlapping atoms only");
+    assert_eq!(reach(&image, 2), vec![vec![0, 1], vec![], vec![]], "from-list: 0→299 and 10→20 both leave core 0");
+    assert_eq!(reach(&image, 3), vec![vec![0, 1]; 3], "all-to-all: every core");
+}
+
+#[test]
+fn a_core_that_reaches_nothing_loses_no_packet_and_the_rest_arrive() {
+    let mut sim = Simulation::new(load_toml(&network()).unwrap(), MapOptions::default(), Some(2)).unwrap();
+    sim.run(60.0).unwrap();
+    assert_eq!(sim.unrouted_packets(), 0);
+    // One-to-one at weight 10 nA fires every neuron of b.
+    let spikes = sim.recordings().population_spikes(0, 0);
+    let fired: std::collections::BTreeSet<u32> = spikes.iter().map(|s| s.1).collect();
+    assert_eq!(fired.len(), 300, "every neuron of b is driven by its one-to-one partner");
+}
