@@ -60,3 +60,31 @@ fn a_core_that_reaches_nothing_loses_no_packet_and_the_rest_arrive() {
     let fired: std::collections::BTreeSet<u32> = spikes.iter().map(|s| s.1).collect();
     assert_eq!(fired.len(), 300, "every neuron of b is driven by its one-to-one partner");
 }
+
+#[test]
+fn delay_cores_are_routed_only_to_targets_whose_edge_needs_them() {
+    // `p` reaches `far` with 40 ms delays (a delay extension) and `near` with 1 ms.
+    let text = "timestep = 1.0\n\
+        [[population]]\nlabel = \"p\"\nsize = 256\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0, 5.0]\n\
+        [[population]]\nlabel = \"far\"\nsize = 256\ncell_type = \"IF_curr_exp\"\nrecord = [{ variable = \"spikes\" }]\n\
+        [[population]]\nlabel = \"near\"\nsize = 256\ncell_type = \"IF_curr_exp\"\nrecord = [{ variable = \"spikes\" }]\n\
+        [[projection]]\npre = \"p\"\npost = \"far\"\nconnector = { type = \"OneToOneConnector\" }\nweight = 10.0\ndelay = 40.0\n\
+        [[projection]]\npre = \"p\"\npost = \"near\"\nconnector = { type = \"OneToOneConnector\" }\nweight = 10.0\ndelay = 1.0\n";
+    let net = load_toml(text).unwrap();
+    let image = map(&net, MapOptions::default()).unwrap();
+    let delay_core = image
+        .cores
+        .iter()
+        .find(|c| matches!(c.kind, spinnsim::mapping::CoreKind::Delay(_)))
+        .expect("p has a delay extension");
+    let route = image.routing_table.iter().find(|e| Some(e.key) == delay_core.key).expect("the delay core's entry");
+    assert_eq!(route.destinations, image.population_cores[1], "to `far` only");
+    let mut sim = Simulation::new(net, MapOptions::default(), None).unwrap();
+    sim.run(60.0).unwrap();
+    let prov = sim.provenance();
+    assert_eq!(prov.iter().map(|p| p.invalid_master_pop_hits).sum::<u64>(), 0, "no packet reaches a core without its entry");
+    let far = sim.recordings().population_spikes(1, 0);
+    let fired: std::collections::BTreeSet<u32> = far.iter().map(|s| s.1).collect();
+    assert_eq!(fired.len(), 256, "the delayed spikes arrive at `far`");
+    assert!(far.iter().all(|s| s.0 >= 41), "40 ms after the input at 1 ms: {:?}", &far[..3]);
+}

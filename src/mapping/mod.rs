@@ -448,7 +448,10 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
             for (si, &src) in population_cores[d.pre].iter().enumerate() {
                 add_route(&mut routes, &cores[src as usize], &targets(si));
             }
-            if delay_key[d.pre].is_some() {
+            // Delay cores only where the pre → post edge needs them (`DelaySupportAdder` adds a
+            // delayed edge per edge whose longest delay is beyond the in-core delay).
+            let edge_needs_delays = incoming.iter().any(|&j| drawn[j].pre == d.pre && drawn[j].max_delay_ms > m as f64 * dt);
+            if delay_key[d.pre].is_some() && edge_needs_delays {
                 for (si, &src) in delay_cores[d.pre].iter().enumerate() {
                     add_route(&mut routes, &cores[src as usize], &targets(si));
                 }
