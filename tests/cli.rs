@@ -54,19 +54,6 @@ fn a_bad_parameter_is_named_in_the_error() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Whether the GPU engine can run here; without an adapter its tests are skipped, except in CI
-/// (`CI` set), which installs lavapipe and must run them.
-fn gpu_or_skip() -> bool {
-    match spinnsim::engine::gpu::device::GpuContext::open() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("no GPU adapter, GPU test skipped: {e}");
-            false
-        }
-        Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
-    }
-}
-
 #[test]
 fn devices_lists_the_adapters_or_says_there_are_none() {
     let o = spinnsim().arg("devices").output().unwrap();
@@ -86,7 +73,7 @@ fn devices_lists_the_adapters_or_says_there_are_none() {
 
 #[test]
 fn the_gpu_backend_writes_the_same_files_as_the_cpu_backend() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     let base = std::env::temp_dir().join(format!("spinnsim-backends-{}", std::process::id()));

@@ -29,17 +29,6 @@ use spinnsim::mapping::{map, remap_population, CoreKind, MachineImage, MapOption
 use spinnsim::model::*;
 use std::collections::BTreeMap;
 
-fn gpu_or_skip() -> bool {
-    match spinnsim::engine::gpu::device::GpuContext::open() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("no GPU adapter, GPU test skipped: {e}");
-            false
-        }
-        Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
-    }
-}
-
 /// A CPU engine and a GPU engine driven alike, compared after every step.
 struct Pair {
     cpu: CpuEngine,
@@ -190,7 +179,7 @@ fn dataset(name: &str) -> Network {
 
 #[test]
 fn synfire_dataset() {
-    if gpu_or_skip() {
+    if common::gpu_or_skip() {
         let a = compare(&dataset("synfire.toml"), &[200, 150]);
         assert!(a.spikes > 0 && a.pre_synaptic_events > 0, "{a:?}");
     }
@@ -198,7 +187,7 @@ fn synfire_dataset() {
 
 #[test]
 fn poisson_dataset() {
-    if gpu_or_skip() {
+    if common::gpu_or_skip() {
         let a = compare(&dataset("poisson_driven.toml"), &[300]);
         assert!(a.spikes > 0 && a.pre_synaptic_events > 0, "{a:?}");
     }
@@ -206,7 +195,7 @@ fn poisson_dataset() {
 
 #[test]
 fn vogels_abbott_dataset() {
-    if gpu_or_skip() {
+    if common::gpu_or_skip() {
         let a = compare(&dataset("vogels_abbott_cuba.toml"), &[200]);
         assert!(a.spikes > 0 && a.pre_synaptic_events > 0, "{a:?}");
     }
@@ -582,7 +571,7 @@ fn random_case(seed: u64, dt: f64, chunks: &[u32], schedules: bool, options: Map
 
 #[test]
 fn random_networks_at_dt_1() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     for seed in [1, 2, 3, 4] {
@@ -593,7 +582,7 @@ fn random_networks_at_dt_1() {
 
 #[test]
 fn random_networks_at_dt_0_1() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     for seed in [11, 12, 13, 14] {
@@ -706,14 +695,14 @@ fn changes_between_runs(seed: u64, dt: f64) {
 
 #[test]
 fn parameter_changes_and_resets_at_dt_1() {
-    if gpu_or_skip() {
+    if common::gpu_or_skip() {
         changes_between_runs(21, 1.0);
     }
 }
 
 #[test]
 fn parameter_changes_and_resets_at_dt_0_1() {
-    if gpu_or_skip() {
+    if common::gpu_or_skip() {
         changes_between_runs(22, 0.1);
     }
 }
@@ -796,7 +785,7 @@ fn saturating_network(dt: f64) -> Network {
 
 #[test]
 fn ring_buffer_and_delay_count_saturation() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     // At 5 ms a tick a Poisson source can send more than 255 spikes in one packet (its rate is
@@ -826,7 +815,7 @@ fn ring_buffer_and_delay_count_saturation() {
 /// counts); on a hardware GPU the results are the CPU engine's.
 #[test]
 fn a_replay_past_the_llvmpipe_loop_limit_is_an_error_there() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     let mut array = population("wave", 700, CellType::SpikeSourceArray);
@@ -884,7 +873,7 @@ fn log2_ceil(x: u64) -> u32 {
 
 #[test]
 fn small_chunks_tiny_job_queue_and_short_batches() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     for (first_seed, dt) in [(31, 1.0), (131, 0.1)] {
@@ -928,7 +917,7 @@ fn engine_error(image: MachineImage, options: GpuOptions) -> String {
 
 #[test]
 fn chunks_too_small_are_a_clear_error() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     let net = random_network(33, 1.0, 100);
@@ -959,7 +948,7 @@ fn chunks_too_small_are_a_clear_error() {
 /// addresses are all invalid (ghost searches) and one that points outside the matrix.
 #[test]
 fn unrouted_packets_invalid_hits_ghost_searches_and_rows_outside_the_matrix() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     let net = random_network(41, 1.0, 150);
@@ -1089,7 +1078,7 @@ fn plastic_network(seed: u64, dt: f64) -> Network {
 
 #[test]
 fn plastic_networks_learn_the_same_weights() {
-    if !gpu_or_skip() {
+    if !common::gpu_or_skip() {
         return;
     }
     for (seed, dt) in [(1u64, 1.0), (2, 1.0), (3, 0.1), (4, 1.0), (6, 0.1), (9, 1.0)] {
@@ -1116,7 +1105,7 @@ fn plastic_networks_learn_the_same_weights() {
 
 #[test]
 fn stdp_dataset() {
-    if gpu_or_skip() {
+    if common::gpu_or_skip() {
         compare(&dataset("stdp_pair.toml"), &[120, 80]);
     }
 }

@@ -16,18 +16,6 @@ enum On {
     Gpu,
 }
 
-/// Whether the GPU checks can run: a GPU adapter (lavapipe in CI, where one is required).
-fn gpu_or_skip() -> bool {
-    match spinnsim::engine::gpu::device::GpuContext::open() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("no GPU adapter, GPU test skipped: {e}");
-            false
-        }
-        Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
-    }
-}
-
 fn simulate(on: On, n: u32, delay: f64, ticks: u32, per_core: Option<u32>, record_all: bool, profile: Profile) -> Recordings {
     let net = synfire(n, delay, per_core, record_all);
     let image = map(&net, MapOptions { profile, ..Default::default() }).expect("maps");
@@ -66,7 +54,7 @@ fn expected_raw(name: &str) -> Vec<(u32, u32, i32)> {
 }
 
 fn check_exact(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
-    if on == On::Gpu && !gpu_or_skip() {
+    if on == On::Gpu && !common::gpu_or_skip() {
         return;
     }
     let rec = simulate(on, n, delay, ticks, None, true, Profile::Spinnaker2019);
@@ -82,7 +70,7 @@ fn check_exact(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
 }
 
 fn check_close(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
-    if on == On::Gpu && !gpu_or_skip() {
+    if on == On::Gpu && !common::gpu_or_skip() {
         return;
     }
     let rec = simulate(on, n, delay, ticks, None, true, Profile::Spinnaker7);
@@ -101,7 +89,7 @@ fn check_close(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
 }
 
 fn check_200_17(on: On) {
-    if on == On::Gpu && !gpu_or_skip() {
+    if on == On::Gpu && !common::gpu_or_skip() {
         return;
     }
     let want = expected_spikes("200_17_spikes.csv");

@@ -108,3 +108,16 @@ pub fn read_csv(name: &str) -> Vec<(u32, u32, f64)> {
         })
         .collect()
 }
+
+/// Whether the GPU engine can run here. Without an adapter its tests are skipped, except in CI
+/// (`CI` set), which installs lavapipe and must run them.
+pub fn gpu_or_skip() -> bool {
+    match spinnsim::engine::gpu::device::GpuContext::open() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("no GPU adapter, GPU test skipped: {e}");
+            false
+        }
+        Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
+    }
+}
