@@ -12,3 +12,5 @@ pub mod mapping;
 pub mod engine;
 pub mod record;
 pub mod sim;
+#[cfg(feature = "cli")]
+pub mod cli;

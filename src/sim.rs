@@ -3,9 +3,9 @@
 use crate::engine::cpu::CpuEngine;
 use crate::engine::gpu::device::AdapterSummary;
 use crate::engine::gpu::GpuEngine;
-use crate::engine::{Backend, Engine, Provenance, ResetMode, RowSynapse};
+use crate::engine::{Backend, Engine, Provenance, ResetMode, RowSynapse, RunControl};
 use crate::error::{Error, Result};
-use crate::mapping::{map, remap_population, MachineImage, MapOptions};
+use crate::mapping::{map_with_progress, remap_population, MachineImage, MapOptions, MapStep};
 use crate::model::{CurrentSourceKind, Network, SpikeTimes, Values};
 use crate::mapping::shifts::weight_scale;
 use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMetadata};
@@ -101,7 +101,19 @@ impl Simulation {
     /// GPU engine cannot take the network; `Gpu` fails when no adapter can run it. `threads` is
     /// for the CPU engine only.
     pub fn with_backend(network: Network, options: MapOptions, threads: Option<usize>, backend: Backend) -> Result<Self> {
-        let image = map(&network, options)?;
+        Self::with_progress(network, options, threads, backend, &|_| {})
+    }
+
+    /// As [`Simulation::with_backend`], telling `progress` how far the mapping is (the engine
+    /// starts after [`MapStep::Mapped`]).
+    pub fn with_progress(
+        network: Network,
+        options: MapOptions,
+        threads: Option<usize>,
+        backend: Backend,
+        progress: &(dyn Fn(MapStep) + Sync),
+    ) -> Result<Self> {
+        let image = map_with_progress(&network, options, progress)?;
         let mut gpu_fallback = None;
         let engine = match backend.resolve() {
             Backend::Gpu if backend == Backend::Auto => match GpuEngine::new(image.clone()) {
@@ -179,8 +191,10 @@ impl Simulation {
         self.engine.as_dyn_mut().run(ticks)
     }
 
-    /// Runs for `ticks` more timesteps as one run, telling `progress` how many are done.
-    pub fn run_ticks_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
+    /// Runs for `ticks` more timesteps as one run, telling `progress` how many are done; when it
+    /// answers `Break` (a user's interrupt), the run ends soon after at a tick boundary, as a run
+    /// of that many ticks would. Returns the ticks run.
+    pub fn run_ticks_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32> {
         self.engine.as_dyn_mut().run_with_progress(ticks, progress)
     }
 

@@ -27,10 +27,9 @@ into the SpiNNaker libraries, `recording_reset` (0x2d74) and
 prints one line `t i n` for every source i that sent n > 0 spikes in tick t, then `seed x y z c`
 (the RNG state after the last tick).
 
-Requires `pip install unicorn`; the image is looked up in $SPY_BINARIES, then in the default
-places of the PyPI wheel. Exit status 3 means unicorn or the image is missing.
+Requires `pip install unicorn` and the image (`python3 tools/oracle_inputs.py fetch`, or
+$SPY_BINARIES). Exit status 3 means unicorn or the image is missing.
 """
-import glob
 import json
 import os
 import struct
@@ -64,17 +63,14 @@ COMMS = 0x20000000
 
 
 def find_image():
-    cands = []
-    if os.environ.get("SPY_BINARIES"):
-        cands.append(os.path.join(os.environ["SPY_BINARIES"], "spike_source_poisson.aplx"))
-    cands.append("/root/cache/spy/spynnaker/pyNN/model_binaries/spike_source_poisson.aplx")
-    cands += glob.glob(os.path.expanduser(
-        "~/*/lib/python3*/site-packages/spynnaker/pyNN/model_binaries/spike_source_poisson.aplx"))
-    cands += glob.glob("/root/*/lib/python3*/site-packages/spynnaker/pyNN/model_binaries/spike_source_poisson.aplx")
-    for c in cands:
-        if os.path.exists(c):
-            return c
-    return None
+    """The 7.4.1 image (tools/oracle_inputs.py: $SPY_BINARIES, then the cache in target/)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    from oracle_inputs import MissingInput, binary
+    try:
+        return str(binary("spike_source_poisson.aplx"))
+    except MissingInput as e:
+        print(e, file=sys.stderr)
+        sys.exit(3)
 
 
 def load_segments(path):
@@ -230,13 +226,11 @@ class PoissonAplx:
 
 def main():
     path = find_image()
-    if path is None:
-        print("spike_source_poisson.aplx not found", file=sys.stderr)
-        sys.exit(3)
     cfg = json.load(sys.stdin)
     emu = PoissonAplx(path, cfg)
     if not emu.sha_ok:
-        print("warning: image differs from the 1!7.4.1 wheel", file=sys.stderr)
+        print(f"{path} is not the image of the 1!7.4.1 wheel (SHA-256 differs)", file=sys.stderr)
+        sys.exit(1)
     lines = []
     if os.environ.get("POISSON_DUMP_SOURCES"):
         lines.extend(" ".join(str(v) for v in ["source", i] + s) for i, s in enumerate(emu.sources()))

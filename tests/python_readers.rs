@@ -80,7 +80,7 @@ fn pyarrow_pandas_and_polars_read_the_recordings() {
         formats.push("parquet");
     }
     for f in &formats {
-        run_synfire(&out, f);
+        run_synfire(&out.join(f), f);
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/read_outputs.py");
     let hardware = hardware_dir();
@@ -101,6 +101,6 @@ fn parquet_in_a_build_without_the_feature_says_how_to_rebuild() {
     let o = spinnsim().args(["run", dataset, "--out"]).arg(&out).args(["--format", "parquet"]).output().unwrap();
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("--format parquet") && err.contains("--features parquet"), "{err}");
+    assert!(err.contains("--format parquet") && err.contains("feature `parquet`"), "{err}");
     assert!(!out.exists(), "nothing is written");
 }

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyDict, PyTuple};
 
 use spinnsim::engine::gpu::device::AdapterSummary;
-use spinnsim::engine::{Backend, ResetMode};
+use spinnsim::engine::{Backend, ResetMode, RunControl};
 use spinnsim::mapping::{MapOptions, Profile};
 use spinnsim::model::{Network, SpikeTimes, Values};
 
@@ -30,6 +30,23 @@ const ARRAY_NAME: &CStr = c"arrow_array";
 fn core_err(e: spinnsim::Error) -> PyErr {
     SpinnsimError::new_err(e.to_string())
 }
+
+/// Runs `f`, turning a panic into a `SpinnsimError` with its message. A panic is a bug in
+/// spinnsim; without this it would reach Python as pyo3's `PanicException`, a `BaseException`
+/// that `except Exception` does not catch.
+fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(SpinnsimError::new_err(format!("internal error (a bug in spinnsim; please report it with the network): {what}")))
+    })
+}
+
+/// How often a running simulation looks for Ctrl-C (Python's signal handlers).
+const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A float, a sequence of floats (a numpy array too), or a distribution given as a dict
 /// (`{"distribution": "uniform", "low": ..., "high": ...}`, as in network files).
@@ -117,37 +134,69 @@ impl Simulation {
         backend: &str,
         arrays: Option<Vec<(usize, String, usize, Bound<'_, PyBytes>)>>,
     ) -> PyResult<Self> {
-        let profile = Profile::from_name(profile).ok_or_else(|| {
-            SpinnsimError::new_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)"))
-        })?;
-        let backend = Backend::from_name(backend).map_err(core_err)?;
-        let mut network: Network = serde_json::from_str(network_json)
-            .map_err(|e| core_err(spinnsim::Error::NetworkFile(e.to_string())))?;
-        for (k, field, columns, bytes) in arrays.unwrap_or_default() {
-            attach_array(&mut network, k, &field, columns, bytes.as_bytes())?;
-        }
-        if let Some(t) = network.run_ms {
-            if !t.is_finite() || t < 0.0 {
-                return Err(core_err(spinnsim::Error::param("network file", "run_ms", format!("{t} must be a finite time >= 0"))));
+        guarded(|| {
+            let profile = Profile::from_name(profile).ok_or_else(|| {
+                SpinnsimError::new_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)"))
+            })?;
+            let backend = Backend::from_name(backend).map_err(core_err)?;
+            let mut network: Network = serde_json::from_str(network_json)
+                .map_err(|e| core_err(spinnsim::Error::NetworkFile(e.to_string())))?;
+            for (k, field, columns, bytes) in arrays.unwrap_or_default() {
+                attach_array(&mut network, k, &field, columns, bytes.as_bytes())?;
             }
-        }
-        let options = MapOptions { profile, virtual_board };
-        let inner =
-            py.detach(move || spinnsim::sim::Simulation::with_backend(network, options, threads, backend)).map_err(core_err)?;
-        Ok(Simulation { inner })
+            if let Some(t) = network.run_ms {
+                if !t.is_finite() || t < 0.0 {
+                    return Err(core_err(spinnsim::Error::param("network file", "run_ms", format!("{t} must be a finite time >= 0"))));
+                }
+            }
+            if threads == Some(0) {
+                return Err(core_err(spinnsim::Error::param("Simulation", "threads", "must be at least 1 (or None for all cores)")));
+            }
+            let options = MapOptions { profile, virtual_board };
+            let inner = py
+                .detach(move || spinnsim::sim::Simulation::with_backend(network, options, threads, backend))
+                .map_err(core_err)?;
+            Ok(Simulation { inner })
+        })
     }
 
-    /// Runs for `ms` more model time (ceil(ms / dt) ticks), without holding the GIL.
+    /// Runs for `ms` more model time (ceil(ms / dt) ticks), without holding the GIL. Ctrl-C
+    /// (a signal Python handles) stops the run within a fraction of a second at a tick boundary
+    /// and raises `KeyboardInterrupt`; the simulation is then at that tick, with its recordings.
     fn run(&mut self, py: Python<'_>, ms: f64) -> PyResult<()> {
-        let inner = &mut self.inner;
-        py.detach(move || inner.run(ms)).map_err(core_err)
+        guarded(|| {
+            let ticks = self.inner.ticks_for(ms).map_err(core_err)?;
+            let inner = &mut self.inner;
+            let mut interrupt: Option<PyErr> = None;
+            let mut checked = std::time::Instant::now();
+            let result = py.detach(|| {
+                inner.run_ticks_with_progress(ticks, &mut |_| {
+                    if checked.elapsed() < SIGNAL_CHECK {
+                        return RunControl::Continue(());
+                    }
+                    checked = std::time::Instant::now();
+                    match Python::attach(|py| py.check_signals()) {
+                        Ok(()) => RunControl::Continue(()),
+                        Err(e) => {
+                            interrupt = Some(e);
+                            RunControl::Break(())
+                        }
+                    }
+                })
+            });
+            result.map_err(core_err)?;
+            interrupt.map_or(Ok(()), Err)
+        })
     }
 
     /// Back to time 0: sPyNNaker's soft reset, or a fresh start of every core with `reload=True`.
     #[pyo3(signature = (reload = false))]
-    fn reset(&mut self, reload: bool) {
-        self.inner.set_reset_mode(if reload { ResetMode::Reload } else { ResetMode::Soft });
-        self.inner.reset();
+    fn reset(&mut self, reload: bool) -> PyResult<()> {
+        guarded(|| {
+            self.inner.set_reset_mode(if reload { ResetMode::Reload } else { ResetMode::Soft });
+            self.inner.reset();
+            Ok(())
+        })
     }
 
     /// Model time run since the last reset, in ms.
@@ -163,7 +212,7 @@ impl Simulation {
     /// Sets a parameter or an initial value of a population (a float, a sequence, or a distribution dict).
     fn set(&mut self, population: &str, parameter: &str, values: &Bound<'_, PyAny>) -> PyResult<()> {
         let values = values_from(values)?;
-        self.inner.set(population, parameter, values).map_err(core_err)
+        guarded(|| self.inner.set(population, parameter, values).map_err(core_err))
     }
 
     /// New spike times of a SpikeSourceArray: one list per neuron (or one list for all).
@@ -175,7 +224,7 @@ impl Simulation {
         } else {
             return Err(PyTypeError::new_err("spike times must be a list of lists of floats (one per neuron) or a list of floats"));
         };
-        self.inner.set_spike_times(population, times).map_err(core_err)
+        guarded(|| self.inner.set_spike_times(population, times).map_err(core_err))
     }
 
     /// New parameters of current source `index` (its position in the network's `current_source`
@@ -183,30 +232,30 @@ impl Simulation {
     fn set_current_source(&mut self, index: usize, source_json: &str) -> PyResult<()> {
         let source: spinnsim::model::CurrentSourceKind = serde_json::from_str(source_json)
             .map_err(|e| core_err(spinnsim::Error::NetworkFile(format!("current source: {e}"))))?;
-        self.inner.set_current_source(index, source).map_err(core_err)
+        guarded(|| self.inner.set_current_source(index, source).map_err(core_err))
     }
 
     /// The spikes recorded so far: population, neuron, tick, time_ms, segment.
     fn spikes(&self, py: Python<'_>) -> PyResult<ArrowTable> {
         let inner = &self.inner;
-        py.detach(|| inner.spikes_batch()).map(ArrowTable::new).map_err(core_err)
+        guarded(|| py.detach(|| inner.spikes_batch()).map(ArrowTable::new).map_err(core_err))
     }
 
     /// The values sampled so far: population, variable, neuron, tick, time_ms, value, raw, segment.
     fn samples(&self, py: Python<'_>) -> PyResult<ArrowTable> {
         let inner = &self.inner;
-        py.detach(|| inner.samples_batch()).map(ArrowTable::new).map_err(core_err)
+        guarded(|| py.detach(|| inner.samples_batch()).map(ArrowTable::new).map_err(core_err))
     }
 
     /// The provenance counters of every core: core, population, then one column per counter.
     fn provenance(&self) -> PyResult<ArrowTable> {
-        self.inner.provenance_batch().map(ArrowTable::new).map_err(core_err)
+        guarded(|| self.inner.provenance_batch().map(ArrowTable::new).map_err(core_err))
     }
 
     /// The connections of projection `projection` (in network order) read back from the synaptic
     /// rows, as a float64 array of shape (n, 4): pre, post, weight, delay_ms (quantised).
     fn connections<'py>(&self, py: Python<'py>, projection: usize) -> PyResult<Bound<'py, PyAny>> {
-        let conns = self.inner.connections(projection).map_err(core_err)?;
+        let conns = guarded(|| self.inner.connections(projection).map_err(core_err))?;
         let n = conns.len();
         let bytes: Vec<u8> = conns.iter().flatten().flat_map(|x| x.to_ne_bytes()).collect();
         let buf = PyByteArray::new(py, &bytes);
@@ -363,14 +412,24 @@ fn adapter_dict<'py>(py: Python<'py>, a: &AdapterSummary) -> PyResult<Bound<'py,
 /// the limits the GPU engine depends on. An empty list when there is none.
 #[pyfunction]
 fn devices(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
-    let list = py.detach(spinnsim::engine::gpu::device::adapters);
+    let list = guarded(|| Ok(py.detach(spinnsim::engine::gpu::device::adapters)))?;
     list.iter().map(|a| adapter_dict(py, a)).collect()
+}
+
+/// The `spinnsim` command (the Rust binary's command line): runs `args` (the program name first)
+/// without the GIL and returns the exit status.
+#[pyfunction]
+fn command_line(py: Python<'_>, args: Vec<String>) -> u8 {
+    py.detach(|| spinnsim::cli::status(args))
 }
 
 #[pymodule]
 fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // At import, before any GPU instance: no display probe noise (see the function).
+    spinnsim::engine::gpu::device::quiet_display_probe();
     m.add("SpinnsimError", m.py().get_type::<SpinnsimError>())?;
     m.add_function(wrap_pyfunction!(devices, m)?)?;
+    m.add_function(wrap_pyfunction!(command_line, m)?)?;
     m.add_class::<Simulation>()?;
     m.add_class::<ArrowTable>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -6,7 +6,6 @@ lavapipe (Vulkan on the CPU) and must run them.
 """
 
 import json
-import os
 import pathlib
 import tomllib
 
@@ -16,6 +15,7 @@ from pyNN import errors
 
 import spinnsim
 import spinnsim.pynn as sim
+from conftest import skip_or_fail
 
 DATASETS = pathlib.Path(__file__).resolve().parents[2] / "datasets"
 
@@ -25,9 +25,7 @@ def gpu_or_skip():
     try:
         spinnsim.Simulation(json.dumps(tiny), backend="gpu")
     except spinnsim.SpinnsimError as e:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs a GPU adapter (lavapipe): {e}")
-        pytest.skip(f"no GPU adapter: {e}")
+        skip_or_fail(f"no GPU adapter (CI installs lavapipe): {e}")
 
 
 def tables(s):

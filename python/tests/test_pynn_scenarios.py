@@ -2,9 +2,10 @@
 spinnsim registered as ``pyNN.spinnsim`` (oracles.md §3). The ones listed in PASSING must pass;
 docs/pynn.md lists the others and why they do not.
 
-The scenarios come from PyNN's sdist: set PYNN_SCENARIOS to an unpacked
-``test/system/scenarios`` folder, or let this test fetch the sdist with pip (cached under
-~/.cache/spinnsim); without either it is skipped.
+The scenarios come from PyNN's sdist, fetched (SHA-256 checked) by ``python3
+tools/oracle_inputs.py fetch`` into ``target/oracle-inputs``, or from an unpacked
+``test/system/scenarios`` folder named by PYNN_SCENARIOS; without either the test is skipped, and
+fails when CI is set.
 """
 
 import os
@@ -12,10 +13,15 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import oracle_inputs  # noqa: E402
+from conftest import skip_or_fail  # noqa: E402
+
+MISSING = ""
 
 PASSING = [
     "test__simulation_control.py::test_reset",
@@ -59,32 +65,20 @@ pyNN.spinnsim = spinnsim.pynn
 
 
 def _scenarios_source():
-    env = os.environ.get("PYNN_SCENARIOS")
-    if env:
-        return Path(env)
-    cache = Path.home() / ".cache" / "spinnsim" / "pynn-0.13.0"
-    found = cache / "pynn-0.13.0" / "test" / "system" / "scenarios"
-    if found.exists():
-        return found
-    cache.mkdir(parents=True, exist_ok=True)
+    """PyNN 0.13.0's scenarios folder (tools/oracle_inputs.py: $PYNN_SCENARIOS, then the cache in
+    target/); None, with the reason in `MISSING`, when it is not there."""
+    global MISSING
     try:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                        "PyNN==0.13.0", "-d", str(cache)], check=True, capture_output=True, timeout=300)
-    except (subprocess.SubprocessError, OSError):
+        return oracle_inputs.pynn_scenarios_dir()
+    except oracle_inputs.MissingInput as e:
+        MISSING = str(e)
         return None
-    sdists = list(cache.glob("[Pp]y[Nn][Nn]-0.13.0.tar.gz"))
-    if not sdists:
-        return None
-    with tarfile.open(sdists[0]) as tar:
-        members = [m for m in tar.getmembers() if "/test/system/scenarios/" in m.name]
-        tar.extractall(cache, members=members, filter="data")
-    return found if found.exists() else None
 
 
 def test_pynn_scenarios_pass_on_spinnsim(tmp_path):
     src = _scenarios_source()
     if src is None:
-        pytest.skip("PyNN 0.13.0's scenario tests are not available (set PYNN_SCENARIOS)")
+        skip_or_fail(MISSING)
     dest = tmp_path / "scenarios"
     shutil.copytree(src, dest)
     for f in dest.glob("test_*.py"):

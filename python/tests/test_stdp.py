@@ -28,6 +28,7 @@ from pyNN.standardmodels import synapses as pynn_synapses
 
 import spinnsim.pynn as sim  # the one changed line: import pyNN.spiNNaker as sim
 from spinnsim.pynn.simulator import state
+from conftest import skip_or_fail
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parents[1]
@@ -137,7 +138,7 @@ def test_gpu_engine_learns_as_the_cpu_engine():
     included."""
     from spinnsim.pynn.simulator import core_devices
     if not core_devices():
-        pytest.skip("no GPU adapter (not even lavapipe)")
+        skip_or_fail("no GPU adapter (not even lavapipe)")
     weights = {}
     for backend in ("cpu", "gpu"):
         sim.setup(timestep=1.0, backend=backend)
@@ -170,7 +171,7 @@ def _run_scenario3(tmp_path, edit=None):
     scenarios = _load("spinnsim_pynn_scenarios", TESTS / "test_pynn_scenarios.py")
     src = scenarios._scenarios_source()
     if src is None:
-        pytest.skip("PyNN 0.13.0's scenario tests are not available (set PYNN_SCENARIOS)")
+        skip_or_fail(scenarios.MISSING)
     dest = tmp_path / "scenarios"
     dest.mkdir()
     for name in ("__init__.py", "fixtures.py", "test_scenario3.py"):

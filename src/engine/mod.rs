@@ -59,17 +59,22 @@ pub enum ResetMode {
     Reload,
 }
 
+/// What a run's observer says after being told how far the run is: go on, or stop at the next
+/// tick boundary (a user's Ctrl-C), leaving the simulation as if it had been asked for that many ticks.
+pub type RunControl = std::ops::ControlFlow<()>;
+
 /// What every engine offers.
 pub trait Engine {
     /// Advances the simulation by `ticks` timesteps, continuing exactly where the last run stopped.
-    fn run(&mut self, ticks: u32) -> Result<()>;
-    /// As [`Engine::run`] (one run, not several), telling `progress` now and then how many of
-    /// the ticks are done.
-    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
-        self.run(ticks)?;
-        progress(ticks);
-        Ok(())
+    fn run(&mut self, ticks: u32) -> Result<()> {
+        self.run_with_progress(ticks, &mut |_| RunControl::Continue(())).map(|_| ())
     }
+    /// As [`Engine::run`] (one run, not several), telling `progress` now and then how many of
+    /// the ticks are done (every tick on the CPU engine, every batch of about 0.1 s on the GPU
+    /// engine; it should be cheap, and rate-limit what is costly). When it
+    /// answers `Break`, the run ends at a tick boundary soon after, in the state of a run of that
+    /// many ticks, recordings included. Returns the ticks run.
+    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32>;
     /// Returns to tick 0 with the initial state, as `sim.reset()` does (§11.8).
     fn reset(&mut self);
     /// The current tick (number of ticks run since the last reset).

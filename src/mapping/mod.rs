@@ -99,8 +99,37 @@ fn stats_of(v: &Values, drawn: &[f64]) -> (f64, f64, f64) {
     }
 }
 
+/// How far a mapping is, for progress displays.
+#[derive(Clone, Copy, Debug)]
+pub enum MapStep<'a> {
+    /// The connections of `done` of the `of` projections are drawn.
+    Connections { done: usize, of: usize },
+    /// The synaptic regions of population `population`, the `done`-th of the `of` populations
+    /// that receive synapses, are being built.
+    Synapses { population: &'a str, done: usize, of: usize },
+    /// The image is complete.
+    Mapped,
+}
+
+impl std::fmt::Display for MapStep<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MapStep::Connections { done, of } => write!(f, "drawing connections: {done} of {of} projections"),
+            MapStep::Synapses { population, done, of } => {
+                write!(f, "synaptic matrices of `{population}` ({done} of {of} populations)")
+            }
+            MapStep::Mapped => f.write_str("mapped"),
+        }
+    }
+}
+
 /// Maps a network onto virtual cores.
 pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
+    map_with_progress(net, opts, &|_| {})
+}
+
+/// Maps a network onto virtual cores, telling `progress` (from any thread) how far it is.
+pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(MapStep) + Sync)) -> Result<MachineImage> {
     net.validate()?;
     crate::model::file_check_fits(net)?;
     let dt = net.timestep;
@@ -110,11 +139,18 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
     // Connections of every projection, with delays in ticks. Each projection draws from its own
     // seeded streams, so they are drawn in parallel with the same result; the first error in
     // projection order is reported.
+    let n_drawn = std::sync::atomic::AtomicUsize::new(0);
+    let of = net.projections.len();
     let mut drawn: Vec<Drawn> = net
         .projections
         .par_iter()
         .enumerate()
-        .map(|(k, proj)| draw(net, k, proj, opts.virtual_board))
+        .map(|(k, proj)| {
+            let d = draw(net, k, proj, opts.virtual_board);
+            let done = n_drawn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(MapStep::Connections { done, of });
+            d
+        })
         .collect::<Vec<Result<Drawn>>>()
         .into_iter()
         .collect::<Result<_>>()?;
@@ -281,10 +317,13 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
         .filter_map(|(k, proj)| proj.synapse_dynamics.as_ref().and_then(|s| s.amplitude_warning(&proj.name(k))))
         .collect();
     let mut routes: Vec<(u32, u32, Vec<u32>)> = Vec::new();
+    let receivers = pops.iter().filter(|p| !p.cell_type.is_source()).count();
     for (pi, p) in pops.iter().enumerate() {
         if p.cell_type.is_source() {
             continue;
         }
+        let done = pops[..=pi].iter().filter(|p| !p.cell_type.is_source()).count();
+        progress(MapStep::Synapses { population: &p.label, done, of: receivers });
         let w_scale = p.cell_type.global_weight_scale();
         let mut stats = ShiftStats::new(
             w_scale,
@@ -470,6 +509,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
     keys::check_no_overlap(&labelled)?;
     let routing_table = routes.into_iter().map(|(key, mask, destinations)| RouteEntry { key, mask, destinations }).collect();
 
+    progress(MapStep::Mapped);
     Ok(MachineImage {
         timestep_ms: dt,
         timestep_us: (dt * 1000.0 - 1e-9).ceil() as u32,

@@ -1,6 +1,7 @@
 //! Recordings in sPyNNaker's conventions (§6.7), decoded once per core.
 
 pub mod arrow;
+pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 

@@ -4,7 +4,8 @@ pyarrow, pandas and polars, and checks their content against the 2019 SpiNNaker 
 
     python3 tests/python/read_outputs.py OUT_DIR HARDWARE_DIR FORMAT [FORMAT ...]
 
-OUT_DIR holds spikes.EXT and samples.EXT for every FORMAT (arrow, parquet); HARDWARE_DIR is
+OUT_DIR/FORMAT holds spikes.EXT and samples.EXT for every FORMAT (arrow, parquet: one run each,
+as a run's files replace those of an earlier run); HARDWARE_DIR is
 ../shared/oracles/hardware-2019-synfire (20_17_spikes.csv, 20_17_v.csv, 20_17_gsyn.csv).
 Exits 0 when every reader of every format sees the same, documented tables; 1 with the failed
 checks otherwise; 2 when a reader is missing.
@@ -217,7 +218,7 @@ def main(argv):
     passed = failed = 0
     for fmt in formats:
         for table in ("spikes", "samples"):
-            path = os.path.join(out, f"{table}.{fmt}")
+            path = os.path.join(out, fmt, f"{table}.{fmt}")
             if not check(os.path.isfile(path), f"{path} does not exist"):
                 continue
             check(not os.path.exists(f"{path}.partial"), f"{path}.partial was left behind")

@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from aplx import Image                       # noqa: E402
 from emulate import make_emu, s32, A         # noqa: E402
 
-BIN = os.environ.get(
-    'SPY_BINARIES', '/root/cache/spy/spynnaker/pyNN/model_binaries')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from oracle_inputs import binary  # noqa: E402  (the 7.4.1 images: tools/oracle_inputs.py)
 
 M32 = 0xFFFFFFFF
 NEURON = 0x00460000      # scratch DTCM areas used for the fake structures
@@ -178,7 +178,7 @@ def check_izk(img, rnd, fact_sheet=False):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rnd = random.Random(1)
-    imgs = {k: Image(os.path.join(BIN, k + '.aplx')) for k in
+    imgs = {k: Image(str(binary(k + '.aplx'))) for k in
             ('IF_curr_exp_neuron', 'IF_cond_exp_neuron', 'IZK_curr_exp_neuron',
              'IF_curr_delta_neuron')}
     for name, fn, img in (('LIF (IF_curr_exp_neuron)', check_lif, imgs['IF_curr_exp_neuron']),

@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from aplx import Image                     # noqa: E402
 from emulate import make_emu, RET, STACK_TOP, A  # noqa: E402
 
-BIN = os.environ.get(
-    'SPY_BINARIES', '/root/cache/spy/spynnaker/pyNN/model_binaries')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from oracle_inputs import binary  # noqa: E402  (the 7.4.1 images: tools/oracle_inputs.py)
 GLOBALS = 0x00400120       # neuron.c / neuron_impl globals in this image
 FUNC = 0x129c              # neuron_impl_load_neuron_parameters
 PARAMS, NEURONS, SYNS, THRS = 0x00450000, 0x00452000, 0x00453000, 0x00454000
@@ -43,7 +43,7 @@ def main():
     p.add_argument('--tau-syn-e', type=float, default=5.0)
     p.add_argument('--tau-syn-i', type=float, default=5.0)
     a = p.parse_args()
-    img = Image(os.path.join(BIN, 'IF_curr_exp_neuron.aplx'))
+    img = Image(str(binary('IF_curr_exp_neuron.aplx')))
     mu = make_emu(img)
     v, vr, vreset, ioff = -65.0, -65.0, -65.0, 0.0
     words = [a.n_steps]

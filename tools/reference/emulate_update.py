@@ -89,7 +89,7 @@ class Core:
             raise SystemExit(f'{self.model}: no full-update harness')
         img_name, self.g, self.transfer_addr, self.update_addr, L = IMAGES[self.model]
         n = self.n = self.tgt['size']
-        self.mu = mu = make_emu(Image(os.path.join(ref.BIN, img_name)))
+        self.mu = mu = make_emu(Image(str(ref.binary(img_name))))
         h = self.heap = Heap(mu)
         p = ref.resolve(self.tgt)
         k = ref.derived_constants(self.model, p, self.dt, n)

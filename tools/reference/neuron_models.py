@@ -33,8 +33,8 @@ Usage:
     python3 tools/reference/neuron_models.py [--out tests/fixtures/neuron_models]
                                              [--check-binaries] [--only NAME]
 
-Needs the images of the spynnaker==1!7.4.1 wheel in $SPY_BINARIES (default
-/root/cache/spy/spynnaker/pyNN/model_binaries) and, for --check-binaries or to import the
+Needs the images of the spynnaker==1!7.4.1 wheel (`python3 tools/oracle_inputs.py fetch`, or
+$SPY_BINARIES) and, for --check-binaries or to import the
 checked models, `pip install capstone unicorn` (see tools/binaries/README.md).
 """
 import argparse
@@ -52,7 +52,8 @@ from aplx import Image                                        # noqa: E402
 from check_fragments import (cond_model, delta_model, izk_model,  # noqa: E402
                              lif_model, mul, w32)
 
-BIN = os.environ.get('SPY_BINARIES', '/root/cache/spy/spynnaker/pyNN/model_binaries')
+sys.path.insert(0, os.path.join(HERE, '..'))
+from oracle_inputs import binary  # noqa: E402  (the 7.4.1 images: tools/oracle_inputs.py)
 M32 = 0xFFFFFFFF
 M64 = (1 << 64) - 1
 
@@ -67,7 +68,7 @@ _LIF_IMG = None
 def lif_image():
     global _LIF_IMG
     if _LIF_IMG is None:
-        _LIF_IMG = Image(os.path.join(BIN, 'IF_curr_exp_neuron.aplx'))
+        _LIF_IMG = Image(str(binary('IF_curr_exp_neuron.aplx')))
     return _LIF_IMG
 
 

@@ -366,17 +366,11 @@ G_LUT_MINUS = 0x4002C0
 
 
 def find_image(name):
-    import glob
+    """The path of a 7.4.1 image (tools/oracle_inputs.py: $SPY_BINARIES, then the cache)."""
     import os
-    cands = []
-    if os.environ.get("SPY_BINARIES"):
-        cands.append(os.path.join(os.environ["SPY_BINARIES"], name))
-    cands.append("/root/cache/spy/spynnaker/pyNN/model_binaries/" + name)
-    cands += glob.glob("/root/*/lib/python3*/site-packages/spynnaker/pyNN/model_binaries/" + name)
-    for c in cands:
-        if os.path.exists(c):
-            return c
-    return None
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from oracle_inputs import binary
+    return str(binary(name))
 
 
 class AplxCore:
@@ -393,8 +387,6 @@ class AplxCore:
         self.A = A
         name, sha, self.f_process, self.f_post = IMAGES[(rule, wd)]
         path = find_image(name)
-        if path is None:
-            raise FileNotFoundError(name)
         raw = open(path, "rb").read()
         if hashlib.sha256(raw).hexdigest() != sha:
             raise ValueError(f"{path}: not the 1!7.4.1 image")
@@ -584,6 +576,14 @@ def main(argv):
             import unicorn  # noqa: F401
         except ImportError:
             print("unicorn is not installed", file=sys.stderr)
+            return 3
+        import os
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        from oracle_inputs import MissingInput, binaries_dir
+        try:
+            binaries_dir()
+        except MissingInput as e:
+            print(e, file=sys.stderr)
             return 3
         return 1 if check_aplx(n) else 0
     if "--json" in argv:

@@ -267,17 +267,23 @@ class State(BaseState):
         if not self.running or self.open_datetime is None:
             self.open_datetime = datetime.now()
         core = _core_module()
+        t_before, completed = sim.current_time(), False
         try:
             sim.run(float(ms))
+            completed = True
         except core.SpinnsimError as e:
             raise translate_core_error(e) from None
-        self.sim_has_run = True
-        self.t = sim.current_time()
-        self.running = True
-        self._tables.clear()
-        for proj in self.projections:
-            proj._readback = None
-        self._emit_core_warnings()
+        finally:
+            # Also after Ctrl-C (KeyboardInterrupt) or an error in the middle of a run: the ticks
+            # that ran count, and what they recorded can be read.
+            if completed or sim.current_time() != t_before:
+                self.sim_has_run = True
+                self.t = sim.current_time()
+                self.running = True
+                self._tables.clear()
+                for proj in self.projections:
+                    proj._readback = None
+            self._emit_core_warnings()
 
     def run(self, simtime):
         self.run_until(self.t + simtime)

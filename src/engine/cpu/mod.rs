@@ -16,12 +16,13 @@ mod team;
 pub use spike_route::route_of;
 pub use synapse_rows::pop_table_lookup;
 
-use super::{Engine, Provenance, ResetMode};
+use super::{Engine, Provenance, ResetMode, RunControl};
 use crate::error::{Error, Result};
 use crate::mapping::{Core, CoreKind, MachineImage};
 use crate::record::Recordings;
 use rayon::prelude::*;
 use state::CoreRun;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 pub use synapse_rows::CompactMatrix;
 
 /// The CPU engine over one machine image.
@@ -269,13 +270,16 @@ impl CpuEngine {
         Ok(())
     }
 
-    /// Runs `ticks` ticks. Packets sent during tick t−1 are processed at the start of tick t, before
-    /// the ring drain: every delay is at least one tick, so this equals processing them during tick
-    /// t−1 (§2.1) and needs one meeting of the workers per tick. The run ends by processing the
-    /// packets of its last tick, so that every counter is final.
-    fn run_ticks(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> u64 {
-        if ticks == 0 {
-            return 0;
+    /// Runs `ticks` ticks, or fewer when `progress` asks to stop; returns the ticks run. Packets
+    /// sent during tick t−1 are processed at the start of tick t, before the ring drain: every
+    /// delay is at least one tick, so this equals processing them during tick t−1 (§2.1) and needs
+    /// one meeting of the workers per tick. The run ends by processing the packets of its last
+    /// tick, so that every counter is final.
+    fn run_ticks(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> u32 {
+        if ticks == 0 || self.image.cores.is_empty() {
+            self.tick += ticks;
+            self.ticks_since_load += ticks as u64;
+            return ticks;
         }
         let t0 = self.tick;
         let image = &self.image;
@@ -284,7 +288,10 @@ impl CpuEngine {
         let groups = team::balance(image, &words, self.threads.min(image.cores.len()).max(1));
         let outs: team::Outboxes = image.cores.iter().map(|_| Default::default()).collect();
         let barrier = team::SpinBarrier::new(groups.len());
-        let unrouted = std::sync::atomic::AtomicU64::new(0);
+        let unrouted = AtomicU64::new(0);
+        // The tick count at which every worker stops: set by the reporting worker during tick k to
+        // k + 1, read by all after the barrier of tick k, so that all stop after the same tick.
+        let end = AtomicU32::new(ticks);
         let mut rest: &mut [CoreRun] = &mut self.runs;
         let mut parts = Vec::with_capacity(groups.len());
         for g in &groups {
@@ -292,11 +299,12 @@ impl CpuEngine {
             parts.push((g.clone(), mine));
             rest = others;
         }
-        let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun], mut report: Option<&mut dyn FnMut(u32)>| {
-            for k in 0..ticks {
+        let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun], mut report: Option<&mut dyn FnMut(u32) -> RunControl>| {
+            let mut k = 0;
+            while k < end.load(Ordering::Acquire) {
                 if let Some(r) = report.as_mut() {
-                    if k % 256 == 0 {
-                        r(k);
+                    if r(k).is_break() {
+                        end.store(k + 1, Ordering::Release);
                     }
                 }
                 let t = t0 + k;
@@ -310,9 +318,10 @@ impl CpuEngine {
                 }
                 barrier.wait();
                 let lost = spike_route::spike_route(table, &outs, t, range.clone(), mine);
-                unrouted.fetch_add(lost, std::sync::atomic::Ordering::Relaxed);
+                unrouted.fetch_add(lost, Ordering::Relaxed);
+                k += 1;
             }
-            let last = t0 + ticks - 1;
+            let last = t0 + k - 1;
             for (c, run) in range.zip(mine.iter_mut()) {
                 if !run.inbox.is_empty() {
                     deliver(&image.cores[c], &rows[c], masks[c], run, last);
@@ -321,16 +330,18 @@ impl CpuEngine {
         };
         std::thread::scope(|scope| {
             let mut parts = parts.into_iter();
-            let first = parts.next().expect("at least one group");
+            let Some(first) = parts.next() else { return };
             for (range, mine) in parts {
                 scope.spawn(|| work(range, mine, None));
             }
             // The calling thread reports the progress of its group.
             work(first.0, first.1, Some(progress));
         });
-        self.tick += ticks;
-        self.ticks_since_load += ticks as u64;
-        unrouted.into_inner()
+        let done = end.into_inner();
+        self.tick += done;
+        self.ticks_since_load += done as u64;
+        self.unrouted_packets += unrouted.into_inner();
+        done
     }
 }
 
@@ -388,15 +399,12 @@ impl CpuEngine {
 }
 
 impl Engine for CpuEngine {
-    fn run(&mut self, ticks: u32) -> Result<()> {
-        self.run_with_progress(ticks, &mut |_| {})
-    }
-
-    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
+    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32> {
         self.begin_run(ticks)?;
-        self.unrouted_packets += self.run_ticks(ticks, progress);
-        progress(ticks);
-        Ok(())
+        let done = self.run_ticks(ticks, progress);
+        // The last report: its answer no longer matters, the run is over.
+        let _ = progress(done);
+        Ok(done)
     }
 
     fn reset(&mut self) {

@@ -17,6 +17,19 @@ pub struct AdapterSummary {
     pub max_compute_workgroups_per_dimension: u32,
 }
 
+/// Keeps Mesa's Vulkan device-selection layer from looking for a display. That layer only orders
+/// adapters for presenting to a screen (the engine picks its own adapter, see [`GpuContext::open`]),
+/// and without a display session (ssh, containers, CI: `XDG_RUNTIME_DIR` unset) it prints
+/// `error: XDG_RUNTIME_DIR is invalid or not set` for every instance, which reads like a failure.
+/// Sets `NODEVICE_SELECT=1` unless the user set it or chose a device (`MESA_VK_DEVICE_SELECT`).
+/// Call it at program start, before other threads run: it changes the environment.
+pub fn quiet_display_probe() {
+    let chosen = std::env::var_os("NODEVICE_SELECT").is_some() || std::env::var_os("MESA_VK_DEVICE_SELECT").is_some();
+    if !chosen && std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
+}
+
 fn instance() -> wgpu::Instance {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = wgpu::Backends::PRIMARY;

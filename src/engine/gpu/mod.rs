@@ -15,7 +15,7 @@ pub mod shaders;
 mod transfer;
 
 use super::cpu::CpuEngine;
-use super::{Engine, Provenance, ResetMode, RowSynapse};
+use super::{Engine, Provenance, ResetMode, RowSynapse, RunControl};
 use crate::error::{Error, Result};
 use crate::mapping::MachineImage;
 use crate::record::Recordings;
@@ -129,17 +129,62 @@ impl GpuEngine {
     pub fn synaptic_words(&self) -> u64 {
         self.image.n_words
     }
+
+    /// Runs `ticks` ticks from tick `t_start` in batches (one submission each), until done, until
+    /// `progress` asks to stop or until a batch fails; returns the ticks of the whole batches run
+    /// and the failure. Batches are sized to take about [`BATCH_SECONDS`] each (at most the
+    /// options' `max_batch_ticks`), so that progress and a stop request are seen promptly on any
+    /// device; the results do not depend on where batches begin.
+    fn run_batches(&mut self, t_start: u32, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> (u32, Option<String>) {
+        let most = self.options.max_batch_ticks.unwrap_or(1000).max(1);
+        let mut size = most.min(FIRST_BATCH_TICKS);
+        let mut done = 0u32;
+        while done < ticks {
+            let batch = match record::plan(&self.image, t_start + done, (ticks - done).min(size), &self.ctx) {
+                Ok(b) => b,
+                Err(e) => return (done, Some(e.to_string())),
+            };
+            let started = std::time::Instant::now();
+            // A failed batch's ticks may have run in part: the state is read back as the GPU holds it,
+            // but only whole batches count as run.
+            let (words, control) = match self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats) {
+                Ok(r) => r,
+                Err(e) => return (done, Some(e.to_string())),
+            };
+            record::decode(&mut self.cpu, &self.image, &batch, &words);
+            done += batch.ticks;
+            if control[4] & 1 != 0 {
+                return (done, Some("a ring-buffer entry received more than 2^32 - 1 in weights within its delay window".to_string()));
+            }
+            if control[4] != 0 {
+                return (done, Some(format!(
+                    "the GPU driver of `{}` cut a shader's loops short (Mesa's llvmpipe, lavapipe, ends an invocation's \
+                     loops after 65535 iterations in all), so the results would be wrong: a tick of this network is too \
+                     busy for this device; use a hardware GPU or the CPU engine",
+                    self.ctx.adapter.name
+                )));
+            }
+            if done < ticks && progress(done).is_break() {
+                break;
+            }
+            let per_tick = started.elapsed().as_secs_f64() / batch.ticks as f64;
+            size = ((BATCH_SECONDS / per_tick.max(1e-9)) as u32).clamp(1, most);
+        }
+        (done, None)
+    }
 }
 
-impl Engine for GpuEngine {
-    fn run(&mut self, ticks: u32) -> Result<()> {
-        self.run_with_progress(ticks, &mut |_| {})
-    }
+/// Ticks of a run's first batch, before the device's speed on the network is known.
+const FIRST_BATCH_TICKS: u32 = 50;
+/// Wall time a batch aims at: short enough for a prompt stop, long enough that the submission
+/// costs nothing.
+const BATCH_SECONDS: f64 = 0.1;
 
-    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32)) -> Result<()> {
+impl Engine for GpuEngine {
+    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32> {
         self.cpu.begin_run(ticks)?;
         if ticks == 0 {
-            return Ok(());
+            return Ok(0);
         }
         if self.image_changed {
             self.image = StaticImage::build(&self.cpu)?;
@@ -148,51 +193,15 @@ impl Engine for GpuEngine {
         }
         let state = transfer::pack(&self.cpu, &self.image);
         self.res.write_state(&self.ctx, &state);
-        let t_start = self.cpu.tick;
-        let mut done = 0u32;
-        let mut failure = None;
-        while done < ticks {
-            let t0 = t_start + done;
-            let batch = match record::plan(&self.cpu, &self.image, t0, ticks - done, &self.ctx, &self.options) {
-                Ok(b) => b,
-                Err(e) => {
-                    failure = Some(e.to_string());
-                    break;
-                }
-            };
-            let (words, control) = match self.res.run_batch(&self.ctx, &self.image, &batch, &mut self.stats) {
-                Ok(r) => r,
-                Err(e) => {
-                    // The batch's ticks may have run in part: the state is read back as the GPU holds it,
-                    // but only whole batches count as run.
-                    failure = Some(e.to_string());
-                    break;
-                }
-            };
-            record::decode(&mut self.cpu, &self.image, &batch, &words);
-            done += batch.ticks;
-            progress(done);
-            if control[4] & 1 != 0 {
-                failure = Some("a ring-buffer entry received more than 2^32 - 1 in weights within its delay window".to_string());
-                break;
-            }
-            if control[4] != 0 {
-                failure = Some(format!(
-                    "the GPU driver of `{}` cut a shader's loops short (Mesa's llvmpipe, lavapipe, ends an invocation's \
-                     loops after 65535 iterations in all), so the results would be wrong: a tick of this network is too \
-                     busy for this device; use a hardware GPU or the CPU engine",
-                    self.ctx.adapter.name
-                ));
-                break;
-            }
-        }
+        let (done, failure) = self.run_batches(self.cpu.tick, ticks, progress);
         let mut state = state;
         self.res.read_state(&self.ctx, &mut state)?;
         transfer::unpack(&mut self.cpu, &self.image, &state);
         self.cpu.advance(done);
+        let _ = progress(done);
         match failure {
             Some(e) => Err(Error::Run(format!("{e}; the run stopped after {done} of {ticks} ticks, and what was recorded until then is kept"))),
-            None => Ok(()),
+            None => Ok(done),
         }
     }
 

@@ -4,7 +4,6 @@
 
 use super::device::GpuContext;
 use super::layout::{BatchCore, StaticImage, KIND_NEURON, KIND_POISSON, KIND_SPIKE_ARRAY};
-use super::GpuOptions;
 use crate::engine::cpu::record::{record_spike, record_spike_counts};
 use crate::engine::cpu::CpuEngine;
 use crate::error::{Error, Result};
@@ -53,10 +52,10 @@ fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
     (table, off)
 }
 
-/// The next batch: at most `left` ticks, as many as the options and the recording buffer allow.
-pub fn plan(_cpu: &CpuEngine, img: &StaticImage, t0: u32, left: u32, ctx: &GpuContext, options: &GpuOptions) -> Result<Batch> {
+/// The next batch from tick `t0`: at most `most` ticks, as many as the recording buffer allows.
+pub fn plan(img: &StaticImage, t0: u32, most: u32, ctx: &GpuContext) -> Result<Batch> {
     let max_words = (ctx.limits.max_storage_buffer_binding_size as u64 / 4).min(16 << 20);
-    let mut n = left.min(options.max_batch_ticks.unwrap_or(1000)).max(1);
+    let mut n = most.max(1);
     loop {
         let (table, words) = layout(img, t0, n);
         if words <= max_words || n == 1 {
