@@ -416,6 +416,24 @@ fn devices(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
     list.iter().map(|a| adapter_dict(py, a)).collect()
 }
 
+/// Checks a connector (JSON of a network file's `connector`) between populations of `n_pre` and
+/// `n_post` neurons as the core does before it draws, for connectors drawn in Python: a
+/// `SpinnsimError` naming the problem (for example, no candidates to draw from).
+#[pyfunction]
+fn check_connector(connector_json: &str, n_pre: u32, n_post: u32, same_population: bool) -> PyResult<()> {
+    let c: spinnsim::model::Connector =
+        serde_json::from_str(connector_json).map_err(|e| SpinnsimError::new_err(format!("connector: {e}")))?;
+    c.validate(n_pre, n_post, same_population)
+        .map_err(|(parameter, message)| core_err(spinnsim::Error::param(c.name(), parameter, message)))
+}
+
+/// Panics inside the guard every entry point uses, so that tests can see a panic arrive as a
+/// `SpinnsimError` (no entry point is known to panic).
+#[pyfunction]
+fn _panic_for_tests() -> PyResult<()> {
+    guarded(|| panic!("a panic raised on purpose by _panic_for_tests"))
+}
+
 /// The `spinnsim` command (the Rust binary's command line): runs `args` (the program name first)
 /// without the GIL and returns the exit status.
 #[pyfunction]
@@ -430,6 +448,8 @@ fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SpinnsimError", m.py().get_type::<SpinnsimError>())?;
     m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_function(wrap_pyfunction!(command_line, m)?)?;
+    m.add_function(wrap_pyfunction!(check_connector, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_class::<Simulation>()?;
     m.add_class::<ArrowTable>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -6,14 +6,7 @@ use std::time::Duration;
 
 /// A size in bytes for people: `2 GiB`, `128 MiB`, `65536 B`.
 pub(super) fn bytes(n: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (size, unit) in UNITS {
-        if n >= size {
-            let x = n as f64 / size as f64;
-            return if x.fract() == 0.0 { format!("{x} {unit}") } else { format!("{x:.2} {unit}") };
-        }
-    }
-    format!("{n} B")
+    crate::mapping::memory::human_bytes(n as f64)
 }
 
 /// A wall time for people, with three significant digits: `420 µs`, `12.3 ms`, `4.56 s`,

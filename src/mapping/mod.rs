@@ -4,12 +4,14 @@
 mod binomial;
 pub mod image;
 pub mod keys;
+pub mod memory;
 mod neurons;
 mod poisson;
 pub mod shifts;
 pub mod stdp;
 pub mod synapses;
 mod sources;
+mod warnings;
 
 pub use image::*;
 
@@ -34,6 +36,13 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
                 *pc = poisson::poisson(p, &resolved, net.seed, pi, ci, lo, n, dt)?;
             }
             CoreKind::Delay(_) => {}
+        }
+    }
+    if p.cell_type == CellType::SpikeSourcePoisson {
+        if let Some(w) = warnings::poisson_rates(p, &resolved) {
+            if !image.warnings.contains(&w) {
+                image.warnings.push(w);
+            }
         }
     }
     Ok(())
@@ -77,23 +86,53 @@ struct Drawn {
     max_delay_ms: f64,
 }
 
+/// Refuses a row of `n` synapses that a SpiNNaker row cannot hold (static or plastic).
+fn check_row_length(projection: &str, n: usize, plastic: bool, post: &str) -> Result<()> {
+    if plastic && n > stdp::MAX_PLASTIC_SYNAPSES {
+        return Err(Error::Mapping(format!(
+            "{projection}: a plastic row has {n} synapses, more than the {} a SpiNNaker STDP row can hold ({} words); \
+             reduce the neurons per core of `{post}`",
+            stdp::MAX_PLASTIC_SYNAPSES,
+            synapses::MAX_ROW_WORDS,
+        )));
+    }
+    if n > synapses::MAX_ROW_WORDS {
+        return Err(Error::Mapping(format!(
+            "{projection}: a row has {n} synapses, more than the {} a SpiNNaker row can hold; reduce the neurons per core of `{post}`",
+            synapses::MAX_ROW_WORDS,
+        )));
+    }
+    Ok(())
+}
+
+/// D, the bits of delay a core of a population holds (its in-core delay is 2^D ticks): as many
+/// as the longest incoming delay needs, within what the ring buffer's 14 bits leave beside the
+/// neuron and synapse-type bits.
+fn in_core_delay_bits(max_atoms_per_core: u32, max_delay_ms: f64, dt: f64) -> u32 {
+    let n_bits = get_n_bits(max_atoms_per_core as u64);
+    let ticks = (max_delay_ms / dt - 1e-9).ceil() as u64;
+    (MAX_RING_BUFFER_BITS.saturating_sub(n_bits + 1)).min(get_n_bits(ticks))
+}
+
+/// Delay-extension stages of `in_core_ms` each that a delay of `max_delay_ms` needs beyond the core.
+fn stages_beyond_core(max_delay_ms: f64, in_core_ms: f64) -> u32 {
+    ((max_delay_ms / in_core_ms).ceil() as u32).saturating_sub(1)
+}
+
 fn slices(n: u32, max: u32) -> Vec<(u32, u32)> {
     (0..n.div_ceil(max)).map(|k| (k * max, max.min(n - k * max))).collect()
 }
 
-fn values_for(v: &Values, owner: &str, what: &str, n: usize, rng: &mut rand::rngs::StdRng) -> Result<Vec<f64>> {
-    v.expand(n, rng).map_err(|m| Error::param(owner, what, m))
-}
-
-/// Mean, variance and maximum of |values| (for the ring-buffer statistics).
-fn stats_of(v: &Values, drawn: &[f64]) -> (f64, f64, f64) {
-    match v {
-        Values::Scalar(x) => (x.abs(), 0.0, x.abs()),
+/// Mean, variance and maximum of |values| (for the ring-buffer statistics): of the constant when
+/// `declared` is one, else of the values drawn (two passes over `drawn`, in order).
+fn stats_of<I: Iterator<Item = f64>>(declared: Option<&Values>, drawn: impl Fn() -> I) -> (f64, f64, f64) {
+    match declared {
+        Some(Values::Scalar(x)) => (x.abs(), 0.0, x.abs()),
         _ => {
-            let n = drawn.len().max(1) as f64;
-            let mean = drawn.iter().map(|x| x.abs()).sum::<f64>() / n;
-            let var = drawn.iter().map(|x| (x.abs() - mean).powi(2)).sum::<f64>() / n;
-            let max = drawn.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let n = drawn().count().max(1) as f64;
+            let mean = drawn().map(|x| x.abs()).sum::<f64>() / n;
+            let var = drawn().map(|x| (x.abs() - mean).powi(2)).sum::<f64>() / n;
+            let max = drawn().fold(0.0f64, |m, x| m.max(x.abs()));
             (mean, var, max)
         }
     }
@@ -131,7 +170,7 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
 /// Maps a network onto virtual cores, telling `progress` (from any thread) how far it is.
 pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(MapStep) + Sync)) -> Result<MachineImage> {
     net.validate()?;
-    crate::model::file_check_fits(net)?;
+    memory::check_before_drawing(net, memory::available_bytes())?;
     let dt = net.timestep;
     let pops = &net.populations;
     let population_stdp = net.population_stdp()?;
@@ -162,10 +201,8 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         if p.cell_type.is_source() {
             continue;
         }
-        let n_bits = get_n_bits(max_atoms[pi] as u64);
         let max_delay_ms = drawn.iter().filter(|d| d.post == pi).map(|d| d.max_delay_ms).fold(dt, f64::max);
-        let ticks = (max_delay_ms / dt - 1e-9).ceil() as u64;
-        log_d[pi] = (MAX_RING_BUFFER_BITS.saturating_sub(n_bits + 1)).min(get_n_bits(ticks));
+        log_d[pi] = in_core_delay_bits(max_atoms[pi], max_delay_ms, dt);
     }
 
     // Delay extensions: one per pre population whose projections need one.
@@ -177,7 +214,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         if d.max_delay_ms <= m_ms {
             continue;
         }
-        let stages = (d.max_delay_ms / m_ms).ceil() as u32 - 1;
+        let stages = stages_beyond_core(d.max_delay_ms, m_ms);
         if stages > MAX_DELAY_STAGES {
             return Err(Error::param(
                 net.projections[k].name(k),
@@ -316,6 +353,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         .enumerate()
         .filter_map(|(k, proj)| proj.synapse_dynamics.as_ref().and_then(|s| s.amplitude_warning(&proj.name(k))))
         .collect();
+    warnings.extend(pops.iter().zip(&resolved).filter(|(p, _)| p.cell_type == CellType::SpikeSourcePoisson).filter_map(|(p, r)| warnings::poisson_rates(p, r)));
     let mut routes: Vec<(u32, u32, Vec<u32>)> = Vec::new();
     let receivers = pops.iter().filter(|p| !p.cell_type.is_source()).count();
     for (pi, p) in pops.iter().enumerate() {
@@ -338,11 +376,11 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             let n_pre = pops[d.pre].size as u64;
             let n_post = p.size as u64;
             let n_conns = fan_in_maximum(&proj.connector, &d.conns, n_pre, n_post);
-            let weights: Vec<f64> = d.conns.iter().map(|c| c.2).collect();
-            let delays: Vec<f64> = d.conns.iter().map(|c| c.3 as f64).collect();
+            let weights = || d.conns.iter().map(|c| c.2);
+            let delays = || d.conns.iter().map(|c| c.3 as f64);
             let (mut w_mean, mut w_var, mut w_max) = match &proj.connector {
-                Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => stats_of(&Values::Array(weights.clone()), &weights),
-                _ => stats_of(&proj.weight, &weights),
+                Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => stats_of(None, weights),
+                _ => stats_of(Some(&proj.weight), weights),
             };
             if let Some(stdp) = &proj.synapse_dynamics {
                 // `SynapseDynamicsSTDP.get_weight_mean/maximum/variance` (docs/stdp.md §5).
@@ -350,8 +388,8 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                 (w_mean, w_var, w_max) = (m, 0.0, m);
             }
             let d_var = match (&proj.connector, &proj.delay) {
-                (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => stats_of(&Values::Array(delays.clone()), &delays).1,
-                (_, Some(v @ (Values::Array(_) | Values::Random(_)))) => stats_of(v, &delays).1,
+                (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => stats_of(None, delays).1,
+                (_, Some(Values::Array(_) | Values::Random(_))) => stats_of(None, delays).1,
                 _ => 0.0,
             };
             stats.add(IncomingStats { synapse_type: d.synapse_type as usize, n_conns, w_mean, w_var, w_max, d_var });
@@ -372,55 +410,50 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             })
             .collect();
         // The synapses of each incoming projection with quantised weights, and their longest rows.
-        let quantised: Vec<(Vec<Synapse>, (usize, usize))> = incoming
-            .par_iter()
-            .map(|&k| {
+        // Each projection has one post population: its drawn connections are not needed after
+        // this, and each is freed once quantised.
+        let taken: Vec<(usize, Vec<(u32, u32, f64, u32)>)> = incoming.iter().map(|&k| (k, std::mem::take(&mut drawn[k].conns))).collect();
+        let quantised: Vec<(Vec<Synapse>, (usize, usize), (bool, bool), Vec<String>)> = taken
+            .into_par_iter()
+            .map(|(k, conns)| {
                 let d = &drawn[k];
                 let scale = scales[d.synapse_type as usize];
-                let syns: Vec<Synapse> = d
-                    .conns
-                    .iter()
-                    .map(|&(pre, post, w, delay)| Synapse {
-                        pre,
-                        post,
-                        weight: if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) },
-                        delay,
+                let mut unheld = warnings::Unheld::default();
+                // Whether any synapse goes to the undelayed and to the delayed matrix.
+                let split = (conns.iter().any(|c| c.3 <= m) || conns.is_empty(), conns.iter().any(|c| c.3 > m));
+                let syns: Vec<Synapse> = conns
+                    .into_iter()
+                    .map(|(pre, post, w, delay)| {
+                        let weight = if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) };
+                        if !synapses::weight_fits(w, scale, d.on_chip) {
+                            unheld.add(w, weight);
+                        }
+                        Synapse { pre, post, weight, delay }
                     })
                     .collect();
                 let lengths = synapses::max_row_lengths(&syns, &post_slices, m);
-                (syns, lengths)
+                let proj = &net.projections[k];
+                let name = proj.name(k);
+                let mut notes: Vec<String> = unheld.warning(&name, p, shifts[d.synapse_type as usize], scale, syns.len()).into_iter().collect();
+                if proj.synapse_dynamics.is_some() {
+                    let never = syns.iter().filter(|s| s.delay % m == 0).count();
+                    notes.extend(warnings::plastic_delay_field_zero(&name, p, never, syns.len(), m, dt));
+                }
+                (syns, lengths, split, notes)
             })
             .collect();
-        for (&k, (syns, (und, del))) in incoming.iter().zip(quantised) {
+        for (&k, (syns, (und, del), split, notes)) in incoming.iter().zip(quantised) {
+            warnings.extend(notes);
             let d = &drawn[k];
             let declared = match &net.projections[k].delay {
                 Some(Values::Scalar(ms)) => Some(if d.on_chip { synapses::expander_delay(*ms, 1.0 / dt) } else { synapses::host_delay(*ms, 1.0 / dt) }),
                 None => Some(1),
                 _ => None,
             };
-            let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, d, m, declared);
+            let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, split, m, declared);
             let (und, del) = (und.max(und_est), del.max(del_est));
             let plastic_header_bytes = net.projections[k].synapse_dynamics.as_ref().map(|s| stdp::header_bytes(s.timing.is_nearest()));
-            if plastic_header_bytes.is_some() && und.max(del) > stdp::MAX_PLASTIC_SYNAPSES {
-                return Err(Error::Mapping(format!(
-                    "{}: a plastic row has {} synapses, more than the {} a SpiNNaker STDP row can hold ({} words); \
-                     reduce the neurons per core of `{}`",
-                    net.projections[k].name(k),
-                    und.max(del),
-                    stdp::MAX_PLASTIC_SYNAPSES,
-                    synapses::MAX_ROW_WORDS,
-                    p.label
-                )));
-            }
-            if und > synapses::MAX_ROW_WORDS || del > synapses::MAX_ROW_WORDS {
-                return Err(Error::Mapping(format!(
-                    "{}: a row has {} synapses, more than the {} a SpiNNaker row can hold; reduce the neurons per core of `{}`",
-                    net.projections[k].name(k),
-                    und.max(del),
-                    synapses::MAX_ROW_WORDS,
-                    p.label
-                )));
-            }
+            check_row_length(&net.projections[k].name(k), und.max(del), plastic_header_bytes.is_some(), &p.label)?;
             let stages = delay_stages[d.pre];
             matrices.push(IncomingMatrix {
                 label: net.projections[k].name(k),
@@ -439,8 +472,6 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                 delayed_max_n: del,
                 plastic_header_bytes,
             });
-            // Each projection has one post population: its drawn connections are not needed again.
-            drawn[k].conns = Vec::new();
         }
         let stdp_core = match &population_stdp[pi] {
             Some(s) => {
@@ -557,28 +588,42 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
     let post = net.population_index(&proj.post).expect("validated");
     let (n_pre, n_post) = (pops[pre].size, pops[post].size);
     let mut rng = host_rng(net.seed, &[2, k as u64]);
-    let conns = match &proj.connections {
-        Some(list) => crate::model::Connector::FromListConnector { conn_list: list.clone() }.generate(n_pre, n_post, false, &mut rng),
-        None => proj.connector.generate(n_pre, n_post, proj.pre == proj.post, &mut rng),
+    // Connections already drawn (`connections`), or a FromList, carry their own weights and delays.
+    let list = proj.listed();
+    let pairs = match &proj.connections {
+        Some(list) => crate::model::list_pairs(list),
+        None => proj.connector.pairs(n_pre, n_post, proj.pre == proj.post, &mut rng),
     };
-    let n = conns.len();
-    let mut wrng = host_rng(net.seed, &[3, k as u64]);
-    let weights = values_for(&proj.weight, &name, "weight", n, &mut wrng)?;
+    let n = pairs.len();
     let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
-    let mut drng = host_rng(net.seed, &[4, k as u64]);
-    let delays = values_for(&delay_values, &name, "delay", n, &mut drng)?;
+    let (mut wrng, mut drng) = (host_rng(net.seed, &[3, k as u64]), host_rng(net.seed, &[4, k as u64]));
+    let mut weights = proj.weight.stream(n).map_err(|m| Error::param(&name, "weight", m))?;
+    let mut delays = delay_values.stream(n).map_err(|m| Error::param(&name, "delay", m))?;
     let on_chip = proj.connector.generated_on_chip() && !virtual_board;
     let mut out = Vec::with_capacity(n);
     let mut max_delay_ms = 0.0f64;
-    for (i, c) in conns.iter().enumerate() {
-        let w = c.weight.unwrap_or(weights[i]);
-        let d = c.delay.unwrap_or(delays[i]);
+    for (i, &(pre, post)) in pairs.iter().enumerate() {
+        // Every connection draws its weight and delay, used or not, so that the draws do not
+        // depend on which entries of a list carry their own.
+        let (w, d) = (weights.next(&mut wrng), delays.next(&mut drng));
+        let entry = list.map(|l| l[i].as_slice()).unwrap_or(&[]);
+        let w = match entry.get(2) {
+            Some(&w) => w,
+            None => w.map_err(|m| Error::param(&name, "weight", m))?,
+        };
+        if !w.is_finite() {
+            return Err(Error::param(&name, "weight", format!("connection {i} ({pre} -> {post}) drew the weight {w}")));
+        }
+        let d = match entry.get(3) {
+            Some(&d) => d,
+            None => d.map_err(|m| Error::param(&name, "delay", m))?,
+        };
         if !d.is_finite() || d < dt * (1.0 - 1e-9) {
             return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
         }
         max_delay_ms = max_delay_ms.max(d);
         let ticks = if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
-        out.push((c.pre, c.post, w, ticks));
+        out.push((pre, post, w, ticks));
     }
     // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
     match &proj.delay {
@@ -635,7 +680,7 @@ fn fan_in_maximum(c: &Connector, conns: &[(u32, u32, f64, u32)], n_pre: u64, n_p
 
 /// sPyNNaker's estimate of the longest undelayed and delayed row (`get_n_connections_from_pre_vertex_maximum`),
 /// for connectors whose rows are built on chip; host-built rows use their real lengths.
-fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, d: &Drawn, m: u32, declared_delay: Option<u32>) -> (usize, usize) {
+fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, drawn_split: (bool, bool), m: u32, declared_delay: Option<u32>) -> (usize, usize) {
     use binomial::probable_maximum_selected as pms;
     let est = match *c {
         Connector::OneToOneConnector => 1,
@@ -650,7 +695,7 @@ fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, d: &D
     // synapse in one of them; otherwise the delays drawn decide.
     let (any_und, any_del) = match declared_delay {
         Some(ticks) => (ticks <= m, ticks > m),
-        None => (d.conns.iter().any(|c| c.3 <= m) || d.conns.is_empty(), d.conns.iter().any(|c| c.3 > m)),
+        None => drawn_split,
     };
     (if any_und { est } else { 0 }, if any_del { est } else { 0 })
 }

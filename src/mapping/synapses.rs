@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::fixed::{encode_s1615, encode_u3232, mul_k};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `POP_TABLE_MAX_ROW_LENGTH`: words in a row, not counting its 3 header words.
 pub const MAX_ROW_WORDS: usize = 256;
@@ -31,6 +31,20 @@ pub fn expander_weight(w: f64, scale: f64) -> u16 {
     let s = encode_u3232(scale).unwrap_or(u64::MAX) as u128;
     let scaled = (uweight * s) >> 32;
     (((scaled + (1u128 << 31)) >> 32) & 0xFFFF) as u16
+}
+
+/// Whether a weight |w| is stored as asked (to the nearest step of `scale`) by the host or the
+/// expander path: false when |w| · scale passes the 16 bits of the synaptic word (which keeps it
+/// modulo 2^16), or |w| the s16.15 range the expander reads it in.
+pub fn weight_fits(w: f64, scale: f64, on_chip: bool) -> bool {
+    if on_chip {
+        let Ok(wk) = encode_s1615(w.abs()) else { return false };
+        let Ok(s) = encode_u3232(scale) else { return false };
+        let scaled = ((wk.unsigned_abs() as u128) << 17) * s as u128 >> 32;
+        (scaled + (1u128 << 31)) >> 32 <= 0xFFFF
+    } else {
+        (w.abs() * scale).round_ties_even() <= 65535.0
+    }
 }
 
 /// Host path delay in ticks (`numpy.rint(delay · steps_per_ms)`).
@@ -129,33 +143,40 @@ impl IncomingMatrix {
 }
 
 /// Computes the max row lengths of a matrix from the synapses of one post slice at a time.
-pub fn max_row_lengths(
-    synapses: &[Synapse],
-    post_slices: &[(u32, u32)],
-    max_delay: u32,
-) -> (usize, usize) {
+pub fn max_row_lengths(synapses: &[Synapse], post_slices: &[(u32, u32)], max_delay: u32) -> (usize, usize) {
+    max_row_lengths_of(|| synapses.iter().map(|s| (s.pre, s.post, s.delay)), post_slices, max_delay)
+}
+
+/// The longest undelayed and delayed row over (pre, post slice) of the synapses `items` gives as
+/// (pre, post, delay ticks); `items` is called twice. Counts in a dense table when it is no
+/// larger than the synapses (or 2^20 entries), else in a map of the pairs that occur.
+pub fn max_row_lengths_of<I: Iterator<Item = (u32, u32, u32)>>(items: impl Fn() -> I, post_slices: &[(u32, u32)], max_delay: u32) -> (usize, usize) {
     // The slices are consecutive: the first whose end is above `post` holds it.
     let slice_of = |post: u32| match post_slices.partition_point(|&(lo, n)| lo + n <= post) {
         i if i < post_slices.len() && post >= post_slices[i].0 => i,
         _ => 0,
     };
     let n_slices = post_slices.len().max(1);
-    let n_pre = synapses.iter().map(|s| s.pre as usize + 1).max().unwrap_or(0);
-    if n_pre.saturating_mul(n_slices) > 1 << 26 {
-        // A sparse count for very many (pre, slice) pairs.
-        let mut und: BTreeMap<(u32, usize), usize> = BTreeMap::new();
-        let mut del: BTreeMap<(u32, usize), usize> = BTreeMap::new();
-        for s in synapses {
-            let m = if s.delay <= max_delay { &mut und } else { &mut del };
-            *m.entry((s.pre, slice_of(s.post))).or_default() += 1;
+    let (mut n_pre, mut n) = (0usize, 0usize);
+    for (pre, _, _) in items() {
+        n_pre = n_pre.max(pre as usize + 1);
+        n += 1;
+    }
+    if n_pre.saturating_mul(n_slices) > n.max(1 << 20) {
+        let mut und: HashMap<(u32, usize), u32> = HashMap::new();
+        let mut del: HashMap<(u32, usize), u32> = HashMap::new();
+        for (pre, post, delay) in items() {
+            let m = if delay <= max_delay { &mut und } else { &mut del };
+            *m.entry((pre, slice_of(post))).or_default() += 1;
         }
-        return (und.values().copied().max().unwrap_or(0), del.values().copied().max().unwrap_or(0));
+        let max = |m: HashMap<(u32, usize), u32>| m.into_values().max().unwrap_or(0) as usize;
+        return (max(und), max(del));
     }
     let mut und = vec![0u32; n_pre * n_slices];
     let mut del = vec![0u32; n_pre * n_slices];
-    for s in synapses {
-        let m = if s.delay <= max_delay { &mut und } else { &mut del };
-        m[s.pre as usize * n_slices + slice_of(s.post)] += 1;
+    for (pre, post, delay) in items() {
+        let m = if delay <= max_delay { &mut und } else { &mut del };
+        m[pre as usize * n_slices + slice_of(post)] += 1;
     }
     let max = |v: Vec<u32>| v.into_iter().max().unwrap_or(0) as usize;
     (max(und), max(del))

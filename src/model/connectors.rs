@@ -48,14 +48,17 @@ fn yes() -> bool {
     true
 }
 
-/// One generated connection, before quantisation.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Connection {
-    pub pre: u32,
-    pub post: u32,
-    /// Per-connection weight or delay from a FromList, overriding the synapse's.
-    pub weight: Option<f64>,
-    pub delay: Option<f64>,
+/// Whether `n` connections can be drawn from `avail` candidates: none at all cannot give one, and
+/// without replacement no more than there are.
+fn check_available(n: u64, avail: u64, with_replacement: bool, what: &str) -> Result<(), (String, String)> {
+    let no_self = if avail == 0 { " (a population of one neuron without self-connections)" } else { "" };
+    if n > 0 && avail == 0 {
+        return Err(("n".into(), format!("{n} connections asked, but there are no {what} to choose from{no_self}")));
+    }
+    if !with_replacement && n > avail {
+        return Err(("n".into(), format!("{n} exceeds the {avail} available {what} without replacement")));
+    }
+    Ok(())
 }
 
 impl Connector {
@@ -86,23 +89,15 @@ impl Connector {
             }
             Connector::FixedNumberPreConnector { n, with_replacement, allow_self_connections } => {
                 let avail = n_pre as u64 - u64::from(same_population && !allow_self_connections);
-                if !with_replacement && *n > avail {
-                    return err("n", format!("{n} exceeds the {avail} available pre-synaptic neurons without replacement"));
-                }
-                Ok(())
+                check_available(*n, avail, *with_replacement, "pre-synaptic neurons for each post-synaptic neuron")
             }
             Connector::FixedNumberPostConnector { n, with_replacement, allow_self_connections } => {
                 let avail = n_post as u64 - u64::from(same_population && !allow_self_connections);
-                if !with_replacement && *n > avail {
-                    return err("n", format!("{n} exceeds the {avail} available post-synaptic neurons without replacement"));
-                }
-                Ok(())
+                check_available(*n, avail, *with_replacement, "post-synaptic neurons for each pre-synaptic neuron")
             }
-            Connector::FixedTotalNumberConnector { n, with_replacement, .. } => {
-                if !with_replacement && *n > n_pre as u64 * n_post as u64 {
-                    return err("n", format!("{n} exceeds the {} possible connections without replacement", n_pre as u64 * n_post as u64));
-                }
-                Ok(())
+            Connector::FixedTotalNumberConnector { n, with_replacement, allow_self_connections } => {
+                let avail = n_pre as u64 * n_post as u64 - if same_population && !allow_self_connections { n_pre as u64 } else { 0 };
+                check_available(*n, avail, *with_replacement, "pairs of neurons")
             }
             Connector::FromListConnector { conn_list } => {
                 for (k, c) in conn_list.iter().enumerate() {
@@ -128,50 +123,54 @@ impl Connector {
         }
     }
 
-    /// All connections, in the connector's order (pre-major for the on-chip connectors, list order for
-    /// FromList). Deterministic for a given `rng` state.
-    pub fn generate(&self, n_pre: u32, n_post: u32, same_population: bool, rng: &mut StdRng) -> Vec<Connection> {
-        let c = |pre: u32, post: u32| Connection { pre, post, weight: None, delay: None };
+    /// All connections as (pre, post), in the connector's order (pre-major for the on-chip
+    /// connectors, list order for FromList). Deterministic for a given `rng` state. The vector is
+    /// sized once (for FixedProbability, to a bound the count passes with odds below 1e-9), so
+    /// that it does not grow by copies.
+    pub fn pairs(&self, n_pre: u32, n_post: u32, same_population: bool, rng: &mut StdRng) -> Vec<(u32, u32)> {
         let allowed = |allow: bool, i: u32, j: u32| allow || !same_population || i != j;
-        let mut out = Vec::new();
         match *self {
-            Connector::OneToOneConnector => out.extend((0..n_pre.min(n_post)).map(|i| c(i, i))),
+            Connector::OneToOneConnector => (0..n_pre.min(n_post)).map(|i| (i, i)).collect(),
             Connector::AllToAllConnector { allow_self_connections } => {
+                let mut out = Vec::with_capacity(n_pre as usize * n_post as usize);
                 for i in 0..n_pre {
-                    out.extend((0..n_post).filter(|&j| allowed(allow_self_connections, i, j)).map(|j| c(i, j)));
+                    out.extend((0..n_post).filter(|&j| allowed(allow_self_connections, i, j)).map(|j| (i, j)));
                 }
+                out
             }
             Connector::FixedProbabilityConnector { p_connect, allow_self_connections } => {
+                let trials = n_pre as f64 * n_post as f64;
+                let bound = trials * p_connect + 6.0 * (trials * p_connect * (1.0 - p_connect)).sqrt() + 16.0;
+                let mut out = Vec::with_capacity(bound.min(trials) as usize);
                 for i in 0..n_pre {
                     for j in 0..n_post {
                         if rng.random::<f64>() < p_connect && allowed(allow_self_connections, i, j) {
-                            out.push(c(i, j));
+                            out.push((i, j));
                         }
                     }
                 }
+                out
             }
             Connector::FixedTotalNumberConnector { n, allow_self_connections, with_replacement } => {
-                let mut pairs = Vec::with_capacity(n as usize);
-                if with_replacement {
+                let mut pairs = if with_replacement {
+                    let mut pairs = Vec::with_capacity(n as usize);
                     while (pairs.len() as u64) < n && n_pre > 0 && n_post > 0 {
                         let (i, j) = (rng.random_range(0..n_pre), rng.random_range(0..n_post));
                         if allowed(allow_self_connections, i, j) {
                             pairs.push((i, j));
                         }
                     }
+                    pairs
                 } else {
-                    let all: Vec<(u32, u32)> = (0..n_pre)
-                        .flat_map(|i| (0..n_post).map(move |j| (i, j)))
-                        .filter(|&(i, j)| allowed(allow_self_connections, i, j))
-                        .collect();
-                    pairs = sample_without_replacement(&all, n as usize, rng);
-                }
+                    let no_diagonal = same_population && !allow_self_connections;
+                    sample_pairs_without_replacement(n_pre, n_post, no_diagonal, n as usize, rng)
+                };
                 pairs.sort_by_key(|&(i, _)| i);
-                out.extend(pairs.into_iter().map(|(i, j)| c(i, j)));
+                pairs
             }
             Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement } => {
                 // Each post neuron draws n pre neurons.
-                let mut pairs = Vec::new();
+                let mut pairs = Vec::with_capacity(n as usize * n_post as usize);
                 for j in 0..n_post {
                     let cands: Vec<u32> = (0..n_pre).filter(|&i| allowed(allow_self_connections, i, j)).collect();
                     for i in draw(&cands, n as usize, with_replacement, rng) {
@@ -179,25 +178,24 @@ impl Connector {
                     }
                 }
                 pairs.sort_by_key(|&(i, _)| i);
-                out.extend(pairs.into_iter().map(|(i, j)| c(i, j)));
+                pairs
             }
             Connector::FixedNumberPostConnector { n, allow_self_connections, with_replacement } => {
+                let mut out = Vec::with_capacity(n as usize * n_pre as usize);
                 for i in 0..n_pre {
                     let cands: Vec<u32> = (0..n_post).filter(|&j| allowed(allow_self_connections, i, j)).collect();
-                    out.extend(draw(&cands, n as usize, with_replacement, rng).into_iter().map(|j| c(i, j)));
+                    out.extend(draw(&cands, n as usize, with_replacement, rng).into_iter().map(|j| (i, j)));
                 }
+                out
             }
-            Connector::FromListConnector { ref conn_list } => {
-                out.extend(conn_list.iter().map(|e| Connection {
-                    pre: e[0] as u32,
-                    post: e[1] as u32,
-                    weight: e.get(2).copied(),
-                    delay: e.get(3).copied(),
-                }));
-            }
+            Connector::FromListConnector { ref conn_list } => list_pairs(conn_list),
         }
-        out
     }
+}
+
+/// The (pre, post) of each entry of a validated connection list, in list order.
+pub fn list_pairs(conn_list: &[Vec<f64>]) -> Vec<(u32, u32)> {
+    conn_list.iter().map(|e| (e[0] as u32, e[1] as u32)).collect()
 }
 
 fn draw(cands: &[u32], n: usize, with_replacement: bool, rng: &mut StdRng) -> Vec<u32> {
@@ -213,6 +211,30 @@ fn draw(cands: &[u32], n: usize, with_replacement: bool, rng: &mut StdRng) -> Ve
     }
 }
 
+/// `n` distinct pairs (pre, post), as [`sample_without_replacement`] draws them from the list of
+/// every allowed pair in pre-major order (the diagonal left out when `no_diagonal`), without
+/// making that list: a partial Fisher–Yates shuffle over its indices, where only the positions
+/// the shuffle has moved are stored. Memory grows with `n`, not with `n_pre × n_post`.
+fn sample_pairs_without_replacement(n_pre: u32, n_post: u32, no_diagonal: bool, n: usize, rng: &mut StdRng) -> Vec<(u32, u32)> {
+    let row = n_post as usize - usize::from(no_diagonal);
+    let len = n_pre as usize * row;
+    let pair = |i: usize| {
+        let (pre, k) = (i / row, i % row);
+        let post = if no_diagonal && k >= pre { k + 1 } else { k };
+        (pre as u32, post as u32)
+    };
+    let mut moved: std::collections::HashMap<usize, usize> = std::collections::HashMap::with_capacity(n.min(len));
+    let mut out = Vec::with_capacity(n.min(len));
+    for k in 0..n.min(len) {
+        let r = rng.random_range(k..len);
+        let at_r = moved.get(&r).copied().unwrap_or(r);
+        let at_k = moved.get(&k).copied().unwrap_or(k);
+        moved.insert(r, at_k);
+        out.push(pair(at_r));
+    }
+    out
+}
+
 /// A partial Fisher–Yates shuffle: the first `n` of a random permutation.
 fn sample_without_replacement<T: Copy>(all: &[T], n: usize, rng: &mut StdRng) -> Vec<T> {
     let mut v = all.to_vec();
@@ -223,4 +245,22 @@ fn sample_without_replacement<T: Copy>(all: &[T], n: usize, rng: &mut StdRng) ->
     }
     v.truncate(n);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The sparse shuffle draws exactly what the shuffle of the whole list of pairs draws.
+    #[test]
+    fn sparse_pair_shuffle_equals_the_full_shuffle() {
+        for (n_pre, n_post, no_diagonal, n) in [(7, 5, false, 12), (6, 6, true, 30), (6, 6, true, 3), (1, 9, false, 9), (40, 40, true, 500)] {
+            let all: Vec<(u32, u32)> =
+                (0..n_pre).flat_map(|i| (0..n_post).map(move |j| (i, j))).filter(|&(i, j)| !no_diagonal || i != j).collect();
+            let full = sample_without_replacement(&all, n, &mut StdRng::seed_from_u64(9));
+            let sparse = sample_pairs_without_replacement(n_pre, n_post, no_diagonal, n, &mut StdRng::seed_from_u64(9));
+            assert_eq!(full, sparse, "{n_pre}x{n_post}, no diagonal {no_diagonal}, n {n}");
+        }
+    }
 }

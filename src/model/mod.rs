@@ -8,10 +8,10 @@ mod plasticity;
 mod random;
 
 pub use cells::{CellType, ParamSpec, Range};
-pub use connectors::{Connection, Connector};
-pub use file::{available_bytes, check_fits as file_check_fits, estimate_bytes, load_toml};
+pub use connectors::{list_pairs, Connector};
+pub use file::load_toml;
 pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};
-pub use random::{host_rng, Distribution, Values};
+pub use random::{host_rng, Distribution, ValueStream, Values};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -182,6 +182,15 @@ fn forever() -> f64 {
 }
 
 impl Projection {
+    /// The connections the projection lists itself, each with its own weight and delay where
+    /// given: `connections` (already drawn), or a FromList's `conn_list`.
+    pub fn listed(&self) -> Option<&[Vec<f64>]> {
+        self.connections.as_deref().or(match &self.connector {
+            Connector::FromListConnector { conn_list } => Some(conn_list.as_slice()),
+            _ => None,
+        })
+    }
+
     pub fn name(&self, index: usize) -> String {
         match &self.label {
             Some(l) => format!("projection `{l}`"),

@@ -23,22 +23,46 @@ pub enum Distribution {
 }
 
 impl Distribution {
-    /// Checks the distribution's own parameters; `Err` carries a message naming the bad one.
-    pub fn validate(&self) -> Result<(), String> {
+    /// PyNN's name of the distribution.
+    pub fn name(&self) -> &'static str {
         use Distribution::*;
-        let finite = |name: &str, v: f64| {
+        match self {
+            Uniform { .. } => "uniform",
+            UniformInt { .. } => "uniform_int",
+            Normal { .. } => "normal",
+            NormalClipped { .. } => "normal_clipped",
+            NormalClippedToBoundary { .. } => "normal_clipped_to_boundary",
+            Exponential { .. } => "exponential",
+            Gamma { .. } => "gamma",
+            Lognormal { .. } => "lognormal",
+            Poisson { .. } => "poisson",
+            Binomial { .. } => "binomial",
+            Vonmises { .. } => "vonmises",
+        }
+    }
+
+    /// Checks the distribution's own parameters, as far as its sampler needs them (a sampler that
+    /// can be built always draws); `Err` carries a message naming the bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        self.sampler().map(|_| ())
+    }
+
+    /// The sampler of the distribution, built once for all its draws.
+    fn sampler(&self) -> Result<Sampler, String> {
+        use Distribution::*;
+        let name = self.name();
+        let finite = |param: &str, v: f64| {
             if v.is_finite() {
-                Ok(())
+                Ok(v)
             } else {
-                Err(format!("distribution parameter `{name}` = {v} is not finite"))
+                Err(format!("{name}: parameter `{param}` = {v} is not finite"))
             }
         };
-        let positive = |name: &str, v: f64| {
-            finite(name, v)?;
-            if v > 0.0 {
-                Ok(())
+        let positive = |param: &str, v: f64| {
+            if finite(param, v)? > 0.0 {
+                Ok(v)
             } else {
-                Err(format!("distribution parameter `{name}` = {v} must be > 0"))
+                Err(format!("{name}: parameter `{param}` = {v} must be > 0"))
             }
         };
         let ordered = |low: f64, high: f64| {
@@ -47,102 +71,180 @@ impl Distribution {
             if low <= high {
                 Ok(())
             } else {
-                Err(format!("distribution needs low <= high, got low = {low}, high = {high}"))
+                Err(format!("{name} needs low <= high, got low = {low}, high = {high}"))
             }
         };
-        match *self {
-            Uniform { low, high } | UniformInt { low, high } => ordered(low, high),
+        // What a constructor refuses, in its own words, after the checks above.
+        let built = |e: &dyn std::fmt::Display| format!("{name}: {e}");
+        Ok(match *self {
+            Uniform { low, high } => {
+                ordered(low, high)?;
+                if low == high {
+                    Sampler::Constant(low)
+                } else {
+                    Sampler::Uniform(rand_distr::Uniform::new(low, high).map_err(|_| {
+                        format!("{name}: the range [{low}, {high}] is wider than a float can hold (high - low overflows)")
+                    })?)
+                }
+            }
+            UniformInt { low, high } => {
+                ordered(low, high)?;
+                let limit = 2f64.powi(53);
+                if low.abs() > limit || high.abs() > limit {
+                    return Err(format!("{name}: low and high must be within ±2^53 (got {low}, {high})"));
+                }
+                let (lo, hi) = (low.ceil() as i64, high.floor() as i64);
+                if hi <= lo {
+                    Sampler::Constant(lo as f64)
+                } else {
+                    Sampler::UniformInt(rand_distr::Uniform::new(lo, hi).map_err(|e| built(&e))?)
+                }
+            }
             Normal { mu, sigma } | Lognormal { mu, sigma } => {
                 finite("mu", mu)?;
-                finite("sigma", sigma)?;
-                if sigma < 0.0 {
-                    return Err(format!("distribution parameter `sigma` = {sigma} must be >= 0"));
+                if finite("sigma", sigma)? < 0.0 {
+                    return Err(format!("{name}: parameter `sigma` = {sigma} must be >= 0"));
                 }
-                Ok(())
+                if matches!(self, Normal { .. }) {
+                    Sampler::Normal(rand_distr::Normal::new(mu, sigma).map_err(|e| built(&e))?)
+                } else {
+                    Sampler::Lognormal(rand_distr::LogNormal::new(mu, sigma).map_err(|e| built(&e))?)
+                }
             }
             NormalClipped { mu, sigma, low, high } | NormalClippedToBoundary { mu, sigma, low, high } => {
                 finite("mu", mu)?;
                 positive("sigma", sigma)?;
-                ordered(low, high)
+                ordered(low, high)?;
+                let normal = rand_distr::Normal::new(mu, sigma).map_err(|e| built(&e))?;
+                if matches!(self, NormalClipped { .. }) {
+                    Sampler::Clipped { normal, low, high }
+                } else {
+                    Sampler::ToBoundary { normal, low, high }
+                }
             }
-            Exponential { beta } => positive("beta", beta),
-            Gamma { k, theta } => {
-                positive("k", k)?;
-                positive("theta", theta)
-            }
-            Poisson { lam } => positive("lam", lam),
+            Exponential { beta } => Sampler::Exponential(rand_distr::Exp::new(1.0 / positive("beta", beta)?).map_err(|e| built(&e))?),
+            Gamma { k, theta } => Sampler::Gamma(rand_distr::Gamma::new(positive("k", k)?, positive("theta", theta)?).map_err(|e| built(&e))?),
+            Poisson { lam } => Sampler::Poisson(rand_distr::Poisson::new(positive("lam", lam)?).map_err(|e| built(&e))?),
             Binomial { n, p } => {
-                finite("n", n)?;
-                if n < 0.0 || n.fract() != 0.0 {
-                    return Err(format!("distribution parameter `n` = {n} must be a whole number >= 0"));
+                if finite("n", n)? < 0.0 || n.fract() != 0.0 || n > 2f64.powi(53) {
+                    return Err(format!("{name}: parameter `n` = {n} must be a whole number in [0, 2^53]"));
                 }
                 if !(0.0..=1.0).contains(&p) {
-                    return Err(format!("distribution parameter `p` = {p} must be in [0, 1]"));
+                    return Err(format!("{name}: parameter `p` = {p} must be in [0, 1]"));
                 }
-                Ok(())
+                Sampler::Binomial(rand_distr::Binomial::new(n as u64, p).map_err(|e| built(&e))?)
             }
-            Vonmises { mu, kappa } => {
-                finite("mu", mu)?;
-                positive("kappa", kappa)
-            }
-        }
+            Vonmises { mu, kappa } => Sampler::Vonmises(VonMises::new(finite("mu", mu)?, positive("kappa", kappa)?)),
+        })
     }
 
-    /// One draw. The distribution must have been validated.
-    pub fn sample(&self, rng: &mut StdRng) -> f64 {
-        use Distribution::*;
-        match *self {
-            Uniform { low, high } => {
-                if low == high {
-                    low
-                } else {
-                    rand_distr::Uniform::new(low, high).expect("validated").sample(rng)
-                }
-            }
-            UniformInt { low, high } => {
-                let (lo, hi) = (low.ceil() as i64, high.floor() as i64);
-                if hi <= lo {
-                    lo as f64
-                } else {
-                    rand_distr::Uniform::new(lo, hi).expect("validated").sample(rng) as f64
-                }
-            }
-            Normal { mu, sigma } => rand_distr::Normal::new(mu, sigma).expect("validated").sample(rng),
-            NormalClipped { mu, sigma, low, high } => {
-                let n = rand_distr::Normal::new(mu, sigma).expect("validated");
-                // Redraw until inside [low, high], as PyNN does; bounded to stay responsive.
-                for _ in 0..100_000 {
-                    let v = n.sample(rng);
-                    if (low..=high).contains(&v) {
-                        return v;
+    /// One draw (the distribution must be valid; prefer [`Values::expand`] for many).
+    pub fn sample(&self, rng: &mut StdRng) -> Result<f64, String> {
+        self.sampler()?.sample(rng)
+    }
+}
+
+/// A distribution ready to draw: its parameters checked, its constants computed.
+enum Sampler {
+    /// A degenerate range: no draw.
+    Constant(f64),
+    Uniform(rand_distr::Uniform<f64>),
+    UniformInt(rand_distr::Uniform<i64>),
+    Normal(rand_distr::Normal<f64>),
+    Clipped { normal: rand_distr::Normal<f64>, low: f64, high: f64 },
+    ToBoundary { normal: rand_distr::Normal<f64>, low: f64, high: f64 },
+    Exponential(rand_distr::Exp<f64>),
+    Gamma(rand_distr::Gamma<f64>),
+    Lognormal(rand_distr::LogNormal<f64>),
+    Poisson(rand_distr::Poisson<f64>),
+    Binomial(rand_distr::Binomial),
+    Vonmises(VonMises),
+}
+
+/// Draws a `normal_clipped` makes before it gives up. PyNN redraws without end; sPyNNaker's
+/// expander stops the core (RTE_SWERR) after 1000.
+const CLIPPED_DRAWS: u32 = 100_000;
+
+impl Sampler {
+    fn sample(&self, rng: &mut StdRng) -> Result<f64, String> {
+        Ok(match self {
+            Sampler::Constant(v) => *v,
+            Sampler::Uniform(d) => d.sample(rng),
+            Sampler::UniformInt(d) => d.sample(rng) as f64,
+            Sampler::Normal(d) => d.sample(rng),
+            Sampler::Clipped { normal, low, high } => {
+                // Redraw until inside [low, high], as PyNN does, within a budget.
+                for _ in 0..CLIPPED_DRAWS {
+                    let v = normal.sample(rng);
+                    if (*low..=*high).contains(&v) {
+                        return Ok(v);
                     }
                 }
-                mu.clamp(low, high)
+                return Err(format!(
+                    "normal_clipped(mu = {}, sigma = {}, low = {low}, high = {high}): {CLIPPED_DRAWS} draws all fell outside \
+                     [low, high], which holds almost none of the distribution (PyNN would redraw for ever; SpiNNaker's \
+                     expander stops the core after 1000 draws); widen the window or use normal_clipped_to_boundary",
+                    normal.mean(),
+                    normal.std_dev()
+                ));
             }
-            NormalClippedToBoundary { mu, sigma, low, high } => {
-                rand_distr::Normal::new(mu, sigma).expect("validated").sample(rng).clamp(low, high)
-            }
-            Exponential { beta } => rand_distr::Exp::new(1.0 / beta).expect("validated").sample(rng),
-            Gamma { k, theta } => rand_distr::Gamma::new(k, theta).expect("validated").sample(rng),
-            Lognormal { mu, sigma } => rand_distr::LogNormal::new(mu, sigma).expect("validated").sample(rng),
-            Poisson { lam } => rand_distr::Poisson::new(lam).expect("validated").sample(rng),
-            Binomial { n, p } => rand_distr::Binomial::new(n as u64, p).expect("validated").sample(rng) as f64,
-            Vonmises { mu, kappa } => {
-                // Best–Fisher rejection sampler.
-                let u = rand_distr::Uniform::new(0.0f64, 1.0).expect("static");
-                let tau = 1.0 + (1.0 + 4.0 * kappa * kappa).sqrt();
-                let rho = (tau - (2.0 * tau).sqrt()) / (2.0 * kappa);
-                let r = (1.0 + rho * rho) / (2.0 * rho);
-                loop {
-                    let z = (std::f64::consts::PI * u.sample(rng)).cos();
-                    let f = (1.0 + r * z) / (r + z);
-                    let c = kappa * (r - f);
-                    let u2: f64 = u.sample(rng);
-                    if c * (2.0 - c) > u2 || (c / u2).ln() + 1.0 >= c {
-                        let sign = if u.sample(rng) > 0.5 { 1.0 } else { -1.0 };
-                        return mu + sign * f.acos();
-                    }
-                }
+            Sampler::ToBoundary { normal, low, high } => normal.sample(rng).clamp(*low, *high),
+            Sampler::Exponential(d) => d.sample(rng),
+            Sampler::Gamma(d) => d.sample(rng),
+            Sampler::Lognormal(d) => d.sample(rng),
+            Sampler::Poisson(d) => d.sample(rng),
+            Sampler::Binomial(d) => d.sample(rng) as f64,
+            Sampler::Vonmises(d) => d.sample(rng),
+        })
+    }
+}
+
+/// The von Mises distribution by Best and Fisher's rejection sampler, with numpy's treatment of
+/// the extremes (a uniform angle for κ < 1e-8, a series for the constant below 1e-5, a wrapped
+/// normal above 1e6), where the plain formulas lose all precision and never accept.
+struct VonMises {
+    mu: f64,
+    kappa: f64,
+    /// Best–Fisher's r = (1 + ρ²) / 2ρ.
+    r: f64,
+    /// Uniform on [0, 1), as the sampler has always drawn it.
+    unit: rand_distr::Uniform<f64>,
+}
+
+impl VonMises {
+    fn new(mu: f64, kappa: f64) -> Self {
+        let r = if kappa < 1e-5 {
+            1.0 / kappa + kappa
+        } else {
+            let tau = 1.0 + (1.0 + 4.0 * kappa * kappa).sqrt();
+            let rho = (tau - (2.0 * tau).sqrt()) / (2.0 * kappa);
+            (1.0 + rho * rho) / (2.0 * rho)
+        };
+        let unit = rand_distr::Uniform::new(0.0f64, 1.0).expect("[0, 1) is a valid range");
+        VonMises { mu, kappa, r, unit }
+    }
+
+    fn sample(&self, rng: &mut StdRng) -> f64 {
+        use std::f64::consts::PI;
+        let u = self.unit;
+        let (mu, kappa, r) = (self.mu, self.kappa, self.r);
+        if kappa < 1e-8 {
+            return mu + PI * (2.0 * u.sample(rng) - 1.0);
+        }
+        if kappa > 1e6 {
+            let n: f64 = rand_distr::StandardNormal.sample(rng);
+            let x = n / kappa.sqrt();
+            return mu + ((x + PI).rem_euclid(2.0 * PI) - PI);
+        }
+        // The acceptance rate is above 65% for every κ: the loop ends.
+        loop {
+            let z = (PI * u.sample(rng)).cos();
+            let f = (1.0 + r * z) / (r + z);
+            let c = kappa * (r - f);
+            let u2: f64 = u.sample(rng);
+            if c * (2.0 - c) > u2 || (c / u2).ln() + 1.0 >= c {
+                let sign = if u.sample(rng) > 0.5 { 1.0 } else { -1.0 };
+                return mu + sign * f.acos();
             }
         }
     }
@@ -182,7 +284,39 @@ pub fn host_rng(seed: u64, stream: &[u64]) -> StdRng {
     StdRng::seed_from_u64(s)
 }
 
+/// The values of one parameter, drawn one at a time: what [`Values::expand`] gives, without the
+/// vector.
+pub struct ValueStream<'a> {
+    values: &'a Values,
+    sampler: Option<Sampler>,
+    next: usize,
+}
+
+impl ValueStream<'_> {
+    /// The next value (the distribution's next draw from `rng`).
+    pub fn next(&mut self, rng: &mut StdRng) -> Result<f64, String> {
+        let i = self.next;
+        self.next += 1;
+        match (self.values, &self.sampler) {
+            (Values::Scalar(v), _) => Ok(*v),
+            (Values::Array(a), _) => a.get(i).copied().ok_or_else(|| format!("has {} values, fewer than asked for", a.len())),
+            (Values::Random(_), Some(s)) => s.sample(rng),
+            (Values::Random(d), None) => d.sample(rng),
+        }
+    }
+}
+
 impl Values {
+    /// The values of `n` items, one at a time (checked as [`Values::expand`] checks them).
+    pub fn stream(&self, n: usize) -> Result<ValueStream<'_>, String> {
+        let sampler = match self {
+            Values::Array(a) if a.len() != n => return Err(format!("has {} values for {} neurons", a.len(), n)),
+            Values::Random(d) => Some(d.sampler()?),
+            _ => None,
+        };
+        Ok(ValueStream { values: self, sampler, next: 0 })
+    }
+
     /// Expands to one value per neuron. `rng` is used only for random distributions.
     pub fn expand(&self, n: usize, rng: &mut StdRng) -> Result<Vec<f64>, String> {
         match self {
@@ -195,8 +329,8 @@ impl Values {
                 }
             }
             Values::Random(d) => {
-                d.validate()?;
-                Ok((0..n).map(|_| d.sample(rng)).collect())
+                let sampler = d.sampler()?;
+                (0..n).map(|_| sampler.sample(rng)).collect()
             }
         }
     }

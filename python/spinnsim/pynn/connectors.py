@@ -92,6 +92,21 @@ class FixedProbabilityConnector(_UserRng, _c.FixedProbabilityConnector):
 
 
 class _FixedNumberMixin(_UserRng):
+    def connect(self, projection):
+        # Refused as the core refuses it, before PyNN's own drawing, which would never end when
+        # there is nothing to draw from (a neuron without self-connections).
+        spec = core_spec(self)
+        if spec is not None:
+            import json
+            from .simulator import _core_module, translate_core_error
+            core = _core_module()
+            try:
+                core.check_connector(json.dumps(spec), projection.pre.size, projection.post.size,
+                                     projection.pre == projection.post)
+            except core.SpinnsimError as e:
+                raise translate_core_error(e, f"projection {projection.label}") from None
+        super().connect(projection)
+
     def _check_n(self, n):
         from pyNN import errors
         import numpy as np

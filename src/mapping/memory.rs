@@ -1,0 +1,328 @@
+//! How much memory mapping a network and running it will take, worked out from its sizes before
+//! anything is drawn, so that a network too large for the machine is refused with the name of
+//! what takes the memory instead of ending in an allocation failure or the OOM killer.
+//!
+//! The estimate follows the mapping's own steps (see [`super::map_with_progress`]) with the
+//! mapping's own sizing rules (slices, in-core delay, delay stages, sPyNNaker's row-length
+//! estimates), and takes the largest of:
+//! * drawing: every projection's drawn connections (24 B each), plus, for the projections drawn
+//!   at the same time, their (pre, post) pairs and the connector's working sets;
+//! * each receiving population in turn: the synaptic matrices already built, the connections of
+//!   the projections still to come, and its own projections quantised (16 B a synapse) beside
+//!   its cores' matrices in sPyNNaker's padded layout (a row for every pre-synaptic neuron on
+//!   every post core);
+//! * the engine being built: the padded matrices with the packed rows made from them.
+//!
+//! `tests/memory_estimate.rs` holds it to the heap measured on networks of several shapes.
+
+use super::{check_row_length, in_core_delay_bits, row_estimate, slices, stages_beyond_core, synapses};
+use crate::model::{Connector, Distribution, Network, Values};
+
+/// Bytes of one drawn connection: (pre, post, weight, delay ticks).
+const DRAWN: f64 = 24.0;
+/// Bytes of one quantised synapse.
+const QUANTISED: f64 = 16.0;
+/// Bytes of one (pre, post) pair of a connector.
+const PAIR: f64 = 8.0;
+/// Bytes per entry of the map the sparse shuffle of FixedTotalNumber without replacement keeps
+/// (a hash map of two words, at its load factor).
+const SHUFFLE_ENTRY: f64 = 32.0;
+/// Bytes per neuron while mapped and running: its resolved parameters (f64), the neuron arrays
+/// of its core, its state and recording selection.
+const PER_NEURON: f64 = 150.0;
+/// Bytes per neuron and ring-buffer slot (two synapse types of 16-bit entries).
+const PER_RING_SLOT: f64 = 4.0;
+/// Bytes per row of a block that the engine's packed rows index (its start, and for plastic
+/// rows where its plastic region and control half-words start).
+const PACKED_ROW: f64 = 4.0;
+const PACKED_PLASTIC_ROW: f64 = 12.0;
+
+/// What a network will take: the peak, and the part of it that is largest.
+#[derive(Clone, Debug)]
+pub struct MemoryEstimate {
+    /// Bytes at the peak of mapping and building the engine.
+    pub peak: f64,
+    /// The largest consumer at the peak, in words, and its bytes.
+    pub biggest: (String, f64),
+}
+
+/// One projection as the estimate sees it.
+struct Planned {
+    post: usize,
+    synapses: f64,
+    /// Working set of its connector while drawing, beyond the drawn connections.
+    drawing: f64,
+    /// Padded matrix bytes on each core of the post population.
+    padded_per_core: f64,
+    /// Rows each post core's packed matrix indexes for it, and whether they are plastic.
+    rows_per_core: f64,
+    plastic: bool,
+    name: String,
+    /// sPyNNaker's estimate of the longest row (undelayed or delayed), which the mapping makes
+    /// no shorter; `None` for a connection list, whose rows the mapping counts.
+    longest_row: Option<usize>,
+    post_label: String,
+}
+
+/// The memory `net` will need to be mapped and to run on the CPU engine (`threads` projections
+/// are drawn at once).
+pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
+    let plan = plan(net);
+    let pops = &net.populations;
+    let neurons: f64 = pops.iter().map(|p| p.size as f64).sum();
+    let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size).max(1)).collect();
+    let n_cores: Vec<f64> = pops.iter().zip(&max_atoms).map(|(p, &m)| p.size.div_ceil(m) as f64).collect();
+    let ring: f64 = pops
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.cell_type.is_source())
+        .map(|(pi, p)| p.size as f64 * PER_RING_SLOT * (1u64 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), net.timestep)) as f64)
+        .sum();
+    let base = neurons * PER_NEURON + ring;
+    let mut parts: Vec<(String, f64)> = vec![(format!("{neurons} neurons"), base)];
+
+    // Drawing: every projection drawn, the `threads` largest working sets at once (a
+    // projection being drawn holds the larger of its connector's working set, and its pairs
+    // beside its drawn connections).
+    let drawn: f64 = plan.iter().map(|k| k.synapses * DRAWN).sum();
+    let mut working: Vec<f64> = plan.iter().map(|k| (k.drawing - k.synapses * DRAWN).max(k.synapses * PAIR)).collect();
+    working.sort_by(|a, b| b.total_cmp(a));
+    let drawing = drawn + working.iter().take(threads.max(1)).sum::<f64>();
+    let mut peak = drawing;
+    let largest = plan.iter().max_by(|a, b| a.synapses.total_cmp(&b.synapses));
+    let of_largest = largest.map(|k| format!(" (the most: {}, {:.0} synapses)", k.name, k.synapses)).unwrap_or_default();
+    let mut peak_parts = vec![(format!("the drawn connections{of_largest}"), drawing)];
+
+    // Each receiving population in turn.
+    let mut built = 0.0;
+    let mut to_come = drawn;
+    for (pi, p) in pops.iter().enumerate().filter(|(_, p)| !p.cell_type.is_source()) {
+        let incoming: Vec<&Planned> = plan.iter().filter(|k| k.post == pi).collect();
+        let syns: f64 = incoming.iter().map(|k| k.synapses).sum();
+        let largest = incoming.iter().map(|k| k.synapses).fold(0.0, f64::max);
+        let padded: f64 = incoming.iter().map(|k| k.padded_per_core).sum::<f64>() * n_cores[pi];
+        to_come -= syns * DRAWN;
+        // Quantising (drawn connections beside the synapses made of them), then laying out.
+        let quantising = [
+            (format!("the drawn connections into `{}`", p.label), syns * DRAWN),
+            (format!("the quantised synapses into `{}`", p.label), largest * QUANTISED),
+        ];
+        let laying_out = [
+            (format!("the quantised synapses into `{}`", p.label), syns * QUANTISED),
+            (format!("the synaptic matrices of `{}` in sPyNNaker's padded layout", p.label), padded),
+        ];
+        let total = |parts: &[(String, f64); 2]| parts.iter().map(|x| x.1).sum::<f64>();
+        let here = if total(&quantising) > total(&laying_out) { quantising } else { laying_out };
+        if built + to_come + total(&here) > peak {
+            peak = built + to_come + total(&here);
+            peak_parts = vec![
+                ("the synaptic matrices of the populations before".to_string(), built),
+                ("the drawn connections of the populations after".to_string(), to_come),
+            ];
+            peak_parts.extend(here);
+        }
+        built += padded;
+    }
+
+    // The engine: each core's rows are packed and its padded matrix dropped, one core after the
+    // other, so the padded matrices or the packed rows, whichever is more.
+    let packed: f64 = plan
+        .iter()
+        .map(|k| k.synapses * 4.0 + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW })
+        .sum();
+    if built.max(packed) > peak {
+        peak = built.max(packed);
+        peak_parts = vec![("the synaptic matrices in sPyNNaker's padded layout".to_string(), built), ("the engine's packed rows".to_string(), packed)];
+    }
+    parts.extend(peak_parts);
+    let biggest = parts.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
+    MemoryEstimate { peak: base + peak, biggest }
+}
+
+/// The largest delay in ms into population `pi` that the estimate can tell from the network.
+fn max_delay_into(net: &Network, pi: usize) -> f64 {
+    net.projections
+        .iter()
+        .filter(|p| net.population_index(&p.post) == Some(pi))
+        .map(|p| declared_max_delay(p, net.timestep))
+        .fold(net.timestep, f64::max)
+}
+
+/// The largest delay of a projection as declared: a constant, the largest of an array or of a
+/// list, the upper end of a bounded distribution, or six standard deviations above the mean of a
+/// normal one; other distributions are taken to stay within the core.
+fn declared_max_delay(p: &crate::model::Projection, dt: f64) -> f64 {
+    let list = p.listed();
+    let from_list = list.map(|l| l.iter().filter_map(|e| e.get(3).copied()).fold(0.0, f64::max)).unwrap_or(0.0);
+    let declared = match &p.delay {
+        None => dt,
+        Some(Values::Scalar(d)) => *d,
+        Some(Values::Array(a)) => a.iter().copied().fold(dt, f64::max),
+        Some(Values::Random(d)) => match *d {
+            Distribution::Uniform { high, .. } | Distribution::UniformInt { high, .. } => high,
+            Distribution::NormalClipped { high, .. } | Distribution::NormalClippedToBoundary { high, .. } => high,
+            Distribution::Normal { mu, sigma } => mu + 6.0 * sigma,
+            _ => dt,
+        },
+    };
+    declared.max(from_list)
+}
+
+/// Every projection's size and layout as the mapping will make them.
+fn plan(net: &Network) -> Vec<Planned> {
+    let pops = &net.populations;
+    let dt = net.timestep;
+    let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size).max(1)).collect();
+    let in_core: Vec<u32> = (0..pops.len()).map(|pi| 1u32 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), dt)).collect();
+    // Delay stages per pre population: the most any of its projections needs.
+    let mut stages = vec![0u32; pops.len()];
+    for p in &net.projections {
+        let (Some(pre), Some(post)) = (net.population_index(&p.pre), net.population_index(&p.post)) else { continue };
+        let m_ms = in_core[post] as f64 * dt;
+        let d = declared_max_delay(p, dt);
+        if d > m_ms {
+            stages[pre] = stages[pre].max(stages_beyond_core(d, m_ms));
+        }
+    }
+    net.projections
+        .iter()
+        .enumerate()
+        .filter_map(|(k, p)| {
+            let (pre, post) = (net.population_index(&p.pre)?, net.population_index(&p.post)?);
+            let (n_pre, n_post) = (pops[pre].size as u64, pops[post].size as u64);
+            let m = in_core[post];
+            let synapses = expected_synapses(&p.connector, p.connections.as_deref(), n_pre, n_post);
+            let (und, del) = row_lengths(net, p, pre, post, &max_atoms, m);
+            let header = p.synapse_dynamics.as_ref().map(|s| super::stdp::header_bytes(s.timing.is_nearest()));
+            let words = |n: usize| header.map_or(n, |h| super::stdp::row_words(n, h)) as f64 + 3.0;
+            let block = |n: usize, rows: f64| if n == 0 { 0.0 } else { rows * words(n) * 4.0 };
+            let stage_rows = n_pre as f64 * stages[pre].max(1) as f64;
+            Some(Planned {
+                post,
+                synapses,
+                drawing: drawing_bytes(&p.connector, synapses, n_pre),
+                padded_per_core: block(und, n_pre as f64) + block(del, stage_rows),
+                rows_per_core: if und > 0 { n_pre as f64 } else { 0.0 } + if del > 0 { stage_rows } else { 0.0 },
+                plastic: header.is_some(),
+                name: p.name(k),
+                longest_row: p.listed().is_none().then_some(und.max(del)),
+                post_label: pops[post].label.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The synapses a connector makes, on average.
+fn expected_synapses(c: &Connector, drawn: Option<&[Vec<f64>]>, a: u64, b: u64) -> f64 {
+    if let Some(list) = drawn {
+        return list.len() as f64;
+    }
+    let (a, b) = (a as f64, b as f64);
+    match c {
+        Connector::OneToOneConnector => a.min(b),
+        Connector::AllToAllConnector { .. } => a * b,
+        Connector::FixedProbabilityConnector { p_connect, .. } => a * b * p_connect.clamp(0.0, 1.0),
+        Connector::FixedTotalNumberConnector { n, .. } => *n as f64,
+        Connector::FixedNumberPreConnector { n, .. } => *n as f64 * b,
+        Connector::FixedNumberPostConnector { n, .. } => *n as f64 * a,
+        Connector::FromListConnector { conn_list } => conn_list.len() as f64,
+    }
+}
+
+/// A connector's working set while it draws, beyond the drawn connections themselves.
+fn drawing_bytes(c: &Connector, synapses: f64, n_pre: u64) -> f64 {
+    let pairs = synapses * PAIR;
+    match c {
+        // The pairs beside the sparse shuffle's map (then beside the stable sort's buffer).
+        Connector::FixedTotalNumberConnector { with_replacement: false, .. } => pairs + synapses * SHUFFLE_ENTRY,
+        // The pairs beside the stable sort's buffer.
+        Connector::FixedTotalNumberConnector { .. } => pairs * 1.5,
+        // The pairs, the stable sort's buffer and a post neuron's candidates.
+        Connector::FixedNumberPreConnector { .. } => pairs * 1.5 + n_pre as f64 * 8.0,
+        _ => pairs,
+    }
+}
+
+/// The longest undelayed and delayed row of a projection on a post core, as the mapping will
+/// size them: sPyNNaker's estimate for connectors built on chip (which the drawn rows rarely
+/// pass), the rows themselves for a connection list.
+fn row_lengths(net: &Network, p: &crate::model::Projection, pre: usize, post: usize, max_atoms: &[u32], m: u32) -> (usize, usize) {
+    let pops = &net.populations;
+    let dt = net.timestep;
+    let declared_ticks = |d: f64| synapses::host_delay(d, 1.0 / dt);
+    if let Some(list) = p.listed() {
+        let fallback = match &p.delay {
+            Some(Values::Scalar(d)) => *d,
+            _ => dt,
+        };
+        let post_slices = slices(pops[post].size, max_atoms[post]);
+        let items = || list.iter().map(|e| (e[0] as u32, e[1] as u32, declared_ticks(e.get(3).copied().unwrap_or(fallback))));
+        return synapses::max_row_lengths_of(items, &post_slices, m);
+    }
+    let declared = match &p.delay {
+        Some(Values::Scalar(ms)) => Some(synapses::expander_delay(*ms, 1.0 / dt)),
+        None => Some(1),
+        _ => None,
+    };
+    let longest = declared_ticks(declared_max_delay(p, dt));
+    let split = (true, longest > m);
+    row_estimate(&p.connector, pops[pre].size as u64, pops[post].size as u64, max_atoms[post] as u64, split, m, declared)
+}
+
+/// A size in bytes for people: `2 GiB`, `153 MiB`, `1.46 KiB`, `65536 B` (three significant
+/// digits at most).
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [(f64, &str); 4] = [(1099511627776.0, "TiB"), (1073741824.0, "GiB"), (1048576.0, "MiB"), (1024.0, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            let x = bytes / size;
+            return match x {
+                x if x.fract() == 0.0 => format!("{x} {unit}"),
+                x if x >= 100.0 => format!("{x:.0} {unit}"),
+                x if x >= 10.0 => format!("{x:.1} {unit}"),
+                x => format!("{x:.2} {unit}"),
+            };
+        }
+    }
+    format!("{bytes:.0} B")
+}
+
+/// Memory this machine can give the process: the least of MemAvailable (/proc/meminfo) and, in a
+/// container or a batch job, the room left under its cgroup's limit; 16 GiB when neither is known.
+pub fn available_bytes() -> f64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
+    });
+    let read = |f: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{f}")).ok().and_then(|s| s.trim().parse::<f64>().ok());
+    let cgroup = match (read("memory.max"), read("memory.current")) {
+        (Some(max), Some(current)) => Some((max - current).max(0.0)),
+        _ => None,
+    };
+    match (meminfo.map(|kb| kb * 1024.0), cgroup) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => 16.0 * (1u64 << 30) as f64,
+    }
+}
+
+/// What can be refused before any connection is drawn: a row longer than SpiNNaker's rows hold
+/// (the length the mapping gives a row is at least sPyNNaker's estimate, which is known now), and
+/// an estimated peak above `available` bytes, naming what takes the memory.
+pub fn check_before_drawing(net: &Network, available: f64) -> crate::Result<()> {
+    for k in plan(net) {
+        if let Some(n) = k.longest_row {
+            check_row_length(&k.name, n, k.plastic, &k.post_label)?;
+        }
+    }
+    let need = estimate(net, rayon::current_num_threads());
+    if need.peak > available {
+        return Err(crate::Error::Network(format!(
+            "the network needs about {} of memory to map and run, but only {} is available; the largest part is {} ({})",
+            human_bytes(need.peak),
+            human_bytes(available),
+            need.biggest.0,
+            human_bytes(need.biggest.1)
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! What the mapping tells the user when sPyNNaker 7.4.1 would not do what the network asks:
+//! spinnsim does what the machine does, and says so once, naming the population or projection,
+//! the value, and what the machine makes of it.
+
+use crate::model::{CellType, Population, ResolvedParams};
+
+/// The unit of a population's synaptic weights.
+fn weight_unit(cell_type: CellType) -> &'static str {
+    if cell_type.is_conductance() {
+        "µS"
+    } else {
+        "nA"
+    }
+}
+
+/// Weights of one projection that its 16-bit synaptic words cannot hold.
+#[derive(Default)]
+pub(super) struct Unheld {
+    count: usize,
+    /// The largest |w| asked for, and the 16-bit word it was stored as.
+    largest: f64,
+    stored: u16,
+}
+
+impl Unheld {
+    pub(super) fn add(&mut self, w: f64, stored: u16) {
+        self.count += 1;
+        if w.abs() > self.largest {
+            (self.largest, self.stored) = (w.abs(), stored);
+        }
+    }
+
+    /// The warning, if any weight was not held; `total` synapses in the projection.
+    pub(super) fn warning(&self, projection: &str, post: &Population, shift: u32, scale: f64, total: usize) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let unit = weight_unit(post.cell_type);
+        Some(format!(
+            "{projection}: {} of {total} weights are larger than a synaptic word holds with the ring-buffer shift {shift} \
+             of `{}` (at most {:.6} {unit}); as on SpiNNaker they are kept modulo 2^16, so the largest, {} {unit}, acts \
+             as {} {unit}",
+            self.count,
+            post.label,
+            65535.0 / scale,
+            self.largest,
+            self.stored as f64 / scale
+        ))
+    }
+}
+
+/// Plastic synapses whose delay is a multiple of the in-core delay `m` ticks: the row stores
+/// their delay field as 0, and the STDP binary never delivers them (docs/stdp.md §7).
+pub(super) fn plastic_delay_field_zero(projection: &str, post: &Population, never: usize, total: usize, m: u32, dt: f64) -> Option<String> {
+    (never > 0).then(|| {
+        format!(
+            "{projection}: {never} of {total} plastic synapses have a delay that is a multiple of {m} ticks ({} ms, the \
+             delay a core of `{}` holds); sPyNNaker 7.4.1 stores their delay field as 0, so, as on SpiNNaker, they are \
+             never delivered (every spike counts as a skipped synapse) though they still learn (docs/stdp.md §7)",
+            m as f64 * dt,
+            post.label
+        )
+    })
+}
+
+/// A SpikeSourcePoisson rate at or above 2^16 Hz: the binary holds rates as unsigned 16.16
+/// accums, so it runs at the rate modulo 65536 Hz.
+pub(super) fn poisson_rates(p: &Population, resolved: &ResolvedParams) -> Option<String> {
+    let rates = resolved.get("rate");
+    let over: Vec<f64> = rates.iter().copied().filter(|&r| r >= 65536.0).collect();
+    let largest = over.iter().copied().fold(0.0f64, f64::max);
+    (!over.is_empty()).then(|| {
+        format!(
+            "{}: {} of {} sources have a rate of 65536 Hz or more (largest {largest} Hz); the SpiNNaker binary holds \
+             rates as 16.16 fixed point, so, as on the machine, they run at the rate modulo 65536 Hz ({largest} Hz \
+             runs at {} Hz)",
+            p.name(),
+            over.len(),
+            rates.len(),
+            largest.rem_euclid(65536.0)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::synapses::{expander_weight, host_weight, weight_fits};
+
+    /// Whether the stored word is the weight (to within the rounding of either path, far less than
+    /// the 2^16 steps a word loses when it wraps).
+    fn held(w: f64, scale: f64, on_chip: bool) -> bool {
+        let stored = if on_chip { expander_weight(w, scale) } else { host_weight(w, scale) } as f64;
+        ((w.abs() * scale) - stored).abs() < 32768.0
+    }
+
+    /// `weight_fits` says exactly when the stored word is the weight rounded to a step, on both paths.
+    #[test]
+    fn weight_fits_when_the_word_holds_the_weight() {
+        for scale in [1.0, 256.0, 4096.0, 32768.0 * 16.0] {
+            for on_chip in [false, true] {
+                for k in 0..2000 {
+                    let w = (k as f64 * 0.37).powf(1.7) / scale * 40.0;
+                    assert_eq!(weight_fits(w, scale, on_chip), held(w, scale, on_chip), "w {w}, scale {scale}, on chip {on_chip}");
+                }
+            }
+        }
+    }
+}

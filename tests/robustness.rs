@@ -1,0 +1,261 @@
+//! Bad, odd and extreme inputs get a clear error or a run that says what the machine does with
+//! them, never a panic, a hang or a silently wrong result (the reproductions of issue 10, each of
+//! which failed before its fix). `tests/fuzz.rs` generates many more.
+
+mod common;
+
+use spinnsim::engine::Backend;
+use spinnsim::model::load_toml;
+use spinnsim::sim::Simulation;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn spinnsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spinnsim"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spinnsim-robust-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// A network from TOML, mapped and run on the CPU engine (and on the GPU engine where one opens).
+fn run_toml(toml: &str, ms: f64) -> spinnsim::Result<Vec<String>> {
+    let net = load_toml(toml)?;
+    let mut sim = Simulation::new(net.clone(), Default::default(), Some(2))?;
+    sim.run(ms)?;
+    if common::gpu_or_skip() {
+        let mut gpu = Simulation::with_backend(net, Default::default(), None, Backend::Gpu)?;
+        gpu.run(ms)?;
+        assert_eq!(gpu.recordings(), sim.recordings());
+    }
+    Ok(sim.warnings())
+}
+
+const LIF1: &str = "[[population]]\nlabel = \"a\"\nsize = 1\ncell_type = \"IF_curr_exp\"\n";
+
+#[test]
+fn an_empty_network_runs_on_both_engines_and_from_the_command_line() {
+    assert!(run_toml("run_ms = 10", 10.0).unwrap().is_empty());
+    let dir = scratch("empty");
+    let file = write(&dir, "empty.toml", "run_ms = 10\n");
+    let o = spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).args(["--backend", "cpu"]).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("ran 10 ms (10 ticks)") && !err.contains("panicked"), "{out}{err}");
+}
+
+#[test]
+fn connectors_that_cannot_place_their_connections_say_why() {
+    for (connector, why) in [
+        ("FixedTotalNumberConnector\", n = 1, allow_self_connections = false", "no pairs of neurons to choose from"),
+        ("FixedTotalNumberConnector\", n = 1, allow_self_connections = false, with_replacement = false", "no pairs of neurons"),
+        ("FixedNumberPreConnector\", n = 1, allow_self_connections = false, with_replacement = true", "no pre-synaptic neurons"),
+        ("FixedNumberPostConnector\", n = 2, allow_self_connections = false, with_replacement = true", "no post-synaptic neurons"),
+    ] {
+        let toml = format!("{LIF1}[[projection]]\npre = \"a\"\npost = \"a\"\nconnector = {{ type = \"{connector} }}\n");
+        let start = Instant::now();
+        let err = run_toml(&toml, 10.0).unwrap_err().to_string();
+        assert!(err.contains("parameter `n`") && err.contains(why) && err.contains("one neuron without self-connections"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+    // Without replacement, no more than the pairs that are allowed.
+    let toml = "[[population]]\nlabel = \"a\"\nsize = 3\ncell_type = \"IF_curr_exp\"\n[[projection]]\npre = \"a\"\npost = \"a\"\n\
+                connector = { type = \"FixedTotalNumberConnector\", n = 7, allow_self_connections = false, with_replacement = false }\n";
+    let err = run_toml(toml, 1.0).unwrap_err().to_string();
+    assert!(err.contains("7 exceeds the 6 available pairs of neurons"), "{err}");
+}
+
+#[test]
+fn distributions_are_refused_when_their_sampler_cannot_draw_and_never_hang() {
+    let param = |dist: &str| format!("[[population]]\nlabel = \"a\"\nsize = 50\ncell_type = \"IF_curr_exp\"\nparameters = {{ v = {dist} }}\n");
+    for (dist, why) in [
+        ("{ distribution = \"poisson\", lam = 1e20 }", "poisson: lambda is too large"),
+        ("{ distribution = \"uniform\", low = -1.7e308, high = 1.7e308 }", "wider than a float can hold"),
+        ("{ distribution = \"binomial\", n = 1e300, p = 0.5 }", "whole number in [0, 2^53]"),
+        ("{ distribution = \"uniform_int\", low = -1e300, high = 0 }", "within ±2^53"),
+        ("{ distribution = \"normal_clipped\", mu = 0, sigma = 1, low = 60, high = 61 }", "draws all fell outside"),
+    ] {
+        let err = run_toml(&param(dist), 1.0).unwrap_err().to_string();
+        assert!(err.contains("population `a`") && err.contains("parameter `v`") && err.contains(why), "{dist}: {err}");
+    }
+    // The von Mises sampler at the extremes of κ ends, with angles around mu.
+    for kappa in ["1e-12", "1e-6", "3e7", "1e300"] {
+        let start = Instant::now();
+        let toml = param(&format!("{{ distribution = \"vonmises\", mu = -65, kappa = {kappa} }}"));
+        run_toml(&toml, 1.0).unwrap();
+        assert!(start.elapsed() < Duration::from_secs(10), "vonmises kappa {kappa}");
+    }
+    let draw = |kappa: f64| {
+        let d = spinnsim::model::Distribution::Vonmises { mu: 1.0, kappa };
+        let mut rng = spinnsim::model::host_rng(1, &[9]);
+        (0..2000).map(|_| d.sample(&mut rng).unwrap()).collect::<Vec<f64>>()
+    };
+    let spread = |v: &[f64]| v.iter().map(|x| (x - 1.0).abs()).fold(0.0, f64::max);
+    assert!(spread(&draw(1e-12)) > 3.0 && spread(&draw(1e-12)) <= std::f64::consts::PI + 1e-9, "uniform on the circle");
+    assert!(spread(&draw(1e12)) < 1e-4, "concentrated at mu");
+    // A weight drawn infinite is refused, not stored as the largest word.
+    let toml = format!(
+        "{LIF1}[[projection]]\npre = \"a\"\npost = \"a\"\nconnector = {{ type = \"AllToAllConnector\" }}\n\
+         weight = {{ distribution = \"lognormal\", mu = 1000, sigma = 0 }}\n"
+    );
+    let err = run_toml(&toml, 1.0).unwrap_err().to_string();
+    assert!(err.contains("parameter `weight`") && err.contains("drew the weight inf"), "{err}");
+}
+
+#[test]
+fn memory_is_refused_before_it_is_needed() {
+    // Without replacement, 10 pairs of 10^10: drawn without making the list of pairs.
+    let toml = "[[population]]\nlabel = \"a\"\nsize = 100000\ncell_type = \"IF_curr_exp\"\n\
+                [[population]]\nlabel = \"b\"\nsize = 100000\ncell_type = \"IF_curr_exp\"\n\
+                [[projection]]\npre = \"a\"\npost = \"b\"\n\
+                connector = { type = \"FixedTotalNumberConnector\", n = 10, with_replacement = false }\n";
+    let net = load_toml(toml).unwrap();
+    let start = Instant::now();
+    let sim = Simulation::new(net, Default::default(), Some(2)).unwrap();
+    assert_eq!(sim.connections(0).unwrap().len(), 10);
+    assert!(start.elapsed() < Duration::from_secs(30));
+    // 3e8 connections on 10 x 10: rows of 3e6 synapses, refused before anything is drawn.
+    let toml = "[[population]]\nlabel = \"a\"\nsize = 10\ncell_type = \"IF_curr_exp\"\n\
+                [[projection]]\npre = \"a\"\npost = \"a\"\nconnector = { type = \"FixedTotalNumberConnector\", n = 300000000 }\n";
+    let start = Instant::now();
+    let err = Simulation::new(load_toml(toml).unwrap(), Default::default(), Some(2)).err().unwrap().to_string();
+    assert!(err.contains("a row has") && err.contains("more than the 256 a SpiNNaker row can hold"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(5), "refused before drawing");
+    // A network larger than the memory is refused with its biggest part named.
+    let toml = "[[population]]\nlabel = \"a\"\nsize = 60000\ncell_type = \"IF_curr_exp\"\n\
+                [[projection]]\npre = \"a\"\npost = \"a\"\nconnector = { type = \"FixedProbabilityConnector\", p_connect = 0.9 }\n";
+    let net = load_toml(toml).unwrap();
+    let err = spinnsim::mapping::memory::check_before_drawing(&net, 8.0 * (1u64 << 30) as f64).unwrap_err().to_string();
+    assert!(err.contains("GiB of memory to map and run, but only 8 GiB is available") && err.contains("drawn connections"), "{err}");
+}
+
+#[test]
+fn what_the_machine_does_differently_is_said_once() {
+    // Poisson rates of 65536 Hz and above wrap, as in the binary.
+    let toml = "[[population]]\nlabel = \"fast\"\nsize = 2\ncell_type = \"SpikeSourcePoisson\"\nparameters = { rate = [70000.0, 10.0] }\n";
+    let w = run_toml(toml, 1.0).unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("population `fast`") && w[0].contains("70000 Hz runs at 4464 Hz"), "{w:?}");
+    // A weight larger than a synaptic word holds is kept modulo 2^16.
+    let toml = format!(
+        "{LIF1}[[population]]\nlabel = \"s\"\nsize = 1\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
+         [[projection]]\nlabel = \"huge\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = 1e9\n"
+    );
+    let w = run_toml(&toml, 5.0).unwrap();
+    assert!(w.iter().any(|w| w.contains("projection `huge`: 1 of 1 weights are larger than a synaptic word holds") && w.contains("the largest, 1000000000 nA")), "{w:?}");
+    // Plastic synapses with a delay field of 0 are never delivered.
+    let toml = format!(
+        "[[population]]\nlabel = \"a\"\nsize = 4\ncell_type = \"IF_curr_exp\"\n\
+         [[population]]\nlabel = \"s\"\nsize = 4\ncell_type = \"SpikeSourcePoisson\"\nparameters = {{ rate = 20.0 }}\n\
+         [[projection]]\nlabel = \"learn\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = 0.5\ndelay = 16.0\n\
+         [projection.synapse_dynamics]\ntiming = {{ rule = \"SpikePairRule\" }}\nweight_dependence = {{ dependence = \"AdditiveWeightDependence\" }}\n"
+    );
+    let w = run_toml(&toml, 5.0).unwrap();
+    assert!(w.iter().any(|w| w.contains("projection `learn`: 4 of 4 plastic synapses have a delay that is a multiple of 16 ticks") && w.contains("never delivered")), "{w:?}");
+    // --time 0: no rate of NaN.
+    let dir = scratch("time0");
+    let file = write(&dir, "net.toml", &format!("{LIF1}record = [{{ variable = \"spikes\" }}]\n"));
+    let o = spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).args(["--time", "0", "--backend", "cpu"]).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success() && !out.contains("NaN") && out.contains("a: 0 spikes"), "{out}{err}");
+}
+
+/// A run's files replace every file of an earlier run in the folder, and a bad folder fails
+/// before the network is mapped.
+#[test]
+fn output_files_are_written_as_a_set() {
+    let dir = scratch("sets");
+    let stdp = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml");
+    let synfire = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synfire.toml");
+    let out = dir.join("out");
+    let o = spinnsim().arg("run").arg(stdp).arg("--out").arg(&out).args(["--backend", "cpu", "--format", "parquet"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(out.join("connections.parquet").exists());
+    std::fs::create_dir_all(out.join(".spinnsim-staging-4000000000")).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = spinnsim().arg("run").arg(synfire).arg("--out").arg(&out).args(["--backend", "cpu"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["notes.txt", "samples.arrow", "spikes.arrow"], "the earlier run's files, and an abandoned staging folder, are gone");
+    // An --out that is a file, or that cannot be made, fails before mapping.
+    for bad in [dir.join("notes.txt"), PathBuf::from("/proc/spinnsim-cannot-be-here")] {
+        if bad.ends_with("notes.txt") {
+            std::fs::write(&bad, "x").unwrap();
+        }
+        let o = spinnsim().arg("run").arg(synfire).arg("--out").arg(&bad).output().unwrap();
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}{err}");
+        assert!(err.starts_with("error: output ") && !err.contains("engine:") && out.is_empty(), "{err}");
+    }
+}
+
+#[test]
+fn command_line_errors_are_one_line_that_names_the_file() {
+    let dir = scratch("errors");
+    // A mapping error: the delay is beyond what the delay extensions reach.
+    let lif256 = LIF1.replace("size = 1", "size = 256");
+    let file = write(&dir, "far.toml", &format!("run_ms = 10\n{lif256}[[projection]]\npre = \"a\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\ndelay = 2000.0\n"));
+    let o = spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).env("RUST_BACKTRACE", "1").output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err.lines().count(), 1, "one line, no backtrace: {err}");
+    assert!(err.starts_with(&format!("error: in {}: ", file.display())) && err.contains("parameter `delay`"), "{err}");
+    // Negative times are refused by the range check, not mistaken for a flag.
+    for time in [["--time", "-5"], ["--time=-5", ""]] {
+        let o = spinnsim().arg("run").arg(&file).args(time.iter().filter(|a| !a.is_empty())).output().unwrap();
+        let (_, err) = text(&o);
+        assert!(err.contains("--time -5: the model time must be a finite number of ms >= 0"), "{err}");
+    }
+    let o = spinnsim().arg("run").arg(&file).args(["--threads", "0"]).output().unwrap();
+    assert!(text(&o).1.contains("--threads 0: give at least 1"), "{}", text(&o).1);
+}
+
+#[test]
+fn no_display_probe_noise_without_a_display_session() {
+    let o = spinnsim().arg("devices").env_remove("XDG_RUNTIME_DIR").env_remove("NODEVICE_SELECT").output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("XDG_RUNTIME_DIR") && !out.contains("XDG_RUNTIME_DIR"), "{err}");
+}
+
+/// Ctrl-C stops a run at a tick boundary and writes what was recorded, marked incomplete.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_writes_what_it_recorded() {
+    let dir = scratch("interrupt");
+    let file = write(
+        &dir,
+        "long.toml",
+        "run_ms = 100000000\n[[population]]\nlabel = \"a\"\nsize = 100\ncell_type = \"IF_curr_exp\"\n\
+         parameters = { i_offset = 2.0 }\nrecord = [{ variable = \"spikes\" }]\n",
+    );
+    let out = dir.join("out");
+    let mut child = spinnsim().arg("run").arg(&file).arg("--out").arg(&out).args(["--backend", "cpu"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Instant::now();
+    assert!(Command::new("sh").arg("-c").arg(format!("kill -INT {}", child.id())).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    assert!(sent.elapsed() < Duration::from_secs(10));
+    let (stdout, err) = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{stdout}{err}");
+    assert!(err.contains("interrupted: ran") && err.contains("of 100000000 ticks"), "{err}");
+    let reader = arrow_ipc::reader::FileReader::try_new(std::fs::File::open(out.join("spikes.arrow")).unwrap(), None).unwrap();
+    assert!(reader.schema().metadata()["spinnsim.incomplete"].starts_with("interrupted after"));
+    let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert!(rows > 0, "the spikes recorded before the interrupt are kept");
+}
