@@ -188,13 +188,40 @@ impl Simulation {
 
     /// Runs for `ticks` more timesteps.
     pub fn run_ticks(&mut self, ticks: u32) -> Result<()> {
+        self.check_recording_fits(ticks, 0.0)?;
         self.engine.as_dyn_mut().run(ticks)
+    }
+
+    /// Refuses a run whose recordings would not fit in memory: each value sampled takes 4 bytes
+    /// while recorded, plus `bytes_per_sample` more for what the caller makes of them (the
+    /// command line's Arrow tables). The recorded spikes, whose number nobody knows before the
+    /// run, are not counted.
+    pub fn check_recording_fits(&self, ticks: u32, bytes_per_sample: f64) -> Result<()> {
+        let samples = self.image().samples_in(self.tick(), ticks) as f64;
+        let need = samples * (4.0 + bytes_per_sample);
+        // Small recordings need no look at the machine.
+        if need < (64u64 << 20) as f64 {
+            return Ok(());
+        }
+        let have = crate::mapping::memory::available_bytes();
+        if need > have {
+            use crate::mapping::memory::human_bytes;
+            return Err(Error::Run(format!(
+                "the {samples:.0} values this run of {ticks} ticks would record (v and gsyn of the recorded neurons, at \
+                 their sampling intervals) need {}, but only {} is available: record fewer neurons, sample less often, \
+                 or run in shorter parts and save the recordings in between",
+                human_bytes(need),
+                human_bytes(have)
+            )));
+        }
+        Ok(())
     }
 
     /// Runs for `ticks` more timesteps as one run, telling `progress` how many are done; when it
     /// answers `Break` (a user's interrupt), the run ends soon after at a tick boundary, as a run
     /// of that many ticks would. Returns the ticks run.
     pub fn run_ticks_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32> {
+        self.check_recording_fits(ticks, 0.0)?;
         self.engine.as_dyn_mut().run_with_progress(ticks, progress)
     }
 

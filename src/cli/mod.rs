@@ -82,19 +82,56 @@ where
             return e.exit_code().clamp(0, 255) as u8;
         }
     };
-    let outcome = match cli.command {
+    report_panics_as_bugs();
+    let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Run(args) => run::run(args),
         Command::Devices => {
             map::list_devices();
             Ok(0)
         }
         Command::Map { network } => map::print_map(&network).map(|_| 0),
-    };
-    outcome.unwrap_or_else(|e| {
+    });
+    match outcome {
+        Ok(Ok(status)) => status,
         // `{:#}` prints the causes on one line; the backtrace (RUST_BACKTRACE) is for bugs, not user errors.
-        eprintln!("error: {e:#}");
-        1
-    })
+        Ok(Err(e)) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+        // A reader that went away (`spinnsim map net.toml | head`): stop quietly, as a pipe does.
+        Err(payload) if is_broken_pipe(panic_message(payload.as_ref()).as_str()) => 141,
+        // Already reported by the hook.
+        Err(_) => 101,
+    }
+}
+
+/// The message of a panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_default()
+}
+
+/// Whether a panic is `println!` failing because stdout's reader closed the pipe.
+fn is_broken_pipe(message: &str) -> bool {
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+}
+
+/// A panic is a bug in spinnsim, not a mistake of the user's: it is reported as one, with where
+/// it happened (and the backtrace when RUST_BACKTRACE asks for it).
+fn report_panics_as_bugs() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let what = panic_message(info.payload());
+            if is_broken_pipe(&what) {
+                return;
+            }
+            let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            eprintln!("error: internal error (a bug in spinnsim; please report it with the network file): {what}{at}");
+            if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+                eprintln!("{}", std::backtrace::Backtrace::force_capture());
+            }
+        }));
+    });
 }
 
 /// Reads and validates a network file; errors name the file.

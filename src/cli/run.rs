@@ -79,6 +79,8 @@ pub(super) fn run(a: RunArgs) -> Result<u8> {
     let shown = show_warnings(&sim, 0);
     eprintln!("{}", engine_line(&sim, a.backend, a.threads));
     let ticks = sim.ticks_for(run_ms)?;
+    // The recordings, and the table they become when written.
+    sim.check_recording_fits(ticks, crate::record::arrow::SAMPLE_ROW_BYTES)?;
     let start = Instant::now();
     let end = run_interruptibly(&mut sim, ticks);
     let wall = start.elapsed().as_secs_f64();

@@ -89,6 +89,21 @@ pub struct RecordSpec {
     pub rate: u32,
 }
 
+/// The ticks that sample every `rate` ticks (from tick 0) in [t0, t0 + ticks): the number of the
+/// first sample, and how many there are.
+pub fn sampling_ticks(t0: u32, ticks: u32, rate: u32) -> (u32, u64) {
+    let rate = rate.max(1);
+    let first = t0.div_ceil(rate);
+    (first, (t0 as u64 + ticks as u64).div_ceil(rate as u64) - first as u64)
+}
+
+impl RecordSpec {
+    /// [`sampling_ticks`] of this recording.
+    pub fn sample_ticks(&self, t0: u32, ticks: u32) -> (u32, u64) {
+        sampling_ticks(t0, ticks, self.rate)
+    }
+}
+
 /// Recording requests of a core: spikes, v, gsyn_exc, gsyn_inh.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CoreRecording {
@@ -233,6 +248,14 @@ pub struct MachineImage {
     pub ring_buffer_shifts: Vec<Option<[u32; 2]>>,
     /// Things sPyNNaker would do silently that change the network (dropped synapses, …).
     pub warnings: Vec<String>,
+}
+
+impl MachineImage {
+    /// Values sampled (v, gsyn) by a run of `ticks` ticks from tick `t0`, over every core.
+    pub fn samples_in(&self, t0: u32, ticks: u32) -> u64 {
+        let samples = |spec: &RecordSpec| spec.sample_ticks(t0, ticks).1 * spec.neurons.len() as u64;
+        self.cores.iter().flat_map(|c| [&c.recording.v, &c.recording.gsyn_exc, &c.recording.gsyn_inh]).flatten().map(samples).sum()
+    }
 }
 
 /// One block of rows in a synaptic matrix (one projection, undelayed or delayed).

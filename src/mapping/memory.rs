@@ -200,7 +200,7 @@ fn plan(net: &Network) -> Vec<Planned> {
             Some(Planned {
                 post,
                 synapses,
-                drawing: drawing_bytes(&p.connector, synapses, n_pre),
+                drawing: drawing_bytes(&p.connector, synapses),
                 padded_per_core: block(und, n_pre as f64) + block(del, stage_rows),
                 rows_per_core: if und > 0 { n_pre as f64 } else { 0.0 } + if del > 0 { stage_rows } else { 0.0 },
                 plastic: header.is_some(),
@@ -230,15 +230,16 @@ fn expected_synapses(c: &Connector, drawn: Option<&[Vec<f64>]>, a: u64, b: u64) 
 }
 
 /// A connector's working set while it draws, beyond the drawn connections themselves.
-fn drawing_bytes(c: &Connector, synapses: f64, n_pre: u64) -> f64 {
+fn drawing_bytes(c: &Connector, synapses: f64) -> f64 {
     let pairs = synapses * PAIR;
     match c {
         // The pairs beside the sparse shuffle's map (then beside the stable sort's buffer).
         Connector::FixedTotalNumberConnector { with_replacement: false, .. } => pairs + synapses * SHUFFLE_ENTRY,
         // The pairs beside the stable sort's buffer.
         Connector::FixedTotalNumberConnector { .. } => pairs * 1.5,
-        // The pairs, the stable sort's buffer and a post neuron's candidates.
-        Connector::FixedNumberPreConnector { .. } => pairs * 1.5 + n_pre as f64 * 8.0,
+        // The pairs, the stable sort's buffer (and one neuron's shuffle).
+        Connector::FixedNumberPreConnector { n, .. } => pairs * 1.5 + *n as f64 * SHUFFLE_ENTRY,
+        Connector::FixedNumberPostConnector { n, .. } => pairs + *n as f64 * SHUFFLE_ENTRY,
         _ => pairs,
     }
 }
@@ -287,22 +288,22 @@ pub fn human_bytes(bytes: f64) -> String {
     format!("{bytes:.0} B")
 }
 
-/// Memory this machine can give the process: the least of MemAvailable (/proc/meminfo) and, in a
-/// container or a batch job, the room left under its cgroup's limit; 16 GiB when neither is known.
+/// Memory this machine can give the process: the least of MemAvailable (/proc/meminfo), the room
+/// left under the cgroup's limit (a container or a batch job) and under the process's
+/// address-space limit (`ulimit -v`); 16 GiB when none is known.
 pub fn available_bytes() -> f64 {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-        m.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
-    });
-    let read = |f: &str| std::fs::read_to_string(format!("/sys/fs/cgroup/{f}")).ok().and_then(|s| s.trim().parse::<f64>().ok());
-    let cgroup = match (read("memory.max"), read("memory.current")) {
-        (Some(max), Some(current)) => Some((max - current).max(0.0)),
-        _ => None,
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let field = |text: &str, key: &str| {
+        text.lines().find(|l| l.starts_with(key)).and_then(|l| l[key.len()..].split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
     };
-    match (meminfo.map(|kb| kb * 1024.0), cgroup) {
-        (Some(a), Some(b)) => a.min(b),
-        (Some(a), None) | (None, Some(a)) => a,
-        (None, None) => 16.0 * (1u64 << 30) as f64,
-    }
+    let mem_available = read("/proc/meminfo").and_then(|m| field(&m, "MemAvailable:")).map(|kb| kb * 1024.0);
+    let number = |path: &str| read(path).and_then(|s| s.trim().parse::<f64>().ok());
+    let cgroup = number("/sys/fs/cgroup/memory.max").zip(number("/sys/fs/cgroup/memory.current")).map(|(max, used)| (max - used).max(0.0));
+    let address_space = read("/proc/self/limits").and_then(|l| field(&l, "Max address space")).zip(
+        read("/proc/self/status").and_then(|s| field(&s, "VmSize:")).map(|kb| kb * 1024.0),
+    );
+    let address_space = address_space.map(|(limit, used)| (limit - used).max(0.0));
+    [mem_available, cgroup, address_space].into_iter().flatten().reduce(f64::min).unwrap_or(16.0 * (1u64 << 30) as f64)
 }
 
 /// What can be refused before any connection is drawn: a row longer than SpiNNaker's rows hold

@@ -22,7 +22,9 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
     let p = &net.populations[pi];
     let dt = net.timestep;
     let resolved = if p.cell_type == CellType::SpikeSourceArray { Default::default() } else { p.resolve(net.seed, pi)? };
-    for &c in &image.population_cores[pi] {
+    let n_cores = image.population_cores[pi].len();
+    let seeds = if p.cell_type == CellType::SpikeSourcePoisson { poisson::population_kiss_seeds(p, net.seed, pi, n_cores)? } else { Vec::new() };
+    for (ci, &c) in image.population_cores[pi].iter().enumerate() {
         let core = &mut image.cores[c as usize];
         let (lo, n) = (core.lo_atom, core.n_atoms);
         match &mut core.kind {
@@ -31,10 +33,7 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
                 nc.current_sources = sources::current_sources(net, pi, lo, n, dt)?;
             }
             CoreKind::SpikeArray(sa) => *sa = sources::spike_array(p, lo, n, dt)?,
-            CoreKind::Poisson(pc) => {
-                let ci = image.population_cores[pi].iter().position(|&x| x == c).unwrap_or(0);
-                *pc = poisson::poisson(p, &resolved, net.seed, pi, ci, lo, n, dt)?;
-            }
+            CoreKind::Poisson(pc) => *pc = poisson::poisson(p, &resolved, seeds[ci], lo, n, dt)?,
             CoreKind::Delay(_) => {}
         }
     }
@@ -175,6 +174,13 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     let pops = &net.populations;
     let population_stdp = net.population_stdp()?;
 
+    // Every population's parameters, first: they are cheap to check, the connections are not.
+    let resolved: Vec<_> = pops
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| if p.cell_type.is_source() && p.cell_type != CellType::SpikeSourcePoisson { Ok(Default::default()) } else { p.resolve(net.seed, pi) })
+        .collect::<Result<_>>()?;
+
     // Connections of every projection, with delays in ticks. Each projection draws from its own
     // seeded streams, so they are drawn in parallel with the same result; the first error in
     // projection order is reported.
@@ -244,17 +250,18 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     let mut population_cores = vec![Vec::new(); pops.len()];
     let mut delay_cores = vec![Vec::new(); pops.len()];
     let sends: Vec<bool> = (0..pops.len()).map(|pi| drawn.iter().any(|d| d.pre == pi)).collect();
-    let resolved: Vec<_> = pops
-        .iter()
-        .enumerate()
-        .map(|(pi, p)| if p.cell_type.is_source() && p.cell_type != CellType::SpikeSourcePoisson { Ok(Default::default()) } else { p.resolve(net.seed, pi) })
-        .collect::<Result<_>>()?;
     for (pi, p) in pops.iter().enumerate() {
-        for (ci, (lo, n)) in slices(p.size, max_atoms[pi]).into_iter().enumerate() {
+        let population_slices = slices(p.size, max_atoms[pi]);
+        let seeds = if p.cell_type == CellType::SpikeSourcePoisson {
+            poisson::population_kiss_seeds(p, net.seed, pi, population_slices.len())?
+        } else {
+            Vec::new()
+        };
+        for (ci, (lo, n)) in population_slices.into_iter().enumerate() {
             let label = format!("{}({}:{})", p.label, lo, lo + n - 1);
             let kind = match p.cell_type {
                 CellType::SpikeSourceArray => CoreKind::SpikeArray(sources::spike_array(p, lo, n, dt)?),
-                CellType::SpikeSourcePoisson => CoreKind::Poisson(poisson::poisson(p, &resolved[pi], net.seed, pi, ci, lo, n, dt)?),
+                CellType::SpikeSourcePoisson => CoreKind::Poisson(poisson::poisson(p, &resolved[pi], seeds[ci], lo, n, dt)?),
                 model => CoreKind::Neuron(Box::new(NeuronCore {
                     model,
                     synapse_params: Vec::new(),
@@ -395,6 +402,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             stats.add(IncomingStats { synapse_type: d.synapse_type as usize, n_conns, w_mean, w_var, w_max, d_var });
         }
         let shifts = stats.shifts();
+        warnings.extend(warnings::ring_buffer_shifts(p, shifts)?);
         ring_buffer_shifts[pi] = Some(shifts);
         let scales = [weight_scale(shifts[0], w_scale), weight_scale(shifts[1], w_scale)];
         let n_bits = get_n_bits(max_atoms[pi] as u64);

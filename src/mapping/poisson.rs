@@ -119,19 +119,27 @@ pub fn population_seed(p: &Population, net_seed: u64, pi: usize) -> Result<u32> 
     }
 }
 
-/// The validated KISS seed of slice `ci` (0-based, in slice order) of a population whose
-/// `RandomState` seed is `seed`.
-pub fn slice_kiss_seed(seed: u32, ci: usize) -> [u32; 4] {
+/// The validated KISS seeds of the first `n_slices` slices (in slice order) of a population
+/// whose `RandomState` seed is `seed`, drawn in one pass.
+pub fn slice_kiss_seeds(seed: u32, n_slices: usize) -> Vec<[u32; 4]> {
     let mut rs = RandomState::new(seed);
-    for _ in 0..ci {
-        rs.kiss_seed_words();
-    }
-    Kiss64::new(rs.kiss_seed_words()).seed
+    (0..n_slices).map(|_| Kiss64::new(rs.kiss_seed_words()).seed).collect()
 }
 
-/// SpikeSourcePoisson parameters of one slice (§7.2).
-#[allow(clippy::too_many_arguments)]
-pub fn poisson(p: &Population, r: &ResolvedParams, net_seed: u64, pi: usize, ci: usize, lo: u32, n: u32, dt_ms: f64) -> Result<PoissonCore> {
+/// The validated KISS seed of slice `ci` (0-based, in slice order) of a population whose
+/// `RandomState` seed is `seed`.
+#[cfg(test)]
+fn slice_kiss_seed(seed: u32, ci: usize) -> [u32; 4] {
+    slice_kiss_seeds(seed, ci + 1)[ci]
+}
+
+/// The KISS seeds of every slice of Poisson population `p` (index `pi`), in slice order.
+pub fn population_kiss_seeds(p: &Population, net_seed: u64, pi: usize, n_slices: usize) -> Result<Vec<[u32; 4]>> {
+    Ok(slice_kiss_seeds(population_seed(p, net_seed, pi)?, n_slices))
+}
+
+/// SpikeSourcePoisson parameters of one slice (§7.2), whose KISS seed is `seed`.
+pub fn poisson(p: &Population, r: &ResolvedParams, seed: [u32; 4], lo: u32, n: u32, dt_ms: f64) -> Result<PoissonCore> {
     let enc = |name: &str, v: f64| {
         u3232_numpy(v).ok_or_else(|| Error::param(p.name(), name, format!("{v} does not fit an unsigned 32.32 fixed-point word")))
     };
@@ -144,7 +152,6 @@ pub fn poisson(p: &Population, r: &ResolvedParams, net_seed: u64, pi: usize, ci:
             duration: if duration[i].is_infinite() { DURATION_FOREVER_U3232 } else { enc("duration", duration[i])? },
         }]);
     }
-    let seed = slice_kiss_seed(population_seed(p, net_seed, pi)?, ci);
     // The machine timestep in µs, as the image records it.
     let us = (dt_ms * 1000.0 - 1e-9).ceil();
     let bad = |e: crate::fixed::EncodeError| Error::param(p.name(), "timestep", e.to_string());

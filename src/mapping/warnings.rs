@@ -63,6 +63,39 @@ pub(super) fn plastic_delay_field_zero(projection: &str, post: &Population, neve
     })
 }
 
+/// Ring-buffer left shifts of 16 or more (the host's statistics saw weights of 2^16 or more in
+/// the population's unit): the binary converts a ring-buffer sum to s16.15 input by `value <<
+/// shift`, so large sums wrap to negative inputs, as on the machine; a warning. A shift of 32 or
+/// more shifts every input out of the 32-bit word, which leaves the population no input at all:
+/// refused, naming the weights to lower.
+pub(super) fn ring_buffer_shifts(post: &Population, shifts: [u32; 2]) -> crate::Result<Option<String>> {
+    let unit = weight_unit(post.cell_type);
+    // The weight, in the population's unit, that a shift of `s` says the statistics reached.
+    let reached = |s: u32| 2f64.powi(s as i32 - 1) / post.cell_type.global_weight_scale();
+    for (&s, what) in shifts.iter().zip(["excitatory", "inhibitory"]) {
+        if s >= 32 {
+            return Err(crate::Error::Mapping(format!(
+                "{}: the {what} weights into it are so large (their ring-buffer statistics reach {:.3e} {unit}) \
+                 that its ring-buffer shift would be {s}; SpiNNaker shifts every {what} input out of its 32-bit \
+                 word by that, so the population would get none: lower the {what} weights",
+                post.name(),
+                reached(s)
+            )));
+        }
+    }
+    let big: Vec<String> = shifts.iter().zip(["excitatory", "inhibitory"]).filter(|(&s, _)| s >= 16).map(|(s, w)| format!("{w} {s}")).collect();
+    Ok((!big.is_empty()).then(|| {
+        format!(
+            "{}: ring-buffer shift {} (its ring-buffer statistics reach {} {unit} or more): as on SpiNNaker, a tick's \
+             input of that type above {} {unit} wraps to a negative one",
+            post.name(),
+            big.join(", "),
+            reached(16),
+            2.0 * reached(16)
+        )
+    }))
+}
+
 /// A SpikeSourcePoisson rate at or above 2^16 Hz: the binary holds rates as unsigned 16.16
 /// accums, so it runs at the rate modulo 65536 Hz.
 pub(super) fn poisson_rates(p: &Population, resolved: &ResolvedParams) -> Option<String> {

@@ -170,10 +170,10 @@ impl Connector {
             }
             Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement } => {
                 // Each post neuron draws n pre neurons.
+                let no_self = same_population && !allow_self_connections;
                 let mut pairs = Vec::with_capacity(n as usize * n_post as usize);
                 for j in 0..n_post {
-                    let cands: Vec<u32> = (0..n_pre).filter(|&i| allowed(allow_self_connections, i, j)).collect();
-                    for i in draw(&cands, n as usize, with_replacement, rng) {
+                    for i in draw_candidates(n_pre, no_self.then_some(j), n as usize, with_replacement, rng) {
                         pairs.push((i, j));
                     }
                 }
@@ -181,10 +181,10 @@ impl Connector {
                 pairs
             }
             Connector::FixedNumberPostConnector { n, allow_self_connections, with_replacement } => {
+                let no_self = same_population && !allow_self_connections;
                 let mut out = Vec::with_capacity(n as usize * n_pre as usize);
                 for i in 0..n_pre {
-                    let cands: Vec<u32> = (0..n_post).filter(|&j| allowed(allow_self_connections, i, j)).collect();
-                    out.extend(draw(&cands, n as usize, with_replacement, rng).into_iter().map(|j| (i, j)));
+                    out.extend(draw_candidates(n_post, no_self.then_some(i), n as usize, with_replacement, rng).into_iter().map(|j| (i, j)));
                 }
                 out
             }
@@ -198,59 +198,91 @@ pub fn list_pairs(conn_list: &[Vec<f64>]) -> Vec<(u32, u32)> {
     conn_list.iter().map(|e| (e[0] as u32, e[1] as u32)).collect()
 }
 
-fn draw(cands: &[u32], n: usize, with_replacement: bool, rng: &mut StdRng) -> Vec<u32> {
-    if cands.is_empty() {
+/// `n` of the candidates 0..`count` (`skip` left out: the neuron itself, without
+/// self-connections), as drawing from the list of candidates draws them (uniformly with
+/// replacement, or the first `n` of a partial Fisher–Yates shuffle of it, sorted), without making
+/// the list: the work grows with `n`, not with `count`.
+fn draw_candidates(count: u32, skip: Option<u32>, n: usize, with_replacement: bool, rng: &mut StdRng) -> Vec<u32> {
+    let len = count as usize - usize::from(skip.is_some_and(|s| s < count));
+    let candidate = |i: usize| match skip {
+        Some(s) if i as u32 >= s => i as u32 + 1,
+        _ => i as u32,
+    };
+    if len == 0 {
         return Vec::new();
     }
     if with_replacement {
-        (0..n).map(|_| cands[rng.random_range(0..cands.len())]).collect()
+        (0..n).map(|_| candidate(rng.random_range(0..len))).collect()
     } else {
-        let mut v = sample_without_replacement(cands, n, rng);
+        let mut v: Vec<u32> = shuffled_prefix(len, n, rng).into_iter().map(candidate).collect();
         v.sort_unstable();
         v
     }
 }
 
-/// `n` distinct pairs (pre, post), as [`sample_without_replacement`] draws them from the list of
-/// every allowed pair in pre-major order (the diagonal left out when `no_diagonal`), without
-/// making that list: a partial Fisher–Yates shuffle over its indices, where only the positions
-/// the shuffle has moved are stored. Memory grows with `n`, not with `n_pre × n_post`.
+/// `n` distinct pairs (pre, post), as a partial Fisher–Yates shuffle of the list of every allowed
+/// pair in pre-major order (the diagonal left out when `no_diagonal`) draws them, without making
+/// that list. Memory grows with `n`, not with `n_pre × n_post`.
 fn sample_pairs_without_replacement(n_pre: u32, n_post: u32, no_diagonal: bool, n: usize, rng: &mut StdRng) -> Vec<(u32, u32)> {
     let row = n_post as usize - usize::from(no_diagonal);
-    let len = n_pre as usize * row;
     let pair = |i: usize| {
         let (pre, k) = (i / row, i % row);
         let post = if no_diagonal && k >= pre { k + 1 } else { k };
         (pre as u32, post as u32)
     };
-    let mut moved: std::collections::HashMap<usize, usize> = std::collections::HashMap::with_capacity(n.min(len));
-    let mut out = Vec::with_capacity(n.min(len));
-    for k in 0..n.min(len) {
+    shuffled_prefix(n_pre as usize * row, n, rng).into_iter().map(pair).collect()
+}
+
+/// The first `n` (at most `len`) entries of a partial Fisher–Yates shuffle of 0..`len` (step k
+/// swaps position k with a position drawn from k..len), storing only the positions moved.
+fn shuffled_prefix(len: usize, n: usize, rng: &mut StdRng) -> Vec<usize> {
+    let n = n.min(len);
+    let mut moved: std::collections::HashMap<usize, usize> = std::collections::HashMap::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
+    for k in 0..n {
         let r = rng.random_range(k..len);
         let at_r = moved.get(&r).copied().unwrap_or(r);
         let at_k = moved.get(&k).copied().unwrap_or(k);
         moved.insert(r, at_k);
-        out.push(pair(at_r));
+        out.push(at_r);
     }
     out
-}
-
-/// A partial Fisher–Yates shuffle: the first `n` of a random permutation.
-fn sample_without_replacement<T: Copy>(all: &[T], n: usize, rng: &mut StdRng) -> Vec<T> {
-    let mut v = all.to_vec();
-    let n = n.min(v.len());
-    for k in 0..n {
-        let r = rng.random_range(k..v.len());
-        v.swap(k, r);
-    }
-    v.truncate(n);
-    v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// A partial Fisher–Yates shuffle of a whole list: the first `n` of a random permutation.
+    fn sample_without_replacement<T: Copy>(all: &[T], n: usize, rng: &mut StdRng) -> Vec<T> {
+        let mut v = all.to_vec();
+        let n = n.min(v.len());
+        for k in 0..n {
+            let r = rng.random_range(k..v.len());
+            v.swap(k, r);
+        }
+        v.truncate(n);
+        v
+    }
+
+    /// Drawing from implicit candidates draws what drawing from their list draws.
+    #[test]
+    fn implicit_candidates_equal_the_list_of_candidates() {
+        for (count, skip, n, with_replacement) in [(10, None, 4, false), (10, Some(3), 9, false), (10, Some(9), 5, true), (1, Some(0), 3, true), (300, Some(150), 299, false)] {
+            let list: Vec<u32> = (0..count).filter(|&i| Some(i) != skip).collect();
+            let mut want = if with_replacement {
+                let mut rng = StdRng::seed_from_u64(5);
+                (0..n).map(|_| list[rng.random_range(0..list.len().max(1))]).take(if list.is_empty() { 0 } else { n }).collect::<Vec<u32>>()
+            } else {
+                sample_without_replacement(&list, n, &mut StdRng::seed_from_u64(5))
+            };
+            if !with_replacement {
+                want.sort_unstable();
+            }
+            assert_eq!(draw_candidates(count, skip, n, with_replacement, &mut StdRng::seed_from_u64(5)), want, "{count} {skip:?} {n}");
+        }
+    }
 
     /// The sparse shuffle draws exactly what the shuffle of the whole list of pairs draws.
     #[test]

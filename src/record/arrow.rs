@@ -12,6 +12,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Bytes of one row of the `samples` table in memory, about: the fixed-width columns (36 bytes),
+/// two string offsets, and the population and variable names.
+pub const SAMPLE_ROW_BYTES: f64 = 56.0;
+
 /// Metadata stored with every table.
 pub struct RunMetadata {
     pub timestep_ms: f64,

@@ -300,6 +300,7 @@ impl CpuEngine {
             rest = others;
         }
         let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun], mut report: Option<&mut dyn FnMut(u32) -> RunControl>| {
+            let _guard = barrier.guard();
             let mut k = 0;
             while k < end.load(Ordering::Acquire) {
                 if let Some(r) = report.as_mut() {
@@ -376,8 +377,9 @@ impl CpuEngine {
             return Err(Error::Run(format!("{ticks} more ticks would pass the 2^32 tick limit")));
         }
         // Every run() resumes the binaries, which reload the current-source state.
-        for run in &mut self.runs {
+        for (run, core) in self.runs.iter_mut().zip(&self.image.cores) {
             run.step_sources.iter_mut().for_each(|s| *s = (0, 0));
+            record::reserve_samples(core, run, self.tick, ticks);
         }
         // A resume (not a start-up or a reset) re-reads the Poisson rates (D10).
         if self.tick > 0 && ticks > 0 {

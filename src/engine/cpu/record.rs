@@ -7,10 +7,10 @@ use crate::mapping::RecordSpec;
 /// `spiked`: local indices that fired this tick (ascending).
 pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_atom: u32, t: u32) {
     if t % spec.rate == 0 {
-        run.spike_period.clear();
+        clear_period(run);
     }
     for &n in spiked {
-        if spec.neurons.binary_search(&n).is_ok() && !run.spike_period.contains(&n) {
+        if spec.neurons.binary_search(&n).is_ok() && !mark(&mut run.spike_period_bits, n) {
             run.spike_period.push(n);
         }
     }
@@ -19,8 +19,27 @@ pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_ato
         if let Some(r) = run.spikes.as_mut() {
             r.spikes.extend(run.spike_period.iter().map(|&n| (t, n + lo_atom)));
         }
-        run.spike_period.clear();
+        clear_period(run);
     }
+}
+
+/// Sets bit `n`; returns whether it was set already.
+fn mark(bits: &mut Vec<u64>, n: u32) -> bool {
+    let (word, bit) = (n as usize / 64, 1u64 << (n % 64));
+    if word >= bits.len() {
+        bits.resize(word + 1, 0);
+    }
+    let was = bits[word] & bit != 0;
+    bits[word] |= bit;
+    was
+}
+
+/// Empties the period's set of neurons that spiked (its list, and its bits).
+fn clear_period(run: &mut CoreRun) {
+    for &n in &run.spike_period {
+        run.spike_period_bits[n as usize / 64] = 0;
+    }
+    run.spike_period.clear();
 }
 
 /// Poisson spike recording (`spike_source_poisson.c` `mark_spike`/`record_spikes`): every tick,
@@ -32,5 +51,23 @@ pub fn record_spike_counts(run: &mut CoreRun, counts: &[(u32, u32)], lo_atom: u3
         for &(i, n) in counts {
             r.spikes.extend(std::iter::repeat_n((t, i + lo_atom), n as usize));
         }
+    }
+}
+
+/// Makes room, before a run of `ticks` ticks from `t0`, for every value the core will sample, so
+/// that the recordings take what they hold and do not grow by doubling (see
+/// `Simulation::check_recording_fits`).
+pub fn reserve_samples(core: &crate::mapping::Core, run: &mut CoreRun, t0: u32, ticks: u32) {
+    let rec = &core.recording;
+    for r in &mut run.sampled {
+        let spec = match r.variable {
+            "v" => &rec.v,
+            "gsyn_exc" => &rec.gsyn_exc,
+            _ => &rec.gsyn_inh,
+        };
+        let Some(spec) = spec else { continue };
+        let n = spec.sample_ticks(t0, ticks).1 as usize;
+        r.ticks.reserve_exact(n);
+        r.values.reserve_exact(n * r.neurons.len());
     }
 }

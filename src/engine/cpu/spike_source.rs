@@ -11,7 +11,8 @@ pub fn spike_array(core: &Core, sa: &SpikeArrayCore, run: &mut CoreRun, t: u32) 
         *next += 1;
     }
     let colour = t & ((1 << core.n_colour_bits) - 1);
-    let mut fired = Vec::new();
+    let mut fired = std::mem::take(&mut run.spiked);
+    fired.clear();
     while *next < sa.spikes.len() && sa.spikes[*next].0 == t {
         let n = sa.spikes[*next].1;
         if let Some(key) = core.key {
@@ -24,7 +25,7 @@ pub fn spike_array(core: &Core, sa: &SpikeArrayCore, run: &mut CoreRun, t: u32) 
         *next += 1;
     }
     if let Some(spec) = &core.recording.spikes {
-        let spec = spec.clone();
-        record_spike(run, &spec, &fired, core.lo_atom, t);
+        record_spike(run, spec, &fired, core.lo_atom, t);
     }
+    run.spiked = fired;
 }

@@ -56,8 +56,10 @@ pub struct CoreRun {
     pub outbox: Vec<Packet>,
     pub inbox: Vec<Packet>,
     pub spikes: Option<SpikeRecording>,
-    /// Spike bits gathered during the current recording period (recording index order).
+    /// The neurons (local index) that spiked during the current recording period, in the order
+    /// they first did, and the same as bits (for the membership test).
     pub spike_period: Vec<u32>,
+    pub spike_period_bits: Vec<u64>,
     pub sampled: Vec<SampledRecording>,
     pub prov: Provenance,
     /// (index, amplitude) of each current source of a neuron core; zeroed at every resume.
@@ -134,6 +136,7 @@ impl CoreRun {
             inbox: Vec::new(),
             spikes,
             spike_period: Vec::new(),
+            spike_period_bits: Vec::new(),
             sampled,
             prov: Provenance { core: core.label.clone(), ..Default::default() },
             spiked: Vec::new(),

@@ -6,19 +6,38 @@
 use super::state::{CoreRun, Packet};
 use crate::mapping::{CoreKind, MachineImage};
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// A barrier that spins, then yields; never parks (waking a parked thread costs about a tick).
+/// A worker that panics breaks it (see [`SpinBarrier::guard`]): the others then panic too
+/// instead of waiting for ever, and the panic reaches the caller of the run.
 pub struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
+    broken: AtomicBool,
+}
+
+/// Breaks its barrier when dropped during a panic.
+pub struct BarrierGuard<'a>(&'a SpinBarrier);
+
+impl Drop for BarrierGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.broken.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl SpinBarrier {
     pub fn new(n: usize) -> Self {
-        SpinBarrier { n, count: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+        SpinBarrier { n, count: AtomicUsize::new(0), generation: AtomicUsize::new(0), broken: AtomicBool::new(false) }
+    }
+
+    /// Held by a worker for its whole run: its panic breaks the barrier.
+    pub fn guard(&self) -> BarrierGuard<'_> {
+        BarrierGuard(self)
     }
 
     pub fn wait(&self) {
@@ -30,6 +49,9 @@ impl SpinBarrier {
         }
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
+            if self.broken.load(Ordering::Acquire) {
+                panic!("another worker of the run panicked");
+            }
             if spins < 20_000 {
                 std::hint::spin_loop();
                 spins += 1;

@@ -16,13 +16,6 @@ pub struct Batch {
     pub record_words: u64,
 }
 
-/// Sampling ticks of a rate in [t0, t0 + n): the first sample's number and how many.
-fn samples(t0: u32, n: u32, rate: u32) -> (u32, u64) {
-    let first = t0.div_ceil(rate) as u64;
-    let end = (t0 as u64 + n as u64).div_ceil(rate as u64);
-    (first as u32, end - first)
-}
-
 fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
     let mut off = 0u64;
     let mut table = Vec::with_capacity(img.cores.len());
@@ -40,7 +33,7 @@ fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
         if c.kind == KIND_NEURON {
             for k in 0..3 {
                 if c.rec_flags & (2 << k) != 0 {
-                    let (first, count) = samples(t0, n, c.rec_rate[k + 1]);
+                    let (first, count) = crate::mapping::sampling_ticks(t0, n, c.rec_rate[k + 1]);
                     b.samples[k] = off as u32;
                     b.first_sample[k] = first;
                     off += count * c.rec_ncols[k + 1] as u64;
@@ -115,7 +108,7 @@ pub fn decode(cpu: &mut CpuEngine, img: &StaticImage, batch: &Batch, words: &[u3
             let Some(spec) = spec else { continue };
             let Some(r) = run.sampled.iter_mut().find(|r| r.variable == name) else { continue };
             let ncols = spec.neurons.len();
-            let (first, count) = samples(batch.t0, batch.ticks, spec.rate.max(1));
+            let (first, count) = spec.sample_ticks(batch.t0, batch.ticks);
             for s in 0..count as usize {
                 r.ticks.push((first as usize + s) as u32 * spec.rate.max(1));
                 let at = b.samples[k] as usize + s * ncols;
