@@ -181,6 +181,7 @@ class Recorder(recording.Recorder):
         stop = max(t_stop, float(times.max()) + state.dt if times.size else t_stop)
         dt = state.dt
         first_id = int(pop.first_id)
+        trains = list(seg.spiketrains)
         for index, lo, hi in zip(indices, left, right):
             train = neo.SpikeTrain(
                 times[lo:hi], t_start=t_start * pq.ms, t_stop=stop * pq.ms, units="ms",
@@ -188,7 +189,10 @@ class Recorder(recording.Recorder):
                 source_population=pop.label, source_id=first_id + int(index),
                 source_index=int(index), channel_id=first_id + int(index))
             train.segment = seg
-            seg.spiketrains.append(train)
+            trains.append(train)
+        # One list for all: neo's append checks every train already there, which is quadratic in
+        # the neurons (a population of 10^5 would take minutes).
+        seg.spiketrains = neo.core.spiketrainlist.SpikeTrainList(items=trains, parent=seg)
 
     def _add_signal(self, seg, samples, name, filter_ids, t_start):
         import pyarrow.compute as pc
