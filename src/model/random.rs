@@ -50,97 +50,112 @@ impl Distribution {
     /// The sampler of the distribution, built once for all its draws.
     fn sampler(&self) -> Result<Sampler, String> {
         use Distribution::*;
-        let name = self.name();
-        let finite = |param: &str, v: f64| {
-            if v.is_finite() {
-                Ok(v)
-            } else {
-                Err(format!("{name}: parameter `{param}` = {v} is not finite"))
-            }
-        };
-        let positive = |param: &str, v: f64| {
-            if finite(param, v)? > 0.0 {
-                Ok(v)
-            } else {
-                Err(format!("{name}: parameter `{param}` = {v} must be > 0"))
-            }
-        };
-        let ordered = |low: f64, high: f64| {
-            finite("low", low)?;
-            finite("high", high)?;
-            if low <= high {
-                Ok(())
-            } else {
-                Err(format!("{name} needs low <= high, got low = {low}, high = {high}"))
-            }
-        };
-        // What a constructor refuses, in its own words, after the checks above.
-        let built = |e: &dyn std::fmt::Display| format!("{name}: {e}");
+        let c = Checks(self.name());
         Ok(match *self {
             Uniform { low, high } => {
-                ordered(low, high)?;
+                c.ordered(low, high)?;
                 if low == high {
                     Sampler::Constant(low)
                 } else {
                     Sampler::Uniform(rand_distr::Uniform::new(low, high).map_err(|_| {
-                        format!("{name}: the range [{low}, {high}] is wider than a float can hold (high - low overflows)")
+                        format!("uniform: the range [{low}, {high}] is wider than a float can hold (high - low overflows)")
                     })?)
                 }
             }
-            UniformInt { low, high } => {
-                ordered(low, high)?;
-                let limit = 2f64.powi(53);
-                if low.abs() > limit || high.abs() > limit {
-                    return Err(format!("{name}: low and high must be within ±2^53 (got {low}, {high})"));
-                }
-                let (lo, hi) = (low.ceil() as i64, high.floor() as i64);
-                if hi <= lo {
-                    Sampler::Constant(lo as f64)
-                } else {
-                    Sampler::UniformInt(rand_distr::Uniform::new(lo, hi).map_err(|e| built(&e))?)
-                }
-            }
-            Normal { mu, sigma } | Lognormal { mu, sigma } => {
-                finite("mu", mu)?;
-                if finite("sigma", sigma)? < 0.0 {
-                    return Err(format!("{name}: parameter `sigma` = {sigma} must be >= 0"));
-                }
-                if matches!(self, Normal { .. }) {
-                    Sampler::Normal(rand_distr::Normal::new(mu, sigma).map_err(|e| built(&e))?)
-                } else {
-                    Sampler::Lognormal(rand_distr::LogNormal::new(mu, sigma).map_err(|e| built(&e))?)
-                }
+            UniformInt { low, high } => c.uniform_int(low, high)?,
+            Normal { mu, sigma } => Sampler::Normal(rand_distr::Normal::new(c.finite("mu", mu)?, c.spread(sigma)?).map_err(|e| c.built(e))?),
+            Lognormal { mu, sigma } => {
+                Sampler::Lognormal(rand_distr::LogNormal::new(c.finite("mu", mu)?, c.spread(sigma)?).map_err(|e| c.built(e))?)
             }
             NormalClipped { mu, sigma, low, high } | NormalClippedToBoundary { mu, sigma, low, high } => {
-                finite("mu", mu)?;
-                positive("sigma", sigma)?;
-                ordered(low, high)?;
-                let normal = rand_distr::Normal::new(mu, sigma).map_err(|e| built(&e))?;
+                c.ordered(low, high)?;
+                let normal = rand_distr::Normal::new(c.finite("mu", mu)?, c.positive("sigma", sigma)?).map_err(|e| c.built(e))?;
                 if matches!(self, NormalClipped { .. }) {
                     Sampler::Clipped { normal, low, high }
                 } else {
                     Sampler::ToBoundary { normal, low, high }
                 }
             }
-            Exponential { beta } => Sampler::Exponential(rand_distr::Exp::new(1.0 / positive("beta", beta)?).map_err(|e| built(&e))?),
-            Gamma { k, theta } => Sampler::Gamma(rand_distr::Gamma::new(positive("k", k)?, positive("theta", theta)?).map_err(|e| built(&e))?),
-            Poisson { lam } => Sampler::Poisson(rand_distr::Poisson::new(positive("lam", lam)?).map_err(|e| built(&e))?),
-            Binomial { n, p } => {
-                if finite("n", n)? < 0.0 || n.fract() != 0.0 || n > 2f64.powi(53) {
-                    return Err(format!("{name}: parameter `n` = {n} must be a whole number in [0, 2^53]"));
-                }
-                if !(0.0..=1.0).contains(&p) {
-                    return Err(format!("{name}: parameter `p` = {p} must be in [0, 1]"));
-                }
-                Sampler::Binomial(rand_distr::Binomial::new(n as u64, p).map_err(|e| built(&e))?)
+            Exponential { beta } => Sampler::Exponential(rand_distr::Exp::new(1.0 / c.positive("beta", beta)?).map_err(|e| c.built(e))?),
+            Gamma { k, theta } => {
+                Sampler::Gamma(rand_distr::Gamma::new(c.positive("k", k)?, c.positive("theta", theta)?).map_err(|e| c.built(e))?)
             }
-            Vonmises { mu, kappa } => Sampler::Vonmises(VonMises::new(finite("mu", mu)?, positive("kappa", kappa)?)),
+            Poisson { lam } => Sampler::Poisson(rand_distr::Poisson::new(c.positive("lam", lam)?).map_err(|e| c.built(e))?),
+            Binomial { n, p } => c.binomial(n, p)?,
+            Vonmises { mu, kappa } => Sampler::Vonmises(VonMises::new(c.finite("mu", mu)?, c.positive("kappa", kappa)?)),
         })
     }
 
     /// One draw (the distribution must be valid; prefer [`Values::expand`] for many).
     pub fn sample(&self, rng: &mut StdRng) -> Result<f64, String> {
         self.sampler()?.sample(rng)
+    }
+}
+
+/// The checks of a distribution's parameters, with messages that name the distribution (`.0`).
+struct Checks(&'static str);
+
+impl Checks {
+    fn finite(&self, param: &str, v: f64) -> Result<f64, String> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(format!("{}: parameter `{param}` = {v} is not finite", self.0))
+        }
+    }
+
+    fn positive(&self, param: &str, v: f64) -> Result<f64, String> {
+        if self.finite(param, v)? > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("{}: parameter `{param}` = {v} must be > 0", self.0))
+        }
+    }
+
+    /// A standard deviation: finite and >= 0.
+    fn spread(&self, sigma: f64) -> Result<f64, String> {
+        if self.finite("sigma", sigma)? < 0.0 {
+            return Err(format!("{}: parameter `sigma` = {sigma} must be >= 0", self.0));
+        }
+        Ok(sigma)
+    }
+
+    fn ordered(&self, low: f64, high: f64) -> Result<(), String> {
+        self.finite("low", low)?;
+        self.finite("high", high)?;
+        if low <= high {
+            Ok(())
+        } else {
+            Err(format!("{} needs low <= high, got low = {low}, high = {high}", self.0))
+        }
+    }
+
+    /// What a constructor refuses, in its own words, after the checks above.
+    fn built(&self, e: impl std::fmt::Display) -> String {
+        format!("{}: {e}", self.0)
+    }
+
+    fn uniform_int(&self, low: f64, high: f64) -> Result<Sampler, String> {
+        self.ordered(low, high)?;
+        let limit = 2f64.powi(53);
+        if low.abs() > limit || high.abs() > limit {
+            return Err(format!("{}: low and high must be within ±2^53 (got {low}, {high})", self.0));
+        }
+        let (lo, hi) = (low.ceil() as i64, high.floor() as i64);
+        if hi <= lo {
+            return Ok(Sampler::Constant(lo as f64));
+        }
+        Ok(Sampler::UniformInt(rand_distr::Uniform::new(lo, hi).map_err(|e| self.built(e))?))
+    }
+
+    fn binomial(&self, n: f64, p: f64) -> Result<Sampler, String> {
+        if self.finite("n", n)? < 0.0 || n.fract() != 0.0 || n > 2f64.powi(53) {
+            return Err(format!("{}: parameter `n` = {n} must be a whole number in [0, 2^53]", self.0));
+        }
+        if !(0.0..=1.0).contains(&p) {
+            return Err(format!("{}: parameter `p` = {p} must be in [0, 1]", self.0));
+        }
+        Ok(Sampler::Binomial(rand_distr::Binomial::new(n as u64, p).map_err(|e| self.built(e))?))
     }
 }
 
