@@ -58,7 +58,10 @@ fn parse_args() -> Args {
             "--ms" => a.ms = Some(value("--ms").parse().expect("--ms: a number of milliseconds")),
             "--repeats" => a.repeats = value("--repeats").parse().expect("--repeats: a count"),
             "--threads" => {
-                a.threads = value("--threads").split(',').map(|t| t.trim().parse().expect("--threads: e.g. 0,1,2 (0 = all)")).collect()
+                a.threads = value("--threads")
+                    .split(',')
+                    .map(|t| t.trim().parse().expect("--threads: e.g. 0,1,2 (0 = all)"))
+                    .collect()
             }
             CHILD_FLAG => a.child = Some(value(CHILD_FLAG).parse().expect("thread count")),
             // cargo bench passes filters and harness flags through; none of them apply here.

@@ -3,14 +3,14 @@
 //! The data flows one way: [`model`] (PyNN terms) → [`mapping`] (virtual SpiNNaker cores, a
 //! machine image of per-core regions) → [`engine`] (the tick loop) → [`record`] (Arrow).
 
-pub mod fixed;
 pub mod error;
+pub mod fixed;
 pub mod model;
 
 pub use error::{Error, Result};
-pub mod mapping;
-pub mod engine;
-pub mod record;
-pub mod sim;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod engine;
+pub mod mapping;
+pub mod record;
+pub mod sim;

@@ -5,9 +5,9 @@ use crate::engine::gpu::device::AdapterSummary;
 use crate::engine::gpu::GpuEngine;
 use crate::engine::{Backend, Engine, Provenance, ResetMode, RowSynapse, RunControl};
 use crate::error::{Error, Result};
+use crate::mapping::shifts::weight_scale;
 use crate::mapping::{map_with_progress, remap_population, MachineImage, MapOptions, MapStep};
 use crate::model::{CurrentSourceKind, Network, SpikeTimes, Values};
-use crate::mapping::shifts::weight_scale;
 use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMetadata};
 use crate::record::Recordings;
 use arrow_array::RecordBatch;
@@ -100,7 +100,12 @@ impl Simulation {
     /// when a hardware GPU is present and falls back to the CPU engine, with a warning, when the
     /// GPU engine cannot take the network; `Gpu` fails when no adapter can run it. `threads` is
     /// for the CPU engine only.
-    pub fn with_backend(network: Network, options: MapOptions, threads: Option<usize>, backend: Backend) -> Result<Self> {
+    pub fn with_backend(
+        network: Network,
+        options: MapOptions,
+        threads: Option<usize>,
+        backend: Backend,
+    ) -> Result<Self> {
         Self::with_progress(network, options, threads, backend, &|_| {})
     }
 
@@ -119,7 +124,8 @@ impl Simulation {
             Backend::Gpu if backend == Backend::Auto => match GpuEngine::new(image.clone()) {
                 Ok(g) => Engines::Gpu(Box::new(g)),
                 Err(e) => {
-                    gpu_fallback = Some(format!("backend auto: the GPU engine could not start ({e}); running on the CPU engine"));
+                    gpu_fallback =
+                        Some(format!("backend auto: the GPU engine could not start ({e}); running on the CPU engine"));
                     Engines::Cpu(CpuEngine::with_threads(image, threads)?)
                 }
             },
@@ -250,7 +256,9 @@ impl Simulation {
     }
 
     fn population(&self, label: &str) -> Result<usize> {
-        self.network.population_index(label).ok_or_else(|| Error::Network(format!("no population is labelled `{label}`")))
+        self.network
+            .population_index(label)
+            .ok_or_else(|| Error::Network(format!("no population is labelled `{label}`")))
     }
 
     /// Sets a parameter of a population, as `Population.set` does between runs, or an initial value
@@ -290,7 +298,11 @@ impl Simulation {
             .get_mut(index)
             .ok_or_else(|| Error::Run(format!("there is no current source {index} (the network has {n})")))?;
         if std::mem::discriminant(&cs.source) != std::mem::discriminant(&source) {
-            return Err(Error::param(format!("current source {index}"), "type", "cannot change the type of a current source"));
+            return Err(Error::param(
+                format!("current source {index}"),
+                "type",
+                "cannot change the type of a current source",
+            ));
         }
         cs.source = source;
         let pi = self.population(&cs.population)?;
@@ -316,7 +328,10 @@ impl Simulation {
     /// weight scale of its synapse type (nA or µS), sorted by pre, post and delay.
     pub fn connections(&self, projection: usize) -> Result<Vec<[f64; 4]>> {
         let proj = self.network.projections.get(projection).ok_or_else(|| {
-            Error::Run(format!("there is no projection {projection} (the network has {})", self.network.projections.len()))
+            Error::Run(format!(
+                "there is no projection {projection} (the network has {})",
+                self.network.projections.len()
+            ))
         })?;
         let post = self.population(&proj.post)?;
         let shifts = self.image().ring_buffer_shifts[post].unwrap_or([0, 0]);
@@ -334,7 +349,11 @@ impl Simulation {
     }
 
     fn metadata(&self) -> RunMetadata {
-        RunMetadata { timestep_ms: self.network.timestep, profile: self.image().profile.name().into(), seed: self.network.seed }
+        RunMetadata {
+            timestep_ms: self.network.timestep,
+            profile: self.image().profile.name().into(),
+            seed: self.network.seed,
+        }
     }
 
     /// The spikes recorded so far as an Arrow record batch (the `spikes` table of the README).

@@ -14,7 +14,8 @@ fn spinnsim() -> Command {
 fn run_writes_arrow_files_that_match_the_hardware_spikes() {
     let out = std::env::temp_dir().join(format!("spinnsim-cli-{}", std::process::id()));
     let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synfire.toml");
-    let o = spinnsim().args(["run", dataset, "--out"]).arg(&out).args(["--profile", "spinnaker-2019"]).output().unwrap();
+    let o =
+        spinnsim().args(["run", dataset, "--out"]).arg(&out).args(["--profile", "spinnaker-2019"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("pop_1: 27 spikes"), "{stdout}");
@@ -127,9 +128,11 @@ fn run_writes_the_learned_weights_of_plastic_projections() {
         let b = batch.unwrap();
         let col = |name: &str| b.column_by_name(name).unwrap().clone();
         let (pre, post) = (col("pre"), col("post"));
-        let (pre, post) = (pre.as_any().downcast_ref::<UInt32Array>().unwrap(), post.as_any().downcast_ref::<UInt32Array>().unwrap());
+        let (pre, post) =
+            (pre.as_any().downcast_ref::<UInt32Array>().unwrap(), post.as_any().downcast_ref::<UInt32Array>().unwrap());
         let (w, d) = (col("weight"), col("delay_ms"));
-        let (w, d) = (w.as_any().downcast_ref::<Float64Array>().unwrap(), d.as_any().downcast_ref::<Float64Array>().unwrap());
+        let (w, d) =
+            (w.as_any().downcast_ref::<Float64Array>().unwrap(), d.as_any().downcast_ref::<Float64Array>().unwrap());
         got.extend((0..b.num_rows()).map(|i| [pre.value(i) as f64, post.value(i) as f64, w.value(i), d.value(i)]));
     }
     let net = spinnsim::model::load_toml(&std::fs::read_to_string(dataset).unwrap()).unwrap();
@@ -159,7 +162,11 @@ fn map_names_the_stdp_rule_of_a_core() {
 fn map_warns_of_additive_amplitudes_as_large_as_the_weight_range() {
     let dataset = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml");
     let o = spinnsim().args(["map", dataset]).output().unwrap();
-    assert!(o.status.success() && !String::from_utf8_lossy(&o.stderr).contains("warning"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success() && !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // The dataset with A+ = 8 (four times w_max − w_min = 2): NEST's A+ written for SpiNNaker.
     let text = std::fs::read_to_string(dataset).unwrap();
     assert!(text.contains("A_plus = 0.05"));
@@ -169,5 +176,8 @@ fn map_warns_of_additive_amplitudes_as_large_as_the_weight_range() {
     std::fs::remove_file(&file).ok();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
-    assert!(stderr.contains("warning: projection") && stderr.contains("A_plus = 8 is 4.000 times the weight range"), "{stderr}");
+    assert!(
+        stderr.contains("warning: projection") && stderr.contains("A_plus = 8 is 4.000 times the weight range"),
+        "{stderr}"
+    );
 }

@@ -17,7 +17,11 @@ fn random_network(seed: u64) -> Network {
 fn random_network_with_delays(seed: u64, max_delay: f64) -> Network {
     let mut net = synfire(300, max_delay.min(45.0), None, true);
     net.seed = seed;
-    net.populations[0].record.push(RecordRequest { variable: "gsyn_inh".into(), neurons: Some(vec![1, 70, 299]), sampling_interval: Some(2.0) });
+    net.populations[0].record.push(RecordRequest {
+        variable: "gsyn_inh".into(),
+        neurons: Some(vec![1, 70, 299]),
+        sampling_interval: Some(2.0),
+    });
     net.populations[1].spike_times = Some(SpikeTimes::PerNeuron(vec![(0..50).map(|k| k as f64 * 3.0).collect()]));
     net.projections.push(Projection {
         label: Some("recurrent".into()),
@@ -27,7 +31,8 @@ fn random_network_with_delays(seed: u64, max_delay: f64) -> Network {
         weight: Values::Random(Distribution::Uniform { low: 0.1, high: 1.5 }),
         delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: max_delay })),
         receptor_type: Receptor::Excitatory,
-        connections: None, synapse_dynamics: None,
+        connections: None,
+        synapse_dynamics: None,
     });
     net.projections.push(Projection {
         label: Some("inhibition".into()),
@@ -37,12 +42,17 @@ fn random_network_with_delays(seed: u64, max_delay: f64) -> Network {
         weight: Values::Scalar(0.3),
         delay: Some(Values::Scalar(2.0)),
         receptor_type: Receptor::Inhibitory,
-        connections: None, synapse_dynamics: None,
+        connections: None,
+        synapse_dynamics: None,
     });
     net
 }
 
-fn run(net: &Network, threads: Option<usize>, chunks: &[u32]) -> (spinnsim::record::Recordings, Vec<spinnsim::engine::Provenance>) {
+fn run(
+    net: &Network,
+    threads: Option<usize>,
+    chunks: &[u32],
+) -> (spinnsim::record::Recordings, Vec<spinnsim::engine::Provenance>) {
     let image = map(net, MapOptions::default()).unwrap();
     let mut e = CpuEngine::with_threads(image, threads).unwrap();
     for &c in chunks {
@@ -152,7 +162,11 @@ fn the_mapping_is_the_same_on_any_number_of_threads() {
         label: Some("sparse".into()),
         pre: "pop_1".into(),
         post: "pop_1".into(),
-        connector: Connector::FixedTotalNumberConnector { n: 2000, allow_self_connections: true, with_replacement: true },
+        connector: Connector::FixedTotalNumberConnector {
+            n: 2000,
+            allow_self_connections: true,
+            with_replacement: true,
+        },
         weight: Values::Random(Distribution::Normal { mu: 0.5, sigma: 0.2 }),
         delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: 20.0 })),
         receptor_type: Receptor::Inhibitory,

@@ -61,20 +61,14 @@ fn expk_uk_matches_binary_exhaustively() {
 
 #[test]
 fn norminv_matches_binary_exhaustively() {
-    assert_eq!(
-        fnv1a((-32768..=32767).map(|x| norminv_rbits(x) as u32)),
-        NORMINV_FNV
-    );
+    assert_eq!(fnv1a((-32768..=32767).map(|x| norminv_rbits(x) as u32)), NORMINV_FNV);
 }
 
 #[test]
 fn sqrtk_matches_binary() {
     let ks = (0..1u32 << 18).chain((0..200_000).map(|i| hash_sample(i) >> 1));
     assert_eq!(fnv1a(ks.map(|k| sqrtk(k as i32) as u32)), SQRTK_FNV);
-    assert_eq!(
-        fnv1a((0..200_000).map(|i| sqrtuk(hash_sample(i)))),
-        SQRTUK_FNV
-    );
+    assert_eq!(fnv1a((0..200_000).map(|i| sqrtuk(hash_sample(i)))), SQRTUK_FNV);
 }
 
 #[test]
@@ -111,33 +105,25 @@ fn kiss_sequences() {
         (
             [123456789, 362436069, 521288629, 7654321],
             [123456789, 362436069, 521288629, 7654322],
-            [
-                2529356974, 2824384164, 3123423512, 2063911326, 1540977354, 3673507543,
-            ],
+            [2529356974, 2824384164, 3123423512, 2063911326, 1540977354, 3673507543],
             [3652467795, 4075452440, 240554604, 3518289133],
         ),
         (
             [0, 0, 0, 0],
             [0, 13031301, 0, 1],
-            [
-                3271489011, 1586764970, 708065841, 97318967, 3068823984, 3126260841,
-            ],
+            [3271489011, 1586764970, 708065841, 97318967, 3068823984, 3126260841],
             [3440732294, 51583106, 3928912737, 110233695],
         ),
         (
             [u32::MAX; 4],
             [u32::MAX, u32::MAX, u32::MAX, 102352888],
-            [
-                4214433240, 2739664528, 1031926812, 3615436798, 623819614, 3012168838,
-            ],
+            [4214433240, 2739664528, 1031926812, 3615436798, 623819614, 3012168838],
             [2974686893, 4031663624, 300785617, 1196172270],
         ),
         (
             [1, 2, 3, 4],
             [1, 2, 3, 5],
-            [
-                591437862, 2910954351, 2357593309, 1150982934, 1972499186, 3551601016,
-            ],
+            [591437862, 2910954351, 2357593309, 1150982934, 1972499186, 3551601016],
             [3906777695, 1161160986, 2778629631, 3747687098],
         ),
     ];
@@ -172,23 +158,14 @@ fn fact_sheet_1_5_vectors() {
         assert_eq!(r, ratio, "ts/tau for {ts}/{tau}");
         assert_eq!(expk(-r), exp_tc);
         assert_eq!(expulr(-r), decay);
-        assert_eq!(
-            decay_s1615_to_u032(kdivk(tau, ts), 0xFFFF_FFFF - decay),
-            init
-        );
+        assert_eq!(decay_s1615_to_u032(kdivk(tau, ts), 0xFFFF_FFFF - decay), init);
     }
 }
 
 #[test]
 fn oracles_2_2_exp_tc() {
     let ts = encode_s1615(1.0).unwrap();
-    for (tau, want) in [
-        (20.0, 31170),
-        (5.0, 26828),
-        (333.33, 32670),
-        (2.0, 19874),
-        (10.0, 29650),
-    ] {
+    for (tau, want) in [(20.0, 31170), (5.0, 26828), (333.33, 32670), (2.0, 19874), (10.0, 29650)] {
         let tau = encode_s1615(tau).unwrap();
         assert_eq!(expk(-kdivk(ts, tau)), want, "tau raw {tau}");
     }
@@ -245,14 +222,8 @@ fn encode_vectors() {
 #[test]
 fn encode_errors() {
     for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        assert!(matches!(
-            encode_s1615(v),
-            Err(EncodeError::NotFinite { .. })
-        ));
-        assert!(matches!(
-            encode_u3232(v),
-            Err(EncodeError::NotFinite { .. })
-        ));
+        assert!(matches!(encode_s1615(v), Err(EncodeError::NotFinite { .. })));
+        assert!(matches!(encode_u3232(v), Err(EncodeError::NotFinite { .. })));
     }
     let out = |r: Result<i64, EncodeError>| matches!(r, Err(EncodeError::OutOfRange { .. }));
     assert!(out(encode_s1615(65536.0).map(i64::from)));
@@ -281,15 +252,9 @@ fn expk_accuracy_and_monotonicity() {
         let exact = (n as f64 / 32768.0).exp() * 32768.0;
         if n <= 0 && n >= -340695 {
             // truncation plus the __exp_series bias: within 1.04 LSB
-            assert!(
-                (v as f64 - exact).abs() < 1.05,
-                "expk({n}) = {v}, exact {exact}"
-            );
+            assert!((v as f64 - exact).abs() < 1.05, "expk({n}) = {v}, exact {exact}");
         } else if n > 0 && n <= 363408 {
-            assert!(
-                ((v as f64 - exact) / exact).abs() < 3.2e-5,
-                "expk({n}) = {v}, exact {exact}"
-            );
+            assert!(((v as f64 - exact) / exact).abs() < 3.2e-5, "expk({n}) = {v}, exact {exact}");
         }
     }
 }
@@ -303,18 +268,13 @@ fn expulr_accuracy_and_monotonicity() {
         prev = v;
         let exact = (n as f64 / 32768.0).exp() * 4294967296.0;
         // the __exp_series constant S0 = 5294 bounds the error
-        assert!(
-            (v as f64 - exact).abs() < 5295.0,
-            "expulr({n}) = {v}, exact {exact}"
-        );
+        assert!((v as f64 - exact).abs() < 5295.0, "expulr({n}) = {v}, exact {exact}");
     }
 }
 
 #[test]
 fn sqrtk_accuracy() {
-    let ks = (1..1 << 16)
-        .chain((0..100_000).map(|i| hash_sample(i) >> 1))
-        .chain([i32::MAX as u32]);
+    let ks = (1..1 << 16).chain((0..100_000).map(|i| hash_sample(i) >> 1)).chain([i32::MAX as u32]);
     for k in ks {
         let v = sqrtk(k as i32) as f64;
         let exact = (k as f64 * 32768.0).sqrt();
@@ -332,13 +292,8 @@ fn inv_norm_cdf(p: f64) -> f64 {
         -3.066479806614716e1,
         2.506628277459239,
     ];
-    const B: [f64; 5] = [
-        -5.447609879822406e1,
-        1.615858368580409e2,
-        -1.556989798598866e2,
-        6.680131188771972e1,
-        -1.328068155288572e1,
-    ];
+    const B: [f64; 5] =
+        [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
     const C: [f64; 6] = [
         -7.784894002430293e-3,
         -3.223964580411365e-1,
@@ -347,12 +302,7 @@ fn inv_norm_cdf(p: f64) -> f64 {
         4.374664141464968,
         2.938163982698783,
     ];
-    const D: [f64; 4] = [
-        7.784695709041462e-3,
-        3.224671290700398e-1,
-        2.445134137142996,
-        3.754408661907416,
-    ];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
     let poly = |c: &[f64], x: f64| c.iter().fold(0.0, |acc, &k| acc * x + k);
     if p < 0.02425 {
         let q = (-2.0 * p.ln()).sqrt();

@@ -27,7 +27,10 @@ thread_local! {
 
 /// A value: mostly ordinary, sometimes extreme.
 fn number(rng: &mut StdRng, usual: f64) -> String {
-    let extremes = ["0.0", "-0.0", "1e-300", "-1e-300", "1e300", "-1e300", "inf", "-inf", "nan", "65536.0", "-65536.0", "1e9", "0.001", "-1.0"];
+    let extremes = [
+        "0.0", "-0.0", "1e-300", "-1e-300", "1e300", "-1e300", "inf", "-inf", "nan", "65536.0", "-65536.0", "1e9",
+        "0.001", "-1.0",
+    ];
     if rng.random_bool(HOSTILITY.get()) {
         extremes[rng.random_range(0..extremes.len())].to_string()
     } else {
@@ -43,13 +46,29 @@ fn distribution(rng: &mut StdRng, usual: f64) -> String {
         format!("{{ distribution = \"uniform\", low = {}, high = {} }}", n(usual * 0.5), n(usual * 1.5)),
         format!("{{ distribution = \"uniform_int\", low = {}, high = {} }}", n(usual * 0.5), n(usual * 1.5)),
         format!("{{ distribution = \"normal\", mu = {}, sigma = {} }}", n(usual), n(scale * 0.1)),
-        format!("{{ distribution = \"normal_clipped\", mu = {}, sigma = {}, low = {}, high = {} }}", n(usual), n(1.0), n(usual * 0.5), n(usual * 1.5)),
-        format!("{{ distribution = \"normal_clipped_to_boundary\", mu = {}, sigma = {}, low = {}, high = {} }}", n(usual), n(1.0), n(usual * 0.5), n(usual * 1.5)),
+        format!(
+            "{{ distribution = \"normal_clipped\", mu = {}, sigma = {}, low = {}, high = {} }}",
+            n(usual),
+            n(1.0),
+            n(usual * 0.5),
+            n(usual * 1.5)
+        ),
+        format!(
+            "{{ distribution = \"normal_clipped_to_boundary\", mu = {}, sigma = {}, low = {}, high = {} }}",
+            n(usual),
+            n(1.0),
+            n(usual * 0.5),
+            n(usual * 1.5)
+        ),
         format!("{{ distribution = \"exponential\", beta = {} }}", n(scale)),
         format!("{{ distribution = \"gamma\", k = {}, theta = {} }}", n(2.0), n(scale * 0.5)),
         format!("{{ distribution = \"lognormal\", mu = {}, sigma = {} }}", n(0.5), n(0.5)),
         format!("{{ distribution = \"poisson\", lam = {} }}", n(scale)),
-        format!("{{ distribution = \"binomial\", n = {}, p = {} }}", if rng_says_odd() { n(10.0) } else { format!("{count}") }, n(0.5)),
+        format!(
+            "{{ distribution = \"binomial\", n = {}, p = {} }}",
+            if rng_says_odd() { n(10.0) } else { format!("{count}") },
+            n(0.5)
+        ),
         format!("{{ distribution = \"vonmises\", mu = {}, kappa = {} }}", n(usual), n(1.0)),
     ];
     forms[rng.random_range(0..forms.len())].clone()
@@ -77,7 +96,21 @@ fn values(rng: &mut StdRng, usual: f64, n: u64) -> String {
 }
 
 const CELLS: [(&str, &[(&str, f64)]); 7] = [
-    ("IF_curr_exp", &[("tau_m", 20.0), ("cm", 1.0), ("v_rest", -65.0), ("v_reset", -65.0), ("v_thresh", -50.0), ("tau_refrac", 0.1), ("i_offset", 0.5), ("tau_syn_E", 5.0), ("tau_syn_I", 5.0), ("v", -65.0)]),
+    (
+        "IF_curr_exp",
+        &[
+            ("tau_m", 20.0),
+            ("cm", 1.0),
+            ("v_rest", -65.0),
+            ("v_reset", -65.0),
+            ("v_thresh", -50.0),
+            ("tau_refrac", 0.1),
+            ("i_offset", 0.5),
+            ("tau_syn_E", 5.0),
+            ("tau_syn_I", 5.0),
+            ("v", -65.0),
+        ],
+    ),
     ("IF_cond_exp", &[("tau_m", 20.0), ("e_rev_E", 0.0), ("e_rev_I", -70.0), ("i_offset", 0.5), ("v", -65.0)]),
     ("IF_curr_delta", &[("tau_m", 20.0), ("v_thresh", -50.0), ("tau_refrac", 0.1), ("i_offset", 0.5)]),
     ("Izhikevich", &[("a", 0.02), ("b", 0.2), ("c", -65.0), ("d", 2.0), ("i_offset", 5.0), ("u", -14.0)]),
@@ -102,15 +135,43 @@ fn connector(rng: &mut StdRng, limit: u64) -> String {
     match rng.random_range(0..7) {
         0 => "{ type = \"OneToOneConnector\" }".into(),
         1 => format!("{{ type = \"AllToAllConnector\", allow_self_connections = {} }}", flag(rng)),
-        2 => format!("{{ type = \"FixedProbabilityConnector\", p_connect = {}, allow_self_connections = {} }}", number(rng, 0.1), flag(rng)),
-        3 => format!("{{ type = \"FixedTotalNumberConnector\", n = {}, allow_self_connections = {}, with_replacement = {} }}", n(rng), flag(rng), flag(rng)),
-        4 => format!("{{ type = \"FixedNumberPreConnector\", n = {}, allow_self_connections = {}, with_replacement = {} }}", n(rng), flag(rng), flag(rng)),
-        5 => format!("{{ type = \"FixedNumberPostConnector\", n = {}, allow_self_connections = {}, with_replacement = {} }}", n(rng), flag(rng), flag(rng)),
+        2 => format!(
+            "{{ type = \"FixedProbabilityConnector\", p_connect = {}, allow_self_connections = {} }}",
+            number(rng, 0.1),
+            flag(rng)
+        ),
+        3 => format!(
+            "{{ type = \"FixedTotalNumberConnector\", n = {}, allow_self_connections = {}, with_replacement = {} }}",
+            n(rng),
+            flag(rng),
+            flag(rng)
+        ),
+        4 => format!(
+            "{{ type = \"FixedNumberPreConnector\", n = {}, allow_self_connections = {}, with_replacement = {} }}",
+            n(rng),
+            flag(rng),
+            flag(rng)
+        ),
+        5 => format!(
+            "{{ type = \"FixedNumberPostConnector\", n = {}, allow_self_connections = {}, with_replacement = {} }}",
+            n(rng),
+            flag(rng),
+            flag(rng)
+        ),
         _ => {
             let entries: Vec<String> = (0..rng.random_range(0..6))
                 .map(|_| {
-                    let fields = if rng.random_bool(HOSTILITY.get()) { rng.random_range(1..6) } else { rng.random_range(2..5) };
-                    let f: Vec<String> = (0..fields).map(|k| if k < 2 { format!("{}", rng.random_range(0..limit)) } else { number(rng, 1.0 + k as f64) }).collect();
+                    let fields =
+                        if rng.random_bool(HOSTILITY.get()) { rng.random_range(1..6) } else { rng.random_range(2..5) };
+                    let f: Vec<String> = (0..fields)
+                        .map(|k| {
+                            if k < 2 {
+                                format!("{}", rng.random_range(0..limit))
+                            } else {
+                                number(rng, 1.0 + k as f64)
+                            }
+                        })
+                        .collect();
                     format!("[{}]", f.join(", "))
                 })
                 .collect();
@@ -144,7 +205,11 @@ fn network(seed: u64) -> (String, f64) {
     let mistake = |rng: &mut StdRng| rng.random_bool((HOSTILITY.get() * 2.0).min(1.0));
     let hostile = mistake(&mut rng);
     let mut f = String::new();
-    let timestep = if hostile { ["0.001", "1000.0", "0.0", "-1.0", "nan", "2.0"][rng.random_range(0..6)] } else { ["1.0", "0.1", "1.0", "0.5"][rng.random_range(0..4)] };
+    let timestep = if hostile {
+        ["0.001", "1000.0", "0.0", "-1.0", "nan", "2.0"][rng.random_range(0..6)]
+    } else {
+        ["1.0", "0.1", "1.0", "0.5"][rng.random_range(0..4)]
+    };
     writeln!(f, "timestep = {timestep}\nseed = {}", rng.random_range(0..1000u64)).unwrap();
     let n_pops = rng.random_range(0..5);
     let mut pops = Vec::new();
@@ -168,19 +233,32 @@ fn network(seed: u64) -> (String, f64) {
         }
         if rng.random_bool(0.2) {
             let odd = if hostile { 7 } else { 5 };
-            writeln!(f, "max_atoms_per_core = {}", [1u64, 7, 64, 255, 65535, 0, 70000][rng.random_range(0..odd)]).unwrap();
+            writeln!(f, "max_atoms_per_core = {}", [1u64, 7, 64, 255, 65535, 0, 70000][rng.random_range(0..odd)])
+                .unwrap();
         }
         if rng.random_bool(0.1) {
-            writeln!(f, "spikes_per_second = {}\nring_buffer_sigma = {}", number(&mut rng, 30.0), number(&mut rng, 5.0)).unwrap();
+            writeln!(
+                f,
+                "spikes_per_second = {}\nring_buffer_sigma = {}",
+                number(&mut rng, 30.0),
+                number(&mut rng, 5.0)
+            )
+            .unwrap();
         }
-        let vars: &[&str] = if cell.starts_with("SpikeSource") && !mistake(&mut rng) { &["spikes"] } else { &["spikes", "v", "gsyn_exc", "gsyn_inh"] };
+        let vars: &[&str] = if cell.starts_with("SpikeSource") && !mistake(&mut rng) {
+            &["spikes"]
+        } else {
+            &["spikes", "v", "gsyn_exc", "gsyn_inh"]
+        };
         let mut rec = Vec::new();
         for v in vars {
             if rng.random_bool(0.4) {
                 rec.push(match rng.random_range(0..4) {
                     0 => format!("{{ variable = \"{v}\", neurons = [0, {}] }}", rng.random_range(0..4)),
-                    1 if mistake(&mut rng) => format!("{{ variable = \"{v}\", sampling_interval = {} }}", number(&mut rng, 2.0)),
-                1 => format!("{{ variable = \"{v}\", sampling_interval = {}.0 }}", rng.random_range(1..5)),
+                    1 if mistake(&mut rng) => {
+                        format!("{{ variable = \"{v}\", sampling_interval = {} }}", number(&mut rng, 2.0))
+                    }
+                    1 => format!("{{ variable = \"{v}\", sampling_interval = {}.0 }}", rng.random_range(1..5)),
                     _ => format!("{{ variable = \"{v}\" }}"),
                 });
             }
@@ -215,7 +293,10 @@ fn network(seed: u64) -> (String, f64) {
             let dt: f64 = timestep.parse().unwrap_or(1.0);
             let delay = match rng.random_range(0..4) {
                 _ if mistake(&mut rng) => values(&mut rng, 3.0 * dt.abs().max(1e-3), n),
-                0 => format!("{{ distribution = \"uniform\", low = {dt:?}, high = {:?} }}", dt * rng.random_range(1.0..40.0)),
+                0 => format!(
+                    "{{ distribution = \"uniform\", low = {dt:?}, high = {:?} }}",
+                    dt * rng.random_range(1.0..40.0)
+                ),
                 1 => format!("{:?}", dt * rng.random_range(1..300) as f64),
                 _ => format!("{:?}", dt * rng.random_range(1.0..10.0)),
             };
@@ -231,9 +312,20 @@ fn network(seed: u64) -> (String, f64) {
     for _ in 0..if pops.is_empty() { 0 } else { rng.random_range(0..3) } {
         let Some(target) = target(&mut rng).map(|p| p.0.clone()) else { continue };
         let source = if rng.random_bool(0.5) {
-            format!("{{ type = \"DCSource\", amplitude = {}, start = {}, stop = {} }}", number(&mut rng, 1.0), number(&mut rng, 5.0), number(&mut rng, 30.0))
+            format!(
+                "{{ type = \"DCSource\", amplitude = {}, start = {}, stop = {} }}",
+                number(&mut rng, 1.0),
+                number(&mut rng, 5.0),
+                number(&mut rng, 30.0)
+            )
         } else {
-            format!("{{ type = \"StepCurrentSource\", times = [{}, {}], amplitudes = [{}, {}] }}", number(&mut rng, 5.0), number(&mut rng, 20.0), number(&mut rng, 1.0), number(&mut rng, 1.0))
+            format!(
+                "{{ type = \"StepCurrentSource\", times = [{}, {}], amplitudes = [{}, {}] }}",
+                number(&mut rng, 5.0),
+                number(&mut rng, 20.0),
+                number(&mut rng, 1.0),
+                number(&mut rng, 1.0)
+            )
         };
         writeln!(f, "[[current_source]]\npopulation = \"{target}\"\nsource = {source}").unwrap();
         if rng.random_bool(0.3) {

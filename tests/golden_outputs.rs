@@ -15,8 +15,13 @@ use std::path::PathBuf;
 
 /// Each dataset with the model time it runs for here (ms): long enough to spike, short enough for
 /// lavapipe.
-const DATASETS: [(&str, f64); 5] =
-    [("synfire", 500.0), ("poisson_driven", 300.0), ("stdp_pair", 200.0), ("vogels_abbott_cuba", 100.0), ("microcircuit", 20.0)];
+const DATASETS: [(&str, f64); 5] = [
+    ("synfire", 500.0),
+    ("poisson_driven", 300.0),
+    ("stdp_pair", 200.0),
+    ("vogels_abbott_cuba", 100.0),
+    ("microcircuit", 20.0),
+];
 
 fn ipc(batch: &arrow_array::RecordBatch) -> Vec<u8> {
     let mut w = arrow_ipc::writer::FileWriter::try_new(Vec::new(), &batch.schema()).unwrap();
@@ -30,7 +35,8 @@ fn digests(dataset: &str, ms: f64, profile: Profile, backend: Backend) -> Vec<(&
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("datasets/{dataset}.toml"));
     let net = spinnsim::model::load_toml(&std::fs::read_to_string(path).unwrap()).unwrap();
     let n_proj = net.projections.len();
-    let mut sim = Simulation::with_backend(net, MapOptions { profile, ..Default::default() }, Some(2), backend).unwrap();
+    let mut sim =
+        Simulation::with_backend(net, MapOptions { profile, ..Default::default() }, Some(2), backend).unwrap();
     sim.run(ms).unwrap();
     let all: Vec<usize> = (0..n_proj).collect();
     let tables = [
@@ -54,7 +60,12 @@ fn every_output_of_the_datasets_is_byte_for_byte_what_it_was() {
         for profile in [Profile::Spinnaker7, Profile::Spinnaker2019] {
             let cpu = digests(dataset, ms, profile, Backend::Cpu);
             if gpu {
-                assert_eq!(digests(dataset, ms, profile, Backend::Gpu), cpu, "{dataset} {}: the engines differ", profile.name());
+                assert_eq!(
+                    digests(dataset, ms, profile, Backend::Gpu),
+                    cpu,
+                    "{dataset} {}: the engines differ",
+                    profile.name()
+                );
             }
             for (table, digest) in cpu {
                 got.insert(format!("{dataset} {} {table}", profile.name()), digest);
@@ -67,6 +78,15 @@ fn every_output_of_the_datasets_is_byte_for_byte_what_it_was() {
         return;
     }
     let want = std::fs::read_to_string(&file).unwrap();
-    let differ: Vec<String> = want.lines().zip(text.lines()).filter(|(a, b)| a != b).map(|(a, b)| format!("  recorded {a}\n  now      {b}")).collect();
-    assert!(differ.is_empty() && want.lines().count() == text.lines().count(), "outputs changed:\n{}", differ.join("\n"));
+    let differ: Vec<String> = want
+        .lines()
+        .zip(text.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("  recorded {a}\n  now      {b}"))
+        .collect();
+    assert!(
+        differ.is_empty() && want.lines().count() == text.lines().count(),
+        "outputs changed:\n{}",
+        differ.join("\n")
+    );
 }

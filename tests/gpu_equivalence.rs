@@ -84,7 +84,12 @@ impl Pair {
         assert_eq!(a.spikes.len(), b.spikes.len(), "{w}: spike recordings");
         for (x, y) in a.spikes.iter().zip(&b.spikes) {
             if x != y {
-                let first = x.spikes.iter().zip(&y.spikes).position(|(p, q)| p != q).unwrap_or(x.spikes.len().min(y.spikes.len()));
+                let first = x
+                    .spikes
+                    .iter()
+                    .zip(&y.spikes)
+                    .position(|(p, q)| p != q)
+                    .unwrap_or(x.spikes.len().min(y.spikes.len()));
                 panic!(
                     "{w}: spikes of population {} segment {} differ at tick {t} (cpu {} spikes, gpu {}); first difference at #{first}: cpu {:?}, gpu {:?}",
                     x.population,
@@ -156,7 +161,8 @@ impl Pair {
             samples: rec.sampled.iter().map(|s| s.values.len()).sum(),
             pre_synaptic_events: b.pre_synaptic_events + sum(|p| p.pre_synaptic_events),
             packets_sent: b.packets_sent + sum(|p| p.packets_sent),
-            delay_packets: b.delay_packets + prov.iter().filter(|p| p.core.contains("_delayed")).map(|p| p.packets_sent).sum::<u64>(),
+            delay_packets: b.delay_packets
+                + prov.iter().filter(|p| p.core.contains("_delayed")).map(|p| p.packets_sent).sum::<u64>(),
             weight_saturations: b.weight_saturations + sum(|p| p.synaptic_weight_saturations),
             delay_saturations: b.delay_saturations + sum(|p| p.delay_count_saturations),
             synapses_skipped: b.synapses_skipped + sum(|p| p.synapses_skipped),
@@ -258,7 +264,14 @@ fn record(variable: &str, neurons: Option<Vec<u32>>, interval: Option<f64>) -> R
     RecordRequest { variable: variable.into(), neurons, sampling_interval: interval }
 }
 
-fn projection(pre: &str, post: &str, connector: Connector, weight: Values, delay: Option<Values>, receptor: Receptor) -> Projection {
+fn projection(
+    pre: &str,
+    post: &str,
+    connector: Connector,
+    weight: Values,
+    delay: Option<Values>,
+    receptor: Receptor,
+) -> Projection {
     Projection {
         label: None,
         pre: pre.into(),
@@ -267,7 +280,8 @@ fn projection(pre: &str, post: &str, connector: Connector, weight: Values, delay
         weight,
         delay,
         receptor_type: receptor,
-        connections: None, synapse_dynamics: None,
+        connections: None,
+        synapse_dynamics: None,
     }
 }
 
@@ -322,15 +336,21 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
             set("tau_syn_E", some_values(&mut rng, size, 1.0, 8.0));
             set("tau_syn_I", some_values(&mut rng, size, 1.0, 10.0));
             if rng.random::<bool>() {
-                p.initial_values.insert("isyn_exc".into(), scalar(rng.random_range(0.0..0.5) * ct.global_weight_scale().recip()));
+                p.initial_values
+                    .insert("isyn_exc".into(), scalar(rng.random_range(0.0..0.5) * ct.global_weight_scale().recip()));
             }
         }
         if ct.is_conductance() {
             set("e_rev_E", scalar(0.0));
             set("e_rev_I", some_values(&mut rng, size, -85.0, -70.0));
         }
-        let interval = |rng: &mut StdRng| if rng.random::<bool>() { None } else { Some(dt * rng.random_range(1..6) as f64) };
-        p.record.push(record("spikes", if rng.random::<bool>() { None } else { Some(subset(&mut rng, size)) }, interval(&mut rng)));
+        let interval =
+            |rng: &mut StdRng| if rng.random::<bool>() { None } else { Some(dt * rng.random_range(1..6) as f64) };
+        p.record.push(record(
+            "spikes",
+            if rng.random::<bool>() { None } else { Some(subset(&mut rng, size)) },
+            interval(&mut rng),
+        ));
         for v in ["v", "gsyn_exc", "gsyn_inh"] {
             if rng.random::<f64>() < 0.8 {
                 let neurons = if rng.random::<bool>() { None } else { Some(subset(&mut rng, size)) };
@@ -365,7 +385,11 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
             SpikeTimes::Shared((0..8).map(|_| (rng.random_range(0.0..t_end) / dt).floor() * dt).collect())
         });
         let sub = Some(subset(&mut rng, size));
-        p.record.push(record("spikes", if rng.random::<bool>() { None } else { sub }, if rng.random::<bool>() { None } else { Some(2.0 * dt) }));
+        p.record.push(record(
+            "spikes",
+            if rng.random::<bool>() { None } else { sub },
+            if rng.random::<bool>() { None } else { Some(2.0 * dt) },
+        ));
         pops.push(p);
     }
 
@@ -388,10 +412,16 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
             .collect();
         p.parameters.insert("rate".into(), Values::Array(rates));
         if rng.random::<bool>() {
-            p.parameters.insert("start".into(), Values::Array((0..size).map(|_| (rng.random_range(0.0..t_end / 2.0) / dt).round() * dt).collect()));
+            p.parameters.insert(
+                "start".into(),
+                Values::Array((0..size).map(|_| (rng.random_range(0.0..t_end / 2.0) / dt).round() * dt).collect()),
+            );
         }
         if rng.random::<bool>() {
-            p.parameters.insert("duration".into(), Values::Array((0..size).map(|_| (rng.random_range(0.0..t_end) / dt).round() * dt).collect()));
+            p.parameters.insert(
+                "duration".into(),
+                Values::Array((0..size).map(|_| (rng.random_range(0.0..t_end) / dt).round() * dt).collect()),
+            );
         }
         p.record.push(record("spikes", None, None));
         pops.push(p);
@@ -400,7 +430,8 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
     // Projections: every connector, from every kind of source, excitatory and inhibitory, with
     // delays from one tick to past the delay extensions' first stages.
     let labels: Vec<String> = pops.iter().map(|p| p.label.clone()).collect();
-    let sizes: BTreeMap<String, (u32, CellType)> = pops.iter().map(|p| (p.label.clone(), (p.size, p.cell_type))).collect();
+    let sizes: BTreeMap<String, (u32, CellType)> =
+        pops.iter().map(|p| (p.label.clone(), (p.size, p.cell_type))).collect();
     let mut projections = Vec::new();
     let n_proj = rng.random_range(14..20);
     for k in 0..n_proj {
@@ -415,20 +446,41 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
         } else {
             labels[rng.random_range(0..labels.len())].clone()
         };
-        let post = if to_big { neuron_labels[big].clone() } else { neuron_labels[rng.random_range(0..neuron_labels.len())].clone() };
+        let post = if to_big {
+            neuron_labels[big].clone()
+        } else {
+            neuron_labels[rng.random_range(0..neuron_labels.len())].clone()
+        };
         let (n_pre, pre_type) = sizes[&pre];
         let (n_post, post_type) = sizes[&post];
         let same = pre == post;
         let allow = !same || rng.random::<bool>();
         let connector = match (k + rng.random_range(0..2)) % 7 {
             // The delay extensions carry traffic: a connector without delays of its own.
-            _ if k + 1 == n_proj => Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true },
-            0 => Connector::FixedProbabilityConnector { p_connect: rng.random_range(0.03..0.25), allow_self_connections: allow },
+            _ if k + 1 == n_proj => {
+                Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true }
+            }
+            0 => Connector::FixedProbabilityConnector {
+                p_connect: rng.random_range(0.03..0.25),
+                allow_self_connections: allow,
+            },
             1 => Connector::AllToAllConnector { allow_self_connections: allow },
             2 => Connector::OneToOneConnector,
-            3 => Connector::FixedNumberPreConnector { n: rng.random_range(1..4.min(n_pre - 1) + 1) as u64, allow_self_connections: allow, with_replacement: rng.random() },
-            4 => Connector::FixedNumberPostConnector { n: rng.random_range(1..4.min(n_post - 1) + 1) as u64, allow_self_connections: allow, with_replacement: rng.random() },
-            5 => Connector::FixedTotalNumberConnector { n: rng.random_range(5..60), allow_self_connections: allow, with_replacement: rng.random() },
+            3 => Connector::FixedNumberPreConnector {
+                n: rng.random_range(1..4.min(n_pre - 1) + 1) as u64,
+                allow_self_connections: allow,
+                with_replacement: rng.random(),
+            },
+            4 => Connector::FixedNumberPostConnector {
+                n: rng.random_range(1..4.min(n_post - 1) + 1) as u64,
+                allow_self_connections: allow,
+                with_replacement: rng.random(),
+            },
+            5 => Connector::FixedTotalNumberConnector {
+                n: rng.random_range(5..60),
+                allow_self_connections: allow,
+                with_replacement: rng.random(),
+            },
             _ => Connector::FromListConnector {
                 conn_list: (0..rng.random_range(5..40))
                     .map(|_| {
@@ -445,14 +497,26 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
             },
         };
         // Strong enough to matter, in nA or µS.
-        let scale = if post_type.is_conductance() { 0.02 } else if matches!(post_type, CellType::Izhikevich) { 3.0 } else { 1.0 };
+        let scale = if post_type.is_conductance() {
+            0.02
+        } else if matches!(post_type, CellType::Izhikevich) {
+            3.0
+        } else {
+            1.0
+        };
         let scale = if pre_type == CellType::SpikeSourcePoisson { scale * 0.3 } else { scale };
         let weight = match rng.random_range(0..3) {
             0 => scalar(rng.random_range(0.1..1.0) * scale),
             _ => uniform(0.05 * scale, rng.random_range(0.3..1.5) * scale),
         };
         let max_delay = [2.0, 8.0, 16.0, 30.0, 60.0, 100.0][rng.random_range(0..6)] * dt;
-        let max_delay = if to_big { rng.random_range(40.0..140.0) * dt } else if post == neuron_labels[big] { max_delay.min(32.0 * dt) } else { max_delay.min(60.0 * dt) };
+        let max_delay = if to_big {
+            rng.random_range(40.0..140.0) * dt
+        } else if post == neuron_labels[big] {
+            max_delay.min(32.0 * dt)
+        } else {
+            max_delay.min(60.0 * dt)
+        };
         let delay = match rng.random_range(0..4) {
             _ if to_big => Some(uniform(dt, max_delay)),
             0 => None,
@@ -473,10 +537,15 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
         let neurons = if rng.random::<bool>() { None } else { Some(subset(&mut rng, target.size)) };
         let source = if k % 2 == 0 {
             let start = (rng.random_range(0.0..t_end / 2.0) / dt).round() * dt;
-            let stop = if rng.random::<bool>() { f64::INFINITY } else { start + (rng.random_range(0.0..t_end) / dt).round() * dt };
+            let stop = if rng.random::<bool>() {
+                f64::INFINITY
+            } else {
+                start + (rng.random_range(0.0..t_end) / dt).round() * dt
+            };
             CurrentSourceKind::DCSource { amplitude: rng.random_range(-0.3..1.0) * amp, start, stop }
         } else {
-            let mut times: Vec<f64> = (0..rng.random_range(2..7)).map(|_| (rng.random_range(0.0..t_end) / dt).round() * dt).collect();
+            let mut times: Vec<f64> =
+                (0..rng.random_range(2..7)).map(|_| (rng.random_range(0.0..t_end) / dt).round() * dt).collect();
             times.push(times[0]);
             times.push(0.0);
             times.sort_by(f64::total_cmp);
@@ -490,11 +559,21 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
     // key), a Poisson source and a spike array without projections, all recorded.
     let quiet_type = NEURON_TYPES[rng.random_range(0..NEURON_TYPES.len())];
     let mut quiet = population("quiet", rng.random_range(3..20), quiet_type);
-    quiet.parameters.insert("i_offset".into(), scalar(if matches!(quiet_type, CellType::Izhikevich | CellType::IzhikevichCond) { 8.0 } else { 0.9 }));
+    quiet.parameters.insert(
+        "i_offset".into(),
+        scalar(if matches!(quiet_type, CellType::Izhikevich | CellType::IzhikevichCond) { 8.0 } else { 0.9 }),
+    );
     quiet.record.push(record("spikes", None, None));
     quiet.record.push(record("v", None, Some(3.0 * dt)));
     let scale = if quiet_type.is_conductance() { 0.02 } else { 1.0 };
-    projections.push(projection("array1", "quiet", Connector::AllToAllConnector { allow_self_connections: true }, scalar(scale), None, Receptor::Excitatory));
+    projections.push(projection(
+        "array1",
+        "quiet",
+        Connector::AllToAllConnector { allow_self_connections: true },
+        scalar(scale),
+        None,
+        Receptor::Excitatory,
+    ));
     let mut lone_poisson = population("lone_poisson", 5, CellType::SpikeSourcePoisson);
     lone_poisson.parameters.insert("rate".into(), scalar(50.0));
     lone_poisson.record.push(record("spikes", None, None));
@@ -535,7 +614,11 @@ fn add_rate_schedules(image: &mut MachineImage, seed: u64, ticks: u32) {
                 let hz = [0.0, 3.0, 40.0, 300.0, 2000.0, 15000.0][rng.random_range(0..6)] / ms;
                 let dur = rng.random_range(1..(ticks / 3).max(2)) as f64 * ms;
                 let forever = rng.random::<f64>() < 0.15;
-                v.push(PoissonRate { rate: u3232(hz), start: u3232(t), duration: if forever { 0xFFFF_FFFF_0000_0000 } else { u3232(dur) } });
+                v.push(PoissonRate {
+                    rate: u3232(hz),
+                    start: u3232(t),
+                    duration: if forever { 0xFFFF_FFFF_0000_0000 } else { u3232(dur) },
+                });
                 // Gaps and overlaps between periods.
                 t += dur + rng.random_range(0..4) as f64 * ms;
             }
@@ -619,7 +702,9 @@ fn changes_between_runs(seed: u64, dt: f64) {
     // Neuron parameters of a LIF and an Izhikevich population.
     let lif = find(&net, |p| p.cell_type == CellType::IfCurrExp);
     let n = net.populations[lif].size;
-    net.populations[lif].parameters.insert("i_offset".into(), Values::Array((0..n).map(|_| rng.random_range(0.0..2.0)).collect()));
+    net.populations[lif]
+        .parameters
+        .insert("i_offset".into(), Values::Array((0..n).map(|_| rng.random_range(0.0..2.0)).collect()));
     net.populations[lif].parameters.insert("tau_m".into(), scalar(12.0));
     pair.set(&net, lif, false);
     let izk = find(&net, |p| p.cell_type == CellType::IzhikevichCond);
@@ -643,16 +728,23 @@ fn changes_between_runs(seed: u64, dt: f64) {
     pair.run(41);
 
     // A current source and the spike times of an array changed.
-    let k = net.current_sources.iter().position(|c| matches!(c.source, CurrentSourceKind::StepCurrentSource { .. })).unwrap();
+    let k = net
+        .current_sources
+        .iter()
+        .position(|c| matches!(c.source, CurrentSourceKind::StepCurrentSource { .. }))
+        .unwrap();
     let t = pair.cpu.tick() as f64 * dt;
-    net.current_sources[k].source =
-        CurrentSourceKind::StepCurrentSource { times: vec![0.0, t + 3.0 * dt, t + 3.0 * dt, t + 20.0 * dt], amplitudes: vec![0.2, 0.9, -0.4, 0.5] };
+    net.current_sources[k].source = CurrentSourceKind::StepCurrentSource {
+        times: vec![0.0, t + 3.0 * dt, t + 3.0 * dt, t + 20.0 * dt],
+        amplitudes: vec![0.2, 0.9, -0.4, 0.5],
+    };
     let target = net.population_index(&net.current_sources[k].population.clone()).unwrap();
     pair.set(&net, target, false);
     let arr = find(&net, |p| p.label == "array0");
     let n = net.populations[arr].size;
-    net.populations[arr].spike_times =
-        Some(SpikeTimes::PerNeuron((0..n).map(|i| vec![t + (i % 7) as f64 * dt, t + 15.0 * dt, t + 15.0 * dt, 0.0]).collect()));
+    net.populations[arr].spike_times = Some(SpikeTimes::PerNeuron(
+        (0..n).map(|i| vec![t + (i % 7) as f64 * dt, t + 15.0 * dt, t + 15.0 * dt, 0.0]).collect(),
+    ));
     pair.set(&net, arr, false);
     pair.run(31);
     // Off the colour cycle by an odd number of ticks: the late spikes are counted.
@@ -664,10 +756,13 @@ fn changes_between_runs(seed: u64, dt: f64) {
     pair.check();
     // At tick 0 new rates and spike times are read at start-up.
     let n = net.populations[p1].size;
-    net.populations[p1].parameters.insert("rate".into(), Values::Array((0..n).map(|i| [5.0, 80.0, 3000.0][i as usize % 3] / dt).collect()));
+    net.populations[p1]
+        .parameters
+        .insert("rate".into(), Values::Array((0..n).map(|i| [5.0, 80.0, 3000.0][i as usize % 3] / dt).collect()));
     pair.set(&net, p1, false);
     let n = net.populations[arr].size;
-    net.populations[arr].spike_times = Some(SpikeTimes::PerNeuron((0..n).map(|i| vec![(i % 5) as f64 * dt, 9.0 * dt]).collect()));
+    net.populations[arr].spike_times =
+        Some(SpikeTimes::PerNeuron((0..n).map(|i| vec![(i % 5) as f64 * dt, 9.0 * dt]).collect()));
     pair.set(&net, arr, false);
     net.populations[delta].initial_values.insert("v".into(), uniform(-60.0, -50.0));
     pair.set(&net, delta, true);
@@ -731,7 +826,9 @@ fn saturating_network(dt: f64) -> Network {
     array.record.push(record("spikes", None, None));
     let mut flood = population("flood", 4, CellType::SpikeSourcePoisson);
     // 300 spikes a tick from source 0 (one packet, payload 300), fewer from the others.
-    flood.parameters.insert("rate".into(), Values::Array(vec![300.0, 250.0, 20.0, 0.5].iter().map(|r| r * 1000.0 / dt).collect()));
+    flood
+        .parameters
+        .insert("rate".into(), Values::Array(vec![300.0, 250.0, 20.0, 0.5].iter().map(|r| r * 1000.0 / dt).collect()));
     flood.parameters.insert("duration".into(), scalar(40.0 * dt));
     flood.record.push(record("spikes", None, None));
     let mut sink = population("sink", 150, CellType::IfCurrExp);
@@ -759,20 +856,43 @@ fn saturating_network(dt: f64) -> Network {
         populations: vec![array, flood, sink, cond],
         projections: vec![
             projection("burst", "sink", all(), uniform(0.5, 3.0), d(1.0, 4.0), Receptor::Excitatory),
-            projection("burst", "sink", Connector::FixedProbabilityConnector { p_connect: 0.5, allow_self_connections: true }, uniform(0.5, 2.0), d(1.0, 3.0), Receptor::Inhibitory),
+            projection(
+                "burst",
+                "sink",
+                Connector::FixedProbabilityConnector { p_connect: 0.5, allow_self_connections: true },
+                uniform(0.5, 2.0),
+                d(1.0, 3.0),
+                Receptor::Inhibitory,
+            ),
             // Through the delay extensions.
-            projection("burst", "sink", Connector::OneToOneConnector, uniform(1.0, 3.0), d(33.0, 60.0), Receptor::Excitatory),
+            projection(
+                "burst",
+                "sink",
+                Connector::OneToOneConnector,
+                uniform(1.0, 3.0),
+                d(33.0, 60.0),
+                Receptor::Excitatory,
+            ),
             projection("flood", "sink", all(), uniform(0.1, 1.0), d(20.0, 70.0), Receptor::Excitatory),
             projection("flood", "sink", all(), scalar(0.5), d(1.0, 8.0), Receptor::Inhibitory),
             projection("burst", "cond", all(), uniform(0.01, 0.05), d(1.0, 5.0), Receptor::Excitatory),
-            projection("sink", "cond", Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true }, uniform(0.01, 0.05), d(1.0, 9.0), Receptor::Inhibitory),
+            projection(
+                "sink",
+                "cond",
+                Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true },
+                uniform(0.01, 0.05),
+                d(1.0, 9.0),
+                Receptor::Inhibitory,
+            ),
             // Multapses: more than the replay keeps of one packet for one neuron (16), from the
             // neurons that fire hundreds of times in a tick.
             projection(
                 "burst",
                 "cond",
                 Connector::FromListConnector {
-                    conn_list: (0..60).map(|k| vec![(k % 3) as f64, 7.0, 0.004 * (1 + k % 5) as f64, (1 + k % 4) as f64 * dt]).collect(),
+                    conn_list: (0..60)
+                        .map(|k| vec![(k % 3) as f64, 7.0, 0.004 * (1 + k % 5) as f64, (1 + k % 4) as f64 * dt])
+                        .collect(),
                 },
                 scalar(0.01),
                 None,
@@ -802,7 +922,12 @@ fn ring_buffer_and_delay_count_saturation() {
         assert!(a.spikes > 100, "{a:?}");
         let prov = pair.cpu.provenance();
         // Both kinds of delay-count saturation: many packets of one (the array) and one payload (Poisson).
-        let sat = |label: &str| prov.iter().filter(|p| p.core.starts_with(label) && p.core.contains("_delayed")).map(|p| p.delay_count_saturations).sum::<u64>();
+        let sat = |label: &str| {
+            prov.iter()
+                .filter(|p| p.core.starts_with(label) && p.core.contains("_delayed"))
+                .map(|p| p.delay_count_saturations)
+                .sum::<u64>()
+        };
         assert!(sat("burst") >= 300 - 255, "{prov:?}");
         if dt == 5.0 {
             assert!(sat("flood") > 0, "{prov:?}");
@@ -893,7 +1018,12 @@ fn small_chunks_tiny_job_queue_and_short_batches() {
         let ring_log2 = log2_ceil(n_ring.div_ceil(2));
         assert!(n_words > 3 << words_log2 && n_words <= 4 << words_log2, "{n_words} words, chunks of 2^{words_log2}");
         assert!(n_ring > 1 << ring_log2 && n_ring <= 2 << ring_log2, "{n_ring} entries, chunks of 2^{ring_log2}");
-        let options = GpuOptions { words_chunk_log2: Some(words_log2), ring_chunk_log2: Some(ring_log2), job_capacity: Some(3), max_batch_ticks: Some(7) };
+        let options = GpuOptions {
+            words_chunk_log2: Some(words_log2),
+            ring_chunk_log2: Some(ring_log2),
+            job_capacity: Some(3),
+            max_batch_ticks: Some(7),
+        };
         let mut pair = Pair::new(image.clone(), options, &format!("chunks, network {seed}, dt {dt}"));
         for c in [37, 60, 63] {
             pair.run(c);
@@ -902,7 +1032,10 @@ fn small_chunks_tiny_job_queue_and_short_batches() {
         pair.reset();
         pair.run(29);
         let a = pair.activity();
-        eprintln!("chunks {seed}: {n_words} words in 2^{words_log2}, {n_ring} ring entries in 2^{ring_log2}, {:?}", pair.gpu.stats);
+        eprintln!(
+            "chunks {seed}: {n_words} words in 2^{words_log2}, {n_ring} ring entries in 2^{ring_log2}, {:?}",
+            pair.gpu.stats
+        );
         check_active(&a, &format!("chunks {seed}"));
         assert!(pair.gpu.stats.submissions >= (160 + 29) / 7, "{:?}", pair.gpu.stats);
     }
@@ -938,7 +1071,11 @@ fn chunks_too_small_are_a_clear_error() {
     let e = engine_error(image.clone(), GpuOptions { ring_chunk_log2: Some(40), ..Default::default() });
     assert!(e.contains("chunk"), "{e}");
     // The exact fit is accepted.
-    assert!(GpuEngine::with_options(image, GpuOptions { words_chunk_log2: Some(words_log2), ring_chunk_log2: Some(ring_log2), ..Default::default() }).is_ok());
+    assert!(GpuEngine::with_options(
+        image,
+        GpuOptions { words_chunk_log2: Some(words_log2), ring_chunk_log2: Some(ring_log2), ..Default::default() }
+    )
+    .is_ok());
 }
 
 // ---- Counters that a mapped network never moves, moved by editing its image.
@@ -954,7 +1091,8 @@ fn unrouted_packets_invalid_hits_ghost_searches_and_rows_outside_the_matrix() {
     let net = random_network(41, 1.0, 150);
     let mut image = map(&net, MapOptions::default()).unwrap();
     let kind_of = |image: &MachineImage, c: u32| std::mem::discriminant(&image.cores[c as usize].kind);
-    let neuron_kind = std::mem::discriminant(&image.cores.iter().find(|c| matches!(c.kind, CoreKind::Neuron(_))).unwrap().kind);
+    let neuron_kind =
+        std::mem::discriminant(&image.cores.iter().find(|c| matches!(c.kind, CoreKind::Neuron(_))).unwrap().kind);
     let delay_cores: Vec<u32> =
         (0..image.cores.len() as u32).filter(|&c| matches!(image.cores[c as usize].kind, CoreKind::Delay(_))).collect();
     let neuron_cores: Vec<u32> = (0..image.cores.len() as u32).filter(|&c| kind_of(&image, c) == neuron_kind).collect();
@@ -968,14 +1106,21 @@ fn unrouted_packets_invalid_hits_ghost_searches_and_rows_outside_the_matrix() {
     // A sending core whose keys a delay extension reads as atoms it does not have.
     let pre_mask = |image: &MachineImage, d: u32| {
         let dc = &image.cores[d as usize];
-        image.population_cores[dc.population].iter().map(|&c| &image.cores[c as usize]).find(|c| c.lo_atom == dc.lo_atom).unwrap().mask
+        image.population_cores[dc.population]
+            .iter()
+            .map(|&c| &image.cores[c as usize])
+            .find(|c| c.lo_atom == dc.lo_atom)
+            .unwrap()
+            .mask
     };
     let mut stray = None;
     'find: for &d in &delay_cores {
         let (mask, dc) = (pre_mask(&image, d), &image.cores[d as usize]);
         for (s, src) in image.cores.iter().enumerate() {
             if let (Some(key), CoreKind::Neuron(_) | CoreKind::Poisson(_)) = (src.key, &src.kind) {
-                if ((key & !mask) >> dc.n_colour_bits) >= dc.n_atoms && image.routing_table.iter().any(|e| key & e.mask == e.key) {
+                if ((key & !mask) >> dc.n_colour_bits) >= dc.n_atoms
+                    && image.routing_table.iter().any(|e| key & e.mask == e.key)
+                {
                     stray = Some((s, d));
                     break 'find;
                 }
@@ -1021,7 +1166,10 @@ fn unrouted_packets_invalid_hits_ghost_searches_and_rows_outside_the_matrix() {
     let sum = |f: fn(&spinnsim::engine::Provenance) -> u64| prov.iter().map(f).sum::<u64>();
     assert!(pair.cpu.unrouted_packets > 0);
     assert!(sum(|p| p.invalid_master_pop_hits) > 0, "{prov:?}");
-    assert!(prov.iter().filter(|p| p.core.contains("_delayed")).map(|p| p.invalid_master_pop_hits).sum::<u64>() > 0, "{prov:?}");
+    assert!(
+        prov.iter().filter(|p| p.core.contains("_delayed")).map(|p| p.invalid_master_pop_hits).sum::<u64>() > 0,
+        "{prov:?}"
+    );
     assert!(sum(|p| p.ghost_pop_table_searches) > 0, "{prov:?}");
     assert!(sum(|p| p.rows_outside_matrix) > 0, "{prov:?}");
 }
@@ -1043,7 +1191,9 @@ fn plastic_network(seed: u64, dt: f64) -> Network {
     fast.parameters.insert("rate".into(), scalar(if dt < 1.0 { 9000.0 } else { 1500.0 }));
     net.populations.push(fast);
     let mut array = population("array", 5, CellType::SpikeSourceArray);
-    array.spike_times = Some(SpikeTimes::PerNeuron((0..5).map(|k| (0..20).map(|j| (3 + k * 7 + j * 13) as f64 * dt.max(1.0)).collect()).collect()));
+    array.spike_times = Some(SpikeTimes::PerNeuron(
+        (0..5).map(|k| (0..20).map(|j| (3 + k * 7 + j * 13) as f64 * dt.max(1.0)).collect()).collect(),
+    ));
     net.populations.push(array);
     let cell = if seed % 2 == 0 { CellType::IfCurrExp } else { CellType::IfCondExp };
     let mut post = population("post", 40, cell);
@@ -1066,13 +1216,27 @@ fn plastic_network(seed: u64, dt: f64) -> Network {
     let stdp = Stdp { timing, weight_dependence, backprop_delay: seed % 5 != 1 };
     let fp = |p: f64| Connector::FixedProbabilityConnector { p_connect: p, allow_self_connections: true };
     for (src, p, delay_max) in [("pre", 0.3, 30.0), ("fast", 0.2, 3.0), ("array", 0.5, 12.0)] {
-        let mut proj = projection(src, "post", fp(p), uniform(0.1 * w, 1.5 * w), Some(uniform(1.0, delay_max)), Receptor::Excitatory);
+        let mut proj = projection(
+            src,
+            "post",
+            fp(p),
+            uniform(0.1 * w, 1.5 * w),
+            Some(uniform(1.0, delay_max)),
+            Receptor::Excitatory,
+        );
         proj.synapse_dynamics = Some(stdp.clone());
         net.projections.push(proj);
     }
     // Static drive and inhibition on the same core.
     net.projections.push(projection("pre", "post", fp(0.1), scalar(2.0 * w), Some(scalar(1.0)), Receptor::Excitatory));
-    net.projections.push(projection("array", "post", fp(0.3), scalar(0.5 * w), Some(scalar(2.0)), Receptor::Inhibitory));
+    net.projections.push(projection(
+        "array",
+        "post",
+        fp(0.3),
+        scalar(0.5 * w),
+        Some(scalar(2.0)),
+        Receptor::Inhibitory,
+    ));
     net
 }
 

@@ -84,7 +84,8 @@ fn shader_source() -> String {
 }
 
 fn validate(src: &str) -> naga::Module {
-    let module = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("WGSL parse error:\n{}", e.emit_to_string(src)));
+    let module =
+        naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("WGSL parse error:\n{}", e.emit_to_string(src)));
     naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::default())
         .validate(&module)
         .unwrap_or_else(|e| panic!("WGSL validation error:\n{}", e.emit_to_string(src)));
@@ -185,7 +186,8 @@ fn run(ctx: &GpuContext, mode: u32, n: u32, draws: u32, ins: &[[u32; 4]], out_wo
     });
     let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("gpu_fixed") });
     {
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("gpu_fixed"), timestamp_writes: None });
+        let mut pass =
+            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("gpu_fixed"), timestamp_writes: None });
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind, &[]);
         pass.dispatch_workgroups(n.div_ceil(64), 1, 1);
@@ -350,7 +352,14 @@ fn kiss_states(rng: &mut StdRng) -> Vec<[u32; 4]> {
 }
 
 /// Runs mode 1–3 on the GPU and checks every draw and the final states against `cpu`.
-fn check_rng(ctx: &GpuContext, mode: u32, name: &str, states: &[[u32; 4]], isi: &[u32], cpu: impl Fn(&mut Kiss64, u32) -> u32) {
+fn check_rng(
+    ctx: &GpuContext,
+    mode: u32,
+    name: &str,
+    states: &[[u32; 4]],
+    isi: &[u32],
+    cpu: impl Fn(&mut Kiss64, u32) -> u32,
+) {
     let n = states.len();
     let mut ins = states.to_vec();
     ins.extend(isi.iter().map(|&m| [m, 0, 0, 0]));
@@ -368,7 +377,10 @@ fn check_rng(ctx: &GpuContext, mode: u32, name: &str, states: &[[u32; 4]], isi: 
             if first.is_none() {
                 let j = (0..stride).find(|&j| got[j] != want[j]).unwrap();
                 let what = if j < DRAWS { format!("draw {j}") } else { format!("final state word {}", j - DRAWS) };
-                first = Some(format!("state {s0:?}, mean_isi {}: {what}: gpu {:#010x}, rust {:#010x}", isi[i], got[j], want[j]));
+                first = Some(format!(
+                    "state {s0:?}, mean_isi {}: {what}: gpu {:#010x}, rust {:#010x}",
+                    isi[i], got[j], want[j]
+                ));
             }
         }
     }
@@ -391,5 +403,8 @@ fn fixed_wgsl_kiss_and_variates_match_rust() {
     check_rng(&ctx, 1, "kiss64_next", &states, &isi, |k, _| k.next_u32());
     check_rng(&ctx, 2, "exponential_variate", &states, &isi, |k, _| fixed::exponential_variate(k) as u32);
     check_rng(&ctx, 3, "isi_ticks", &states, &isi, fixed::isi_ticks);
-    eprintln!("gpu_fixed: {} states × {DRAWS} draws identical for kiss64_next, exponential_variate, isi_ticks", states.len());
+    eprintln!(
+        "gpu_fixed: {} states × {DRAWS} draws identical for kiss64_next, exponential_variate, isi_ticks",
+        states.len()
+    );
 }

@@ -175,7 +175,8 @@ fn twins() -> Vec<Twin> {
 fn parse_common() -> Module {
     let (name, src) = FILES[0];
     assert_eq!(name, "common.wgsl");
-    naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("common.wgsl does not parse: {}", e.emit_to_string(src)))
+    naga::front::wgsl::parse_str(src)
+        .unwrap_or_else(|e| panic!("common.wgsl does not parse: {}", e.emit_to_string(src)))
 }
 
 fn layouter(module: &Module) -> Layouter {
@@ -218,7 +219,9 @@ fn wgsl_type_name(module: &Module, ty: Handle<Type>) -> String {
         TypeInner::Scalar(s) => scalar_name(*s),
         TypeInner::Atomic(s) => format!("atomic<{}>", scalar_name(*s)),
         TypeInner::Vector { size, scalar } => format!("vec{}<{}>", *size as u32, scalar_name(*scalar)),
-        TypeInner::Array { base, size: ArraySize::Constant(n), .. } => format!("array<{}, {}>", wgsl_type_name(module, *base), n),
+        TypeInner::Array { base, size: ArraySize::Constant(n), .. } => {
+            format!("array<{}, {}>", wgsl_type_name(module, *base), n)
+        }
         TypeInner::Array { base, .. } => format!("array<{}>", wgsl_type_name(module, *base)),
         other => format!("{other:?}"),
     }
@@ -341,16 +344,28 @@ fn wrong_twins_are_caught() {
     let module = parse_common();
     let layout = layouter(&module);
 
-    let d = differences(&module, &layout, &twin!(SwappedRowJob as RowJob { core, end, start, masked_time, colour_delay, count, instance, pad }));
+    let d = differences(
+        &module,
+        &layout,
+        &twin!(SwappedRowJob as RowJob { core, end, start, masked_time, colour_delay, count, instance, pad }),
+    );
     assert!(d.iter().any(|e| e.contains("members differ")), "{d:#?}");
 
-    let d = differences(&module, &layout, &twin!(ShortBatchCore as BatchCore { spikes, samples, poisson, first_sample }));
+    let d =
+        differences(&module, &layout, &twin!(ShortBatchCore as BatchCore { spikes, samples, poisson, first_sample }));
     assert!(d.iter().any(|e| e.contains("WGSL span 32 bytes, Rust size_of 28")), "{d:#?}");
-    assert!(d.iter().any(|e| e.contains("BatchCore (Rust ShortBatchCore).samples: WGSL size 12, Rust size 8")), "{d:#?}");
+    assert!(
+        d.iter().any(|e| e.contains("BatchCore (Rust ShortBatchCore).samples: WGSL size 12, Rust size 8")),
+        "{d:#?}"
+    );
     assert!(d.iter().any(|e| e.contains(".poisson: WGSL offset 16, Rust offset 12")), "{d:#?}");
     assert!(d.iter().any(|e| e.contains("WGSL type array<u32, 3>, Rust type array<u32, 2>")), "{d:#?}");
 
-    let d = differences(&module, &layout, &twin!(SignedNeuronState as NeuronState { v, isyn_exc, isyn_inh, refract_timer, u, this_h }));
+    let d = differences(
+        &module,
+        &layout,
+        &twin!(SignedNeuronState as NeuronState { v, isyn_exc, isyn_inh, refract_timer, u, this_h }),
+    );
     assert_eq!(d, vec!["NeuronState (Rust SignedNeuronState).refract_timer: WGSL type i32, Rust type u32".to_string()]);
 
     let d = differences(&module, &layout, &twin!(Unknown as NoSuchStruct { x }));

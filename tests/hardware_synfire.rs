@@ -16,7 +16,15 @@ enum On {
     Gpu,
 }
 
-fn simulate(on: On, n: u32, delay: f64, ticks: u32, per_core: Option<u32>, record_all: bool, profile: Profile) -> Recordings {
+fn simulate(
+    on: On,
+    n: u32,
+    delay: f64,
+    ticks: u32,
+    per_core: Option<u32>,
+    record_all: bool,
+    profile: Profile,
+) -> Recordings {
     let net = synfire(n, delay, per_core, record_all);
     let image = map(&net, MapOptions { profile, ..Default::default() }).expect("maps");
     match on {
@@ -58,13 +66,21 @@ fn check_exact(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
         return;
     }
     let rec = simulate(on, n, delay, ticks, None, true, Profile::Spinnaker2019);
-    assert_eq!(rec.population_spikes(0, 0), expected_spikes(&format!("{case}_spikes.csv")), "{case} spikes on the {on:?} engine");
+    assert_eq!(
+        rec.population_spikes(0, 0),
+        expected_spikes(&format!("{case}_spikes.csv")),
+        "{case} spikes on the {on:?} engine"
+    );
     for (var, file) in [("v", "v"), ("gsyn_exc", "gsyn")] {
         let got = rec.population_samples(0, 0, var);
         let want = expected_raw(&format!("{case}_{file}.csv"));
         assert_eq!(got.len(), want.len(), "{case} {var}: sample count on the {on:?} engine");
         for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g, w, "{case} {var} on the {on:?} engine: first difference at (tick, neuron) = ({}, {})", w.0, w.1);
+            assert_eq!(
+                g, w,
+                "{case} {var} on the {on:?} engine: first difference at (tick, neuron) = ({}, {})",
+                w.0, w.1
+            );
         }
     }
 }
@@ -74,7 +90,11 @@ fn check_close(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
         return;
     }
     let rec = simulate(on, n, delay, ticks, None, true, Profile::Spinnaker7);
-    assert_eq!(rec.population_spikes(0, 0), expected_spikes(&format!("{case}_spikes.csv")), "{case} spikes on the {on:?} engine");
+    assert_eq!(
+        rec.population_spikes(0, 0),
+        expected_spikes(&format!("{case}_spikes.csv")),
+        "{case} spikes on the {on:?} engine"
+    );
     for (var, file, rtol) in [("v", "v", 1e-3), ("gsyn_exc", "gsyn", 1e-4)] {
         let got = rec.population_samples(0, 0, var);
         let want = expected_raw(&format!("{case}_{file}.csv"));
@@ -83,7 +103,12 @@ fn check_close(on: On, case: &str, n: u32, delay: f64, ticks: u32) {
             assert_eq!((g.0, g.1), (w.0, w.1));
             let (a, b) = (g.2 as f64 / 32768.0, w.2 as f64 / 32768.0);
             // numpy.allclose: |a - b| <= atol + rtol * |b|, atol = 1e-8.
-            assert!((a - b).abs() <= 1e-8 + rtol * b.abs(), "{case} {var} on the {on:?} engine at (tick, neuron) = ({}, {}): {a} vs {b}", w.0, w.1);
+            assert!(
+                (a - b).abs() <= 1e-8 + rtol * b.abs(),
+                "{case} {var} on the {on:?} engine at (tick, neuron) = ({}, {}): {a} vs {b}",
+                w.0,
+                w.1
+            );
         }
     }
 }

@@ -25,7 +25,12 @@ fn fixtures_in(sub: &str) -> Vec<(String, Value)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+            )
+        })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -36,7 +41,8 @@ fn stdp_of(p: &Value) -> Option<Stdp> {
     let st = p.get("stdp").filter(|v| !v.is_null())?;
     let tp = &st["timing_params"];
     let f = |v: &Value, k: &str, d: f64| v[k].as_f64().unwrap_or(d);
-    let (tau_plus, tau_minus, a_plus, a_minus) = (f(tp, "tau_plus", 20.0), f(tp, "tau_minus", 20.0), f(tp, "A_plus", 0.01), f(tp, "A_minus", 0.01));
+    let (tau_plus, tau_minus, a_plus, a_minus) =
+        (f(tp, "tau_plus", 20.0), f(tp, "tau_minus", 20.0), f(tp, "A_plus", 0.01), f(tp, "A_minus", 0.01));
     let timing = match st["timing"].as_str().unwrap() {
         "SpikePairRule" => TimingRule::SpikePairRule { tau_plus, tau_minus, a_plus, a_minus },
         "SpikeNearestPairRule" => TimingRule::SpikeNearestPairRule { tau_plus, tau_minus, a_plus, a_minus },
@@ -84,7 +90,9 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                 parameters,
                 initial_values: values(&p["initial_values"]),
                 spike_times: p["spike_times"].as_array().map(|l| {
-                    SpikeTimes::PerNeuron(l.iter().map(|t| t.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect())
+                    SpikeTimes::PerNeuron(
+                        l.iter().map(|t| t.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect(),
+                    )
                 }),
                 seed: if cell_type == CellType::SpikeSourcePoisson { p["seed"].as_u64() } else { None },
                 max_atoms_per_core: p["max_atoms_per_core"].as_u64().map(|m| m as u32),
@@ -103,15 +111,25 @@ fn network(fx: &Value, import_draws: bool) -> Network {
             let allow = c["allow_self_connections"].as_bool().unwrap_or(true);
             let connector = match c["type"].as_str().unwrap() {
                 "FromListConnector" => Connector::FromListConnector {
-                    conn_list: c["conn_list"].as_array().unwrap().iter().map(|e| e.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect(),
+                    conn_list: c["conn_list"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+                        .collect(),
                 },
                 "OneToOneConnector" => Connector::OneToOneConnector,
                 "AllToAllConnector" => Connector::AllToAllConnector { allow_self_connections: allow },
-                "FixedProbabilityConnector" => Connector::FixedProbabilityConnector { p_connect: c["p_connect"].as_f64().unwrap(), allow_self_connections: allow },
+                "FixedProbabilityConnector" => Connector::FixedProbabilityConnector {
+                    p_connect: c["p_connect"].as_f64().unwrap(),
+                    allow_self_connections: allow,
+                },
                 other => panic!("connector {other} not handled by this test"),
             };
             let label = p["label"].as_str().unwrap().to_string();
-            let drawn = fx["proj_get"][&label].as_array().filter(|_| import_draws && !matches!(connector, Connector::FromListConnector { .. }));
+            let drawn = fx["proj_get"][&label]
+                .as_array()
+                .filter(|_| import_draws && !matches!(connector, Connector::FromListConnector { .. }));
             Projection {
                 label: Some(label),
                 pre: p["pre"].as_str().unwrap().into(),
@@ -120,8 +138,14 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                 // An STDPMechanism carries the projection's weight and delay.
                 weight: Values::Scalar(p["weight"].as_f64().or_else(|| p["stdp"]["weight"].as_f64()).unwrap_or(0.0)),
                 delay: p["delay"].as_f64().or_else(|| p["stdp"]["delay"].as_f64()).map(Values::Scalar),
-                receptor_type: if p["receptor_type"] == "inhibitory" { Receptor::Inhibitory } else { Receptor::Excitatory },
-                connections: drawn.map(|l| l.iter().map(|e| e.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect()),
+                receptor_type: if p["receptor_type"] == "inhibitory" {
+                    Receptor::Inhibitory
+                } else {
+                    Receptor::Excitatory
+                },
+                connections: drawn.map(|l| {
+                    l.iter().map(|e| e.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect()
+                }),
                 synapse_dynamics: stdp_of(p),
             }
         })
@@ -147,7 +171,9 @@ fn core<'a>(image: &'a MachineImage, label: &str) -> &'a spinnsim::mapping::Core
         return image
             .cores
             .iter()
-            .find(|c| matches!(c.kind, CoreKind::Delay(_)) && image.population_labels[c.population] == pop && c.lo_atom == lo)
+            .find(|c| {
+                matches!(c.kind, CoreKind::Delay(_)) && image.population_labels[c.population] == pop && c.lo_atom == lo
+            })
             .unwrap_or_else(|| panic!("no delay core for {label}"));
     }
     image.cores.iter().find(|c| c.label == label).unwrap_or_else(|| panic!("no core {label}"))
@@ -159,12 +185,16 @@ const SPLIT_CORE_FIXTURES: [&str; 2] = ["delay_extension_b", "delay_extension_b_
 
 fn check(name: &str, fx: &Value) {
     if SPLIT_CORE_FIXTURES.contains(&name) {
-        assert!(fx["data_spec_regions_by_core"].as_object().unwrap().keys().any(|k| k.contains("_Neurons")), "{name} is no longer split");
+        assert!(
+            fx["data_spec_regions_by_core"].as_object().unwrap().keys().any(|k| k.contains("_Neurons")),
+            "{name} is no longer split"
+        );
         return;
     }
     let host = !name.ends_with("_onchip");
     let net = network(fx, host);
-    let image = map(&net, MapOptions { virtual_board: host, ..Default::default() }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let image =
+        map(&net, MapOptions { virtual_board: host, ..Default::default() }).unwrap_or_else(|e| panic!("{name}: {e}"));
     for rk in fx["routing_keys"].as_array().unwrap() {
         let c = core(&image, rk[0].as_str().unwrap());
         assert_eq!((c.key, c.mask), (Some(hex(&rk[1])), hex(&rk[2])), "{name}: key/mask of {}", rk[0]);
@@ -206,7 +236,9 @@ fn check(name: &str, fx: &Value) {
             (Some(l), Some(st)) if l == "synapseDynamicsParams" => {
                 assert_eq!(Some(st.region.clone()), words("7"), "{name}: synapse-dynamics region of {label}");
                 let sd = &fx["stdp_synapse_dynamics"][label];
-                let lut = |k: &str| sd[k]["values"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u16).collect::<Vec<_>>();
+                let lut = |k: &str| {
+                    sd[k]["values"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u16).collect::<Vec<_>>()
+                };
                 assert_eq!(st.lut_plus, lut("lut_tau_plus"), "{name}: tau+ LUT");
                 assert_eq!(st.lut_minus, lut("lut_tau_minus"), "{name}: tau- LUT");
                 assert_eq!(st.backprop_delay, sd["backprop_delay"] == 1, "{name}: backprop");
@@ -239,8 +271,16 @@ fn every_stdp_fixture_maps_word_for_word() {
             // Projection.get reads the plastic rows back (docs/stdp.md §9).
             let net = network(fx, true);
             let image = map(&net, MapOptions { virtual_board: true, ..Default::default() }).unwrap();
-            assert!(image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some())), "{name}: no STDP core");
-            let sim = spinnsim::sim::Simulation::new(net.clone(), MapOptions { virtual_board: true, ..Default::default() }, Some(1)).unwrap();
+            assert!(
+                image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some())),
+                "{name}: no STDP core"
+            );
+            let sim = spinnsim::sim::Simulation::new(
+                net.clone(),
+                MapOptions { virtual_board: true, ..Default::default() },
+                Some(1),
+            )
+            .unwrap();
             for (k, p) in net.projections.iter().enumerate() {
                 let label = p.label.clone().unwrap();
                 let mut want: Vec<[f64; 4]> = fx["proj_get"][&label]
@@ -259,7 +299,11 @@ fn every_stdp_fixture_maps_word_for_word() {
             }
         });
         if let Err(e) = r {
-            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             failures.push(format!("{name}: {}", msg.lines().take(8).collect::<Vec<_>>().join(" | ")));
         }
     }
@@ -271,7 +315,11 @@ fn every_generated_fixture_maps_word_for_word() {
     let mut failures = Vec::new();
     for (name, fx) in fixtures() {
         if let Err(e) = std::panic::catch_unwind(|| check(&name, &fx)) {
-            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             failures.push(format!("{name}: {}", msg.lines().take(6).collect::<Vec<_>>().join(" | ")));
         }
     }

@@ -36,9 +36,16 @@ fn check(image: &MachineImage, fx: &Value) {
         };
         assert_eq!((core.key, core.mask), (Some(hex(&rk[1])), hex(&rk[2])), "key/mask of {label}");
     }
-    let shifts: Vec<u32> = fx["ring_buffer_shifts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+    let shifts: Vec<u32> =
+        fx["ring_buffer_shifts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
     assert_eq!(image.ring_buffer_shifts[0].map(|s| s.to_vec()), Some(shifts));
-    let pop_label = fx["placements"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).find(|l| l.starts_with("pop_1(")).unwrap();
+    let pop_label = fx["placements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_str().unwrap())
+        .find(|l| l.starts_with("pop_1("))
+        .unwrap();
     let core = core_by_label(image, pop_label);
     let CoreKind::Neuron(nc) = &core.kind else { panic!("{pop_label} is not a neuron core") };
     let regions = &fx["data_spec_regions_by_core"][pop_label];
@@ -82,6 +89,7 @@ fn synfire256_delay40_needs_a_delay_extension_as_in_spynnaker_7_4_1() {
     });
     let dc = dc.expect("a delay extension core");
     // delay_params words 5 and 6: n_stages and delay per stage.
-    let dp = words(&fx["data_spec_regions_by_core"]["Delay extension for pop_1 with 256 atoms"]["1"]["words_hex"]).unwrap();
+    let dp =
+        words(&fx["data_spec_regions_by_core"]["Delay extension for pop_1 with 256 atoms"]["1"]["words_hex"]).unwrap();
     assert_eq!((dc.n_stages, dc.delay_per_stage), (dp[5], dp[6]));
 }

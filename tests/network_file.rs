@@ -35,7 +35,12 @@ fn a_good_file_loads_and_maps() {
     let text = format!(
         "{HEAD}run_ms = 10\n{}{}{}",
         pop("src", "5", "SpikeSourceArray", "spike_times = [1.0, 2.0]"),
-        pop("exc", "10", "IF_cond_exp", "parameters = { tau_m = 10.0, v = { distribution = \"uniform\", low = -70.0, high = -60.0 } }"),
+        pop(
+            "exc",
+            "10",
+            "IF_cond_exp",
+            "parameters = { tau_m = 10.0, v = { distribution = \"uniform\", low = -70.0, high = -60.0 } }"
+        ),
         proj("src", "exc", "{ type = \"FixedProbabilityConnector\", p_connect = 0.5 }", "weight = 0.01\ndelay = 2.0"),
     );
     let net = load_toml(&text).unwrap();
@@ -54,14 +59,32 @@ fn bad_inputs_name_the_problem() {
     assert_names(&lif("parameters = { v_rest = inf }"), &["population `exc`", "v_rest", "not finite"]);
     assert_names(&lif("parameters = { v_rest = 70000.0 }"), &["v_rest", "s16.15 range"]);
     assert_names(&lif("parameters = { tau_syn_E = 0.0 }"), &["tau_syn_E", "must be > 0"]);
-    assert_names(&lif("record = [{ variable = \"v\", sampling_interval = 1.5 }]"), &["sampling_interval", "multiple of the timestep"]);
+    assert_names(
+        &lif("record = [{ variable = \"v\", sampling_interval = 1.5 }]"),
+        &["sampling_interval", "multiple of the timestep"],
+    );
     assert_names(&lif("record = [{ variable = \"w\" }]"), &["record", "cannot record `w`"]);
     let two = format!("{HEAD}{}{}", pop("a", "10", "IF_curr_exp", ""), pop("b", "10", "IF_curr_exp", ""));
-    assert_names(&format!("{two}{}", proj("a", "b", "{ type = \"AllToAllConnector\" }", "delay = 0.5")), &["delay", "below one timestep"]);
-    assert_names(&format!("{two}{}", proj("a", "b", "{ type = \"AllToAllConnector\" }", "delay = 100000.0")), &["delay", "maximum"]);
-    assert_names(&format!("{two}{}", proj("a", "b", "{ type = \"FixedProbabilityConnector\", p_connect = 1.5 }", "")), &["p_connect", "outside [0, 1]"]);
-    assert_names(&format!("{two}{}", proj("a", "b", "{ type = \"FromListConnector\", conn_list = [[0, 10, 1.0, 1.0]] }", "")), &["conn_list", "post index 10"]);
-    assert_names(&format!("{two}{}", proj("a", "c", "{ type = \"OneToOneConnector\" }", "")), &["post", "no population is labelled `c`"]);
+    assert_names(
+        &format!("{two}{}", proj("a", "b", "{ type = \"AllToAllConnector\" }", "delay = 0.5")),
+        &["delay", "below one timestep"],
+    );
+    assert_names(
+        &format!("{two}{}", proj("a", "b", "{ type = \"AllToAllConnector\" }", "delay = 100000.0")),
+        &["delay", "maximum"],
+    );
+    assert_names(
+        &format!("{two}{}", proj("a", "b", "{ type = \"FixedProbabilityConnector\", p_connect = 1.5 }", "")),
+        &["p_connect", "outside [0, 1]"],
+    );
+    assert_names(
+        &format!("{two}{}", proj("a", "b", "{ type = \"FromListConnector\", conn_list = [[0, 10, 1.0, 1.0]] }", "")),
+        &["conn_list", "post index 10"],
+    );
+    assert_names(
+        &format!("{two}{}", proj("a", "c", "{ type = \"OneToOneConnector\" }", "")),
+        &["post", "no population is labelled `c`"],
+    );
     assert_names(&format!("{HEAD}{}", pop("huge", "4000000000", "IF_curr_exp", "")), &["memory", "GiB"]);
     assert_names(&format!("{HEAD}seed = 1\nbogus = 3\n"), &["unknown field", "bogus"]);
 }
@@ -97,7 +120,8 @@ fn network_text() -> impl Strategy<Value = String> {
         Just("{ type = \"OneToOneConnector\" }".to_string()),
         value().prop_map(|v| format!("{{ type = \"FixedProbabilityConnector\", p_connect = {v} }}")),
         value().prop_map(|v| format!("{{ type = \"FixedNumberPreConnector\", n = {v} }}")),
-        (value(), value()).prop_map(|(a, b)| format!("{{ type = \"FromListConnector\", conn_list = [[{a}, {b}, 1.0, 2.0]] }}")),
+        (value(), value())
+            .prop_map(|(a, b)| format!("{{ type = \"FromListConnector\", conn_list = [[{a}, {b}, 1.0, 2.0]] }}")),
     ];
     (value(), prop::collection::vec((models, 0u32..40, value(), value()), 1..4), prop::collection::vec((0usize..4, 0usize..4, connectors, value(), value()), 0..4))
         .prop_map(|(dt, pops, projs)| {
@@ -154,8 +178,9 @@ fn plausible_network() -> impl Strategy<Value = String> {
         (0u64..10).prop_map(|n| format!("{{ type = \"FixedNumberPreConnector\", n = {n}, with_replacement = true }}")),
         (0u64..10).prop_map(|n| format!("{{ type = \"FixedNumberPostConnector\", n = {n}, with_replacement = true }}")),
         (0u64..50).prop_map(|n| format!("{{ type = \"FixedTotalNumberConnector\", n = {n} }}")),
-        (0u32..3, 0u32..3, 0.0f64..3.0, 1.0f64..300.0)
-            .prop_map(|(a, b, w, d)| format!("{{ type = \"FromListConnector\", conn_list = [[{a}, {b}, {w}, {d}], [0, 0, 1.0, 1.0]] }}")),
+        (0u32..3, 0u32..3, 0.0f64..3.0, 1.0f64..300.0).prop_map(|(a, b, w, d)| format!(
+            "{{ type = \"FromListConnector\", conn_list = [[{a}, {b}, {w}, {d}], [0, 0, 1.0, 1.0]] }}"
+        )),
     ];
     let dt = prop_oneof![Just(1.0), Just(0.1), Just(0.5)];
     (

@@ -56,7 +56,8 @@ fn python(script: &str, input: &str) -> Option<String> {
 }
 
 fn list(v: &[f64]) -> String {
-    let items: Vec<String> = v.iter().map(|x| if x.is_infinite() { "inf".to_string() } else { format!("{x:?}") }).collect();
+    let items: Vec<String> =
+        v.iter().map(|x| if x.is_infinite() { "inf".to_string() } else { format!("{x:?}") }).collect();
     format!("[{}]", items.join(", "))
 }
 
@@ -140,7 +141,8 @@ fn run_recorded(net: &Network, threads: Option<usize>, chunks: &[u32]) -> (CpuEn
 fn regime_sources(dt: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     // At 1 ms the slow/fast boundary is 10 Hz (λ = 655 raw u16.16 ≥ 655: fast); at 0.1 ms, 100 Hz.
     let per_tick = |l: f64| l / dt * 1000.0;
-    let base = [1.0, 10.0, per_tick(0.00999), per_tick(0.01), 10.01, 500.0, per_tick(9.99), 20000.0, per_tick(25.0), 0.0];
+    let base =
+        [1.0, 10.0, per_tick(0.00999), per_tick(0.01), 10.01, 500.0, per_tick(9.99), 20000.0, per_tick(25.0), 0.0];
     // The last window's start and duration land exactly on the rounding of the unsigned long
     // accum product at dt = 0.3 ms (ticks_per_ms = 218453 raw): 13 and 4 ticks when rounded, 12
     // and 3 when truncated.
@@ -221,7 +223,12 @@ fn rate_schedules_equal_the_reference_and_the_binary() {
         vec![[ms(150.0), ms(0.0), ms(30.0)], [ms(3.0), ms(0.0), forever], [ms(900.0), ms(60.0), ms(40.0)]],
         // At dt = 0.1 ms the accum path of the next start gives 18, 55 and 88 ticks where the
         // start itself gives 19, 56 and 89.
-        vec![[ms(30000.0), 0, forever], [0, ms(1.85), forever], [ms(30000.0), ms(5.55), forever], [0, ms(8.85), forever]],
+        vec![
+            [ms(30000.0), 0, forever],
+            [0, ms(1.85), forever],
+            [ms(30000.0), ms(5.55), forever],
+            [0, ms(8.85), forever],
+        ],
     ];
     for dt in [1.0, 0.1, 0.3] {
         let n = schedules.len();
@@ -323,9 +330,17 @@ fn random_schedules_equal_the_reference_and_the_binary() {
         let input = script_input(poisson_cores(e.image())[0].1, ticks);
         let Some(reference) = python("poisson_reference.py", &input) else { return };
         let reference: Vec<&str> = reference.lines().collect();
-        assert_eq!(ours, reference[..reference.len() - 1], "trial {trial} (dt {dt}): engine vs poisson_reference.py\n{input}");
+        assert_eq!(
+            ours,
+            reference[..reference.len() - 1],
+            "trial {trial} (dt {dt}): engine vs poisson_reference.py\n{input}"
+        );
         if let Some(binary) = python("poisson_aplx.py", &input) {
-            assert_eq!(reference, binary.lines().collect::<Vec<_>>(), "trial {trial}: reference vs the binary\n{input}");
+            assert_eq!(
+                reference,
+                binary.lines().collect::<Vec<_>>(),
+                "trial {trial}: reference vs the binary\n{input}"
+            );
             binary_checked += 1;
         }
     }
@@ -338,7 +353,9 @@ fn random_schedules_equal_the_reference_and_the_binary() {
 #[test]
 fn mean_rates_and_fano_factors() {
     // (rate, dt, ms): slow, fast (Knuth) and faster (normal approximation) sources.
-    for (rate, dt, run_ms) in [(20.0, 1.0, 10_000.0), (5.0, 1.0, 10_000.0), (300.0, 0.1, 2_000.0), (40_000.0, 1.0, 200.0)] {
+    for (rate, dt, run_ms) in
+        [(20.0, 1.0, 10_000.0), (5.0, 1.0, 10_000.0), (300.0, 0.1, 2_000.0), (40_000.0, 1.0, 200.0)]
+    {
         let n = 1000;
         let net = poisson_network(dt, 99, &vec![rate; n], &vec![0.0; n], &vec![f64::INFINITY; n]);
         let ticks = (run_ms / dt) as u32;
@@ -350,7 +367,10 @@ fn mean_rates_and_fano_factors() {
         let mean = counts.iter().sum::<f64>() / n as f64;
         let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let expected = rate * run_ms / 1000.0;
-        assert!((mean / expected - 1.0).abs() < 0.02, "rate {rate} Hz, dt {dt}: mean count {mean}, expected {expected}");
+        assert!(
+            (mean / expected - 1.0).abs() < 0.02,
+            "rate {rate} Hz, dt {dt}: mean count {mean}, expected {expected}"
+        );
         let fano = var / mean;
         assert!((0.85..1.15).contains(&fano), "rate {rate} Hz, dt {dt}: Fano factor {fano}");
     }
@@ -637,11 +657,26 @@ fn resumes_with_rate_schedules_equal_the_binary() {
     let forever = 0xFFFF_FFFF_0000_0000u64;
     let schedules: Vec<Vec<[u64; 3]>> = vec![
         vec![[ms(5.0), 0, forever]],
-        vec![[ms(3.0), 0, forever], [ms(7.0), ms(5.0), forever], [ms(4.0), ms(5.2), forever], [ms(2.0), ms(5.4), forever]],
-        vec![[ms(900.0), 0, forever], [ms(6.0), ms(5.0), forever], [ms(1.0), ms(5.1), forever], [ms(3000.0), ms(5.3), forever]],
+        vec![
+            [ms(3.0), 0, forever],
+            [ms(7.0), ms(5.0), forever],
+            [ms(4.0), ms(5.2), forever],
+            [ms(2.0), ms(5.4), forever],
+        ],
+        vec![
+            [ms(900.0), 0, forever],
+            [ms(6.0), ms(5.0), forever],
+            [ms(1.0), ms(5.1), forever],
+            [ms(3000.0), ms(5.3), forever],
+        ],
         vec![[ms(5.0), 0, ms(20.3)], [ms(800.0), ms(20.26), ms(7.7)], [ms(30000.0), ms(41.0), forever]],
         vec![[ms(200.0), ms(3.1), ms(10.0)], [ms(0.0), ms(19.95), forever], [ms(12.0), ms(33.33), ms(100.0)]],
-        vec![[ms(30000.0), 0, forever], [0, ms(1.85), forever], [ms(30000.0), ms(5.55), forever], [0, ms(8.85), forever]],
+        vec![
+            [ms(30000.0), 0, forever],
+            [0, ms(1.85), forever],
+            [ms(30000.0), ms(5.55), forever],
+            [0, ms(8.85), forever],
+        ],
     ];
     let changed: Vec<Vec<[u64; 3]>> = schedules
         .iter()
@@ -649,7 +684,9 @@ fn resumes_with_rate_schedules_equal_the_binary() {
         .map(|(i, rs)| rs.iter().map(|r| [[ms(2.0), ms(40.0), ms(0.5), r[0]][i % 4], r[1], r[2]]).collect())
         .collect();
     let to_rates = |s: &[Vec<[u64; 3]>]| -> Vec<Vec<PoissonRate>> {
-        s.iter().map(|rs| rs.iter().map(|r| PoissonRate { rate: r[0], start: r[1], duration: r[2] }).collect()).collect()
+        s.iter()
+            .map(|rs| rs.iter().map(|r| PoissonRate { rate: r[0], start: r[1], duration: r[2] }).collect())
+            .collect()
     };
     for dt in [1.0, 0.1] {
         let n = schedules.len();
@@ -690,13 +727,19 @@ fn resumes_with_rate_schedules_equal_the_binary() {
         let resumes: Vec<serde_json::Value> = chunks[1..]
             .iter()
             .enumerate()
-            .map(|(k, &c)| if k + 1 == last { json!({ "ticks": c, "sources": changed }) } else { json!({ "ticks": c }) })
+            .map(
+                |(k, &c)| if k + 1 == last { json!({ "ticks": c, "sources": changed }) } else { json!({ "ticks": c }) },
+            )
             .collect();
         input["resumes"] = json!(resumes);
         match python("poisson_aplx.py", &input.to_string()) {
             Some(binary) => {
                 let binary: Vec<&str> = binary.lines().collect();
-                assert_eq!(ours, binary[..binary.len() - 1], "dt {dt}: engine vs spike_source_poisson.aplx across resumes");
+                assert_eq!(
+                    ours,
+                    binary[..binary.len() - 1],
+                    "dt {dt}: engine vs spike_source_poisson.aplx across resumes"
+                );
             }
             None => skip("the comparison with the 7.4.1 binary needs unicorn and the image"),
         }

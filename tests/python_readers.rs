@@ -36,7 +36,10 @@ fn python_readers() -> Result<(), String> {
 fn hardware_dir() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cands = [root.join("../shared/oracles"), root.join("../../shared/oracles")];
-    let dir = cands.iter().find(|c| c.exists()).unwrap_or_else(|| panic!("the oracle data (../shared/oracles) is not beside {}", root.display()));
+    let dir = cands
+        .iter()
+        .find(|c| c.exists())
+        .unwrap_or_else(|| panic!("the oracle data (../shared/oracles) is not beside {}", root.display()));
     dir.join("hardware-2019-synfire")
 }
 

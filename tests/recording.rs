@@ -29,7 +29,8 @@ fn sampled_recordings_are_the_every_tick_recordings_thinned_as_spynnaker_does() 
     let spikes = all.population_spikes(0, 0);
     assert!(spikes.len() > 20, "the offsets make every neuron fire");
     // v: ticks 0, 3, 6, … of neurons 0 and 2 only.
-    let want_v: Vec<_> = all.population_samples(0, 0, "v").into_iter().filter(|s| s.0 % 3 == 0 && (s.1 == 0 || s.1 == 2)).collect();
+    let want_v: Vec<_> =
+        all.population_samples(0, 0, "v").into_iter().filter(|s| s.0 % 3 == 0 && (s.1 == 0 || s.1 == 2)).collect();
     assert_eq!(some.population_samples(0, 0, "v"), want_v);
     assert_eq!(want_v.len(), 34 * 2);
     // gsyn_inh on a current-based model: the inhibitory current, every 5 ticks, non-zero after input.
@@ -38,11 +39,8 @@ fn sampled_recordings_are_the_every_tick_recordings_thinned_as_spynnaker_does() 
     assert!(want_g.iter().any(|s| s.2 > 0));
     // spikes: each period [4k, 4k + 3] with a spike of neuron n gives one (4k + 3, n); the last partial
     // period (ticks 100) is not written.
-    let mut want_s: Vec<(u32, u32)> = spikes
-        .iter()
-        .filter(|s| [1, 3, 4].contains(&s.1) && s.0 < 100)
-        .map(|&(t, n)| (t / 4 * 4 + 3, n))
-        .collect();
+    let mut want_s: Vec<(u32, u32)> =
+        spikes.iter().filter(|s| [1, 3, 4].contains(&s.1) && s.0 < 100).map(|&(t, n)| (t / 4 * 4 + 3, n)).collect();
     want_s.sort_unstable();
     want_s.dedup();
     assert_eq!(some.population_spikes(0, 0), want_s);

@@ -52,7 +52,8 @@ fn an_empty_network_runs_on_both_engines_and_from_the_command_line() {
     assert!(run_toml("run_ms = 10", 10.0).unwrap().is_empty());
     let dir = scratch("empty");
     let file = write(&dir, "empty.toml", "run_ms = 10\n");
-    let o = spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).args(["--backend", "cpu"]).output().unwrap();
+    let o =
+        spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).args(["--backend", "cpu"]).output().unwrap();
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(out.contains("ran 10 ms (10 ticks)") && !err.contains("panicked"), "{out}{err}");
@@ -62,14 +63,26 @@ fn an_empty_network_runs_on_both_engines_and_from_the_command_line() {
 fn connectors_that_cannot_place_their_connections_say_why() {
     for (connector, why) in [
         ("FixedTotalNumberConnector\", n = 1, allow_self_connections = false", "no pairs of neurons to choose from"),
-        ("FixedTotalNumberConnector\", n = 1, allow_self_connections = false, with_replacement = false", "no pairs of neurons"),
-        ("FixedNumberPreConnector\", n = 1, allow_self_connections = false, with_replacement = true", "no pre-synaptic neurons"),
-        ("FixedNumberPostConnector\", n = 2, allow_self_connections = false, with_replacement = true", "no post-synaptic neurons"),
+        (
+            "FixedTotalNumberConnector\", n = 1, allow_self_connections = false, with_replacement = false",
+            "no pairs of neurons",
+        ),
+        (
+            "FixedNumberPreConnector\", n = 1, allow_self_connections = false, with_replacement = true",
+            "no pre-synaptic neurons",
+        ),
+        (
+            "FixedNumberPostConnector\", n = 2, allow_self_connections = false, with_replacement = true",
+            "no post-synaptic neurons",
+        ),
     ] {
         let toml = format!("{LIF1}[[projection]]\npre = \"a\"\npost = \"a\"\nconnector = {{ type = \"{connector} }}\n");
         let start = Instant::now();
         let err = run_toml(&toml, 10.0).unwrap_err().to_string();
-        assert!(err.contains("parameter `n`") && err.contains(why) && err.contains("one neuron without self-connections"), "{err}");
+        assert!(
+            err.contains("parameter `n`") && err.contains(why) && err.contains("one neuron without self-connections"),
+            "{err}"
+        );
         assert!(start.elapsed() < Duration::from_secs(5));
     }
     // Without replacement, no more than the pairs that are allowed.
@@ -81,7 +94,11 @@ fn connectors_that_cannot_place_their_connections_say_why() {
 
 #[test]
 fn distributions_are_refused_when_their_sampler_cannot_draw_and_never_hang() {
-    let param = |dist: &str| format!("[[population]]\nlabel = \"a\"\nsize = 50\ncell_type = \"IF_curr_exp\"\nparameters = {{ v = {dist} }}\n");
+    let param = |dist: &str| {
+        format!(
+            "[[population]]\nlabel = \"a\"\nsize = 50\ncell_type = \"IF_curr_exp\"\nparameters = {{ v = {dist} }}\n"
+        )
+    };
     for (dist, why) in [
         ("{ distribution = \"poisson\", lam = 1e20 }", "poisson: lambda is too large"),
         ("{ distribution = \"uniform\", low = -1.7e308, high = 1.7e308 }", "wider than a float can hold"),
@@ -140,7 +157,10 @@ fn memory_is_refused_before_it_is_needed() {
                 [[projection]]\npre = \"a\"\npost = \"a\"\nconnector = { type = \"FixedProbabilityConnector\", p_connect = 0.9 }\n";
     let net = load_toml(toml).unwrap();
     let err = spinnsim::mapping::memory::check_before_drawing(&net, 8.0 * (1u64 << 30) as f64).unwrap_err().to_string();
-    assert!(err.contains("GiB of memory to map and run, but only 8 GiB is available") && err.contains("drawn connections"), "{err}");
+    assert!(
+        err.contains("GiB of memory to map and run, but only 8 GiB is available") && err.contains("drawn connections"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -156,7 +176,11 @@ fn what_the_machine_does_differently_is_said_once() {
          [[projection]]\nlabel = \"huge\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = 1e9\n"
     );
     let w = run_toml(&toml, 5.0).unwrap();
-    assert!(w.iter().any(|w| w.contains("projection `huge`: 1 of 1 weights are larger than a synaptic word holds") && w.contains("the largest, 1000000000 nA")), "{w:?}");
+    assert!(
+        w.iter().any(|w| w.contains("projection `huge`: 1 of 1 weights are larger than a synaptic word holds")
+            && w.contains("the largest, 1000000000 nA")),
+        "{w:?}"
+    );
     // Plastic synapses with a delay field of 0 are never delivered.
     let toml = format!(
         "[[population]]\nlabel = \"a\"\nsize = 4\ncell_type = \"IF_curr_exp\"\n\
@@ -165,11 +189,23 @@ fn what_the_machine_does_differently_is_said_once() {
          [projection.synapse_dynamics]\ntiming = {{ rule = \"SpikePairRule\" }}\nweight_dependence = {{ dependence = \"AdditiveWeightDependence\" }}\n"
     );
     let w = run_toml(&toml, 5.0).unwrap();
-    assert!(w.iter().any(|w| w.contains("projection `learn`: 4 of 4 plastic synapses have a delay that is a multiple of 16 ticks") && w.contains("never delivered")), "{w:?}");
+    assert!(
+        w.iter().any(|w| w
+            .contains("projection `learn`: 4 of 4 plastic synapses have a delay that is a multiple of 16 ticks")
+            && w.contains("never delivered")),
+        "{w:?}"
+    );
     // --time 0: no rate of NaN.
     let dir = scratch("time0");
     let file = write(&dir, "net.toml", &format!("{LIF1}record = [{{ variable = \"spikes\" }}]\n"));
-    let o = spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).args(["--time", "0", "--backend", "cpu"]).output().unwrap();
+    let o = spinnsim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .args(["--time", "0", "--backend", "cpu"])
+        .output()
+        .unwrap();
     let (out, err) = text(&o);
     assert!(o.status.success() && !out.contains("NaN") && out.contains("a: 0 spikes"), "{out}{err}");
 }
@@ -182,16 +218,28 @@ fn output_files_are_written_as_a_set() {
     let stdp = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml");
     let synfire = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synfire.toml");
     let out = dir.join("out");
-    let o = spinnsim().arg("run").arg(stdp).arg("--out").arg(&out).args(["--backend", "cpu", "--format", "parquet"]).output().unwrap();
+    let o = spinnsim()
+        .arg("run")
+        .arg(stdp)
+        .arg("--out")
+        .arg(&out)
+        .args(["--backend", "cpu", "--format", "parquet"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
     assert!(out.join("connections.parquet").exists());
     std::fs::create_dir_all(out.join(".spinnsim-staging-4000000000")).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let o = spinnsim().arg("run").arg(synfire).arg("--out").arg(&out).args(["--backend", "cpu"]).output().unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
-    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["notes.txt", "samples.arrow", "spikes.arrow"], "the earlier run's files, and an abandoned staging folder, are gone");
+    assert_eq!(
+        names,
+        ["notes.txt", "samples.arrow", "spikes.arrow"],
+        "the earlier run's files, and an abandoned staging folder, are gone"
+    );
     // An --out that is a file, or that cannot be made, fails before mapping.
     for bad in [dir.join("notes.txt"), PathBuf::from("/proc/spinnsim-cannot-be-here")] {
         if bad.ends_with("notes.txt") {
@@ -210,7 +258,8 @@ fn command_line_errors_are_one_line_that_names_the_file() {
     // A mapping error: the delay is beyond what the delay extensions reach.
     let lif256 = LIF1.replace("size = 1", "size = 256");
     let file = write(&dir, "far.toml", &format!("run_ms = 10\n{lif256}[[projection]]\npre = \"a\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\ndelay = 2000.0\n"));
-    let o = spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).env("RUST_BACKTRACE", "1").output().unwrap();
+    let o =
+        spinnsim().arg("run").arg(&file).arg("--out").arg(dir.join("out")).env("RUST_BACKTRACE", "1").output().unwrap();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err.lines().count(), 1, "one line, no backtrace: {err}");
@@ -245,7 +294,16 @@ fn an_interrupted_run_writes_what_it_recorded() {
          parameters = { i_offset = 2.0 }\nrecord = [{ variable = \"spikes\" }]\n",
     );
     let out = dir.join("out");
-    let mut child = spinnsim().arg("run").arg(&file).arg("--out").arg(&out).args(["--backend", "cpu"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = spinnsim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .args(["--backend", "cpu"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let sent = Instant::now();
     assert!(Command::new("sh").arg("-c").arg(format!("kill -INT {}", child.id())).status().unwrap().success());
@@ -254,7 +312,8 @@ fn an_interrupted_run_writes_what_it_recorded() {
     let (stdout, err) = text(&o);
     assert_eq!(o.status.code(), Some(130), "{stdout}{err}");
     assert!(err.contains("interrupted: ran") && err.contains("of 100000000 ticks"), "{err}");
-    let reader = arrow_ipc::reader::FileReader::try_new(std::fs::File::open(out.join("spikes.arrow")).unwrap(), None).unwrap();
+    let reader =
+        arrow_ipc::reader::FileReader::try_new(std::fs::File::open(out.join("spikes.arrow")).unwrap(), None).unwrap();
     assert!(reader.schema().metadata()["spinnsim.incomplete"].starts_with("interrupted after"));
     let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
     assert!(rows > 0, "the spikes recorded before the interrupt are kept");

@@ -3,7 +3,7 @@
 //! one of its connections joins, every other connector every post core. Packets then reach only
 //! those cores, with the same results.
 
-use spinnsim::mapping::{map, MapOptions, MachineImage};
+use spinnsim::mapping::{map, MachineImage, MapOptions};
 use spinnsim::model::load_toml;
 use spinnsim::sim::Simulation;
 
@@ -82,7 +82,11 @@ fn delay_cores_are_routed_only_to_targets_whose_edge_needs_them() {
     let mut sim = Simulation::new(net, MapOptions::default(), None).unwrap();
     sim.run(60.0).unwrap();
     let prov = sim.provenance();
-    assert_eq!(prov.iter().map(|p| p.invalid_master_pop_hits).sum::<u64>(), 0, "no packet reaches a core without its entry");
+    assert_eq!(
+        prov.iter().map(|p| p.invalid_master_pop_hits).sum::<u64>(),
+        0,
+        "no packet reaches a core without its entry"
+    );
     let far = sim.recordings().population_spikes(1, 0);
     let fired: std::collections::BTreeSet<u32> = far.iter().map(|s| s.1).collect();
     assert_eq!(fired.len(), 256, "the delayed spikes arrive at `far`");

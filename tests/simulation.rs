@@ -20,7 +20,8 @@ fn setting_i_offset_between_runs_equals_a_dc_source_starting_then() {
     a.run(50.0).unwrap();
     a.set("lif", "i_offset", Values::Scalar(0.8)).unwrap();
     a.run(100.0).unwrap();
-    let dc = "[[current_source]]\npopulation = \"lif\"\nsource = { type = \"DCSource\", amplitude = 0.8, start = 50.0 }\n";
+    let dc =
+        "[[current_source]]\npopulation = \"lif\"\nsource = { type = \"DCSource\", amplitude = 0.8, start = 50.0 }\n";
     let mut b = Simulation::new(net(dc), MapOptions::default(), None).unwrap();
     b.run(150.0).unwrap();
     let (ra, rb) = (a.recordings(), b.recordings());
@@ -42,7 +43,8 @@ fn changing_tau_m_between_runs_changes_the_decay_from_then_on() {
     let (va, vb) = (a.recordings().population_samples(0, 0, "v"), b.recordings().population_samples(0, 0, "v"));
     assert_eq!(va[..before.len()], vb[..before.len()]);
     // Neuron 1 kept tau_m = 20; neurons 0 and 2 relax differently after tick 20.
-    let after = |v: &[(u32, u32, i32)], n: u32| v.iter().filter(|s| s.1 == n && s.0 > 21).map(|s| s.2).collect::<Vec<_>>();
+    let after =
+        |v: &[(u32, u32, i32)], n: u32| v.iter().filter(|s| s.1 == n && s.0 > 21).map(|s| s.2).collect::<Vec<_>>();
     assert_eq!(after(&va, 1), after(&vb, 1));
     assert_ne!(after(&va, 0), after(&vb, 0));
     assert_ne!(after(&va, 2), after(&vb, 2));
@@ -95,7 +97,9 @@ fn initial_values_set_after_a_run_apply_at_reset() {
 #[test]
 fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of_the_next_run() {
     use spinnsim::model::CurrentSourceKind;
-    let dc = |a: f64, start: f64| format!("[[current_source]]\npopulation = \"lif\"\nsource = {{ type = \"DCSource\", amplitude = {a}, start = {start} }}\n");
+    let dc = |a: f64, start: f64| {
+        format!("[[current_source]]\npopulation = \"lif\"\nsource = {{ type = \"DCSource\", amplitude = {a}, start = {start} }}\n")
+    };
     let mut a = Simulation::new(net(&dc(0.5, 10.0)), MapOptions::default(), None).unwrap();
     a.run(50.0).unwrap();
     a.set_current_source(0, CurrentSourceKind::DCSource { amplitude: 0.9, start: 10.0, stop: f64::INFINITY }).unwrap();
@@ -109,14 +113,18 @@ fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of
     b.run(100.0).unwrap();
     assert_eq!(a.recordings().population_samples(0, 0, "v"), b.recordings().population_samples(0, 0, "v"));
     assert!(!a.recordings().population_spikes(0, 0).is_empty());
-    let e = a.set_current_source(0, CurrentSourceKind::StepCurrentSource { times: vec![1.0], amplitudes: vec![1.0] }).unwrap_err();
+    let e = a
+        .set_current_source(0, CurrentSourceKind::StepCurrentSource { times: vec![1.0], amplitudes: vec![1.0] })
+        .unwrap_err();
     assert!(e.to_string().contains("type"), "{e}");
     assert!(a.set_current_source(3, CurrentSourceKind::DCSource { amplitude: 0.1, start: 0.0, stop: 1.0 }).is_err());
 }
 
 #[test]
 fn a_current_source_reaches_its_neurons_in_any_order() {
-    let dc = |neurons: &str| format!("[[current_source]]\npopulation = \"lif\"\nneurons = {neurons}\nsource = {{ type = \"DCSource\", amplitude = 0.8 }}\n");
+    let dc = |neurons: &str| {
+        format!("[[current_source]]\npopulation = \"lif\"\nneurons = {neurons}\nsource = {{ type = \"DCSource\", amplitude = 0.8 }}\n")
+    };
     let v = |neurons: &str| {
         let mut s = Simulation::new(net(&dc(neurons)), MapOptions::default(), None).unwrap();
         s.run(30.0).unwrap();

@@ -67,8 +67,10 @@ impl Case {
 
     fn toml(&self) -> String {
         let lists = |v: &[Vec<f64>]| {
-            let items: Vec<String> =
-                v.iter().map(|l| format!("[{}]", l.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", "))).collect();
+            let items: Vec<String> = v
+                .iter()
+                .map(|l| format!("[{}]", l.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ")))
+                .collect();
             format!("[{}]", items.join(", "))
         };
         let teacher: Vec<Vec<f64>> = self.post.iter().map(|l| l.iter().map(|t| t - 1.0).collect()).collect();
@@ -181,7 +183,11 @@ fn run(c: &Case) -> Simulation {
     sim.run(c.run_ms).unwrap();
     let mut want = c.post.clone();
     want.resize(c.post_size as usize, Vec::new());
-    assert_eq!(post_spikes(&sim, 0, c.post_size as usize), want, "the teacher did not make the post neurons fire as intended");
+    assert_eq!(
+        post_spikes(&sim, 0, c.post_size as usize),
+        want,
+        "the teacher did not make the post neurons fire as intended"
+    );
     sim
 }
 
@@ -189,7 +195,10 @@ fn run(c: &Case) -> Simulation {
 /// (w16 per synapse in `c.syn` order, counters). `None` where python3/numpy are missing.
 fn reference(c: &Case, sim: &Simulation) -> Option<(Vec<u32>, BTreeMap<String, u64>)> {
     let ticks = |v: &[Vec<f64>]| -> serde_json::Value {
-        v.iter().enumerate().map(|(i, l)| (i.to_string(), serde_json::json!(l.iter().map(|t| *t as u64).collect::<Vec<_>>()))).collect()
+        v.iter()
+            .enumerate()
+            .map(|(i, l)| (i.to_string(), serde_json::json!(l.iter().map(|t| *t as u64).collect::<Vec<_>>())))
+            .collect()
     };
     let cfg = serde_json::json!({
         "rule": if c.nearest { "nearest_pair" } else { "pair" },
@@ -201,7 +210,11 @@ fn reference(c: &Case, sim: &Simulation) -> Option<(Vec<u32>, BTreeMap<String, u
         "pre_spikes": ticks(&c.pre),
         "post_spikes": ticks(&post_spikes(sim, 0, c.post_size as usize)),
     });
-    let path = std::env::temp_dir().join(format!("spinnsim-stdp-{}-{:x}.json", std::process::id(), rand_tag(&cfg.to_string())));
+    let path = std::env::temp_dir().join(format!(
+        "spinnsim-stdp-{}-{:x}.json",
+        std::process::id(),
+        rand_tag(&cfg.to_string())
+    ));
     std::fs::write(&path, cfg.to_string()).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/reference/stdp_reference.py");
     let out = Command::new("python3").arg(script).arg("--json").arg(&path).output();
@@ -243,7 +256,11 @@ fn check_against_reference(c: &Case, sim: &Simulation) {
     // The teacher's static synapses are never skipped: every skip is plastic.
     assert_eq!(post.synapses_skipped, counters["skipped_synapses"], "skipped synapses");
     let teacher_words: u64 = c.post.iter().map(|l| l.len() as u64).sum();
-    assert_eq!(post.pre_synaptic_events, counters["num_plastic_pre_synaptic_events"] + teacher_words, "pre-synaptic events");
+    assert_eq!(
+        post.pre_synaptic_events,
+        counters["num_plastic_pre_synaptic_events"] + teacher_words,
+        "pre-synaptic events"
+    );
 }
 
 /// One synapse, delay 1, shift 1 (scale 16384): the 16-bit result and the continuous pair rule.
@@ -283,7 +300,11 @@ fn pair_multiplicative_potentiation_depression_both() {
 #[test]
 fn all_pairs_and_nearest_pairs() {
     let e = |x: f64| (-x / 20.0f64).exp();
-    single(&Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5).nearest(), 7696, Some(0.5 + 0.5 * e(11.0) - 0.5 * e(9.0)));
+    single(
+        &Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5).nearest(),
+        7696,
+        Some(0.5 + 0.5 * e(11.0) - 0.5 * e(9.0)),
+    );
     // Pre 10, 12 and post 20, 25 (seen at 21, 26): the pair rule sums all four pre→post pairs…
     let all = 0.5 + 0.1 * (e(11.0) + e(16.0) + e(9.0) + e(14.0));
     single(&Case::pair(true, 0.1, &[10.0, 12.0, 300.0], &[20.0, 25.0], 0.5), 11729, Some(all));
@@ -332,7 +353,11 @@ fn rich(nearest: bool, additive: bool, backprop: bool) -> Case {
             // Silent through the burst of post neuron 2, whose history overflows meanwhile.
             vec![90.0, 170.0],
         ],
-        post: vec![vec![15.0, 25.0, 45.0, 80.0, 100.0, 125.0, 185.0], vec![20.0, 35.0, 37.0, 60.0, 110.0, 188.0], burst],
+        post: vec![
+            vec![15.0, 25.0, 45.0, 80.0, 100.0, 125.0, 185.0],
+            vec![20.0, 35.0, 37.0, 60.0, 110.0, 188.0],
+            burst,
+        ],
         syn: vec![
             (0, 0, 0.5, 1.0),
             (0, 1, 0.3, 2.0),
@@ -369,7 +394,8 @@ fn many_spikes_every_rule_against_the_reference() {
 fn the_stdp_dataset_learns_as_the_reference() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml")).unwrap();
     let net = load_toml(&text).unwrap();
-    let mut sim = Simulation::new(net.clone(), MapOptions { virtual_board: true, ..Default::default() }, Some(1)).unwrap();
+    let mut sim =
+        Simulation::new(net.clone(), MapOptions { virtual_board: true, ..Default::default() }, Some(1)).unwrap();
     sim.run(net.run_ms.unwrap()).unwrap();
     let conns = |k: usize| match &net.projections[k].connector {
         spinnsim::model::Connector::FromListConnector { conn_list } => conn_list.clone(),
@@ -415,7 +441,12 @@ fn multiple_runs_equal_one_long_run() {
         assert_eq!(many.tick(), 200);
         assert_eq!(w16(&many, &c), w16(&one, &c));
         assert_eq!(many.recordings().population_spikes(POST, 0), one.recordings().population_spikes(POST, 0));
-        let strip = |s: &Simulation| s.provenance().into_iter().map(|p| (p.pre_synaptic_events, p.synapses_skipped, p.plastic_weight_saturations)).collect::<Vec<_>>();
+        let strip = |s: &Simulation| {
+            s.provenance()
+                .into_iter()
+                .map(|p| (p.pre_synaptic_events, p.synapses_skipped, p.plastic_weight_saturations))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(strip(&many), strip(&one));
     }
 }
@@ -432,7 +463,12 @@ fn reset_reloads_weights_histories_and_headers() {
         // 200 ticks is not a multiple of 16: a soft reset would shift the colours; with STDP it reloads.
         sim.reset();
         assert_eq!(w16(&sim, &c), initial, "reset restores the initial weights");
-        assert_eq!(sim.warnings().iter().any(|w| w.contains("D12")), mode == ResetMode::Soft, "{mode:?}: {:?}", sim.warnings());
+        assert_eq!(
+            sim.warnings().iter().any(|w| w.contains("D12")),
+            mode == ResetMode::Soft,
+            "{mode:?}: {:?}",
+            sim.warnings()
+        );
         sim.run(c.run_ms).unwrap();
         assert_eq!(w16(&sim, &c), learned, "{mode:?}: the second run learns the same as the first");
         assert_eq!(sim.recordings().population_spikes(POST, 1), sim.recordings().population_spikes(POST, 0));
@@ -448,7 +484,10 @@ fn plastic_rows_of_delay_extensions() {
     c.syn = vec![(0, 0, 0.5, 40.0)];
     c.run_ms = 360.0;
     let sim = run(&c);
-    assert!(sim.image().cores.iter().any(|k| matches!(k.kind, spinnsim::mapping::CoreKind::Delay(_))), "a delay extension");
+    assert!(
+        sim.image().cores.iter().any(|k| matches!(k.kind, spinnsim::mapping::CoreKind::Delay(_))),
+        "a delay extension"
+    );
     assert_eq!(sim.connections(PLASTIC).unwrap()[0][3], 40.0);
     // The reference sees the row as processed when the delay core sends (pre + 32) with delay 8.
     let mut r = c.clone();

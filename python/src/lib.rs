@@ -41,7 +41,9 @@ fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        Err(SpinnsimError::new_err(format!("internal error (a bug in spinnsim; please report it with the network): {what}")))
+        Err(SpinnsimError::new_err(format!(
+            "internal error (a bug in spinnsim; please report it with the network): {what}"
+        )))
     })
 }
 
@@ -71,10 +73,9 @@ fn values_from(obj: &Bound<'_, PyAny>) -> PyResult<Values> {
 /// Puts a float64 array given beside the network JSON into field `field` of projection `k`.
 fn attach_array(net: &mut Network, k: usize, field: &str, columns: usize, bytes: &[u8]) -> PyResult<()> {
     let n_proj = net.projections.len();
-    let proj = net
-        .projections
-        .get_mut(k)
-        .ok_or_else(|| PyValueError::new_err(format!("arrays: projection {k} does not exist ({n_proj} projections)")))?;
+    let proj = net.projections.get_mut(k).ok_or_else(|| {
+        PyValueError::new_err(format!("arrays: projection {k} does not exist ({n_proj} projections)"))
+    })?;
     if columns == 0 || bytes.len() % (8 * columns) != 0 {
         return Err(PyValueError::new_err(format!(
             "arrays: projection {k} `{field}`: {} bytes are not rows of {columns} float64 values",
@@ -90,8 +91,8 @@ fn attach_array(net: &mut Network, k: usize, field: &str, columns: usize, bytes:
         ("delay", 1) => proj.delay = Some(Values::Array(values)),
         _ => {
             return Err(PyValueError::new_err(format!(
-                "arrays: projection {k}: `{field}` with {columns} columns is not connections, conn_list, weight or delay"
-            )))
+            "arrays: projection {k}: `{field}` with {columns} columns is not connections, conn_list, weight or delay"
+        )))
         }
     }
     Ok(())
@@ -146,11 +147,19 @@ impl Simulation {
             }
             if let Some(t) = network.run_ms {
                 if !t.is_finite() || t < 0.0 {
-                    return Err(core_err(spinnsim::Error::param("network file", "run_ms", format!("{t} must be a finite time >= 0"))));
+                    return Err(core_err(spinnsim::Error::param(
+                        "network file",
+                        "run_ms",
+                        format!("{t} must be a finite time >= 0"),
+                    )));
                 }
             }
             if threads == Some(0) {
-                return Err(core_err(spinnsim::Error::param("Simulation", "threads", "must be at least 1 (or None for all cores)")));
+                return Err(core_err(spinnsim::Error::param(
+                    "Simulation",
+                    "threads",
+                    "must be at least 1 (or None for all cores)",
+                )));
             }
             let options = MapOptions { profile, virtual_board };
             let inner = py
@@ -222,7 +231,9 @@ impl Simulation {
         } else if let Ok(t) = times.extract::<Vec<f64>>() {
             SpikeTimes::Shared(t)
         } else {
-            return Err(PyTypeError::new_err("spike times must be a list of lists of floats (one per neuron) or a list of floats"));
+            return Err(PyTypeError::new_err(
+                "spike times must be a list of lists of floats (one per neuron) or a list of floats",
+            ));
         };
         guarded(|| self.inner.set_spike_times(population, times).map_err(core_err))
     }
@@ -330,7 +341,11 @@ impl ArrowTable {
     /// moves the stream out (its release set to NULL); the capsule's destructor releases it only
     /// when nobody did. `requested_schema` is not applied: the table comes in its own schema.
     #[pyo3(signature = (requested_schema = None))]
-    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyCapsule>> {
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
         let reader = RecordBatchIterator::new(vec![Ok(self.batch.clone())], self.batch.schema());
         let stream = FFI_ArrowArrayStream::new(Box::new(reader));
@@ -344,7 +359,11 @@ impl ArrowTable {
 
     /// The Arrow PyCapsule array export: the table as one struct array, (schema capsule, array capsule).
     #[pyo3(signature = (requested_schema = None))]
-    fn __arrow_c_array__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyTuple>> {
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let _ = requested_schema;
         let schema = self.schema_capsule(py)?;
         let data = StructArray::from(self.batch.clone()).into_data();
@@ -388,7 +407,8 @@ impl ArrowTable {
     }
 
     fn __repr__(&self) -> String {
-        let cols: Vec<String> = self.batch.schema().fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect();
+        let cols: Vec<String> =
+            self.batch.schema().fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect();
         format!("ArrowTable({} rows; {})", self.batch.num_rows(), cols.join(", "))
     }
 }

@@ -1,8 +1,8 @@
 //! `spinnsim map` and `spinnsim devices`: what a network becomes on virtual cores, and which GPU
 //! adapters the GPU engine can use.
 
-use super::report::{bytes, Spinner};
 use super::load;
+use super::report::{bytes, Spinner};
 use crate::engine::gpu::device::{adapters, hardware_gpu_present, AdapterSummary, GpuContext};
 use crate::mapping::{map_with_progress, Core, CoreKind, MapOptions, NeuronCore};
 use anyhow::{Context, Result};
@@ -30,7 +30,12 @@ pub(super) fn list_devices() {
     println!("{} adapter{}:", list.len(), if list.len() == 1 { "" } else { "s" });
     for (i, a) in list.iter().enumerate() {
         println!("  [{i}] {}", a.name);
-        println!("      backend {}, type {}, driver {}", a.backend, a.device_type, if a.driver.is_empty() { "?" } else { &a.driver });
+        println!(
+            "      backend {}, type {}, driver {}",
+            a.backend,
+            a.device_type,
+            if a.driver.is_empty() { "?" } else { &a.driver }
+        );
         let unused = if a.backend == "Gl" { " (OpenGL: not used by the GPU engine)" } else { "" };
         println!("      {}{unused}", adapter_kind(a));
         println!(
@@ -42,7 +47,11 @@ pub(super) fn list_devices() {
         );
     }
     match GpuContext::open() {
-        Ok(ctx) => println!("--backend gpu runs on: {} [{}]", ctx.adapter.name, if ctx.adapter.is_hardware { "hardware GPU" } else { "CPU-emulated" }),
+        Ok(ctx) => println!(
+            "--backend gpu runs on: {} [{}]",
+            ctx.adapter.name,
+            if ctx.adapter.is_hardware { "hardware GPU" } else { "CPU-emulated" }
+        ),
         Err(e) => println!("--backend gpu cannot run: {e}"),
     }
     if hardware_gpu_present() {
@@ -56,12 +65,18 @@ pub(super) fn list_devices() {
 pub(super) fn print_map(path: &Path) -> Result<()> {
     let net = load(path)?;
     let spinner = Spinner::new("mapping");
-    let image = map_with_progress(&net, MapOptions::default(), &|step| spinner.step(step)).with_context(|| format!("in {}", path.display()))?;
+    let image = map_with_progress(&net, MapOptions::default(), &|step| spinner.step(step))
+        .with_context(|| format!("in {}", path.display()))?;
     spinner.finish();
     for w in &image.warnings {
         eprintln!("warning: {w}");
     }
-    println!("{} cores, {} routing entries, timestep {} ms", image.cores.len(), image.routing_table.len(), image.timestep_ms);
+    println!(
+        "{} cores, {} routing entries, timestep {} ms",
+        image.cores.len(),
+        image.routing_table.len(),
+        image.timestep_ms
+    );
     let (mut synapses, mut held, mut neurons) = (0usize, 0usize, 0usize);
     for c in &image.cores {
         if let CoreKind::Neuron(nc) = &c.kind {

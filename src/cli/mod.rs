@@ -19,7 +19,11 @@ use crate::model::Network;
 use crate::record::output::Format;
 
 #[derive(Parser)]
-#[command(name = "spinnsim", version, about = "Spiking networks with the results of SpiNNaker (sPyNNaker 7.4.1), bit for bit")]
+#[command(
+    name = "spinnsim",
+    version,
+    about = "Spiking networks with the results of SpiNNaker (sPyNNaker 7.4.1), bit for bit"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,9 +36,7 @@ enum Command {
     /// List the GPU adapters the GPU engine can see, with their limits, and which one it would use.
     Devices,
     /// Print how a network maps onto virtual cores.
-    Map {
-        network: PathBuf,
-    },
+    Map { network: PathBuf },
 }
 
 /// The file format of the recordings, as the command line names it.
@@ -107,7 +109,11 @@ where
 
 /// The message of a panic.
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_default()
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// Whether a panic is `println!` failing because stdout's reader closed the pipe.

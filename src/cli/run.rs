@@ -58,7 +58,8 @@ enum RunEnd {
 pub(super) fn run(a: RunArgs) -> Result<u8> {
     // Everything that can be checked before mapping is checked first: the output folder too.
     let output = OutputSet::prepare(&a.out, a.format.into())?;
-    let profile = Profile::from_name(&a.profile).with_context(|| format!("unknown profile `{}`; use spinnaker-7 or spinnaker-2019", a.profile))?;
+    let profile = Profile::from_name(&a.profile)
+        .with_context(|| format!("unknown profile `{}`; use spinnaker-7 or spinnaker-2019", a.profile))?;
     if a.threads == Some(0) {
         anyhow::bail!("--threads 0: give at least 1 worker thread (or leave it out for all cores)");
     }
@@ -150,9 +151,16 @@ fn run_interruptibly(sim: &mut Simulation, ticks: u32) -> RunEnd {
 
 /// Stages and writes the run's tables as one set; a run that did not complete says so in the
 /// tables' metadata (`spinnsim.incomplete`).
-fn write_set(sim: &Simulation, mut output: OutputSet, all_connections: bool, incomplete: Option<&str>) -> Result<Vec<PathBuf>> {
+fn write_set(
+    sim: &Simulation,
+    mut output: OutputSet,
+    all_connections: bool,
+    incomplete: Option<&str>,
+) -> Result<Vec<PathBuf>> {
     let net = sim.network();
-    let which: Vec<usize> = (0..net.projections.len()).filter(|&i| all_connections || net.projections[i].synapse_dynamics.is_some()).collect();
+    let which: Vec<usize> = (0..net.projections.len())
+        .filter(|&i| all_connections || net.projections[i].synapse_dynamics.is_some())
+        .collect();
     let mut tables: Vec<(&str, Box<dyn Fn() -> crate::Result<RecordBatch> + '_>)> =
         vec![("spikes", Box::new(|| sim.spikes_batch())), ("samples", Box::new(|| sim.samples_batch()))];
     if !which.is_empty() {
@@ -213,7 +221,13 @@ fn summary(sim: &Simulation, run_ms: f64, ticks: u32, wall: f64) {
 /// Which engine runs, for stderr.
 fn engine_line(sim: &Simulation, asked: Backend, threads: Option<usize>) -> String {
     match sim.adapter() {
-        Some(a) => format!("engine: gpu on `{}` ({} {}, backend {asked}; {})", a.name, a.backend, a.device_type, super::map::adapter_kind(a)),
+        Some(a) => format!(
+            "engine: gpu on `{}` ({} {}, backend {asked}; {})",
+            a.name,
+            a.backend,
+            a.device_type,
+            super::map::adapter_kind(a)
+        ),
         None => {
             let threads = threads.map(|t| format!("{t} threads")).unwrap_or_else(|| "all cores".into());
             let why = match asked {

@@ -103,9 +103,10 @@ impl Backend {
 
     /// `auto`, `cpu` or `gpu` (case-insensitive); an error naming the valid choices otherwise.
     pub fn from_name(name: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
-            crate::error::Error::Run(format!("unknown backend `{name}`; use auto, cpu or gpu"))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|b| b.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| crate::error::Error::Run(format!("unknown backend `{name}`; use auto, cpu or gpu")))
     }
 
     pub fn name(self) -> &'static str {

@@ -18,12 +18,7 @@ pub enum EncodeError {
     #[error("{value} is not a finite number")]
     NotFinite { value: f64 },
     #[error("{value} is outside the range of {format} ({min} to {max})")]
-    OutOfRange {
-        value: f64,
-        format: &'static str,
-        min: f64,
-        max: f64,
-    },
+    OutOfRange { value: f64, format: &'static str, min: f64, max: f64 },
 }
 
 /// |v| = digits · 10^exp10, from Rust's shortest round-trip representation of v.
@@ -41,11 +36,7 @@ fn is_midpoint(v: f64, a: u64, b: u64, exp10: i32) -> bool {
     // |v| = m · 2^x with m odd
     let bits = v.abs().to_bits();
     let (frac, bexp) = (bits & ((1 << 52) - 1), (bits >> 52) as i32);
-    let (m, x) = if bexp == 0 {
-        (frac, -1074)
-    } else {
-        (frac | 1 << 52, bexp - 1075)
-    };
+    let (m, x) = if bexp == 0 { (frac, -1074) } else { (frac | 1 << 52, bexp - 1075) };
     if m == 0 {
         return false;
     }
@@ -91,9 +82,7 @@ fn scaled_round_half_even(digits: u64, exp10: i32, shift: u32) -> Option<u128> {
         return Some(0);
     }
     if exp10 >= 0 {
-        let p = 10u128
-            .checked_pow(exp10 as u32)?
-            .checked_mul(digits as u128)?;
+        let p = 10u128.checked_pow(exp10 as u32)?.checked_mul(digits as u128)?;
         return p.checked_mul(1u128 << shift);
     }
     let k = (-exp10) as u32;
@@ -146,12 +135,7 @@ fn encode(
         return Err(EncodeError::NotFinite { value: v });
     }
     let (min, max) = range;
-    let err = || EncodeError::OutOfRange {
-        value: v,
-        format,
-        min,
-        max,
-    };
+    let err = || EncodeError::OutOfRange { value: v, format, min, max };
     if v < min || v > max {
         return Err(err());
     }
@@ -171,7 +155,8 @@ fn encode(
 
 /// S16.15 (`DataType.S1615`, scale 2^15) as the raw i32.
 pub fn encode_s1615(v: f64) -> Result<i32, EncodeError> {
-    encode(v, "S1615", 15, i32::MIN as i128, i32::MAX as i128, (i32::MIN as f64 / 32768.0, i32::MAX as f64 / 32768.0)).map(|r| r as i32)
+    encode(v, "S1615", 15, i32::MIN as i128, i32::MAX as i128, (i32::MIN as f64 / 32768.0, i32::MAX as f64 / 32768.0))
+        .map(|r| r as i32)
 }
 /// U0.32 (`DataType.U032`, scale 2^32) as the raw u32.
 pub fn encode_u032(v: f64) -> Result<u32, EncodeError> {
@@ -195,22 +180,13 @@ mod tests {
         assert_eq!(shortest_decimal(0.1), (1, -1));
         assert_eq!(shortest_decimal(1.85), (185, -2));
         assert_eq!(shortest_decimal(-65.0), (65, 0));
-        assert_eq!(
-            shortest_decimal(0.30000000000000004),
-            (30000000000000004, -17)
-        );
+        assert_eq!(shortest_decimal(0.30000000000000004), (30000000000000004, -17));
         assert_eq!(shortest_decimal(1e300), (1, 300));
         assert_eq!(shortest_decimal(5e-324), (5, -324));
         assert_eq!(shortest_decimal(0.0), (0, 0));
         // exact ties: Python's repr keeps the even last digit
-        assert_eq!(
-            shortest_decimal(28.8540802001953125),
-            (28854080200195312, -15)
-        );
-        assert_eq!(
-            shortest_decimal(3.00986480712890625),
-            (30098648071289062, -16)
-        );
+        assert_eq!(shortest_decimal(28.8540802001953125), (28854080200195312, -15));
+        assert_eq!(shortest_decimal(3.00986480712890625), (30098648071289062, -16));
         assert_eq!(shortest_decimal(2f64.powi(-25)), (29802322387695312, -24));
     }
 

@@ -21,9 +21,9 @@ pub const OFFSET: [i32; 11] = [98304, 98304, 65536, 65536, 65536, 16, 14, 13, 11
 
 /// Direct values for the 32 outermost inputs (index 32 is stored but never read).
 pub const TAIL: [i32; 33] = [
-    229376, 136628, 131359, 128187, 125892, 124086, 122593, 121318, 120204, 119213, 118321, 117508,
-    116762, 116072, 115430, 114830, 114265, 113733, 113229, 112751, 112295, 111860, 111444, 111045,
-    110662, 110294, 109939, 109596, 109265, 108945, 108635, 108334, 108042,
+    229376, 136628, 131359, 128187, 125892, 124086, 122593, 121318, 120204, 119213, 118321, 117508, 116762, 116072,
+    115430, 114830, 114265, 113733, 113229, 112751, 112295, 111860, 111444, 111045, 110662, 110294, 109939, 109596,
+    109265, 108945, 108635, 108334, 108042,
 ];
 
 /// Central-segment scale factors.
@@ -74,9 +74,7 @@ pub fn norminv_rbits(x: i32) -> i32 {
         let i = lz - 16;
         let seg = (5 - i) as usize;
         let row = (10 - i) as usize;
-        let u = ((a * a) >> 17)
-            .wrapping_sub(SEG_A[seg])
-            .wrapping_mul(SEG_B[seg]);
+        let u = ((a * a) >> 17).wrapping_sub(SEG_A[seg]).wrapping_mul(SEG_B[seg]);
         let p = quartic(&COEF[row], u.wrapping_shl(1));
         let w = (OFFSET[row] << 13).wrapping_add(p.wrapping_add(u.wrapping_shl(15)) >> 16);
         ((w as i64 * a as i16 as i64) >> 16) as i32

@@ -254,7 +254,12 @@ impl MachineImage {
     /// Values sampled (v, gsyn) by a run of `ticks` ticks from tick `t0`, over every core.
     pub fn samples_in(&self, t0: u32, ticks: u32) -> u64 {
         let samples = |spec: &RecordSpec| spec.sample_ticks(t0, ticks).1 * spec.neurons.len() as u64;
-        self.cores.iter().flat_map(|c| [&c.recording.v, &c.recording.gsyn_exc, &c.recording.gsyn_inh]).flatten().map(samples).sum()
+        self.cores
+            .iter()
+            .flat_map(|c| [&c.recording.v, &c.recording.gsyn_exc, &c.recording.gsyn_inh])
+            .flatten()
+            .map(samples)
+            .sum()
     }
 }
 
@@ -323,7 +328,8 @@ impl NeuronCore {
                 let row = b.offset as usize + r * b.stride as usize;
                 // A plastic row (pp_size != 0) counts its plastic synapses, a static one its fixed words.
                 let pp = self.synaptic_matrix[row] as usize;
-                let f = if pp != 0 { self.synaptic_matrix[row + pp + 2] } else { self.synaptic_matrix[row + 1] } as usize;
+                let f =
+                    if pp != 0 { self.synaptic_matrix[row + pp + 2] } else { self.synaptic_matrix[row + 1] } as usize;
                 s.rows += 1;
                 s.synapses += f;
                 s.longest_row = s.longest_row.max(f);

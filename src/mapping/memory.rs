@@ -76,7 +76,11 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
         .iter()
         .enumerate()
         .filter(|(_, p)| !p.cell_type.is_source())
-        .map(|(pi, p)| p.size as f64 * PER_RING_SLOT * (1u64 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), net.timestep)) as f64)
+        .map(|(pi, p)| {
+            p.size as f64
+                * PER_RING_SLOT
+                * (1u64 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), net.timestep)) as f64
+        })
         .sum();
     let base = neurons * PER_NEURON + ring;
     let mut parts: Vec<(String, f64)> = vec![(format!("{neurons} neurons"), base)];
@@ -90,7 +94,8 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
     let drawing = drawn + working.iter().take(threads.max(1)).sum::<f64>();
     let mut peak = drawing;
     let largest = plan.iter().max_by(|a, b| a.synapses.total_cmp(&b.synapses));
-    let of_largest = largest.map(|k| format!(" (the most: {}, {:.0} synapses)", k.name, k.synapses)).unwrap_or_default();
+    let of_largest =
+        largest.map(|k| format!(" (the most: {}, {:.0} synapses)", k.name, k.synapses)).unwrap_or_default();
     let mut peak_parts = vec![(format!("the drawn connections{of_largest}"), drawing)];
 
     // Each receiving population in turn.
@@ -128,11 +133,17 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
     // other, so the padded matrices or the packed rows, whichever is more.
     let packed: f64 = plan
         .iter()
-        .map(|k| k.synapses * 4.0 + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW })
+        .map(|k| {
+            k.synapses * 4.0
+                + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
+        })
         .sum();
     if built.max(packed) > peak {
         peak = built.max(packed);
-        peak_parts = vec![("the synaptic matrices in sPyNNaker's padded layout".to_string(), built), ("the engine's packed rows".to_string(), packed)];
+        peak_parts = vec![
+            ("the synaptic matrices in sPyNNaker's padded layout".to_string(), built),
+            ("the engine's packed rows".to_string(), packed),
+        ];
     }
     parts.extend(peak_parts);
     let biggest = parts.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
@@ -173,7 +184,8 @@ fn plan(net: &Network) -> Vec<Planned> {
     let pops = &net.populations;
     let dt = net.timestep;
     let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size).max(1)).collect();
-    let in_core: Vec<u32> = (0..pops.len()).map(|pi| 1u32 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), dt)).collect();
+    let in_core: Vec<u32> =
+        (0..pops.len()).map(|pi| 1u32 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), dt)).collect();
     // Delay stages per pre population: the most any of its projections needs.
     let mut stages = vec![0u32; pops.len()];
     for p in &net.projections {
@@ -247,7 +259,14 @@ fn drawing_bytes(c: &Connector, synapses: f64) -> f64 {
 /// The longest undelayed and delayed row of a projection on a post core, as the mapping will
 /// size them: sPyNNaker's estimate for connectors built on chip (which the drawn rows rarely
 /// pass), the rows themselves for a connection list.
-fn row_lengths(net: &Network, p: &crate::model::Projection, pre: usize, post: usize, max_atoms: &[u32], m: u32) -> (usize, usize) {
+fn row_lengths(
+    net: &Network,
+    p: &crate::model::Projection,
+    pre: usize,
+    post: usize,
+    max_atoms: &[u32],
+    m: u32,
+) -> (usize, usize) {
     let pops = &net.populations;
     let dt = net.timestep;
     let declared_ticks = |d: f64| synapses::host_delay(d, 1.0 / dt);
@@ -257,7 +276,8 @@ fn row_lengths(net: &Network, p: &crate::model::Projection, pre: usize, post: us
             _ => dt,
         };
         let post_slices = slices(pops[post].size, max_atoms[post]);
-        let items = || list.iter().map(|e| (e[0] as u32, e[1] as u32, declared_ticks(e.get(3).copied().unwrap_or(fallback))));
+        let items =
+            || list.iter().map(|e| (e[0] as u32, e[1] as u32, declared_ticks(e.get(3).copied().unwrap_or(fallback))));
         return synapses::max_row_lengths_of(items, &post_slices, m);
     }
     let declared = match &p.delay {
@@ -267,13 +287,22 @@ fn row_lengths(net: &Network, p: &crate::model::Projection, pre: usize, post: us
     };
     let longest = declared_ticks(declared_max_delay(p, dt));
     let split = (true, longest > m);
-    row_estimate(&p.connector, pops[pre].size as u64, pops[post].size as u64, max_atoms[post] as u64, split, m, declared)
+    row_estimate(
+        &p.connector,
+        pops[pre].size as u64,
+        pops[post].size as u64,
+        max_atoms[post] as u64,
+        split,
+        m,
+        declared,
+    )
 }
 
 /// A size in bytes for people: `2 GiB`, `153 MiB`, `1.46 KiB`, `65536 B` (three significant
 /// digits at most).
 pub fn human_bytes(bytes: f64) -> String {
-    const UNITS: [(f64, &str); 4] = [(1099511627776.0, "TiB"), (1073741824.0, "GiB"), (1048576.0, "MiB"), (1024.0, "KiB")];
+    const UNITS: [(f64, &str); 4] =
+        [(1099511627776.0, "TiB"), (1073741824.0, "GiB"), (1048576.0, "MiB"), (1024.0, "KiB")];
     for (size, unit) in UNITS {
         if bytes >= size {
             let x = bytes / size;
@@ -294,14 +323,18 @@ pub fn human_bytes(bytes: f64) -> String {
 pub fn available_bytes() -> f64 {
     let read = |path: &str| std::fs::read_to_string(path).ok();
     let field = |text: &str, key: &str| {
-        text.lines().find(|l| l.starts_with(key)).and_then(|l| l[key.len()..].split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+        text.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l[key.len()..].split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
     };
     let mem_available = read("/proc/meminfo").and_then(|m| field(&m, "MemAvailable:")).map(|kb| kb * 1024.0);
     let number = |path: &str| read(path).and_then(|s| s.trim().parse::<f64>().ok());
-    let cgroup = number("/sys/fs/cgroup/memory.max").zip(number("/sys/fs/cgroup/memory.current")).map(|(max, used)| (max - used).max(0.0));
-    let address_space = read("/proc/self/limits").and_then(|l| field(&l, "Max address space")).zip(
-        read("/proc/self/status").and_then(|s| field(&s, "VmSize:")).map(|kb| kb * 1024.0),
-    );
+    let cgroup = number("/sys/fs/cgroup/memory.max")
+        .zip(number("/sys/fs/cgroup/memory.current"))
+        .map(|(max, used)| (max - used).max(0.0));
+    let address_space = read("/proc/self/limits")
+        .and_then(|l| field(&l, "Max address space"))
+        .zip(read("/proc/self/status").and_then(|s| field(&s, "VmSize:")).map(|kb| kb * 1024.0));
     let address_space = address_space.map(|(limit, used)| (limit - used).max(0.0));
     [mem_available, cgroup, address_space].into_iter().flatten().reduce(f64::min).unwrap_or(16.0 * (1u64 << 30) as f64)
 }

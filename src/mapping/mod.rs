@@ -8,9 +8,9 @@ pub mod memory;
 mod neurons;
 mod poisson;
 pub mod shifts;
+mod sources;
 pub mod stdp;
 pub mod synapses;
-mod sources;
 mod warnings;
 
 pub use image::*;
@@ -21,15 +21,21 @@ pub use image::*;
 pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> Result<()> {
     let p = &net.populations[pi];
     let dt = net.timestep;
-    let resolved = if p.cell_type == CellType::SpikeSourceArray { Default::default() } else { p.resolve(net.seed, pi)? };
+    let resolved =
+        if p.cell_type == CellType::SpikeSourceArray { Default::default() } else { p.resolve(net.seed, pi)? };
     let n_cores = image.population_cores[pi].len();
-    let seeds = if p.cell_type == CellType::SpikeSourcePoisson { poisson::population_kiss_seeds(p, net.seed, pi, n_cores)? } else { Vec::new() };
+    let seeds = if p.cell_type == CellType::SpikeSourcePoisson {
+        poisson::population_kiss_seeds(p, net.seed, pi, n_cores)?
+    } else {
+        Vec::new()
+    };
     for (ci, &c) in image.population_cores[pi].iter().enumerate() {
         let core = &mut image.cores[c as usize];
         let (lo, n) = (core.lo_atom, core.n_atoms);
         match &mut core.kind {
             CoreKind::Neuron(nc) => {
-                nc.neurons = neurons::neuron_arrays(&p.name(), nc.model, &resolved, lo as usize, n as usize, dt, image.profile)?;
+                nc.neurons =
+                    neurons::neuron_arrays(&p.name(), nc.model, &resolved, lo as usize, n as usize, dt, image.profile)?;
                 nc.current_sources = sources::current_sources(net, pi, lo, n, dt)?;
             }
             CoreKind::SpikeArray(sa) => *sa = sources::spike_array(p, lo, n, dt)?,
@@ -50,8 +56,8 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
 use crate::error::{Error, Result};
 use crate::model::{host_rng, CellType, Connector, Network, Values};
 use keys::{get_n_bits, KeyRequest};
-use shifts::{weight_scale, IncomingStats, ShiftStats};
 use rayon::prelude::*;
+use shifts::{weight_scale, IncomingStats, ShiftStats};
 use synapses::{IncomingMatrix, PopKey, Synapse};
 
 /// `MAX_RING_BUFFER_BITS`.
@@ -178,7 +184,13 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     let resolved: Vec<_> = pops
         .iter()
         .enumerate()
-        .map(|(pi, p)| if p.cell_type.is_source() && p.cell_type != CellType::SpikeSourcePoisson { Ok(Default::default()) } else { p.resolve(net.seed, pi) })
+        .map(|(pi, p)| {
+            if p.cell_type.is_source() && p.cell_type != CellType::SpikeSourcePoisson {
+                Ok(Default::default())
+            } else {
+                p.resolve(net.seed, pi)
+            }
+        })
         .collect::<Result<_>>()?;
 
     // Connections of every projection, with delays in ticks. Each projection draws from its own
@@ -261,13 +273,23 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             let label = format!("{}({}:{})", p.label, lo, lo + n - 1);
             let kind = match p.cell_type {
                 CellType::SpikeSourceArray => CoreKind::SpikeArray(sources::spike_array(p, lo, n, dt)?),
-                CellType::SpikeSourcePoisson => CoreKind::Poisson(poisson::poisson(p, &resolved[pi], seeds[ci], lo, n, dt)?),
+                CellType::SpikeSourcePoisson => {
+                    CoreKind::Poisson(poisson::poisson(p, &resolved[pi], seeds[ci], lo, n, dt)?)
+                }
                 model => CoreKind::Neuron(Box::new(NeuronCore {
                     model,
                     synapse_params: Vec::new(),
                     pop_table: Vec::new(),
                     synaptic_matrix: Vec::new(),
-                    neurons: neurons::neuron_arrays(&p.name(), model, &resolved[pi], lo as usize, n as usize, dt, opts.profile)?,
+                    neurons: neurons::neuron_arrays(
+                        &p.name(),
+                        model,
+                        &resolved[pi],
+                        lo as usize,
+                        n as usize,
+                        dt,
+                        opts.profile,
+                    )?,
                     current_sources: sources::current_sources(net, pi, lo, n, dt)?,
                     blocks: Vec::new(),
                     sends: sends[pi],
@@ -360,7 +382,12 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         .enumerate()
         .filter_map(|(k, proj)| proj.synapse_dynamics.as_ref().and_then(|s| s.amplitude_warning(&proj.name(k))))
         .collect();
-    warnings.extend(pops.iter().zip(&resolved).filter(|(p, _)| p.cell_type == CellType::SpikeSourcePoisson).filter_map(|(p, r)| warnings::poisson_rates(p, r)));
+    warnings.extend(
+        pops.iter()
+            .zip(&resolved)
+            .filter(|(p, _)| p.cell_type == CellType::SpikeSourcePoisson)
+            .filter_map(|(p, r)| warnings::poisson_rates(p, r)),
+    );
     let mut routes: Vec<(u32, u32, Vec<u32>)> = Vec::new();
     let receivers = pops.iter().filter(|p| !p.cell_type.is_source()).count();
     for (pi, p) in pops.iter().enumerate() {
@@ -386,7 +413,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             let weights = || d.conns.iter().map(|c| c.2);
             let delays = || d.conns.iter().map(|c| c.3 as f64);
             let (mut w_mean, mut w_var, mut w_max) = match &proj.connector {
-                Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => stats_of(None, weights),
+                Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => {
+                    stats_of(None, weights)
+                }
                 _ => stats_of(Some(&proj.weight), weights),
             };
             if let Some(stdp) = &proj.synapse_dynamics {
@@ -395,7 +424,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                 (w_mean, w_var, w_max) = (m, 0.0, m);
             }
             let d_var = match (&proj.connector, &proj.delay) {
-                (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => stats_of(None, delays).1,
+                (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => {
+                    stats_of(None, delays).1
+                }
                 (_, Some(Values::Array(_) | Values::Random(_))) => stats_of(None, delays).1,
                 _ => 0.0,
             };
@@ -414,13 +445,19 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             .iter()
             .map(|&k| {
                 let d = &drawn[k];
-                connected_cores(&net.projections[k].connector, &d.conns, &slices(pops[d.pre].size, max_atoms[d.pre]), &post_slices)
+                connected_cores(
+                    &net.projections[k].connector,
+                    &d.conns,
+                    &slices(pops[d.pre].size, max_atoms[d.pre]),
+                    &post_slices,
+                )
             })
             .collect();
         // The synapses of each incoming projection with quantised weights, and their longest rows.
         // Each projection has one post population: its drawn connections are not needed after
         // this, and each is freed once quantised.
-        let taken: Vec<(usize, Vec<(u32, u32, f64, u32)>)> = incoming.iter().map(|&k| (k, std::mem::take(&mut drawn[k].conns))).collect();
+        let taken: Vec<(usize, Vec<(u32, u32, f64, u32)>)> =
+            incoming.iter().map(|&k| (k, std::mem::take(&mut drawn[k].conns))).collect();
         let quantised: Vec<(Vec<Synapse>, (usize, usize), (bool, bool), Vec<String>)> = taken
             .into_par_iter()
             .map(|(k, conns)| {
@@ -432,7 +469,11 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                 let syns: Vec<Synapse> = conns
                     .into_iter()
                     .map(|(pre, post, w, delay)| {
-                        let weight = if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) };
+                        let weight = if d.on_chip {
+                            synapses::expander_weight(w, scale)
+                        } else {
+                            synapses::host_weight(w, scale)
+                        };
                         if !synapses::weight_fits(w, scale, d.on_chip) {
                             unheld.add(w, weight);
                         }
@@ -442,7 +483,8 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                 let lengths = synapses::max_row_lengths(&syns, &post_slices, m);
                 let proj = &net.projections[k];
                 let name = proj.name(k);
-                let mut notes: Vec<String> = unheld.warning(&name, p, shifts[d.synapse_type as usize], scale, syns.len()).into_iter().collect();
+                let mut notes: Vec<String> =
+                    unheld.warning(&name, p, shifts[d.synapse_type as usize], scale, syns.len()).into_iter().collect();
                 if proj.synapse_dynamics.is_some() {
                     let never = syns.iter().filter(|s| s.delay % m == 0).count();
                     notes.extend(warnings::plastic_delay_field_zero(&name, p, never, syns.len(), m, dt));
@@ -454,13 +496,26 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             warnings.extend(notes);
             let d = &drawn[k];
             let declared = match &net.projections[k].delay {
-                Some(Values::Scalar(ms)) => Some(if d.on_chip { synapses::expander_delay(*ms, 1.0 / dt) } else { synapses::host_delay(*ms, 1.0 / dt) }),
+                Some(Values::Scalar(ms)) => Some(if d.on_chip {
+                    synapses::expander_delay(*ms, 1.0 / dt)
+                } else {
+                    synapses::host_delay(*ms, 1.0 / dt)
+                }),
                 None => Some(1),
                 _ => None,
             };
-            let (und_est, del_est) = row_estimate(&net.projections[k].connector, pops[d.pre].size as u64, p.size as u64, max_atoms[pi] as u64, split, m, declared);
+            let (und_est, del_est) = row_estimate(
+                &net.projections[k].connector,
+                pops[d.pre].size as u64,
+                p.size as u64,
+                max_atoms[pi] as u64,
+                split,
+                m,
+                declared,
+            );
             let (und, del) = (und.max(und_est), del.max(del_est));
-            let plastic_header_bytes = net.projections[k].synapse_dynamics.as_ref().map(|s| stdp::header_bytes(s.timing.is_nearest()));
+            let plastic_header_bytes =
+                net.projections[k].synapse_dynamics.as_ref().map(|s| stdp::header_bytes(s.timing.is_nearest()));
             check_row_length(&net.projections[k].name(k), und.max(del), plastic_header_bytes.is_some(), &p.label)?;
             let stages = delay_stages[d.pre];
             matrices.push(IncomingMatrix {
@@ -468,7 +523,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                 projection: k,
                 synapse_type: d.synapse_type,
                 key: pop_key_info(pop_key[d.pre].expect("pre sends"), d.pre, 1),
-                delay_key: delay_key[d.pre].filter(|_| del > 0 || d.max_delay_ms > m as f64 * dt).map(|part| pop_key_info(part, d.pre, stages)),
+                delay_key: delay_key[d.pre]
+                    .filter(|_| del > 0 || d.max_delay_ms > m as f64 * dt)
+                    .map(|part| pop_key_info(part, d.pre, stages)),
                 n_pre_atoms: pops[d.pre].size,
                 n_delay_stages: stages,
                 max_delay: m,
@@ -483,7 +540,12 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         }
         let stdp_core = match &population_stdp[pi] {
             Some(s) => {
-                let owner = incoming.iter().rev().find(|&&k| net.projections[k].synapse_dynamics.is_some()).map(|&k| net.projections[k].name(k)).unwrap_or_default();
+                let owner = incoming
+                    .iter()
+                    .rev()
+                    .find(|&&k| net.projections[k].synapse_dynamics.is_some())
+                    .map(|&k| net.projections[k].name(k))
+                    .unwrap_or_default();
                 Some(stdp::stdp_core(s, &owner, dt, w_scale, 2)?)
             }
             None => None,
@@ -491,7 +553,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         // The cores' regions are independent of each other: built in parallel, used in core order.
         let all_regions: Vec<Result<synapses::CoreRegions>> = population_cores[pi]
             .par_iter()
-            .map(|&c| synapses::build_core_regions(&matrices, cores[c as usize].lo_atom, cores[c as usize].n_atoms, n_bits, 1))
+            .map(|&c| {
+                synapses::build_core_regions(&matrices, cores[c as usize].lo_atom, cores[c as usize].n_atoms, n_bits, 1)
+            })
             .collect();
         for (&c, regions) in population_cores[pi].iter().zip(all_regions) {
             let regions = regions?;
@@ -520,7 +584,12 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             let targets = |si: usize| -> Vec<u32> {
                 match link {
                     None => post_cores.clone(),
-                    Some(m) => post_cores.iter().enumerate().filter(|&(ti, _)| m[si * post_cores.len() + ti]).map(|(_, &c)| c).collect(),
+                    Some(m) => post_cores
+                        .iter()
+                        .enumerate()
+                        .filter(|&(ti, _)| m[si * post_cores.len() + ti])
+                        .map(|(_, &c)| c)
+                        .collect(),
                 }
             };
             for (si, &src) in population_cores[d.pre].iter().enumerate() {
@@ -528,7 +597,8 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             }
             // Delay cores only where the pre → post edge needs them (`DelaySupportAdder` adds a
             // delayed edge per edge whose longest delay is beyond the in-core delay).
-            let edge_needs_delays = incoming.iter().any(|&j| drawn[j].pre == d.pre && drawn[j].max_delay_ms > m as f64 * dt);
+            let edge_needs_delays =
+                incoming.iter().any(|&j| drawn[j].pre == d.pre && drawn[j].max_delay_ms > m as f64 * dt);
             if delay_key[d.pre].is_some() && edge_needs_delays {
                 for (si, &src) in delay_cores[d.pre].iter().enumerate() {
                     add_route(&mut routes, &cores[src as usize], &targets(si));
@@ -546,7 +616,8 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     routes.sort_by_key(|r| r.0);
     let labelled: Vec<(u32, u32, String)> = routes.iter().map(|r| (r.0, r.1, format!("key {:#x}", r.0))).collect();
     keys::check_no_overlap(&labelled)?;
-    let routing_table = routes.into_iter().map(|(key, mask, destinations)| RouteEntry { key, mask, destinations }).collect();
+    let routing_table =
+        routes.into_iter().map(|(key, mask, destinations)| RouteEntry { key, mask, destinations }).collect();
 
     progress(MapStep::Mapped);
     Ok(MachineImage {
@@ -566,11 +637,18 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
 /// `get_connected_vertices` decides the routes: a OneToOneConnector connects slices whose atom
 /// ranges overlap, a FromListConnector the slices that one of its connections joins; every other
 /// connector connects every pair (`None`). Indexed `pre slice × post slices + post slice`.
-fn connected_cores(connector: &Connector, conns: &[(u32, u32, f64, u32)], pre: &[(u32, u32)], post: &[(u32, u32)]) -> Option<Vec<bool>> {
+fn connected_cores(
+    connector: &Connector,
+    conns: &[(u32, u32, f64, u32)],
+    pre: &[(u32, u32)],
+    post: &[(u32, u32)],
+) -> Option<Vec<bool>> {
     match connector {
-        Connector::OneToOneConnector => {
-            Some(pre.iter().flat_map(|&(plo, pn)| post.iter().map(move |&(qlo, qn)| plo < qlo + qn && qlo < plo + pn)).collect())
-        }
+        Connector::OneToOneConnector => Some(
+            pre.iter()
+                .flat_map(|&(plo, pn)| post.iter().map(move |&(qlo, qn)| plo < qlo + qn && qlo < plo + pn))
+                .collect(),
+        ),
         Connector::FromListConnector { .. } => {
             let slice_of = |s: &[(u32, u32)], i: u32| s.partition_point(|&(lo, n)| lo + n <= i);
             let mut m = vec![false; pre.len() * post.len()];
@@ -630,7 +708,8 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
             return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
         }
         max_delay_ms = max_delay_ms.max(d);
-        let ticks = if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
+        let ticks =
+            if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
         out.push((pre, post, w, ticks));
     }
     // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
@@ -645,7 +724,17 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
 impl Core {
     /// A core of population `population` holding atoms `[lo, lo + n)`; keys are allocated later.
     fn unkeyed(label: String, population: usize, lo: u32, n: u32, recording: CoreRecording, kind: CoreKind) -> Core {
-        Core { label, population, lo_atom: lo, n_atoms: n, key: None, mask: 0, n_colour_bits: N_COLOUR_BITS, recording, kind }
+        Core {
+            label,
+            population,
+            lo_atom: lo,
+            n_atoms: n,
+            key: None,
+            mask: 0,
+            n_colour_bits: N_COLOUR_BITS,
+            recording,
+            kind,
+        }
     }
 }
 
@@ -688,7 +777,15 @@ fn fan_in_maximum(c: &Connector, conns: &[(u32, u32, f64, u32)], n_pre: u64, n_p
 
 /// sPyNNaker's estimate of the longest undelayed and delayed row (`get_n_connections_from_pre_vertex_maximum`),
 /// for connectors whose rows are built on chip; host-built rows use their real lengths.
-fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, drawn_split: (bool, bool), m: u32, declared_delay: Option<u32>) -> (usize, usize) {
+fn row_estimate(
+    c: &Connector,
+    n_pre: u64,
+    n_post: u64,
+    n_post_atoms: u64,
+    drawn_split: (bool, bool),
+    m: u32,
+    declared_delay: Option<u32>,
+) -> (usize, usize) {
     use binomial::probable_maximum_selected as pms;
     let est = match *c {
         Connector::OneToOneConnector => 1,
@@ -696,7 +793,9 @@ fn row_estimate(c: &Connector, n_pre: u64, n_post: u64, n_post_atoms: u64, drawn
         Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_post_atoms, p_connect),
         Connector::FixedNumberPostConnector { n, .. } => n.min(n_post_atoms),
         Connector::FixedNumberPreConnector { n, .. } => pms(n_pre * n_post, n_post_atoms, n as f64 / n_pre as f64),
-        Connector::FixedTotalNumberConnector { n, .. } => pms(n_pre * n_post, n, n_post_atoms as f64 / (n_pre * n_post) as f64),
+        Connector::FixedTotalNumberConnector { n, .. } => {
+            pms(n_pre * n_post, n, n_post_atoms as f64 / (n_pre * n_post) as f64)
+        }
         Connector::FromListConnector { .. } => return (0, 0),
     } as usize;
     // Which matrices the estimate applies to follows the declared delay: a constant delay puts every

@@ -47,7 +47,9 @@ pub fn neuron_arrays(
     a.isyn_exc = enc("isyn_exc")?;
     a.isyn_inh = enc("isyn_inh")?;
     if model != CellType::IfCurrDelta {
-        for (tau_name, decay, init) in [("tau_syn_E", &mut a.exc_decay, &mut a.exc_init), ("tau_syn_I", &mut a.inh_decay, &mut a.inh_init)] {
+        for (tau_name, decay, init) in
+            [("tau_syn_E", &mut a.exc_decay, &mut a.exc_init), ("tau_syn_I", &mut a.inh_decay, &mut a.inh_init)]
+        {
             for &tau_ms in col(tau_name) {
                 let tau = s1615(owner, tau_name, tau_ms)?;
                 let (d, i) = synapse_factors(profile, dt_ms, ts, tau_ms, tau);

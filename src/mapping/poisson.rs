@@ -113,8 +113,9 @@ impl RandomState {
 /// network seed.
 pub fn population_seed(p: &Population, net_seed: u64, pi: usize) -> Result<u32> {
     match p.seed {
-        Some(s) => u32::try_from(s)
-            .map_err(|_| Error::param(p.name(), "seed", format!("{s} is not between 0 and 2**32 - 1 (numpy RandomState)"))),
+        Some(s) => u32::try_from(s).map_err(|_| {
+            Error::param(p.name(), "seed", format!("{s} is not between 0 and 2**32 - 1 (numpy RandomState)"))
+        }),
         None => Ok(host_rng(net_seed, &[5, pi as u64]).random::<u32>()),
     }
 }
@@ -141,7 +142,8 @@ pub fn population_kiss_seeds(p: &Population, net_seed: u64, pi: usize, n_slices:
 /// SpikeSourcePoisson parameters of one slice (§7.2), whose KISS seed is `seed`.
 pub fn poisson(p: &Population, r: &ResolvedParams, seed: [u32; 4], lo: u32, n: u32, dt_ms: f64) -> Result<PoissonCore> {
     let enc = |name: &str, v: f64| {
-        u3232_numpy(v).ok_or_else(|| Error::param(p.name(), name, format!("{v} does not fit an unsigned 32.32 fixed-point word")))
+        u3232_numpy(v)
+            .ok_or_else(|| Error::param(p.name(), name, format!("{v} does not fit an unsigned 32.32 fixed-point word")))
     };
     let (rate, start, duration) = (r.get("rate"), r.get("start"), r.get("duration"));
     let mut rates = Vec::with_capacity(n as usize);

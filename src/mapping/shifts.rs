@@ -124,7 +124,14 @@ pub fn weight_scale(shift: u32, global_weight_scale: f64) -> f64 {
 }
 
 /// `_ring_buffer_expected_upper_bound`.
-fn expected_upper_bound(mean: f64, std_dev: f64, spikes_per_second: f64, n_in: u64, sigma: f64, steps_per_s: f64) -> f64 {
+fn expected_upper_bound(
+    mean: f64,
+    std_dev: f64,
+    spikes_per_second: f64,
+    n_in: u64,
+    sigma: f64,
+    steps_per_s: f64,
+) -> f64 {
     let avg = (n_in as f64 * spikes_per_second) / steps_per_s;
     let poisson_var = avg * mean * mean;
     let upper = (avg + 3.0 * avg.sqrt()).round_ties_even();

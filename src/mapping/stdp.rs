@@ -71,11 +71,18 @@ pub fn stdp_core(stdp: &Stdp, owner: &str, dt: f64, gws: f64, n_synapse_types: u
     let lut_plus = exp_lut(dt, tau_plus);
     let lut_minus = exp_lut(dt, tau_minus);
     let enc = |name: &str, v: f64| {
-        encode_s1615(v).map_err(|e| Error::param(owner, name, format!("{v} cannot be written to the synapse-dynamics region: {e}")))
+        encode_s1615(v).map_err(|e| {
+            Error::param(owner, name, format!("{v} cannot be written to the synapse-dynamics region: {e}"))
+        })
     };
     // The additive dependence scales A± by the global weight scale, the multiplicative one does not.
     let a_scale = if additive { gws } else { 1.0 };
-    let params = [enc("w_min", w_min * gws)?, enc("w_max", w_max * gws)?, enc("A_plus", a_plus * a_scale)?, enc("A_minus", a_minus * a_scale)?];
+    let params = [
+        enc("w_min", w_min * gws)?,
+        enc("w_max", w_max * gws)?,
+        enc("A_plus", a_plus * a_scale)?,
+        enc("A_minus", a_minus * a_scale)?,
+    ];
     let mut region = vec![u32::from(stdp.backprop_delay)];
     region.extend(lut_words(&lut_plus));
     region.extend(lut_words(&lut_minus));

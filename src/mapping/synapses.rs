@@ -150,7 +150,11 @@ pub fn max_row_lengths(synapses: &[Synapse], post_slices: &[(u32, u32)], max_del
 /// The longest undelayed and delayed row over (pre, post slice) of the synapses `items` gives as
 /// (pre, post, delay ticks); `items` is called twice. Counts in a dense table when it is no
 /// larger than the synapses (or 2^20 entries), else in a map of the pairs that occur.
-pub fn max_row_lengths_of<I: Iterator<Item = (u32, u32, u32)>>(items: impl Fn() -> I, post_slices: &[(u32, u32)], max_delay: u32) -> (usize, usize) {
+pub fn max_row_lengths_of<I: Iterator<Item = (u32, u32, u32)>>(
+    items: impl Fn() -> I,
+    post_slices: &[(u32, u32)],
+    max_delay: u32,
+) -> (usize, usize) {
     // The slices are consecutive: the first whose end is above `post` holds it.
     let slice_of = |post: u32| match post_slices.partition_point(|&(lo, n)| lo + n <= post) {
         i if i < post_slices.len() && post >= post_slices[i].0 => i,
@@ -250,7 +254,10 @@ pub fn build_core_regions(
             }
         }
         if block_addr / ADDRESS_SCALE > INVALID_ADDRESS as usize {
-            return Err(Error::Mapping(format!("{}: the synaptic matrix is too large for the master population table", m.label)));
+            return Err(Error::Mapping(format!(
+                "{}: the synaptic matrix is too large for the master population table",
+                m.label
+            )));
         }
         offsets.push((i, off));
     }
@@ -274,7 +281,10 @@ pub fn build_core_regions(
     for &(i, (und, del)) in &offsets {
         let m = &matrices[i];
         let word = |s: &Synapse, delay: u32| {
-            (s.weight as u32) << 16 | delay << (log_n + log_t) | m.synapse_type << log_n | ((s.post - post_lo) & idx_mask)
+            (s.weight as u32) << 16
+                | delay << (log_n + log_t)
+                | m.synapse_type << log_n
+                | ((s.post - post_lo) & idx_mask)
         };
         // Plastic rows: (weight, control half-word) per row, written once all are known.
         let mut plastic_rows: [BTreeMap<u32, Vec<(u16, u16)>>; 2] = Default::default();
@@ -311,7 +321,8 @@ pub fn build_core_regions(
         }
         if let Some(hb) = m.plastic_header_bytes {
             // Every row of a plastic block has its header, empty rows included.
-            let blocks = [(und, m.n_pre_atoms, m.undelayed_words()), (del, m.n_pre_atoms * m.n_delay_stages, m.delayed_words())];
+            let blocks =
+                [(und, m.n_pre_atoms, m.undelayed_words()), (del, m.n_pre_atoms * m.n_delay_stages, m.delayed_words())];
             for (k, (base, n_rows, row_words)) in blocks.into_iter().enumerate() {
                 let Some(base) = base else { continue };
                 let stride = row_words + 3;
@@ -342,7 +353,11 @@ pub fn build_core_regions(
         }
         if let Some(b) = del {
             let layout = if m.on_chip {
-                super::image::RowLayout::DelayedExpander { pre_max_atoms: m.pre_max_atoms, stages: m.n_delay_stages, n_pre_atoms: m.n_pre_atoms }
+                super::image::RowLayout::DelayedExpander {
+                    pre_max_atoms: m.pre_max_atoms,
+                    stages: m.n_delay_stages,
+                    n_pre_atoms: m.n_pre_atoms,
+                }
             } else {
                 super::image::RowLayout::DelayedHost { post_max_atoms: m.post_max_atoms, stages: m.n_delay_stages }
             };
@@ -379,7 +394,12 @@ mod tests {
             // Pre indices above 2^26 take the sparse count.
             let base = if dense { 0 } else { 1 << 26 };
             let syns: Vec<Synapse> = (0..3000)
-                .map(|_| Synapse { pre: base + rng.random_range(0..20), post: rng.random_range(0..612), weight: 1, delay: rng.random_range(1..30) })
+                .map(|_| Synapse {
+                    pre: base + rng.random_range(0..20),
+                    post: rng.random_range(0..612),
+                    weight: 1,
+                    delay: rng.random_range(1..30),
+                })
                 .collect();
             let got = max_row_lengths(&syns, &slices, 16);
             assert_eq!(got, brute(&syns, &slices, 16));

@@ -31,7 +31,14 @@ impl Unheld {
     }
 
     /// The warning, if any weight was not held; `total` synapses in the projection.
-    pub(super) fn warning(&self, projection: &str, post: &Population, shift: u32, scale: f64, total: usize) -> Option<String> {
+    pub(super) fn warning(
+        &self,
+        projection: &str,
+        post: &Population,
+        shift: u32,
+        scale: f64,
+        total: usize,
+    ) -> Option<String> {
         if self.count == 0 {
             return None;
         }
@@ -51,7 +58,14 @@ impl Unheld {
 
 /// Plastic synapses whose delay is a multiple of the in-core delay `m` ticks: the row stores
 /// their delay field as 0, and the STDP binary never delivers them (docs/stdp.md §7).
-pub(super) fn plastic_delay_field_zero(projection: &str, post: &Population, never: usize, total: usize, m: u32, dt: f64) -> Option<String> {
+pub(super) fn plastic_delay_field_zero(
+    projection: &str,
+    post: &Population,
+    never: usize,
+    total: usize,
+    m: u32,
+    dt: f64,
+) -> Option<String> {
     (never > 0).then(|| {
         format!(
             "{projection}: {never} of {total} plastic synapses have a delay that is a multiple of {m} ticks ({} ms, the \
@@ -83,7 +97,12 @@ pub(super) fn ring_buffer_shifts(post: &Population, shifts: [u32; 2]) -> crate::
             )));
         }
     }
-    let big: Vec<String> = shifts.iter().zip(["excitatory", "inhibitory"]).filter(|(&s, _)| s >= 16).map(|(s, w)| format!("{w} {s}")).collect();
+    let big: Vec<String> = shifts
+        .iter()
+        .zip(["excitatory", "inhibitory"])
+        .filter(|(&s, _)| s >= 16)
+        .map(|(s, w)| format!("{w} {s}"))
+        .collect();
     Ok((!big.is_empty()).then(|| {
         format!(
             "{}: ring-buffer shift {} (its ring-buffer statistics reach {} {unit} or more): as on SpiNNaker, a tick's \
@@ -133,7 +152,11 @@ mod tests {
             for on_chip in [false, true] {
                 for k in 0..2000 {
                     let w = (k as f64 * 0.37).powf(1.7) / scale * 40.0;
-                    assert_eq!(weight_fits(w, scale, on_chip), held(w, scale, on_chip), "w {w}, scale {scale}, on chip {on_chip}");
+                    assert_eq!(
+                        weight_fits(w, scale, on_chip),
+                        held(w, scale, on_chip),
+                        "w {w}, scale {scale}, on chip {on_chip}"
+                    );
                 }
             }
         }

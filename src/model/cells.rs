@@ -57,13 +57,8 @@ const LIF: &[ParamSpec] = &[
 ];
 const EXP_SYN: &[ParamSpec] = &[p("tau_syn_E", 5.0, Positive), p("tau_syn_I", 5.0, Positive)];
 const COND: &[ParamSpec] = &[p("e_rev_E", 0.0, Any), p("e_rev_I", -70.0, Any)];
-const IZK: &[ParamSpec] = &[
-    p("a", 0.02, Any),
-    p("b", 0.2, Any),
-    p("c", -65.0, Any),
-    p("d", 2.0, Any),
-    p("i_offset", 0.0, Any),
-];
+const IZK: &[ParamSpec] =
+    &[p("a", 0.02, Any), p("b", 0.2, Any), p("c", -65.0, Any), p("d", 2.0, Any), p("i_offset", 0.0, Any)];
 const POISSON: &[ParamSpec] = &[
     p("rate", 1.0, NonNegative),
     p("start", 0.0, NonNegative),

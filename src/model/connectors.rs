@@ -41,7 +41,9 @@ pub enum Connector {
         with_replacement: bool,
     },
     /// Explicit connections `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
-    FromListConnector { conn_list: Vec<Vec<f64>> },
+    FromListConnector {
+        conn_list: Vec<Vec<f64>>,
+    },
 }
 
 fn yes() -> bool {
@@ -96,13 +98,17 @@ impl Connector {
                 check_available(*n, avail, *with_replacement, "post-synaptic neurons for each pre-synaptic neuron")
             }
             Connector::FixedTotalNumberConnector { n, with_replacement, allow_self_connections } => {
-                let avail = n_pre as u64 * n_post as u64 - if same_population && !allow_self_connections { n_pre as u64 } else { 0 };
+                let avail = n_pre as u64 * n_post as u64
+                    - if same_population && !allow_self_connections { n_pre as u64 } else { 0 };
                 check_available(*n, avail, *with_replacement, "pairs of neurons")
             }
             Connector::FromListConnector { conn_list } => {
                 for (k, c) in conn_list.iter().enumerate() {
                     if !(2..=4).contains(&c.len()) {
-                        return err("conn_list", format!("entry {k} has {} fields; expected [pre, post(, weight(, delay))]", c.len()));
+                        return err(
+                            "conn_list",
+                            format!("entry {k} has {} fields; expected [pre, post(, weight(, delay))]", c.len()),
+                        );
                     }
                     for (f, &v) in c.iter().enumerate() {
                         if !v.is_finite() {
@@ -184,7 +190,11 @@ impl Connector {
                 let no_self = same_population && !allow_self_connections;
                 let mut out = Vec::with_capacity(n as usize * n_pre as usize);
                 for i in 0..n_pre {
-                    out.extend(draw_candidates(n_post, no_self.then_some(i), n as usize, with_replacement, rng).into_iter().map(|j| (i, j)));
+                    out.extend(
+                        draw_candidates(n_post, no_self.then_some(i), n as usize, with_replacement, rng)
+                            .into_iter()
+                            .map(|j| (i, j)),
+                    );
                 }
                 out
             }
@@ -223,7 +233,13 @@ fn draw_candidates(count: u32, skip: Option<u32>, n: usize, with_replacement: bo
 /// `n` distinct pairs (pre, post), as a partial Fisher–Yates shuffle of the list of every allowed
 /// pair in pre-major order (the diagonal left out when `no_diagonal`) draws them, without making
 /// that list. Memory grows with `n`, not with `n_pre × n_post`.
-fn sample_pairs_without_replacement(n_pre: u32, n_post: u32, no_diagonal: bool, n: usize, rng: &mut StdRng) -> Vec<(u32, u32)> {
+fn sample_pairs_without_replacement(
+    n_pre: u32,
+    n_post: u32,
+    no_diagonal: bool,
+    n: usize,
+    rng: &mut StdRng,
+) -> Vec<(u32, u32)> {
     let row = n_post as usize - usize::from(no_diagonal);
     let pair = |i: usize| {
         let (pre, k) = (i / row, i % row);
@@ -269,27 +285,44 @@ mod tests {
     /// Drawing from implicit candidates draws what drawing from their list draws.
     #[test]
     fn implicit_candidates_equal_the_list_of_candidates() {
-        for (count, skip, n, with_replacement) in [(10, None, 4, false), (10, Some(3), 9, false), (10, Some(9), 5, true), (1, Some(0), 3, true), (300, Some(150), 299, false)] {
+        for (count, skip, n, with_replacement) in [
+            (10, None, 4, false),
+            (10, Some(3), 9, false),
+            (10, Some(9), 5, true),
+            (1, Some(0), 3, true),
+            (300, Some(150), 299, false),
+        ] {
             let list: Vec<u32> = (0..count).filter(|&i| Some(i) != skip).collect();
             let mut want = if with_replacement {
                 let mut rng = StdRng::seed_from_u64(5);
-                (0..n).map(|_| list[rng.random_range(0..list.len().max(1))]).take(if list.is_empty() { 0 } else { n }).collect::<Vec<u32>>()
+                (0..n)
+                    .map(|_| list[rng.random_range(0..list.len().max(1))])
+                    .take(if list.is_empty() { 0 } else { n })
+                    .collect::<Vec<u32>>()
             } else {
                 sample_without_replacement(&list, n, &mut StdRng::seed_from_u64(5))
             };
             if !with_replacement {
                 want.sort_unstable();
             }
-            assert_eq!(draw_candidates(count, skip, n, with_replacement, &mut StdRng::seed_from_u64(5)), want, "{count} {skip:?} {n}");
+            assert_eq!(
+                draw_candidates(count, skip, n, with_replacement, &mut StdRng::seed_from_u64(5)),
+                want,
+                "{count} {skip:?} {n}"
+            );
         }
     }
 
     /// The sparse shuffle draws exactly what the shuffle of the whole list of pairs draws.
     #[test]
     fn sparse_pair_shuffle_equals_the_full_shuffle() {
-        for (n_pre, n_post, no_diagonal, n) in [(7, 5, false, 12), (6, 6, true, 30), (6, 6, true, 3), (1, 9, false, 9), (40, 40, true, 500)] {
-            let all: Vec<(u32, u32)> =
-                (0..n_pre).flat_map(|i| (0..n_post).map(move |j| (i, j))).filter(|&(i, j)| !no_diagonal || i != j).collect();
+        for (n_pre, n_post, no_diagonal, n) in
+            [(7, 5, false, 12), (6, 6, true, 30), (6, 6, true, 3), (1, 9, false, 9), (40, 40, true, 500)]
+        {
+            let all: Vec<(u32, u32)> = (0..n_pre)
+                .flat_map(|i| (0..n_post).map(move |j| (i, j)))
+                .filter(|&(i, j)| !no_diagonal || i != j)
+                .collect();
             let full = sample_without_replacement(&all, n, &mut StdRng::seed_from_u64(9));
             let sparse = sample_pairs_without_replacement(n_pre, n_post, no_diagonal, n, &mut StdRng::seed_from_u64(9));
             assert_eq!(full, sparse, "{n_pre}x{n_post}, no diagonal {no_diagonal}, n {n}");

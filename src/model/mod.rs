@@ -174,7 +174,10 @@ pub enum CurrentSourceKind {
         #[serde(default = "forever")]
         stop: f64,
     },
-    StepCurrentSource { times: Vec<f64>, amplitudes: Vec<f64> },
+    StepCurrentSource {
+        times: Vec<f64>,
+        amplitudes: Vec<f64>,
+    },
 }
 
 fn forever() -> f64 {
@@ -251,7 +254,8 @@ fn check_value(owner: &str, spec: &ParamSpec, i: usize, v: f64) -> Result<()> {
         Range::NonNegative if v < 0.0 => return bad(format!("{v} must be >= 0")),
         _ => {}
     }
-    let limit = if spec.name == "rate" || spec.name == "start" || spec.name == "duration" { f64::MAX } else { S1615_MAX };
+    let limit =
+        if spec.name == "rate" || spec.name == "start" || spec.name == "duration" { f64::MAX } else { S1615_MAX };
     if v > limit || v < S1615_MIN {
         return bad(format!("{v} is outside the s16.15 range [{S1615_MIN}, {S1615_MAX}]"));
     }
@@ -287,11 +291,19 @@ impl Network {
             return Err(Error::param("setup", "timestep", format!("{dt} ms must be a positive finite number")));
         }
         if dt < 0.001 || dt > 1000.0 {
-            return Err(Error::param("setup", "timestep", format!("{dt} ms is outside the supported range [0.001, 1000]")));
+            return Err(Error::param(
+                "setup",
+                "timestep",
+                format!("{dt} ms is outside the supported range [0.001, 1000]"),
+            ));
         }
         if let Some(md) = self.min_delay {
             if !md.is_finite() || md < dt * (1.0 - 1e-9) {
-                return Err(Error::param("setup", "min_delay", format!("{md} ms must be at least one timestep ({dt} ms)")));
+                return Err(Error::param(
+                    "setup",
+                    "min_delay",
+                    format!("{md} ms must be at least one timestep ({dt} ms)"),
+                ));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -303,15 +315,19 @@ impl Network {
         }
         for (k, proj) in self.projections.iter().enumerate() {
             let name = proj.name(k);
-            let pre = self.population_index(&proj.pre).ok_or_else(|| {
-                Error::param(&name, "pre", format!("no population is labelled `{}`", proj.pre))
-            })?;
-            let post = self.population_index(&proj.post).ok_or_else(|| {
-                Error::param(&name, "post", format!("no population is labelled `{}`", proj.post))
-            })?;
+            let pre = self
+                .population_index(&proj.pre)
+                .ok_or_else(|| Error::param(&name, "pre", format!("no population is labelled `{}`", proj.pre)))?;
+            let post = self
+                .population_index(&proj.post)
+                .ok_or_else(|| Error::param(&name, "post", format!("no population is labelled `{}`", proj.post)))?;
             let (pre, post) = (&self.populations[pre], &self.populations[post]);
             if post.cell_type.is_source() {
-                return Err(Error::param(&name, "post", format!("`{}` is a spike source and cannot receive synapses", post.label)));
+                return Err(Error::param(
+                    &name,
+                    "post",
+                    format!("`{}` is a spike source and cannot receive synapses", post.label),
+                ));
             }
             proj.connector
                 .validate(pre.size, post.size, proj.pre == proj.post)
@@ -325,21 +341,32 @@ impl Network {
                     .validate(pre.size, post.size, proj.pre == proj.post)
                     .map_err(|(_, m)| Error::param(&name, "connections", m))?;
                 if let Some(i) = list.iter().position(|c| c.len() != 4) {
-                    return Err(Error::param(&name, "connections", format!("entry {i} is not [pre, post, weight, delay]")));
+                    return Err(Error::param(
+                        &name,
+                        "connections",
+                        format!("entry {i} is not [pre, post, weight, delay]"),
+                    ));
                 }
             }
             if let Some(stdp) = &proj.synapse_dynamics {
                 stdp.validate(&name, post.cell_type.global_weight_scale(), dt)?;
             }
-            let lists = [proj.connections.as_ref(), match &proj.connector {
-                Connector::FromListConnector { conn_list } => Some(conn_list),
-                _ => None,
-            }];
+            let lists = [
+                proj.connections.as_ref(),
+                match &proj.connector {
+                    Connector::FromListConnector { conn_list } => Some(conn_list),
+                    _ => None,
+                },
+            ];
             for conn_list in lists.into_iter().flatten() {
                 for (i, c) in conn_list.iter().enumerate() {
                     if let Some(&d) = c.get(3) {
                         if d < dt * (1.0 - 1e-9) {
-                            return Err(Error::param(&name, "conn_list", format!("entry {i}: delay {d} ms is below one timestep ({dt} ms)")));
+                            return Err(Error::param(
+                                &name,
+                                "conn_list",
+                                format!("entry {i}: delay {d} ms is below one timestep ({dt} ms)"),
+                            ));
                         }
                     }
                 }
@@ -363,15 +390,27 @@ impl Network {
             match &cs.source {
                 CurrentSourceKind::DCSource { amplitude, start, stop } => {
                     if !amplitude.is_finite() || amplitude.abs() > S1615_MAX {
-                        return Err(Error::param(&owner, "amplitude", format!("{amplitude} is not a finite s16.15 value")));
+                        return Err(Error::param(
+                            &owner,
+                            "amplitude",
+                            format!("{amplitude} is not a finite s16.15 value"),
+                        ));
                     }
                     if !start.is_finite() || *start < 0.0 || stop.is_nan() || stop < start {
-                        return Err(Error::param(&owner, "start/stop", format!("need 0 <= start <= stop, got {start}, {stop}")));
+                        return Err(Error::param(
+                            &owner,
+                            "start/stop",
+                            format!("need 0 <= start <= stop, got {start}, {stop}"),
+                        ));
                     }
                 }
                 CurrentSourceKind::StepCurrentSource { times, amplitudes } => {
                     if times.len() != amplitudes.len() {
-                        return Err(Error::param(&owner, "amplitudes", format!("{} amplitudes for {} times", amplitudes.len(), times.len())));
+                        return Err(Error::param(
+                            &owner,
+                            "amplitudes",
+                            format!("{} amplitudes for {} times", amplitudes.len(), times.len()),
+                        ));
                     }
                     if times.iter().any(|t| !t.is_finite() || *t < 0.0) || times.windows(2).any(|w| w[1] < w[0]) {
                         return Err(Error::param(&owner, "times", "must be finite, >= 0 and increasing".to_string()));
@@ -394,7 +433,9 @@ impl Network {
     pub fn population_stdp(&self) -> Result<Vec<Option<Stdp>>> {
         let mut out: Vec<Option<(usize, Stdp)>> = vec![None; self.populations.len()];
         for (k, proj) in self.projections.iter().enumerate() {
-            let (Some(stdp), Some(post)) = (&proj.synapse_dynamics, self.population_index(&proj.post)) else { continue };
+            let (Some(stdp), Some(post)) = (&proj.synapse_dynamics, self.population_index(&proj.post)) else {
+                continue;
+            };
             if let Some((first, merged)) = &out[post] {
                 if !merged.is_same_as(stdp) {
                     return Err(Error::param(
@@ -466,13 +507,8 @@ impl Population {
                 return Err(Error::param(&name, "ring_buffer_sigma", format!("{s} must be a finite number >= 0")));
             }
         }
-        let known: Vec<&str> = self
-            .cell_type
-            .parameters()
-            .iter()
-            .chain(self.cell_type.initial_values())
-            .map(|p| p.name)
-            .collect();
+        let known: Vec<&str> =
+            self.cell_type.parameters().iter().chain(self.cell_type.initial_values()).map(|p| p.name).collect();
         for key in self.parameters.keys().chain(self.initial_values.keys()) {
             if !known.contains(&key.as_str()) {
                 return Err(Error::param(
@@ -491,7 +527,11 @@ impl Population {
                 SpikeTimes::Shared(v) => vec![v],
                 SpikeTimes::PerNeuron(v) => {
                     if v.len() != self.size as usize {
-                        return Err(Error::param(&name, "spike_times", format!("{} lists for {} neurons", v.len(), self.size)));
+                        return Err(Error::param(
+                            &name,
+                            "spike_times",
+                            format!("{} lists for {} neurons", v.len(), self.size),
+                        ));
                     }
                     v.iter().collect()
                 }
@@ -507,12 +547,21 @@ impl Population {
                 return Err(Error::param(
                     &name,
                     "record",
-                    format!("cannot record `{}`; {} records {}", r.variable, self.cell_type.name(), self.cell_type.recordables().join(", ")),
+                    format!(
+                        "cannot record `{}`; {} records {}",
+                        r.variable,
+                        self.cell_type.name(),
+                        self.cell_type.recordables().join(", ")
+                    ),
                 ));
             }
             if let Some(ns) = &r.neurons {
                 if let Some(&bad) = ns.iter().find(|&&i| i >= self.size) {
-                    return Err(Error::param(&name, "record", format!("neuron index {bad} is outside 0..{}", self.size)));
+                    return Err(Error::param(
+                        &name,
+                        "record",
+                        format!("neuron index {bad} is outside 0..{}", self.size),
+                    ));
                 }
             }
             if let Some(si) = r.sampling_interval {

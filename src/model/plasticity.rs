@@ -83,7 +83,9 @@ impl TimingRule {
     pub fn parameters(&self) -> (f64, f64, f64, f64) {
         match *self {
             TimingRule::SpikePairRule { tau_plus, tau_minus, a_plus, a_minus }
-            | TimingRule::SpikeNearestPairRule { tau_plus, tau_minus, a_plus, a_minus } => (tau_plus, tau_minus, a_plus, a_minus),
+            | TimingRule::SpikeNearestPairRule { tau_plus, tau_minus, a_plus, a_minus } => {
+                (tau_plus, tau_minus, a_plus, a_minus)
+            }
         }
     }
 
@@ -96,9 +98,8 @@ impl WeightDependence {
     /// (w_min, w_max).
     pub fn bounds(&self) -> (f64, f64) {
         match *self {
-            WeightDependence::AdditiveWeightDependence { w_min, w_max } | WeightDependence::MultiplicativeWeightDependence { w_min, w_max } => {
-                (w_min, w_max)
-            }
+            WeightDependence::AdditiveWeightDependence { w_min, w_max }
+            | WeightDependence::MultiplicativeWeightDependence { w_min, w_max } => (w_min, w_max),
         }
     }
 
@@ -137,13 +138,25 @@ impl Stdp {
         }
         // The region holds them as s16.15 (scaled by the global weight scale, A± only for additive).
         let additive = self.weight_dependence.is_additive();
-        for (name, v, scaled) in [("w_min", w_min, true), ("w_max", w_max, true), ("A_plus", a_plus, additive), ("A_minus", a_minus, additive)] {
+        for (name, v, scaled) in [
+            ("w_min", w_min, true),
+            ("w_max", w_max, true),
+            ("A_plus", a_plus, additive),
+            ("A_minus", a_minus, additive),
+        ] {
             let x = if scaled { v * global_weight_scale } else { v };
             if x > S1615_MAX {
                 return Err(Error::param(
                     owner,
                     name,
-                    format!("{v}{} is outside the s16.15 range of the synapse-dynamics region (at most {S1615_MAX})", if scaled && global_weight_scale != 1.0 { format!(" × {global_weight_scale}") } else { String::new() }),
+                    format!(
+                        "{v}{} is outside the s16.15 range of the synapse-dynamics region (at most {S1615_MAX})",
+                        if scaled && global_weight_scale != 1.0 {
+                            format!(" × {global_weight_scale}")
+                        } else {
+                            String::new()
+                        }
+                    ),
                 ));
             }
         }
@@ -188,7 +201,11 @@ impl Stdp {
         format!(
             "{}(tau_plus={tp}, tau_minus={tm}, A_plus={ap}, A_minus={am}) with {}(w_min={lo}, w_max={hi})",
             if self.timing.is_nearest() { "SpikeNearestPairRule" } else { "SpikePairRule" },
-            if self.weight_dependence.is_additive() { "AdditiveWeightDependence" } else { "MultiplicativeWeightDependence" }
+            if self.weight_dependence.is_additive() {
+                "AdditiveWeightDependence"
+            } else {
+                "MultiplicativeWeightDependence"
+            }
         )
     }
 }

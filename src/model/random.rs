@@ -58,31 +58,42 @@ impl Distribution {
                     Sampler::Constant(low)
                 } else {
                     Sampler::Uniform(rand_distr::Uniform::new(low, high).map_err(|_| {
-                        format!("uniform: the range [{low}, {high}] is wider than a float can hold (high - low overflows)")
+                        format!(
+                            "uniform: the range [{low}, {high}] is wider than a float can hold (high - low overflows)"
+                        )
                     })?)
                 }
             }
             UniformInt { low, high } => c.uniform_int(low, high)?,
-            Normal { mu, sigma } => Sampler::Normal(rand_distr::Normal::new(c.finite("mu", mu)?, c.spread(sigma)?).map_err(|e| c.built(e))?),
-            Lognormal { mu, sigma } => {
-                Sampler::Lognormal(rand_distr::LogNormal::new(c.finite("mu", mu)?, c.spread(sigma)?).map_err(|e| c.built(e))?)
+            Normal { mu, sigma } => {
+                Sampler::Normal(rand_distr::Normal::new(c.finite("mu", mu)?, c.spread(sigma)?).map_err(|e| c.built(e))?)
             }
+            Lognormal { mu, sigma } => Sampler::Lognormal(
+                rand_distr::LogNormal::new(c.finite("mu", mu)?, c.spread(sigma)?).map_err(|e| c.built(e))?,
+            ),
             NormalClipped { mu, sigma, low, high } | NormalClippedToBoundary { mu, sigma, low, high } => {
                 c.ordered(low, high)?;
-                let normal = rand_distr::Normal::new(c.finite("mu", mu)?, c.positive("sigma", sigma)?).map_err(|e| c.built(e))?;
+                let normal = rand_distr::Normal::new(c.finite("mu", mu)?, c.positive("sigma", sigma)?)
+                    .map_err(|e| c.built(e))?;
                 if matches!(self, NormalClipped { .. }) {
                     Sampler::Clipped { normal, low, high }
                 } else {
                     Sampler::ToBoundary { normal, low, high }
                 }
             }
-            Exponential { beta } => Sampler::Exponential(rand_distr::Exp::new(1.0 / c.positive("beta", beta)?).map_err(|e| c.built(e))?),
-            Gamma { k, theta } => {
-                Sampler::Gamma(rand_distr::Gamma::new(c.positive("k", k)?, c.positive("theta", theta)?).map_err(|e| c.built(e))?)
+            Exponential { beta } => {
+                Sampler::Exponential(rand_distr::Exp::new(1.0 / c.positive("beta", beta)?).map_err(|e| c.built(e))?)
             }
-            Poisson { lam } => Sampler::Poisson(rand_distr::Poisson::new(c.positive("lam", lam)?).map_err(|e| c.built(e))?),
+            Gamma { k, theta } => Sampler::Gamma(
+                rand_distr::Gamma::new(c.positive("k", k)?, c.positive("theta", theta)?).map_err(|e| c.built(e))?,
+            ),
+            Poisson { lam } => {
+                Sampler::Poisson(rand_distr::Poisson::new(c.positive("lam", lam)?).map_err(|e| c.built(e))?)
+            }
             Binomial { n, p } => c.binomial(n, p)?,
-            Vonmises { mu, kappa } => Sampler::Vonmises(VonMises::new(c.finite("mu", mu)?, c.positive("kappa", kappa)?)),
+            Vonmises { mu, kappa } => {
+                Sampler::Vonmises(VonMises::new(c.finite("mu", mu)?, c.positive("kappa", kappa)?))
+            }
         })
     }
 
@@ -166,8 +177,16 @@ enum Sampler {
     Uniform(rand_distr::Uniform<f64>),
     UniformInt(rand_distr::Uniform<i64>),
     Normal(rand_distr::Normal<f64>),
-    Clipped { normal: rand_distr::Normal<f64>, low: f64, high: f64 },
-    ToBoundary { normal: rand_distr::Normal<f64>, low: f64, high: f64 },
+    Clipped {
+        normal: rand_distr::Normal<f64>,
+        low: f64,
+        high: f64,
+    },
+    ToBoundary {
+        normal: rand_distr::Normal<f64>,
+        low: f64,
+        high: f64,
+    },
     Exponential(rand_distr::Exp<f64>),
     Gamma(rand_distr::Gamma<f64>),
     Lognormal(rand_distr::LogNormal<f64>),
@@ -314,7 +333,9 @@ impl ValueStream<'_> {
         self.next += 1;
         match (self.values, &self.sampler) {
             (Values::Scalar(v), _) => Ok(*v),
-            (Values::Array(a), _) => a.get(i).copied().ok_or_else(|| format!("has {} values, fewer than asked for", a.len())),
+            (Values::Array(a), _) => {
+                a.get(i).copied().ok_or_else(|| format!("has {} values, fewer than asked for", a.len()))
+            }
             (Values::Random(_), Some(s)) => s.sample(rng),
             (Values::Random(d), None) => d.sample(rng),
         }

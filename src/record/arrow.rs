@@ -60,14 +60,16 @@ pub fn spikes_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Res
         Arc::new(Float64Array::from(time)),
         Arc::new(UInt32Array::from(seg)),
     ];
-    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Output { path: "spikes".into(), message: e.to_string() })
+    RecordBatch::try_new(Arc::new(schema), cols)
+        .map_err(|e| Error::Output { path: "spikes".into(), message: e.to_string() })
 }
 
 /// The connections table (`Projection.get` of every listed projection): projection (utf8),
 /// pre, post (u32), weight (f64, nA or µS, read back from the rows, so learned weights for
 /// plastic projections), delay_ms (f64).
 pub fn connections_batch(projections: &[(&str, Vec<[f64; 4]>)], m: &RunMetadata) -> Result<RecordBatch> {
-    let (mut label, mut pre, mut post, mut weight, mut delay) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut label, mut pre, mut post, mut weight, mut delay) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (l, conns) in projections {
         for c in conns {
             label.push(*l);
@@ -92,12 +94,14 @@ pub fn connections_batch(projections: &[(&str, Vec<[f64; 4]>)], m: &RunMetadata)
         Arc::new(Float64Array::from(weight)),
         Arc::new(Float64Array::from(delay)),
     ];
-    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Output { path: "connections".into(), message: e.to_string() })
+    RecordBatch::try_new(Arc::new(schema), cols)
+        .map_err(|e| Error::Output { path: "connections".into(), message: e.to_string() })
 }
 
 /// The sampled-values table.
 pub fn samples_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Result<RecordBatch> {
-    let (mut pop, mut var, mut neuron, mut tick, mut raw, mut seg) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut pop, mut var, mut neuron, mut tick, mut raw, mut seg) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for s in &rec.sampled {
         for (ti, &t) in s.ticks.iter().enumerate() {
             for (ni, &n) in s.neurons.iter().enumerate() {
@@ -133,11 +137,16 @@ pub fn samples_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Re
         Arc::new(Int32Array::from(raw)),
         Arc::new(UInt32Array::from(seg)),
     ];
-    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Output { path: "samples".into(), message: e.to_string() })
+    RecordBatch::try_new(Arc::new(schema), cols)
+        .map_err(|e| Error::Output { path: "samples".into(), message: e.to_string() })
 }
 
 /// The per-core provenance counters: core, population, then one u64 column per counter.
-pub fn provenance_batch(prov: &[crate::engine::Provenance], populations: &[&str], m: &RunMetadata) -> Result<RecordBatch> {
+pub fn provenance_batch(
+    prov: &[crate::engine::Provenance],
+    populations: &[&str],
+    m: &RunMetadata,
+) -> Result<RecordBatch> {
     use arrow_array::UInt64Array;
     let counters: [(&str, fn(&crate::engine::Provenance) -> u64); 12] = [
         ("pre_synaptic_events", |p| p.pre_synaptic_events),

@@ -49,7 +49,9 @@ impl Recordings {
     /// All samples of a variable of a population in a segment as (tick, neuron, raw), sorted.
     pub fn population_samples(&self, population: usize, segment: u32, variable: &str) -> Vec<(u32, u32, i32)> {
         let mut v = Vec::new();
-        for s in self.sampled.iter().filter(|s| s.population == population && s.segment == segment && s.variable == variable) {
+        for s in
+            self.sampled.iter().filter(|s| s.population == population && s.segment == segment && s.variable == variable)
+        {
             for (ti, &t) in s.ticks.iter().enumerate() {
                 for (ni, &n) in s.neurons.iter().enumerate() {
                     v.push((t, n, s.values[ti * s.neurons.len() + ni]));

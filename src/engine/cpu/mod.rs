@@ -66,7 +66,12 @@ impl CpuEngine {
             .map(|c| match c.kind {
                 CoreKind::Delay(_) => {
                     let cores = &image.population_cores[c.population];
-                    cores.iter().map(|&i| &image.cores[i as usize]).find(|s| s.lo_atom == c.lo_atom).map(|s| s.mask).unwrap_or(0)
+                    cores
+                        .iter()
+                        .map(|&i| &image.cores[i as usize])
+                        .find(|s| s.lo_atom == c.lo_atom)
+                        .map(|s| s.mask)
+                        .unwrap_or(0)
                 }
                 _ => 0,
             })
@@ -106,10 +111,13 @@ impl CpuEngine {
     /// does before a run that starts at tick 0 (after a reset, or before the first run).
     pub fn load_initial_values(&mut self, population: usize) -> Result<()> {
         if self.tick != 0 {
-            return Err(Error::Run("initial values can only be loaded at tick 0 (before a run or after a reset)".into()));
+            return Err(Error::Run(
+                "initial values can only be loaded at tick 0 (before a run or after a reset)".into(),
+            ));
         }
         for &c in &self.image.population_cores[population] {
-            let (CoreKind::Neuron(nc), state::CoreState::Neuron(s)) = (&self.image.cores[c as usize].kind, &mut self.runs[c as usize].state)
+            let (CoreKind::Neuron(nc), state::CoreState::Neuron(s)) =
+                (&self.image.cores[c as usize].kind, &mut self.runs[c as usize].state)
             else {
                 continue;
             };
@@ -202,9 +210,26 @@ impl CpuEngine {
                 CoreKind::Neuron(nc) => {
                     let a = &nc.neurons;
                     let words: usize = [
-                        &a.v, &a.isyn_exc, &a.isyn_inh, &a.v_rest, &a.r_membrane, &a.exp_tc, &a.v_reset, &a.v_thresh,
-                        &a.t_refract, &a.i_offset, &a.delta_scale, &a.e_rev_e, &a.e_rev_i, &a.a, &a.b, &a.c, &a.d, &a.u,
-                        &a.this_h, &a.reset_h,
+                        &a.v,
+                        &a.isyn_exc,
+                        &a.isyn_inh,
+                        &a.v_rest,
+                        &a.r_membrane,
+                        &a.exp_tc,
+                        &a.v_reset,
+                        &a.v_thresh,
+                        &a.t_refract,
+                        &a.i_offset,
+                        &a.delta_scale,
+                        &a.e_rev_e,
+                        &a.e_rev_i,
+                        &a.a,
+                        &a.b,
+                        &a.c,
+                        &a.d,
+                        &a.u,
+                        &a.this_h,
+                        &a.reset_h,
                     ]
                     .iter()
                     .map(|v| v.len())
@@ -220,7 +245,9 @@ impl CpuEngine {
                     }
                 }
                 CoreKind::SpikeArray(sa) => b += 8 * sa.spikes.len() as u64,
-                CoreKind::Delay(d) => b += ((d.n_stages * d.delay_per_stage + 1).next_power_of_two() * core.n_atoms) as u64,
+                CoreKind::Delay(d) => {
+                    b += ((d.n_stages * d.delay_per_stage + 1).next_power_of_two() * core.n_atoms) as u64
+                }
                 CoreKind::Poisson(p) => b += 24 * p.rates.iter().map(|r| r.len() as u64).sum::<u64>(),
             }
         }
@@ -299,7 +326,9 @@ impl CpuEngine {
             parts.push((g.clone(), mine));
             rest = others;
         }
-        let work = |range: std::ops::Range<usize>, mine: &mut [CoreRun], mut report: Option<&mut dyn FnMut(u32) -> RunControl>| {
+        let work = |range: std::ops::Range<usize>,
+                    mine: &mut [CoreRun],
+                    mut report: Option<&mut dyn FnMut(u32) -> RunControl>| {
             let _guard = barrier.guard();
             let mut k = 0;
             while k < end.load(Ordering::Acquire) {
@@ -414,13 +443,15 @@ impl Engine for CpuEngine {
         self.finished = rec;
         self.segment += 1;
         self.tick = 0;
-        let fresh: Vec<CoreRun> = self.image.cores.iter().zip(&self.rows).map(|(c, r)| CoreRun::loaded(c, r, self.segment)).collect();
+        let fresh: Vec<CoreRun> =
+            self.image.cores.iter().zip(&self.rows).map(|(c, r)| CoreRun::loaded(c, r, self.segment)).collect();
         let old = std::mem::replace(&mut self.runs, fresh);
         // With STDP, sPyNNaker regenerates the data and reloads the binaries whatever the mode
         // (docs/stdp.md §8, docs/decisions.md D12): fresh weights, headers, histories and colours.
         let stdp = self.image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some()));
         if stdp && self.reset_mode == ResetMode::Soft {
-            let msg = "reset of a network with STDP synapses: sPyNNaker 7.4.1 reloads it (initial weights, empty post-spike \
+            let msg =
+                "reset of a network with STDP synapses: sPyNNaker 7.4.1 reloads it (initial weights, empty post-spike \
                        histories, fresh colour counters and delay extensions), so the soft reset acts as a Reload \
                        (docs/decisions.md D12)";
             if !self.warnings.iter().any(|w| w == msg) {
@@ -435,7 +466,9 @@ impl Engine for CpuEngine {
         for (new, old) in self.runs.iter_mut().zip(old) {
             match (&mut new.state, old.state) {
                 (state::CoreState::Neuron(n), state::CoreState::Neuron(o)) => n.colour = o.colour,
-                (state::CoreState::Delay { counters, .. }, state::CoreState::Delay { counters: c, .. }) => *counters = c,
+                (state::CoreState::Delay { counters, .. }, state::CoreState::Delay { counters: c, .. }) => {
+                    *counters = c
+                }
                 _ => {}
             }
         }

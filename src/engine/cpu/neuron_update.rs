@@ -5,8 +5,8 @@ use super::record::record_spike;
 use super::state::{CoreRun, CoreState, NeuronState, Packet};
 use crate::fixed::{decay_s1615, half_k, mul_k};
 use crate::mapping::{Core, CurrentSourceImage, NeuronArrays, NeuronCore};
-use crate::record::SampledRecording;
 use crate::model::CellType;
+use crate::record::SampledRecording;
 
 /// Izhikevich constants as the binary holds them (§6.4).
 const IZK_MAGIC: i32 = 1311; // 0.04k after truncation

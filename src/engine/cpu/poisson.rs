@@ -363,7 +363,10 @@ mod tests {
             key: Some(0x2000),
             mask: 0xFFFF_E000,
             n_colour_bits: 4,
-            recording: CoreRecording { spikes: Some(RecordSpec { neurons: vec![0, 1, 2, 3, 4], rate: 1 }), ..Default::default() },
+            recording: CoreRecording {
+                spikes: Some(RecordSpec { neurons: vec![0, 1, 2, 3, 4], rate: 1 }),
+                ..Default::default()
+            },
             kind: CoreKind::Poisson(PoissonCore {
                 seconds_per_tick: 4294967,
                 ticks_per_ms: 65536,

@@ -4,8 +4,8 @@
 
 use super::state::CoreRun;
 use super::team::Outboxes;
-use std::ops::Range;
 use crate::mapping::RouteEntry;
+use std::ops::Range;
 
 /// The routing entry for a key (entries are sorted by key and do not overlap).
 pub fn route_of(table: &[RouteEntry], key: u32) -> Option<&RouteEntry> {

@@ -43,9 +43,14 @@ pub struct NeuronState {
 #[derive(Clone, Debug)]
 pub enum CoreState {
     Neuron(NeuronState),
-    SpikeArray { next: usize },
+    SpikeArray {
+        next: usize,
+    },
     /// Spike counters: `slots × n_atoms`, uint8.
-    Delay { counters: Vec<u8>, slots: u32 },
+    Delay {
+        counters: Vec<u8>,
+        slots: u32,
+    },
     Poisson(super::poisson::PoissonState),
 }
 
@@ -116,7 +121,8 @@ impl CoreRun {
             CoreKind::Poisson(pc) => CoreState::Poisson(super::poisson::PoissonState::new(pc)),
         };
         let rec = &core.recording;
-        let spikes = rec.spikes.as_ref().map(|_| SpikeRecording { population: core.population, segment, spikes: Vec::new() });
+        let spikes =
+            rec.spikes.as_ref().map(|_| SpikeRecording { population: core.population, segment, spikes: Vec::new() });
         let mut sampled = Vec::new();
         for (name, spec) in [("v", &rec.v), ("gsyn_exc", &rec.gsyn_exc), ("gsyn_inh", &rec.gsyn_inh)] {
             if let Some(spec) = spec {

@@ -176,7 +176,8 @@ pub fn process_plastic_row(
         if any || prev != 0 {
             // Δ from the unclamped T − d; a wrap reads 0 from the LUT.
             let dpost = big_t.wrapping_sub(dd).wrapping_sub(prev_t);
-            let x = if pair { mul16(prev_tr, decay(&st.lut_minus, dpost)) << 4 } else { decay(&st.lut_minus, dpost) << 4 };
+            let x =
+                if pair { mul16(prev_tr, decay(&st.lut_minus, dpost)) << 4 } else { decay(&st.lut_minus, dpost) << 4 };
             w = depress(w, x);
         }
         let w_new = ((w >> shift) as u32) & 0xFFFF;

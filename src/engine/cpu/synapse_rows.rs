@@ -135,7 +135,8 @@ impl CompactMatrix {
     #[inline]
     pub fn plastic_row(&self, r: usize) -> Option<(usize, &[u16])> {
         let start = *self.plastic_start.get(r)?;
-        (start != NO_PLASTIC).then(|| (start as usize, &self.plastic_ctrl[self.ctrl_start[r] as usize..self.ctrl_start[r + 1] as usize]))
+        (start != NO_PLASTIC)
+            .then(|| (start as usize, &self.plastic_ctrl[self.ctrl_start[r] as usize..self.ctrl_start[r + 1] as usize]))
     }
 
     /// The compact rows of the block starting at word `block_word`.
@@ -248,7 +249,13 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
                 };
                 // A plastic row (pp_size != 0) is processed before the row's static part (§7).
                 if let (Some((start, ctrl)), Some(st)) = (rows.plastic_row(r), &nc.stdp) {
-                    let geometry = super::stdp::Geometry { n_bits, t_bits, d_bits, shifts: nc.shifts(), header_words: rows.header_words() as usize };
+                    let geometry = super::stdp::Geometry {
+                        n_bits,
+                        t_bits,
+                        d_bits,
+                        shifts: nc.shifts(),
+                        header_words: rows.header_words() as usize,
+                    };
                     super::stdp::process_plastic_row(st, &geometry, s, prov, start, ctrl, t, colour_delay);
                 }
                 let row = rows.fixed(r);

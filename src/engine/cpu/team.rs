@@ -74,7 +74,8 @@ pub fn balance(image: &MachineImage, synaptic_words: &[usize], threads: usize) -
             CoreKind::SpikeArray(_) | CoreKind::Delay(_) => n as u64 / 4 + 64,
         }
     };
-    let w: Vec<u64> = image.cores.iter().zip(synaptic_words).map(|(c, &sw)| weight(&c.kind, c.n_atoms) + sw as u64 / 64).collect();
+    let w: Vec<u64> =
+        image.cores.iter().zip(synaptic_words).map(|(c, &sw)| weight(&c.kind, c.n_atoms) + sw as u64 / 64).collect();
     let total: u64 = w.iter().sum();
     let mut groups = Vec::with_capacity(threads);
     let (mut start, mut acc) = (0usize, 0u64);

@@ -96,7 +96,9 @@ impl GpuContext {
         if let Ok(want) = std::env::var("SPINNSIM_ADAPTER") {
             all.retain(|a| a.get_info().name.to_lowercase().contains(&want.to_lowercase()));
             if all.is_empty() {
-                return Err(Error::Run(format!("no adapter's name contains `{want}` (SPINNSIM_ADAPTER); see `spinnsim devices`")));
+                return Err(Error::Run(format!(
+                    "no adapter's name contains `{want}` (SPINNSIM_ADAPTER); see `spinnsim devices`"
+                )));
             }
         }
         let rank = |a: &wgpu::Adapter| match a.get_info().device_type {
@@ -120,7 +122,9 @@ impl GpuContext {
         }
         let limits = wgpu::Limits {
             max_storage_buffers_per_shader_stage: STORAGE_BUFFERS_NEEDED,
-            max_buffers_and_acceleration_structures_per_shader_stage: have.max_buffers_and_acceleration_structures_per_shader_stage.max(BUFFERS_NEEDED),
+            max_buffers_and_acceleration_structures_per_shader_stage: have
+                .max_buffers_and_acceleration_structures_per_shader_stage
+                .max(BUFFERS_NEEDED),
             max_storage_buffer_binding_size: have.max_storage_buffer_binding_size,
             max_buffer_size: have.max_buffer_size,
             max_compute_workgroups_per_dimension: have.max_compute_workgroups_per_dimension,

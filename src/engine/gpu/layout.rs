@@ -195,8 +195,13 @@ const STDP_BACKPROP: u32 = 4;
 /// in slot order.
 fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> crate::error::Result<()> {
     let image = &cpu.image;
-    let stdp_cores: Vec<usize> =
-        image.cores.iter().enumerate().filter(|(_, c)| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some())).map(|(i, _)| i).collect();
+    let stdp_cores: Vec<usize> = image
+        .cores
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some()))
+        .map(|(i, _)| i)
+        .collect();
     s.stdp_bases = vec![None; image.cores.len()];
     if stdp_cores.is_empty() {
         return Ok(());
@@ -298,7 +303,8 @@ fn at_u(v: &[u32], i: usize) -> u32 {
 }
 
 fn push_len(tables: &[u32], what: &str) -> crate::error::Result<u32> {
-    u32::try_from(tables.len()).map_err(|_| crate::error::Error::Run(format!("the GPU tables pass 2^32 words at {what}")))
+    u32::try_from(tables.len())
+        .map_err(|_| crate::error::Error::Run(format!("the GPU tables pass 2^32 words at {what}")))
 }
 
 impl StaticImage {
@@ -307,7 +313,8 @@ impl StaticImage {
         let image: &MachineImage = &cpu.image;
         let mut s = StaticImage::default();
         let mut tables: Vec<u32> = Vec::new();
-        let (mut n_neurons, mut n_slots, mut n_ring, mut n_poisson, mut n_ctr, mut n_steps) = (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+        let (mut n_neurons, mut n_slots, mut n_ring, mut n_poisson, mut n_ctr, mut n_steps) =
+            (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
         let (mut row_base, mut word_base) = (0u32, 0u64);
         let mut senders: Vec<(u32, u32)> = Vec::new();
         let mut row_start: Vec<u32> = Vec::new();
@@ -359,7 +366,10 @@ impl StaticImage {
                     row_start.pop();
                     for &w in starts {
                         let g = word_base + w as u64;
-                        row_start.push(u32::try_from(g).map_err(|_| crate::error::Error::Run("more than 2^32 synaptic words".into()))?);
+                        row_start.push(
+                            u32::try_from(g)
+                                .map_err(|_| crate::error::Error::Run("more than 2^32 synaptic words".into()))?,
+                        );
                     }
                     row_base += starts.len() as u32 - 1;
                     word_base += rows.words().len() as u64;
@@ -374,7 +384,9 @@ impl StaticImage {
                     // core for which a binary search of the source's list succeeds, once, in index
                     // order (the list may be unsorted or hold repeats; a neuron's rank in this list
                     // is then the number of evaluations of the source before it in a tick).
-                    let driven = |neurons: &[u32]| -> Vec<u32> { (0..core.n_atoms).filter(|n| neurons.binary_search(n).is_ok()).collect() };
+                    let driven = |neurons: &[u32]| -> Vec<u32> {
+                        (0..core.n_atoms).filter(|n| neurons.binary_search(n).is_ok()).collect()
+                    };
                     for (k, cs) in nc.current_sources.iter().enumerate() {
                         let h = header + 6 * k;
                         match cs {
@@ -382,7 +394,14 @@ impl StaticImage {
                                 let neurons = &driven(neurons);
                                 let off = tables.len() as u32;
                                 tables.extend_from_slice(neurons);
-                                tables[h..h + 6].copy_from_slice(&[0, neurons.len() as u32, off, *amplitude as u32, *start, *stop]);
+                                tables[h..h + 6].copy_from_slice(&[
+                                    0,
+                                    neurons.len() as u32,
+                                    off,
+                                    *amplitude as u32,
+                                    *start,
+                                    *stop,
+                                ]);
                             }
                             CurrentSourceImage::Step { neurons, times, amplitudes } => {
                                 let neurons = &driven(neurons);
@@ -392,7 +411,14 @@ impl StaticImage {
                                 tables.extend_from_slice(times);
                                 let a_off = tables.len() as u32;
                                 tables.extend(amplitudes.iter().map(|&a| a as u32));
-                                tables[h..h + 6].copy_from_slice(&[1, neurons.len() as u32, off, times.len() as u32, t_off, a_off]);
+                                tables[h..h + 6].copy_from_slice(&[
+                                    1,
+                                    neurons.len() as u32,
+                                    off,
+                                    times.len() as u32,
+                                    t_off,
+                                    a_off,
+                                ]);
                             }
                         }
                     }

@@ -135,7 +135,12 @@ impl GpuEngine {
     /// and the failure. Batches are sized to take about [`BATCH_SECONDS`] each (at most the
     /// options' `max_batch_ticks`), so that progress and a stop request are seen promptly on any
     /// device; the results do not depend on where batches begin.
-    fn run_batches(&mut self, t_start: u32, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> (u32, Option<String>) {
+    fn run_batches(
+        &mut self,
+        t_start: u32,
+        ticks: u32,
+        progress: &mut dyn FnMut(u32) -> RunControl,
+    ) -> (u32, Option<String>) {
         let most = self.options.max_batch_ticks.unwrap_or(1000).max(1);
         let mut size = most.min(FIRST_BATCH_TICKS);
         let mut done = 0u32;
@@ -154,7 +159,13 @@ impl GpuEngine {
             record::decode(&mut self.cpu, &self.image, &batch, &words);
             done += batch.ticks;
             if control[4] & 1 != 0 {
-                return (done, Some("a ring-buffer entry received more than 2^32 - 1 in weights within its delay window".to_string()));
+                return (
+                    done,
+                    Some(
+                        "a ring-buffer entry received more than 2^32 - 1 in weights within its delay window"
+                            .to_string(),
+                    ),
+                );
             }
             if control[4] != 0 {
                 return (done, Some(format!(
@@ -200,7 +211,9 @@ impl Engine for GpuEngine {
         self.cpu.advance(done);
         let _ = progress(done);
         match failure {
-            Some(e) => Err(Error::Run(format!("{e}; the run stopped after {done} of {ticks} ticks, and what was recorded until then is kept"))),
+            Some(e) => Err(Error::Run(format!(
+                "{e}; the run stopped after {done} of {ticks} ticks, and what was recorded until then is kept"
+            ))),
             None => Ok(done),
         }
     }

@@ -53,7 +53,9 @@ pub fn plan(img: &StaticImage, t0: u32, most: u32, ctx: &GpuContext) -> Result<B
         let (table, words) = layout(img, t0, n);
         if words <= max_words || n == 1 {
             if words > max_words || words >= u32::MAX as u64 {
-                return Err(Error::Run(format!("one tick of recording needs {words} words, more than a GPU buffer holds")));
+                return Err(Error::Run(format!(
+                    "one tick of recording needs {words} words, more than a GPU buffer holds"
+                )));
             }
             return Ok(Batch { t0, ticks: n, table, record_words: words });
         }
@@ -78,7 +80,9 @@ pub fn decode(cpu: &mut CpuEngine, img: &StaticImage, batch: &Batch, words: &[u3
                 for k in 0..batch.ticks as usize {
                     let at = b.poisson as usize + k * n;
                     counts.clear();
-                    counts.extend(words[at..at + n].iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i as u32, c)));
+                    counts.extend(
+                        words[at..at + n].iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i as u32, c)),
+                    );
                     if !counts.is_empty() {
                         record_spike_counts(run, &counts, core.lo_atom, batch.t0 + k as u32);
                     }
@@ -104,7 +108,9 @@ pub fn decode(cpu: &mut CpuEngine, img: &StaticImage, batch: &Batch, words: &[u3
         if info.kind != KIND_NEURON {
             continue;
         }
-        for (k, (name, spec)) in [("v", &rec.v), ("gsyn_exc", &rec.gsyn_exc), ("gsyn_inh", &rec.gsyn_inh)].into_iter().enumerate() {
+        for (k, (name, spec)) in
+            [("v", &rec.v), ("gsyn_exc", &rec.gsyn_exc), ("gsyn_inh", &rec.gsyn_inh)].into_iter().enumerate()
+        {
             let Some(spec) = spec else { continue };
             let Some(r) = run.sampled.iter_mut().find(|r| r.variable == name) else { continue };
             let ncols = spec.neurons.len();

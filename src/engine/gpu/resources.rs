@@ -38,10 +38,32 @@ const B_POST: usize = 25;
 const B_PLASTIC_STATIC: usize = 26;
 
 const NAMES: [&str; BINDINGS] = [
-    "sizes", "core table", "neuron parameters", "tables", "spike times", "row starts", "synaptic words 0",
-    "synaptic words 1", "synaptic words 2", "synaptic words 3", "batch table", "neuron state", "ring buffers 0",
-    "ring buffers 1", "core state", "provenance", "step current sources", "delay counters", "Poisson sources",
-    "Poisson generators", "spike slots", "row jobs", "control", "recording", "plastic rows", "post-event histories",
+    "sizes",
+    "core table",
+    "neuron parameters",
+    "tables",
+    "spike times",
+    "row starts",
+    "synaptic words 0",
+    "synaptic words 1",
+    "synaptic words 2",
+    "synaptic words 3",
+    "batch table",
+    "neuron state",
+    "ring buffers 0",
+    "ring buffers 1",
+    "core state",
+    "provenance",
+    "step current sources",
+    "delay counters",
+    "Poisson sources",
+    "Poisson generators",
+    "spike slots",
+    "row jobs",
+    "control",
+    "recording",
+    "plastic rows",
+    "post-event histories",
     "plastic control words",
 ];
 
@@ -90,7 +112,8 @@ impl Resources {
                 count: None,
             })
             .collect();
-        let layout0 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("network"), entries: &entries });
+        let layout0 = device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("network"), entries: &entries });
         let layout1 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("indirect"),
             entries: &[wgpu::BindGroupLayoutEntry {
@@ -186,7 +209,9 @@ impl Resources {
         let log2 = forced.unwrap_or_else(|| log2_floor(self.max_binding / 4).min(31));
         // The shaders index a chunk with 32-bit shifts and masks.
         if log2 > 31 {
-            return Err(Error::Run(format!("chunks of 2^{log2} {what} are more than the GPU engine addresses (2^31 at most)")));
+            return Err(Error::Run(format!(
+                "chunks of 2^{log2} {what} are more than the GPU engine addresses (2^31 at most)"
+            )));
         }
         if total > chunks << log2 {
             return Err(Error::Run(format!(
@@ -198,7 +223,13 @@ impl Resources {
     }
 
     /// The synaptic words of every core, back to back, split into the four chunk bindings.
-    fn write_words(&mut self, ctx: &GpuContext, cpu: &CpuEngine, img: &StaticImage, options: &GpuOptions) -> Result<()> {
+    fn write_words(
+        &mut self,
+        ctx: &GpuContext,
+        cpu: &CpuEngine,
+        img: &StaticImage,
+        options: &GpuOptions,
+    ) -> Result<()> {
         let log2 = self.chunk_log2(options.words_chunk_log2, img.n_words, 4, "synaptic words")?;
         let chunk = 1u64 << log2;
         let mut all = cpu.rows.iter().flat_map(|r| r.words().iter().copied());
@@ -214,7 +245,8 @@ impl Resources {
     pub fn write_image(&mut self, ctx: &GpuContext, img: &StaticImage, options: &GpuOptions) -> Result<()> {
         let mut sizes = img.sizes;
         sizes.words_chunk_log2 = self.chunk_log2(options.words_chunk_log2, img.n_words, 4, "synaptic words")?;
-        sizes.ring_chunk_log2 = self.chunk_log2(options.ring_chunk_log2, sizes.n_ring as u64, 2, "ring-buffer entries")?;
+        sizes.ring_chunk_log2 =
+            self.chunk_log2(options.ring_chunk_log2, sizes.n_ring as u64, 2, "ring-buffer entries")?;
         // Room for the row jobs of a busy tick: a 32nd of all rows firing at once. A tick
         // with more queues what fits and spike_route makes the other adds itself (same result).
         let rows = img.row_start.len() as u64;
@@ -228,7 +260,8 @@ impl Resources {
         self.bufs[B_SPIKE_TIMES] = Some(self.buffer(ctx, B_SPIKE_TIMES, &pad_bytes(&img.spike_times))?);
         self.bufs[B_ROW_START] = Some(self.buffer(ctx, B_ROW_START, &pad_bytes(&img.row_start))?);
         self.bufs[B_PLASTIC_STATIC] = Some(self.buffer(ctx, B_PLASTIC_STATIC, &pad_bytes(&img.plastic_static))?);
-        self.bufs[B_BATCH] = Some(self.buffer(ctx, B_BATCH, &pad_bytes(&vec![BatchCore::default(); img.cores.len()]))?);
+        self.bufs[B_BATCH] =
+            Some(self.buffer(ctx, B_BATCH, &pad_bytes(&vec![BatchCore::default(); img.cores.len()]))?);
         let zeros = |n: u64| vec![0u8; (n.max(64) * 4) as usize];
         let s = &sizes;
         let ring_chunk = 1u64 << sizes.ring_chunk_log2;
@@ -261,7 +294,10 @@ impl Resources {
     fn rebind(&mut self, ctx: &GpuContext) {
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: self.sizes.as_entire_binding() }];
         for b in 1..BINDINGS {
-            entries.push(wgpu::BindGroupEntry { binding: b as u32, resource: self.bufs[b].as_ref().expect("buffer").as_entire_binding() });
+            entries.push(wgpu::BindGroupEntry {
+                binding: b as u32,
+                resource: self.bufs[b].as_ref().expect("buffer").as_entire_binding(),
+            });
         }
         self.group0 = Some(ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("network"),
@@ -337,7 +373,8 @@ impl Resources {
         rx.recv()
             .map_err(|_| Error::Run("the GPU read-back was dropped".into()))?
             .map_err(|e| Error::Run(format!("the GPU read-back failed: {e}")))?;
-        let data = slice.get_mapped_range().map_err(|e| Error::Run(format!("the GPU read-back could not be mapped: {e}")))?;
+        let data =
+            slice.get_mapped_range().map_err(|e| Error::Run(format!("the GPU read-back could not be mapped: {e}")))?;
         let all: &[u32] = bytemuck::cast_slice(&data[..]);
         let mut out = Vec::with_capacity(parts.len());
         let mut at = 0usize;
@@ -391,7 +428,13 @@ impl Resources {
 
     /// Runs the ticks of a batch in one submission; returns the recording words and the
     /// control words.
-    pub fn run_batch(&mut self, ctx: &GpuContext, img: &StaticImage, batch: &Batch, stats: &mut RunStats) -> Result<(Vec<u32>, Vec<u32>)> {
+    pub fn run_batch(
+        &mut self,
+        ctx: &GpuContext,
+        img: &StaticImage,
+        batch: &Batch,
+        stats: &mut RunStats,
+    ) -> Result<(Vec<u32>, Vec<u32>)> {
         if batch.record_words > self.record_words {
             let words = batch.record_words.max(self.record_words * 2).max(1024);
             let words = words.min(self.max_binding / 4).max(batch.record_words);
@@ -401,7 +444,11 @@ impl Resources {
         }
         ctx.queue.write_buffer(self.buf(B_BATCH), 0, &pad_bytes(&batch.table));
         // The batch's first tick and the recording words of one instance (CTL_BATCH_START, CTL_RECORD_STRIDE).
-        ctx.queue.write_buffer(self.buf(B_CONTROL), 5 * 4, bytemuck::cast_slice(&[batch.t0, batch.record_words as u32]));
+        ctx.queue.write_buffer(
+            self.buf(B_CONTROL),
+            5 * 4,
+            bytemuck::cast_slice(&[batch.t0, batch.record_words as u32]),
+        );
         let s = &img.sizes;
         let mut enc = ctx.device.create_command_encoder(&Default::default());
         if batch.record_words > 0 {
@@ -446,7 +493,8 @@ impl Resources {
         ctx.queue.submit([enc.finish()]);
         stats.ticks += batch.ticks as u64;
         stats.submissions += 1;
-        let mut got = self.read(ctx, &[(self.buf(B_RECORD), batch.record_words), (self.buf(B_CONTROL), CONTROL_WORDS as u64)])?;
+        let mut got =
+            self.read(ctx, &[(self.buf(B_RECORD), batch.record_words), (self.buf(B_CONTROL), CONTROL_WORDS as u64)])?;
         let control = got.pop().expect("control");
         Ok((got.pop().expect("record"), control))
     }

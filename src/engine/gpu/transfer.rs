@@ -117,7 +117,8 @@ pub fn pack(cpu: &CpuEngine, img: &StaticImage) -> HostState {
                     for n in 0..info.n_atoms as usize {
                         let b = (post_base as usize + n) * POST_WORDS;
                         h.post_hist[b] = s.post_count[n];
-                        h.post_hist[b + 1..b + 1 + HISTORY].copy_from_slice(&s.post_times[n * HISTORY..(n + 1) * HISTORY]);
+                        h.post_hist[b + 1..b + 1 + HISTORY]
+                            .copy_from_slice(&s.post_times[n * HISTORY..(n + 1) * HISTORY]);
                         if !s.post_traces.is_empty() {
                             for k in 0..HISTORY {
                                 h.post_hist[b + 1 + HISTORY + k] = s.post_traces[n * HISTORY + k] as i32 as u32;
@@ -189,7 +190,8 @@ pub fn unpack(cpu: &mut CpuEngine, img: &StaticImage, h: &HostState) {
                     for n in 0..info.n_atoms as usize {
                         let b = (post_base as usize + n) * POST_WORDS;
                         s.post_count[n] = h.post_hist[b];
-                        s.post_times[n * HISTORY..(n + 1) * HISTORY].copy_from_slice(&h.post_hist[b + 1..b + 1 + HISTORY]);
+                        s.post_times[n * HISTORY..(n + 1) * HISTORY]
+                            .copy_from_slice(&h.post_hist[b + 1..b + 1 + HISTORY]);
                         if !s.post_traces.is_empty() {
                             for k in 0..HISTORY {
                                 s.post_traces[n * HISTORY + k] = h.post_hist[b + 1 + HISTORY + k] as i32 as i16;
