@@ -182,12 +182,10 @@ fn what_the_machine_does_differently_is_said_once() {
         "{w:?}"
     );
     // Plastic synapses with a delay field of 0 are never delivered.
-    let toml = format!(
-        "[[population]]\nlabel = \"a\"\nsize = 4\ncell_type = \"IF_curr_exp\"\n\
-         [[population]]\nlabel = \"s\"\nsize = 4\ncell_type = \"SpikeSourcePoisson\"\nparameters = {{ rate = 20.0 }}\n\
-         [[projection]]\nlabel = \"learn\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = 0.5\ndelay = 16.0\n\
-         [projection.synapse_dynamics]\ntiming = {{ rule = \"SpikePairRule\" }}\nweight_dependence = {{ dependence = \"AdditiveWeightDependence\" }}\n"
-    );
+    let toml = "[[population]]\nlabel = \"a\"\nsize = 4\ncell_type = \"IF_curr_exp\"\n\
+         [[population]]\nlabel = \"s\"\nsize = 4\ncell_type = \"SpikeSourcePoisson\"\nparameters = { rate = 20.0 }\n\
+         [[projection]]\nlabel = \"learn\"\npre = \"s\"\npost = \"a\"\nconnector = { type = \"OneToOneConnector\" }\nweight = 0.5\ndelay = 16.0\n\
+         [projection.synapse_dynamics]\ntiming = { rule = \"SpikePairRule\" }\nweight_dependence = { dependence = \"AdditiveWeightDependence\" }\n".to_string();
     let w = run_toml(&toml, 5.0).unwrap();
     assert!(
         w.iter().any(|w| w
@@ -294,7 +292,7 @@ fn an_interrupted_run_writes_what_it_recorded() {
          parameters = { i_offset = 2.0 }\nrecord = [{ variable = \"spikes\" }]\n",
     );
     let out = dir.join("out");
-    let mut child = spinnsim()
+    let child = spinnsim()
         .arg("run")
         .arg(&file)
         .arg("--out")

@@ -70,6 +70,10 @@ fn values_from(obj: &Bound<'_, PyAny>) -> PyResult<Values> {
     )))
 }
 
+/// A per-connection array given beside the network JSON: (projection index, field, columns,
+/// little-endian float64 bytes).
+type ArrayField<'py> = (usize, String, usize, Bound<'py, PyBytes>);
+
 /// Puts a float64 array given beside the network JSON into field `field` of projection `k`.
 fn attach_array(net: &mut Network, k: usize, field: &str, columns: usize, bytes: &[u8]) -> PyResult<()> {
     let n_proj = net.projections.len();
@@ -133,7 +137,7 @@ impl Simulation {
         threads: Option<usize>,
         virtual_board: bool,
         backend: &str,
-        arrays: Option<Vec<(usize, String, usize, Bound<'_, PyBytes>)>>,
+        arrays: Option<Vec<ArrayField<'_>>>,
     ) -> PyResult<Self> {
         guarded(|| {
             let profile = Profile::from_name(profile).ok_or_else(|| {

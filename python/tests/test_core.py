@@ -253,7 +253,8 @@ def test_arrays_beside_the_json_equal_the_same_values_in_it():
     net = synfire()
     w = rng.uniform(0.5, 2.0, 20)
     net["projection"][0]["connector"]["conn_list"] = [[i, (i + 1) % 20] for i in range(20)]
-    sim = Simulation(json.dumps(net), arrays=[(0, "weight", 1, w.tobytes()), (0, "delay", 1, np.full(20, 3.0).tobytes())])
+    arrays = [(0, "weight", 1, w.tobytes()), (0, "delay", 1, np.full(20, 3.0).tobytes())]
+    sim = Simulation(json.dumps(net), arrays=arrays)
     c = sim.connections(0)
     assert np.allclose(c[:, 2], w, atol=1e-3) and (c[:, 3] == 3.0).all()
 

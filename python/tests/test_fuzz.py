@@ -104,9 +104,9 @@ def sequence(seed):
     timestep = rng.choice([1.0, 0.1, 0.5]) if rng.random() > hostility else rng.choice([0.0, -1.0, math.nan, 1e-9, 1e9])
     pops, projs, outcomes = [], [], []
 
-    def attempt(what, f, *args):
+    def attempt(what, f, *args, **kwargs):
         try:
-            f(*args)
+            f(*args, **kwargs)
             outcomes.append(f"{what}: ok")
         except Exception as e:  # noqa: BLE001 - what the test allows
             outcomes.append(f"{what}: {type(e).__name__}: {str(e)[:120]}")
@@ -119,12 +119,12 @@ def sequence(seed):
         elif op < 0.55:
             attempt("Projection", projection, rng, sim, pops, projs, hostility)
         elif op < 0.75:
-            ms = rng.choice([0.0, 1.0, 10.0, 30.0]) if rng.random() > hostility else rng.choice([-1.0, math.nan, math.inf])
+            odd = rng.random() < hostility
+            ms = rng.choice([-1.0, math.nan, math.inf]) if odd else rng.choice([0.0, 1.0, 10.0, 30.0])
             attempt("run", sim.run, ms)
         elif op < 0.82:
-            pop = rng.choice(pops)
-            attempt("set", lambda: pop.set(**{rng.choice(["i_offset", "rate", "tau_m", "v_thresh", "bogus"]):
-                                             number(rng, 1.0, hostility)}))
+            name = rng.choice(["i_offset", "rate", "tau_m", "v_thresh", "bogus"])
+            attempt("set", rng.choice(pops).set, **{name: number(rng, 1.0, hostility)})
         elif op < 0.87:
             attempt("initialize", lambda: rng.choice(pops).initialize(v=number(rng, -65.0, hostility)))
         elif op < 0.92:

@@ -8,14 +8,12 @@ tools/oracle_inputs.py fetch`` into ``target/oracle-inputs``, or from an unpacke
 fails when CI is set.
 """
 
-import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import oracle_inputs  # noqa: E402

@@ -189,10 +189,10 @@ def test_p_and_p_connect_spellings_draw_the_same():
 def test_neurons_per_core():
     sim.setup(timestep=1.0)
     sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 10)
-    a = sim.Population(35, sim.IF_curr_exp(), label="a")
+    sim.Population(35, sim.IF_curr_exp(), label="a")
     b = sim.Population(35, sim.IF_curr_exp(), label="b")
     b.set_max_neurons_per_core(20)
-    c = sim.Population(35, sim.IF_cond_exp(), label="c", neurons_per_core=5)
+    sim.Population(35, sim.IF_cond_exp(), label="c", neurons_per_core=5)
     sim.run(1.0)
     prov = sim.provenance().to_pandas()
     cores = prov.groupby("population").size()

@@ -149,6 +149,9 @@ fn run_interruptibly(sim: &mut Simulation, ticks: u32) -> RunEnd {
     }
 }
 
+/// Makes one table of a run.
+type TableMaker<'a> = Box<dyn Fn() -> crate::Result<RecordBatch> + 'a>;
+
 /// Stages and writes the run's tables as one set; a run that did not complete says so in the
 /// tables' metadata (`spinnsim.incomplete`).
 fn write_set(
@@ -161,7 +164,7 @@ fn write_set(
     let which: Vec<usize> = (0..net.projections.len())
         .filter(|&i| all_connections || net.projections[i].synapse_dynamics.is_some())
         .collect();
-    let mut tables: Vec<(&str, Box<dyn Fn() -> crate::Result<RecordBatch> + '_>)> =
+    let mut tables: Vec<(&str, TableMaker)> =
         vec![("spikes", Box::new(|| sim.spikes_batch())), ("samples", Box::new(|| sim.samples_batch()))];
     if !which.is_empty() {
         tables.push(("connections", Box::new(|| sim.connections_batch(&which))));

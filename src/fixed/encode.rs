@@ -176,6 +176,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::excessive_precision)] // the exact binary values, written out in decimal
     fn shortest_digits() {
         assert_eq!(shortest_decimal(0.1), (1, -1));
         assert_eq!(shortest_decimal(1.85), (185, -2));

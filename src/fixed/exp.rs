@@ -92,7 +92,7 @@ pub fn expi64(n: i32) -> u64 {
 }
 
 /// exp of an s16.15 value, s16.15 result (saturates to i32::MAX above, 0 below).
-/// No rounding: bits [48:17] of `__expi64`.
+/// No rounding: bits 48..17 of `__expi64`.
 pub fn expk(x: i32) -> i32 {
     if x > EXP_UPPER {
         i32::MAX
@@ -116,7 +116,7 @@ pub fn expulr(x: i32) -> u32 {
 }
 
 /// The exp variant linked into `spike_source_poisson.aplx` (ARM routine at 0x336c), used
-/// for the fast-source `exp(-λ)`: s16.15 argument, u16.16 result = bits [47:16] of
+/// for the fast-source `exp(-λ)`: s16.15 argument, u16.16 result = bits 47..16 of
 /// `__expi64`. Guards exactly as in the binary: x > EXP_UPPER gives 0xFFFFFFFF and x == 0
 /// gives 0; there is no lower guard on chip, so below -458751 (where the chip would read
 /// outside `__exp_hi`) this returns 0. Poisson only calls it with -10 < x < 0.

@@ -22,7 +22,7 @@ pub use variates::{accum_to_u32, exponential_variate, isi_ticks};
 /// 1.0 in s16.15.
 pub const ONE_S1615: i32 = 1 << 15;
 
-/// s16.15 × s16.15, floor (GCC `mulsa3`): bits [46:15] of the 64-bit product.
+/// s16.15 × s16.15, floor (GCC `mulsa3`): bits 46..15 of the 64-bit product.
 #[inline(always)]
 pub fn mul_k(a: i32, b: i32) -> i32 {
     ((a as i64 * b as i64) >> 15) as i32

@@ -80,14 +80,25 @@ pub struct MapOptions {
     pub virtual_board: bool,
 }
 
+/// One incoming projection quantised: its synapses, its longest rows (undelayed, delayed),
+/// whether it puts synapses in the undelayed and in the delayed matrix, and its warnings.
+struct Quantised {
+    synapses: Vec<Synapse>,
+    longest: (usize, usize),
+    split: (bool, bool),
+    notes: Vec<String>,
+}
+
+/// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
+type DrawnConnection = (u32, u32, f64, u32);
+
 /// One projection's connections, drawn and quantised in delay, weights still in nA/µS.
 struct Drawn {
     pre: usize,
     post: usize,
     synapse_type: u32,
     on_chip: bool,
-    /// (pre, post, |weight|, delay ticks)
-    conns: Vec<(u32, u32, f64, u32)>,
+    conns: Vec<DrawnConnection>,
     max_delay_ms: f64,
 }
 
@@ -456,9 +467,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         // The synapses of each incoming projection with quantised weights, and their longest rows.
         // Each projection has one post population: its drawn connections are not needed after
         // this, and each is freed once quantised.
-        let taken: Vec<(usize, Vec<(u32, u32, f64, u32)>)> =
+        let taken: Vec<(usize, Vec<DrawnConnection>)> =
             incoming.iter().map(|&k| (k, std::mem::take(&mut drawn[k].conns))).collect();
-        let quantised: Vec<(Vec<Synapse>, (usize, usize), (bool, bool), Vec<String>)> = taken
+        let quantised: Vec<Quantised> = taken
             .into_par_iter()
             .map(|(k, conns)| {
                 let d = &drawn[k];
@@ -489,10 +500,10 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
                     let never = syns.iter().filter(|s| s.delay % m == 0).count();
                     notes.extend(warnings::plastic_delay_field_zero(&name, p, never, syns.len(), m, dt));
                 }
-                (syns, lengths, split, notes)
+                Quantised { synapses: syns, longest: lengths, split, notes }
             })
             .collect();
-        for (&k, (syns, (und, del), split, notes)) in incoming.iter().zip(quantised) {
+        for (&k, Quantised { synapses: syns, longest: (und, del), split, notes }) in incoming.iter().zip(quantised) {
             warnings.extend(notes);
             let d = &drawn[k];
             let declared = match &net.projections[k].delay {
@@ -639,7 +650,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
 /// connector connects every pair (`None`). Indexed `pre slice × post slices + post slice`.
 fn connected_cores(
     connector: &Connector,
-    conns: &[(u32, u32, f64, u32)],
+    conns: &[DrawnConnection],
     pre: &[(u32, u32)],
     post: &[(u32, u32)],
 ) -> Option<Vec<bool>> {
@@ -756,7 +767,7 @@ fn add_route(routes: &mut Vec<(u32, u32, Vec<u32>)>, src: &Core, dests: &[u32]) 
 }
 
 /// `get_n_connections_to_post_vertex_maximum` of each connector.
-fn fan_in_maximum(c: &Connector, conns: &[(u32, u32, f64, u32)], n_pre: u64, n_post: u64) -> u64 {
+fn fan_in_maximum(c: &Connector, conns: &[DrawnConnection], n_pre: u64, n_post: u64) -> u64 {
     use binomial::probable_maximum_selected as pms;
     match *c {
         Connector::OneToOneConnector => 1,

@@ -40,7 +40,7 @@ pub fn weight_fits(w: f64, scale: f64, on_chip: bool) -> bool {
     if on_chip {
         let Ok(wk) = encode_s1615(w.abs()) else { return false };
         let Ok(s) = encode_u3232(scale) else { return false };
-        let scaled = ((wk.unsigned_abs() as u128) << 17) * s as u128 >> 32;
+        let scaled = (((wk.unsigned_abs() as u128) << 17) * s as u128) >> 32;
         (scaled + (1u128 << 31)) >> 32 <= 0xFFFF
     } else {
         (w.abs() * scale).round_ties_even() <= 65535.0

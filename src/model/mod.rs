@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Largest magnitude an s16.15 parameter can hold.
-pub const S1615_MAX: f64 = 65535.999969482422;
+pub const S1615_MAX: f64 = 65535.0 + 32767.0 / 32768.0;
 pub const S1615_MIN: f64 = -65536.0;
 
 /// A whole network and its simulation settings.
@@ -290,7 +290,7 @@ impl Network {
         if !dt.is_finite() || dt <= 0.0 {
             return Err(Error::param("setup", "timestep", format!("{dt} ms must be a positive finite number")));
         }
-        if dt < 0.001 || dt > 1000.0 {
+        if !(0.001..=1000.0).contains(&dt) {
             return Err(Error::param(
                 "setup",
                 "timestep",

@@ -148,7 +148,8 @@ pub fn provenance_batch(
     m: &RunMetadata,
 ) -> Result<RecordBatch> {
     use arrow_array::UInt64Array;
-    let counters: [(&str, fn(&crate::engine::Provenance) -> u64); 12] = [
+    type Counter = (&'static str, fn(&crate::engine::Provenance) -> u64);
+    let counters: [Counter; 12] = [
         ("pre_synaptic_events", |p| p.pre_synaptic_events),
         ("synaptic_weight_saturations", |p| p.synaptic_weight_saturations),
         ("invalid_master_pop_hits", |p| p.invalid_master_pop_hits),

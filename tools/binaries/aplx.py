@@ -17,7 +17,12 @@ In the sPyNNaker binaries the ITCM image (code at 0x0) starts at file offset
 0x40 and the DTCM initialised data (0x400000) follows the code.
 Requires: pip install capstone
 """
-import struct, sys, os, re, bisect, csv
+import struct
+import sys
+import os
+import re
+import bisect
+import csv
 import capstone as cs
 from capstone import arm as csarm
 

@@ -44,7 +44,7 @@ def setup(timestep=None, min_delay='auto', max_delay=None, profile="spinnaker-7"
     try:
         timestep = float(timestep)
     except (TypeError, ValueError):
-        raise errors.InvalidParameterValueError(f"setup(): timestep {timestep!r} is not a number")
+        raise errors.InvalidParameterValueError(f"setup(): timestep {timestep!r} is not a number") from None
     if not (0.001 <= timestep <= 1000.0):
         raise errors.InvalidParameterValueError(
             f"setup(): timestep {timestep} ms is outside the supported range [0.001, 1000]")

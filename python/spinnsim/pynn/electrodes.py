@@ -51,7 +51,7 @@ class SpinnsimCurrentSource(BaseCurrentSource):
                 pop = cell.parent
                 by_pop.setdefault(id(pop), (pop, []))[1].append(pop.id_to_index(cell))
             groups = [(pop, np.array(sorted(ix), dtype=int)) for pop, ix in by_pop.values()]
-        for pop, indices in groups:
+        for pop, _indices in groups:
             if not pop.celltype.injectable:
                 raise TypeError("Can't inject current into a spike source.")
         for pop, indices in groups:

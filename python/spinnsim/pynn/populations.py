@@ -9,7 +9,6 @@ sent to the core at the first run carries them, and later changes go to the live
 import numpy as np
 from pyNN import common, errors
 from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
-from pyNN.standardmodels import StandardCellType
 
 from . import simulator
 from .cells import INITIAL_VALUE_ALIASES, SpinnsimCellType, check_values
@@ -31,7 +30,7 @@ class Assembly(common.Assembly):
 
     def get_data_arrow(self, variables='all'):
         """The recordings of every member as Arrow tables (see Population.get_data_arrow)."""
-        from .arrow import Results, concat_results
+        from .arrow import concat_results
         return concat_results([p.get_data_arrow(variables) for p in self.populations])
 
 
@@ -169,7 +168,7 @@ class Population(_SpinnsimPopulationMixin, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
-    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
+    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},  # noqa: B006 (PyNN's signature)
                  label=None, additional_parameters=None, **additional_kwargs):
         if not state.is_setup:
             raise RuntimeError("setup() must be called before making a Population")

@@ -173,7 +173,7 @@ class Projection(common.Projection):
     _static_synapse_class = StaticSynapse
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
-                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None,  # noqa: B008 (PyNN's signature)
                  **kwargs):
         if not state.is_setup:
             raise RuntimeError("setup() must be called before making a Projection")

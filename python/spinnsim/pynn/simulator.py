@@ -232,7 +232,7 @@ class State(BaseState):
         try:
             text, arrays = self.network_payload()
         except ValueError as e:
-            raise errors.InvalidParameterValueError(f"the network holds a value JSON cannot carry: {e}")
+            raise errors.InvalidParameterValueError(f"the network holds a value JSON cannot carry: {e}") from None
         try:
             sim = core.Simulation(text, profile=self.profile, threads=self.threads, backend=self.backend,
                                   arrays=arrays)

@@ -26,8 +26,10 @@ pub fn delay_send(core: &Core, dc: &DelayCore, run: &mut CoreRun, t: u32) {
         for i in 0..n {
             let count = counters[(slot + i) as usize];
             if count > 0 {
-                run.outbox
-                    .push(Packet { key: key + ((stage * n + i) << core.n_colour_bits) | colour, count: count as u32 });
+                run.outbox.push(Packet {
+                    key: (key + ((stage * n + i) << core.n_colour_bits)) | colour,
+                    count: count as u32,
+                });
                 run.prov.packets_sent += 1;
             }
         }

@@ -225,7 +225,7 @@ pub fn neuron_update(core: &Core, nc: &NeuronCore, run: &mut CoreRun, t: u32) {
     s.colour = s.colour.wrapping_add(1);
     if nc.sends {
         let key = core.key.expect("a sending core has a key");
-        outbox.extend(spiked.iter().map(|&n| Packet { key: key + (n << core.n_colour_bits) | colour, count: 1 }));
+        outbox.extend(spiked.iter().map(|&n| Packet { key: (key + (n << core.n_colour_bits)) | colour, count: 1 }));
         prov.packets_sent += spiked.len() as u64;
     }
     if let Some(spec) = &core.recording.spikes {

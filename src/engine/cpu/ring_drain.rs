@@ -13,7 +13,7 @@ pub fn ring_drain(core: &NeuronCore, s: &mut NeuronState, t: u32) {
     let delta = core.model == CellType::IfCurrDelta;
     // Only entries of real neurons and the two synapse types are ever written; a zero entry adds
     // nothing (decay_s1615(0, init) = 0), so no branch is needed.
-    for syn_type in 0..2usize {
+    for (syn_type, &shift) in shifts.iter().enumerate() {
         let base = slot_base | (syn_type << n_bits);
         let slot = &mut s.ring[base..base + n_neurons];
         let (state, init) = if syn_type == 0 {
@@ -22,7 +22,6 @@ pub fn ring_drain(core: &NeuronCore, s: &mut NeuronState, t: u32) {
             (&mut s.isyn_inh[..], &core.neurons.inh_init[..])
         };
         // synapse_row_convert_weight_to_input: value << shift as s16.15 (wraps for shift ≥ 16).
-        let shift = shifts[syn_type];
         if delta {
             for (st, v) in state.iter_mut().zip(slot.iter_mut()) {
                 *st = st.wrapping_add(((*v as u32) << shift) as i32);

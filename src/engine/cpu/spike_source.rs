@@ -16,7 +16,7 @@ pub fn spike_array(core: &Core, sa: &SpikeArrayCore, run: &mut CoreRun, t: u32) 
     while *next < sa.spikes.len() && sa.spikes[*next].0 == t {
         let n = sa.spikes[*next].1;
         if let Some(key) = core.key {
-            run.outbox.push(Packet { key: key + (n << core.n_colour_bits) | colour, count: 1 });
+            run.outbox.push(Packet { key: (key + (n << core.n_colour_bits)) | colour, count: 1 });
             run.prov.packets_sent += 1;
         }
         if fired.last() != Some(&n) {

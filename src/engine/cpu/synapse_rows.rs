@@ -145,7 +145,7 @@ impl CompactMatrix {
         b.map(|(_, f, n)| f as usize..(f + n) as usize).unwrap_or(0..0)
     }
 
-    /// Per compact row, the first word of its plastic region, or [`NO_PLASTIC`] (empty without STDP).
+    /// Per compact row, the first word of its plastic region, or `NO_PLASTIC` (`u32::MAX`) (empty without STDP).
     pub fn plastic_starts(&self) -> &[u32] {
         &self.plastic_start
     }

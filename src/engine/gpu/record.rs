@@ -47,7 +47,7 @@ fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
 
 /// The next batch from tick `t0`: at most `most` ticks, as many as the recording buffer allows.
 pub fn plan(img: &StaticImage, t0: u32, most: u32, ctx: &GpuContext) -> Result<Batch> {
-    let max_words = (ctx.limits.max_storage_buffer_binding_size as u64 / 4).min(16 << 20);
+    let max_words = (ctx.limits.max_storage_buffer_binding_size / 4).min(16 << 20);
     let mut n = most.max(1);
     loop {
         let (table, words) = layout(img, t0, n);

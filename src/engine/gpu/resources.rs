@@ -95,7 +95,7 @@ fn log2_floor(x: u64) -> u32 {
 impl Resources {
     pub fn new(ctx: &GpuContext, cpu: &CpuEngine, img: &StaticImage, options: &GpuOptions) -> Result<Self> {
         let device = &ctx.device;
-        let max_binding = ctx.limits.max_storage_buffer_binding_size as u64;
+        let max_binding = ctx.limits.max_storage_buffer_binding_size;
         let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..BINDINGS)
             .map(|b| wgpu::BindGroupLayoutEntry {
                 binding: b as u32,
