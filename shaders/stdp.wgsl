@@ -183,7 +183,7 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
                     x = mul16(last_trace, lut_decay(si.lut_plus, si.lut_plus_size, dpre)) << 4u;
                 } else {
                     // Only the nearest post spike after the pre spike potentiates; the previous
-                    // post time is not delayed (docs/stdp.md §11.2).
+                    // post time is not delayed (docs/stdp.md §7).
                     let dpost = tp + dd - prev_t;
                     if dpre <= dpost {
                         x = lut_decay(si.lut_plus, si.lut_plus_size, dpre) << 4u;

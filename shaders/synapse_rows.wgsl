@@ -1,4 +1,4 @@
-// Synaptic rows into ring buffers, twin of src/engine/cpu/synapse_rows.rs (§4, §3.7).
+// Synaptic rows into ring buffers, twin of src/engine/cpu/synapse_rows.rs (docs/semantics.md §4, docs/semantics.md §3.4).
 //
 // Ring-buffer entries are u32 and take atomic adds of the 16-bit weights. The chip's entry is
 // 16-bit and saturates at 0xFFFF; as every weight is ≥ 0, its value is min(sum, 0xFFFF) in any

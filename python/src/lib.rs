@@ -27,8 +27,39 @@ const STREAM_NAME: &CStr = c"arrow_array_stream";
 const SCHEMA_NAME: &CStr = c"arrow_schema";
 const ARRAY_NAME: &CStr = c"arrow_array";
 
+/// A `SpinnsimError` of kind "value": a bad argument of the Python API.
+fn value_err(message: String) -> PyErr {
+    spinnsim_err("value", None, None, message)
+}
+
+/// A `SpinnsimError` of kind `kind` (see [`core_err`]) with `message`.
+fn spinnsim_err(kind: &str, owner: Option<&str>, parameter: Option<&str>, message: String) -> PyErr {
+    let err = SpinnsimError::new_err(message);
+    Python::attach(|py| {
+        let value = err.value(py);
+        for (name, v) in [("kind", Some(kind)), ("owner", owner), ("parameter", parameter)] {
+            // Setting an attribute of a fresh exception instance does not fail.
+            let _ = value.setattr(name, v);
+        }
+    });
+    err
+}
+
+/// The core's error as a `SpinnsimError` that keeps its kind: `kind` is "parameter", "network",
+/// "network_file", "mapping", "run", "output" (or "internal" for a bug, "value" for a bad
+/// argument of the Python API); a parameter error also carries `owner` (the population,
+/// projection or current source) and `parameter`.
 fn core_err(e: spinnsim::Error) -> PyErr {
-    SpinnsimError::new_err(e.to_string())
+    use spinnsim::Error::*;
+    let message = e.to_string();
+    match &e {
+        Parameter { owner, parameter, .. } => spinnsim_err("parameter", Some(owner), Some(parameter), message),
+        Network(_) => spinnsim_err("network", None, None, message),
+        NetworkFile(_) => spinnsim_err("network_file", None, None, message),
+        Mapping(_) => spinnsim_err("mapping", None, None, message),
+        Run(_) => spinnsim_err("run", None, None, message),
+        Output { .. } => spinnsim_err("output", None, None, message),
+    }
 }
 
 /// Runs `f`, turning a panic into a `SpinnsimError` with its message. A panic is a bug in
@@ -41,9 +72,12 @@ fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        Err(SpinnsimError::new_err(format!(
-            "internal error (a bug in spinnsim; please report it with the network): {what}"
-        )))
+        Err(spinnsim_err(
+            "internal",
+            None,
+            None,
+            format!("internal error (a bug in spinnsim; please report it with the network): {what}"),
+        ))
     })
 }
 
@@ -59,7 +93,7 @@ fn values_from(obj: &Bound<'_, PyAny>) -> PyResult<Values> {
     if obj.is_instance_of::<PyDict>() {
         let text: String = obj.py().import("json")?.call_method1("dumps", (obj,))?.extract()?;
         return serde_json::from_str::<Values>(&text)
-            .map_err(|e| SpinnsimError::new_err(format!("values: not a distribution: {e}")));
+            .map_err(|e| value_err(format!("values: not a distribution: {e}")));
     }
     if let Ok(v) = obj.extract::<Vec<f64>>() {
         return Ok(Values::Array(v));
@@ -140,9 +174,8 @@ impl Simulation {
         arrays: Option<Vec<ArrayField<'_>>>,
     ) -> PyResult<Self> {
         guarded(|| {
-            let profile = Profile::from_name(profile).ok_or_else(|| {
-                SpinnsimError::new_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)"))
-            })?;
+            let profile = Profile::from_name(profile)
+                .ok_or_else(|| value_err(format!("unknown profile `{profile}` (spinnaker-7 or spinnaker-2019)")))?;
             let backend = Backend::from_name(backend).map_err(core_err)?;
             let mut network: Network = serde_json::from_str(network_json)
                 .map_err(|e| core_err(spinnsim::Error::NetworkFile(e.to_string())))?;
@@ -446,7 +479,7 @@ fn devices(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
 #[pyfunction]
 fn check_connector(connector_json: &str, n_pre: u32, n_post: u32, same_population: bool) -> PyResult<()> {
     let c: spinnsim::model::Connector =
-        serde_json::from_str(connector_json).map_err(|e| SpinnsimError::new_err(format!("connector: {e}")))?;
+        serde_json::from_str(connector_json).map_err(|e| value_err(format!("connector: {e}")))?;
     c.validate(n_pre, n_post, same_population)
         .map_err(|(parameter, message)| core_err(spinnsim::Error::param(c.name(), parameter, message)))
 }

@@ -1,4 +1,4 @@
-//! Engines run a machine image tick by tick (fact sheet §2.1). Each stage has one home per engine.
+//! Engines run a machine image tick by tick (docs/semantics.md §2.1). Each stage has one home per engine.
 
 pub mod cpu;
 pub mod gpu;
@@ -6,7 +6,7 @@ pub mod gpu;
 use crate::error::Result;
 use crate::record::Recordings;
 
-/// Per-core provenance counters, as the SpiNNaker binaries report them (§10).
+/// Per-core provenance counters, as the SpiNNaker binaries report them (docs/semantics.md §8).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Provenance {
     pub core: String,
@@ -75,7 +75,7 @@ pub trait Engine {
     /// answers `Break`, the run ends at a tick boundary soon after, in the state of a run of that
     /// many ticks, recordings included. Returns the ticks run.
     fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32>;
-    /// Returns to tick 0 with the initial state, as `sim.reset()` does (§11.8).
+    /// Returns to tick 0 with the initial state, as `sim.reset()` does (docs/semantics.md §10).
     fn reset(&mut self);
     /// The current tick (number of ticks run since the last reset).
     fn tick(&self) -> u32;

@@ -1,4 +1,4 @@
-//! Host-side encoding of parameters (fact sheet §1.4): `int(round(Decimal(str(v)) * scale))`.
+//! Host-side encoding of parameters (docs/semantics.md §1.4): `int(round(Decimal(str(v)) * scale))`.
 //!
 //! `str(v)` of a Python float is the shortest decimal string that reads back as the same
 //! double (ties between two equally close candidates go to the even digit; see

@@ -1,4 +1,4 @@
-//! `expk`/`expulr` and `__expi64` with the spinn_common tables (fact sheet §1.3).
+//! `expk`/`expulr` and `__expi64` with the spinn_common tables (docs/semantics.md §1.3).
 //!
 //! The tables below are the words linked into every sPyNNaker 7.4.1 neuron binary and into
 //! `spike_source_poisson.aplx` (identical in all of them). In `IF_curr_exp_neuron.aplx` the code

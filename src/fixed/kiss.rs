@@ -1,4 +1,4 @@
-//! The mars_kiss64 generator used on chip (fact sheet §1.3).
+//! The mars_kiss64 generator used on chip (docs/semantics.md §1.3).
 //!
 //! `mars_kiss64_seed` is the ARM routine at 0x36a0 of `IF_curr_exp_neuron.aplx` (0x4458 of
 //! `synapse_expander.aplx`; it is inlined in `spike_source_poisson.aplx`). The state words

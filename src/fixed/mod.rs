@@ -1,9 +1,9 @@
-//! Fixed-point arithmetic exactly as the SpiNNaker ARM binaries compute it (fact sheet §1).
+//! Fixed-point arithmetic exactly as the SpiNNaker ARM binaries compute it (docs/semantics.md §1).
 //!
 //! Values are carried as their raw integers: s16.15 (`accum`) as `i32` with 2^15 = 1.0,
 //! u0.32 (`unsigned long fract`) as `u32` with 2^32 = 1.0, u16.16 as `u32`, u32.32 as `u64`.
 //! Multiplies floor (arithmetic shift of the 64-bit product), adds wrap, nothing saturates
-//! unless the fact sheet says so.
+//! unless docs/semantics.md §1.2 says so.
 
 mod encode;
 mod exp;

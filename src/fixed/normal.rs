@@ -1,4 +1,4 @@
-//! `norminv_urt` / `__norminv_rbits` from spinn_common (fact sheet §1.3).
+//! `norminv_urt` / `__norminv_rbits` from spinn_common (docs/semantics.md §1.3).
 //!
 //! Ported from `synapse_expander.aplx` of sPyNNaker 7.4.1, where `rng_normal` (0x388) is
 //! `__norminv_rbits((int32_t) mars_kiss64_seed(seed) >> 16)` and `__norminv_rbits` is the ARM

@@ -1,4 +1,4 @@
-//! `sqrtk` from spinn_common (fact sheet §1.3).
+//! `sqrtk` from spinn_common (docs/semantics.md §1.3).
 //!
 //! In sPyNNaker 7.4.1 the only square root on chip is the one in `spike_source_poisson.aplx`
 //! (ARM routine at 0x3544, with its two refinement helpers at 0x33a0 and 0x3438). It is

@@ -1,4 +1,4 @@
-//! Random variates of the Poisson source binary (`spike_source_poisson.aplx`, fact sheet §7.2)
+//! Random variates of the Poisson source binary (`spike_source_poisson.aplx`, docs/semantics.md §7.3)
 //! and the accum → u32 conversion they use; shared by the CPU engine and checked against the
 //! GPU engine's WGSL (`shaders/fixed.wgsl`).
 

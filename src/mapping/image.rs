@@ -279,7 +279,7 @@ pub struct MatrixBlock {
     pub max_delay: u32,
 }
 
-/// How the rows of a block are indexed (§3.4, §8).
+/// How the rows of a block are indexed (docs/semantics.md §3.2, docs/semantics.md §3.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowLayout {
     /// Row = pre-synaptic neuron.

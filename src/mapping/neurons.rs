@@ -1,5 +1,5 @@
-//! Neuron parameters as the host encodes them (§1.4) and the derived constants as the binary
-//! computes them at initialisation (§6.2–6.4), per arithmetic profile.
+//! Neuron parameters as the host encodes them (docs/semantics.md §1.4) and the derived constants as the binary
+//! computes them at initialisation (docs/semantics.md §5.2–5.4), per arithmetic profile.
 
 use super::image::{NeuronArrays, Profile};
 use crate::error::{Error, Result};

@@ -1,9 +1,9 @@
-//! SpikeSourcePoisson parameters of a slice, as the sPyNNaker 7.4.1 host writes them (§7.2).
+//! SpikeSourcePoisson parameters of a slice, as the sPyNNaker 7.4.1 host writes them (docs/spynnaker-mapping.md §11.2).
 //!
 //! `SpikeSourcePoissonMachineVertex._write_poisson_parameters` and `_write_poisson_rates`:
 //! * `seconds_per_tick` = U032(timestep_us / 1e6), `ticks_per_ms` = U1616(1000 / timestep_us);
 //! * both rate cut-offs are written as **U1616** (0.01 → 655, 10 → 655360) and the binary
-//!   compares them as unsigned accum with a u16.16 rate per tick (the fact sheet's S1615 values
+//!   compares them as unsigned accum with a u16.16 rate per tick (not the S1615 values
 //!   328 / 327680 are not what 7.4.1 uses);
 //! * rates, starts and durations are U3232 by `numpy.round(v * 2**32).astype(uint64)` (binary
 //!   rounding half to even of the float product, not the Decimal rounding of `DataType`);
@@ -139,7 +139,7 @@ pub fn population_kiss_seeds(p: &Population, net_seed: u64, pi: usize, n_slices:
     Ok(slice_kiss_seeds(population_seed(p, net_seed, pi)?, n_slices))
 }
 
-/// SpikeSourcePoisson parameters of one slice (§7.2), whose KISS seed is `seed`.
+/// SpikeSourcePoisson parameters of one slice (docs/spynnaker-mapping.md §11.2), whose KISS seed is `seed`.
 pub fn poisson(p: &Population, r: &ResolvedParams, seed: [u32; 4], lo: u32, n: u32, dt_ms: f64) -> Result<PoissonCore> {
     let enc = |name: &str, v: f64| {
         u3232_numpy(v)

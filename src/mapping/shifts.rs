@@ -1,4 +1,4 @@
-//! Ring-buffer left shifts and weight scales, as sPyNNaker 7.4.1's host computes them (§3.5):
+//! Ring-buffer left shifts and weight scales, as sPyNNaker 7.4.1's host computes them (docs/spynnaker-mapping.md §9):
 //! `PopulationVertex.get_ring_buffer_shifts`, `_Stats`, `RunningStats`.
 
 /// sPyNNaker's `RunningStats` (Welford with batched adds).

@@ -4,7 +4,7 @@ use super::image::*;
 use crate::error::{Error, Result};
 use crate::model::{CurrentSourceKind, Network, Population, SpikeTimes};
 
-/// SpikeSourceArray times → ticks: `ceil(floor(t_ms · 1000) / dt_us)` (§7.1).
+/// SpikeSourceArray times → ticks: `ceil(floor(t_ms · 1000) / dt_us)` (docs/spynnaker-mapping.md §11.1).
 pub fn spike_array(p: &Population, lo: u32, n: u32, dt_ms: f64) -> Result<SpikeArrayCore> {
     let dt_us = (dt_ms * 1000.0 - 1e-9).ceil();
     let mut spikes = Vec::new();

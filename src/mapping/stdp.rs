@@ -62,7 +62,7 @@ fn lut_words(lut: &[u16]) -> Vec<u32> {
     half.chunks(2).map(|c| c[0] as u32 | (c[1] as u32) << 16).collect()
 }
 
-/// The synapse-dynamics region of a post core (§4): backprop word, τ+ LUT, τ− LUT, then w_min,
+/// The synapse-dynamics region of a post core (docs/stdp.md §4): backprop word, τ+ LUT, τ− LUT, then w_min,
 /// w_max, A+, A− (S1615) for each synapse type. `gws` is the global weight scale (1 or 1024).
 pub fn stdp_core(stdp: &Stdp, owner: &str, dt: f64, gws: f64, n_synapse_types: usize) -> Result<StdpCore> {
     let (tau_plus, tau_minus, a_plus, a_minus) = stdp.timing.parameters();

@@ -1,4 +1,4 @@
-//! Synaptic words, rows, matrices and the master population table of a post core (§3, §4),
+//! Synaptic words, rows, matrices and the master population table of a post core (docs/spynnaker-mapping.md §8, docs/spynnaker-mapping.md §10.5),
 //! laid out as `SynapticMatrices.generate_data` / `SynapticMatrixApp` / `MasterPopTableAsBinarySearch` do.
 
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ pub fn host_weight(w: f64, scale: f64) -> u16 {
     ((w.abs() * scale).round_ties_even() as i64 & 0xFFFF) as u16
 }
 
-/// Synapse-expander weight (§3.6): S1615(|w|) as u32.32 × scale as u32.32, rounded half up.
+/// Synapse-expander weight (docs/semantics.md §3.1): S1615(|w|) as u32.32 × scale as u32.32, rounded half up.
 pub fn expander_weight(w: f64, scale: f64) -> u16 {
     let wk = encode_s1615(w.abs()).unwrap_or(i32::MAX) as i64;
     let uweight = (wk.unsigned_abs() as u128) << 17;

@@ -1,4 +1,4 @@
-//! Cell types in PyNN terms, with sPyNNaker 7.4.1's parameter names and defaults (fact sheet §6.6).
+//! Cell types in PyNN terms, with sPyNNaker 7.4.1's parameter names and defaults (docs/semantics.md §5.5).
 
 use serde::{Deserialize, Serialize};
 
@@ -128,7 +128,7 @@ impl CellType {
         matches!(self, CellType::IfCondExp | CellType::IzhikevichCond)
     }
 
-    /// The global weight scale of the input type (fact sheet §3.5): 1024 for conductance input.
+    /// The global weight scale of the input type (docs/spynnaker-mapping.md §9): 1024 for conductance input.
     pub fn global_weight_scale(self) -> f64 {
         if self.is_conductance() {
             1024.0
@@ -137,7 +137,7 @@ impl CellType {
         }
     }
 
-    /// Default maximum atoms per core (fact sheet §5; a SpikeSourceArray has no limit).
+    /// Default maximum atoms per core (docs/spynnaker-mapping.md §2.1; a SpikeSourceArray has no limit).
     pub fn default_max_atoms_per_core(self) -> u32 {
         match self {
             CellType::SpikeSourcePoisson => 500,

@@ -77,7 +77,7 @@ impl Connector {
     }
 
     /// Whether sPyNNaker 7.4.1 would build this connector's rows on chip (the synapse expander,
-    /// §3.6), which decides how weights and delays are quantised.
+    /// docs/semantics.md §3.1), which decides how weights and delays are quantised.
     pub fn generated_on_chip(&self) -> bool {
         !matches!(self, Connector::FromListConnector { .. })
     }

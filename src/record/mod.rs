@@ -1,4 +1,4 @@
-//! Recordings in sPyNNaker's conventions (§6.7), decoded once per core.
+//! Recordings in sPyNNaker's conventions (docs/semantics.md §6), decoded once per core.
 
 pub mod arrow;
 pub mod output;

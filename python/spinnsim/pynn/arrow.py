@@ -12,18 +12,21 @@ holds the population's label (made unique if the script used one label twice: se
 ``Population.spinnaker_label``).
 """
 
+from collections.abc import Iterator, Sequence
+from typing import Any
+
 import numpy as np
 
 from .simulator import state
 
 
-def to_polars(table):
+def to_polars(table: Any) -> Any:
     """A polars DataFrame over the table's buffers."""
     import polars as pl
     return pl.from_arrow(table, rechunk=False)
 
 
-def to_pandas(table):
+def to_pandas(table: Any) -> Any:
     """A pandas DataFrame with Arrow-backed columns (the table's buffers, no copy)."""
     import pandas as pd
     return table.to_pandas(types_mapper=pd.ArrowDtype)
@@ -34,27 +37,27 @@ class Results:
     ``spikes, samples = results``; ``to_polars()`` and ``to_pandas()`` give the same pair as
     DataFrames."""
 
-    def __init__(self, spikes, samples):
+    def __init__(self, spikes: Any, samples: Any) -> None:
         self.spikes = spikes
         self.samples = samples
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter((self.spikes, self.samples))
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | str) -> Any:
         if key in (0, "spikes"):
             return self.spikes
         if key in (1, "samples"):
             return self.samples
         raise KeyError(key)
 
-    def to_polars(self):
+    def to_polars(self) -> "Results":
         return Results(to_polars(self.spikes), to_polars(self.samples))
 
-    def to_pandas(self):
+    def to_pandas(self) -> "Results":
         return Results(to_pandas(self.spikes), to_pandas(self.samples))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Results(spikes: {len(self.spikes)} rows, samples: {len(self.samples)} rows)"
 
 
@@ -80,7 +83,7 @@ def _with_offset(table, offset):
     return table.set_column(i, table.schema.field(i), seg)
 
 
-def results():
+def results() -> Results:
     """Every recording of the session as a Results of pyarrow tables. With one simulation (no
     structural change after a reset) the tables are the core's own buffers."""
     import pyarrow as pa
@@ -102,7 +105,7 @@ def results():
     return Results(pa.concat_tables(spikes), pa.concat_tables(samples))
 
 
-def population_results(pop, variables='all'):
+def population_results(pop: Any, variables: str | Sequence[str] = 'all') -> Results:
     """One population's (or view's) recordings as a Results."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -125,7 +128,7 @@ def population_results(pop, variables='all'):
     return Results(spikes, samples)
 
 
-def concat_results(parts):
+def concat_results(parts: Sequence[Results]) -> Results:
     import pyarrow as pa
     if not parts:
         return _empty()
@@ -133,7 +136,7 @@ def concat_results(parts):
                    pa.concat_tables([p.samples for p in parts]))
 
 
-def provenance():
+def provenance() -> Any:
     """The per-core provenance counters of the current simulation (a pyarrow table): core,
     population, then one column per counter."""
     if state.sim is None:
@@ -141,7 +144,7 @@ def provenance():
     return state.sim.provenance().to_pyarrow()
 
 
-def spinnaker_get_data(pop, variable, as_matrix=False):
+def spinnaker_get_data(pop: Any, variable: str, as_matrix: bool = False) -> np.ndarray:
     """sPyNNaker's ``spinnaker_get_data``: spikes as (neuron, time) rows, a signal as
     (neuron, time, value) rows, of the current (last) segment."""
     block = pop.get_data(variable)

@@ -4,6 +4,9 @@ conventions (timestep default and warnings, ``max_delay`` ignored, machine-only 
 with a warning) and spinnsim's own keywords (``profile``, ``backend``, ``threads``, ``seed``).
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from pyNN import common, errors
 from pyNN.recording import get_io
 
@@ -19,8 +22,9 @@ MACHINE_KEYWORDS = ("time_scale_factor", "n_chips_required", "n_boards_required"
                     "remote_spinnaker_url", "graph_label", "n_boards", "version")
 
 
-def setup(timestep=None, min_delay='auto', max_delay=None, profile="spinnaker-7",
-          backend="auto", threads=None, seed=0, **extra_params):
+def setup(timestep: float | str | None = None, min_delay: float | str = 'auto', max_delay: float | str | None = None,
+          profile: str = "spinnaker-7", backend: str = "auto", threads: int | None = None, seed: int = 0,
+          **extra_params: Any) -> int:
     """Starts a new simulation session (any previous network is discarded).
 
     As in sPyNNaker: ``timestep`` in ms (default 0.1 with a warning, ``'auto'`` = 1.0),
@@ -96,7 +100,7 @@ def setup(timestep=None, min_delay='auto', max_delay=None, profile="spinnaker-7"
     return 0
 
 
-def end(compatible_output=True):
+def end(compatible_output: bool = True) -> None:
     """Writes the files asked for with record(..., to_file) and ends the session."""
     for (population, variables, filename) in state.write_on_end:
         io = get_io(filename)
@@ -108,7 +112,7 @@ def end(compatible_output=True):
 _run, _run_until = common.build_run(_simulator)
 
 
-def run(simtime, callbacks=None):
+def run(simtime: float, callbacks: Sequence[Callable[[float], float]] | None = None) -> float:
     """Runs for ``simtime`` more ms (ceil(simtime / dt) ticks, as sPyNNaker counts them) and
     returns the current time."""
     _require_setup()
@@ -117,7 +121,7 @@ def run(simtime, callbacks=None):
     return _run(simtime, callbacks)
 
 
-def run_until(tstop, callbacks=None):
+def run_until(tstop: float, callbacks: Sequence[Callable[[float], float]] | None = None) -> float:
     """Runs until ``tstop`` ms and returns the current time."""
     _require_setup()
     return _run_until(tstop, callbacks)
@@ -126,7 +130,7 @@ def run_until(tstop, callbacks=None):
 run_for = run
 
 
-def reset(annotations=None):
+def reset(annotations: dict[str, Any] | None = None) -> None:
     """Back to t = 0 (sPyNNaker 7.4.1's soft reset): a new recording segment begins; initial
     values set since take effect; structural changes are allowed until the next run."""
     _require_setup()
@@ -141,43 +145,43 @@ def _require_setup():
 initialize = common.initialize
 
 
-def get_current_time():
+def get_current_time() -> float:
     """The current time in ms."""
     return state.t
 
 
-def get_time_step():
+def get_time_step() -> float:
     """The timestep in ms."""
     return state.dt
 
 
-def get_min_delay():
+def get_min_delay() -> float:
     """The minimum synaptic delay in ms."""
     return state.min_delay
 
 
-def get_max_delay():
+def get_max_delay() -> float:
     """The maximum delay in ms: sPyNNaker has no system-wide one; this is 144 timesteps (the
     most a delay extension gives with the default neurons per core)."""
     return 144 * state.dt if state.max_delay in ('auto', None) else state.max_delay
 
 
-def get_backend():
+def get_backend() -> str | None:
     """The engine the current simulation runs on, "cpu" or "gpu", once the network has been
     built (at the first run); before that, None."""
     _require_setup()
     return None if state.sim is None else state.sim.backend()
 
 
-def num_processes():
+def num_processes() -> int:
     return 1
 
 
-def rank():
+def rank() -> int:
     return 0
 
 
-def set_number_of_neurons_per_core(neuron_type, max_permitted):
+def set_number_of_neurons_per_core(neuron_type: type, max_permitted: int | tuple[int, ...]) -> None:
     """The most neurons of a model on one core, for the Populations made after this call
     (sPyNNaker's ``set_number_of_neurons_per_core``)."""
     from .cells import SpinnsimCellType
@@ -200,9 +204,9 @@ def set_number_of_neurons_per_core(neuron_type, max_permitted):
         warn("set_number_of_neurons_per_core only affects Populations not yet made")
 
 
-def set_allow_delay_extensions(neuron_type, allow_delay_extensions):
+def set_allow_delay_extensions(neuron_type: type, allow_delay_extensions: bool) -> None:
     warn("set_allow_delay_extensions is ignored: spinnsim adds delay extensions as sPyNNaker's default does")
 
 
-def set_number_of_synapse_cores(neuron_type, n_synapse_cores):
+def set_number_of_synapse_cores(neuron_type: type, n_synapse_cores: int) -> None:
     warn("set_number_of_synapse_cores is ignored: spinnsim models combined neuron-synapse cores")

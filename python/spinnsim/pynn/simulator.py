@@ -58,16 +58,15 @@ def _core_module():
 
 
 def translate_core_error(exc, context=""):
-    """The PyNN exception for an error of the core (its message kept)."""
-    msg = str(exc)
-    if context:
-        msg = f"{context}: {msg}"
-    if ": parameter `" in str(exc):
-        if "projection" in str(exc) and ("`connections`" in str(exc) or "`conn_list`" in str(exc)
-                                          or "`pre`" in str(exc) or "`post`" in str(exc)):
+    """The PyNN exception for an error of the core (its message kept), chosen by the error's kind
+    and parameter (``SpinnsimError.kind``, ``.parameter``)."""
+    msg = f"{context}: {exc}" if context else str(exc)
+    kind = getattr(exc, "kind", None)
+    if kind == "parameter":
+        if getattr(exc, "parameter", None) in ("connections", "conn_list", "pre", "post"):
             return errors.ConnectionError(msg)
         return errors.InvalidParameterValueError(msg)
-    return errors.InvalidParameterValueError(msg) if str(exc).startswith("run:") else SpinnsimCoreError(msg)
+    return errors.InvalidParameterValueError(msg) if kind == "run" else SpinnsimCoreError(msg)
 
 
 def core_devices():

@@ -1,4 +1,4 @@
-//! Delay-extension cores (§8): count incoming spikes per tick, resend them one stage of
+//! Delay-extension cores (docs/decisions.md D8): count incoming spikes per tick, resend them one stage of
 //! `delay_per_stage` ticks later per stage, with the count as payload.
 
 use super::state::{CoreRun, CoreState, Packet};

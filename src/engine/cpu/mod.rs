@@ -1,4 +1,4 @@
-//! The CPU reference engine: the tick of §2.1, parallel over cores with rayon. Results do not
+//! The CPU reference engine: the tick of docs/semantics.md §2.1, parallel over cores with rayon. Results do not
 //! depend on the number of threads: every core owns its state, and packets are routed in core order.
 
 mod delay_extension;
@@ -146,7 +146,7 @@ impl CpuEngine {
         &self.image
     }
 
-    /// The synapses of a projection as its rows hold them now (§10 `Projection.get`): pre and post
+    /// The synapses of a projection as its rows hold them now (docs/semantics.md §9 `Projection.get`): pre and post
     /// neuron, synapse type, the 16-bit weight and the total delay in ticks. Plastic rows give their
     /// current (learned) weights; their delay field is read unmasked, 0 meaning M (docs/stdp.md §9).
     pub fn connections(&self, projection: usize) -> Vec<crate::engine::RowSynapse> {
@@ -180,7 +180,7 @@ impl CpuEngine {
                 for (r, row) in rows.block_rows(b.offset).enumerate() {
                     let (pre, stage) = b.layout.source_of(r as u32);
                     for &w in row {
-                        // The host does not mask the delay field; a stored 0 means M (§3.4).
+                        // The host does not mask the delay field; a stored 0 means M (docs/semantics.md §3.2).
                         let d = (w & 0xFFFF) >> (n_bits + t_bits);
                         let d = if d == 0 { b.max_delay } else { d };
                         out.push(crate::engine::RowSynapse {
@@ -299,7 +299,7 @@ impl CpuEngine {
 
     /// Runs `ticks` ticks, or fewer when `progress` asks to stop; returns the ticks run. Packets
     /// sent during tick t−1 are processed at the start of tick t, before the ring drain: every
-    /// delay is at least one tick, so this equals processing them during tick t−1 (§2.1) and needs
+    /// delay is at least one tick, so this equals processing them during tick t−1 (docs/semantics.md §2.1) and needs
     /// one meeting of the workers per tick. The run ends by processing the packets of its last
     /// tick, so that every counter is final.
     fn run_ticks(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> u32 {

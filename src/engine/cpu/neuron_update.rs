@@ -1,4 +1,4 @@
-//! Stage 2b of a tick: every neuron in index order (§6.1): record, integrate, threshold, send, decay.
+//! Stage 2b of a tick: every neuron in index order (docs/semantics.md §5.1): record, integrate, threshold, send, decay.
 //! One loop per model family (const generics), with no allocation per tick.
 
 use super::record::record_spike;
@@ -8,8 +8,8 @@ use crate::mapping::{Core, CurrentSourceImage, NeuronArrays, NeuronCore};
 use crate::model::CellType;
 use crate::record::SampledRecording;
 
-/// Izhikevich constants as the binary holds them (§6.4).
-const IZK_MAGIC: i32 = 1311; // 0.04k after truncation
+/// Izhikevich constants as the binary holds them (docs/semantics.md §5.4).
+const IZK_MAGIC: i32 = 1311; // 0.04 as the binary rounds it (0.04 × 2^15 = 1310.72; docs/decisions.md D4)
 const IZK_140: i32 = 140 << 15;
 const IZK_5: i32 = 5 << 15;
 const IZK_SPIKE_H: i32 = 60620; // 1.85k after truncation

@@ -1,4 +1,4 @@
-//! SpikeSourcePoisson cores (§7.2), as `spike_source_poisson.aplx` of sPyNNaker 1!7.4.1 runs them.
+//! SpikeSourcePoisson cores (docs/semantics.md §7), as `spike_source_poisson.aplx` of sPyNNaker 1!7.4.1 runs them.
 //!
 //! Read in the binary (ARM addresses of the image in the 1!7.4.1 wheel):
 //! * start-up, `read_rates` (0x193c): per source in id order, the rate index is the last one

@@ -1,4 +1,4 @@
-//! Recording (§6.7): sampled words every `rate` ticks from tick 0; spike bitfields OR'ed over a
+//! Recording (docs/semantics.md §6): sampled words every `rate` ticks from tick 0; spike bitfields OR'ed over a
 //! period and stamped with its last tick; empty bitfields are not written.
 
 use super::state::CoreRun;

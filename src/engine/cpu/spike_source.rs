@@ -1,4 +1,4 @@
-//! SpikeSourceArray cores: send the spikes due at tick `t` in neuron order (§7.1).
+//! SpikeSourceArray cores: send the spikes due at tick `t` in neuron order (docs/spynnaker-mapping.md §11.1).
 
 use super::record::record_spike;
 use super::state::{CoreRun, CoreState, Packet};

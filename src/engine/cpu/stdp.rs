@@ -161,7 +161,7 @@ pub fn process_plastic_row(
                     mul16(last_trace, decay(&st.lut_plus, dpre)) << 4
                 } else {
                     // Potentiation only when this post spike is the nearest one after the pre spike;
-                    // the previous post time is not delayed (docs/stdp.md §11.2).
+                    // the previous post time is not delayed (docs/stdp.md §7).
                     let dpost = tp.wrapping_add(dd).wrapping_sub(prev_t);
                     if dpre <= dpost {
                         decay(&st.lut_plus, dpre) << 4

@@ -1,4 +1,4 @@
-//! Incoming spikes at a neuron core (§4, §3.7): master-population-table binary search, the
+//! Incoming spikes at a neuron core (docs/semantics.md §4, docs/semantics.md §3.4): master-population-table binary search, the
 //! address list, the synaptic rows, and 16-bit saturating ring-buffer adds.
 
 use super::state::{CoreRun, CoreState};
@@ -247,7 +247,7 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
                     prov.rows_outside_matrix += 1;
                     continue;
                 };
-                // A plastic row (pp_size != 0) is processed before the row's static part (§7).
+                // A plastic row (pp_size != 0) is processed before the row's static part (docs/stdp.md §7).
                 if let (Some((start, ctrl)), Some(st)) = (rows.plastic_row(r), &nc.stdp) {
                     let geometry = super::stdp::Geometry {
                         n_bits,
