@@ -99,6 +99,92 @@ pub fn check_no_overlap(entries: &[(u32, u32, String)]) -> Result<()> {
     Ok(())
 }
 
+/// The keys of a mapped network: which allocated partition each population's cores and delay
+/// cores send with, and the partitions themselves (docs/spynnaker-mapping.md §4).
+pub(super) struct Keys {
+    pub pop_key: Vec<Option<usize>>,
+    pub delay_key: Vec<Option<usize>>,
+    pub partitions: Vec<AppKeys>,
+}
+
+impl Keys {
+    /// Allocates the keys of every sending population and delay extension and gives each core its
+    /// key and mask: the outgoing partitions in the order their first projection was made, then
+    /// the delay extensions in the same order (the DelaySupportAdder adds them after the graph is
+    /// built).
+    pub(super) fn assign(
+        drawn: &[super::draw::Drawn],
+        layout: &super::layout::Layout,
+        placed: &mut super::layout::Placed,
+    ) -> Result<Keys> {
+        use super::image::CoreKind;
+        let n_pops = layout.max_atoms.len();
+        let mut senders: Vec<usize> = Vec::new();
+        for d in drawn {
+            if !senders.contains(&d.pre) {
+                senders.push(d.pre);
+            }
+        }
+        let delayed_senders: Vec<usize> = senders.iter().copied().filter(|&pi| layout.delay_stages[pi] > 0).collect();
+        let partitions: Vec<&Vec<u32>> = senders
+            .iter()
+            .map(|&pi| &placed.population_cores[pi])
+            .chain(delayed_senders.iter().map(|&pi| &placed.delay_cores[pi]))
+            .collect();
+        let requests: Vec<KeyRequest> = partitions
+            .iter()
+            .map(|cs| KeyRequest {
+                keys_per_core: cs
+                    .iter()
+                    .map(|&c| {
+                        let core = &placed.cores[c as usize];
+                        let n = core.n_atoms as u64;
+                        let atoms = match &core.kind {
+                            CoreKind::SpikeArray(_) => 1u64 << get_n_bits(n),
+                            CoreKind::Delay(d) => (1u64 << get_n_bits(n)) * d.n_stages as u64,
+                            _ => n,
+                        };
+                        atoms << super::N_COLOUR_BITS
+                    })
+                    .collect(),
+            })
+            .collect();
+        let app_keys = allocate(&requests)?;
+        let assigned: Vec<(u32, (u32, u32))> = partitions
+            .iter()
+            .enumerate()
+            .flat_map(|(p, cs)| cs.iter().enumerate().map(move |(mi, &c)| (c, (p, mi))))
+            .map(|(c, (p, mi))| (c, app_keys[p].cores[mi]))
+            .collect();
+        for (c, (k, m)) in assigned {
+            placed.cores[c as usize].key = Some(k);
+            placed.cores[c as usize].mask = m;
+        }
+        let mut keys = Keys { pop_key: vec![None; n_pops], delay_key: vec![None; n_pops], partitions: app_keys };
+        for (part, &pi) in senders.iter().enumerate() {
+            keys.pop_key[pi] = Some(part);
+        }
+        for (k, &pi) in delayed_senders.iter().enumerate() {
+            keys.delay_key[pi] = Some(senders.len() + k);
+        }
+        Ok(keys)
+    }
+
+    /// What a pop-table entry holds of partition `part`, for a pre population of `max_atoms`
+    /// atoms per core and `stages` delay stages (1 for the population itself).
+    pub(super) fn pop_key(&self, part: usize, max_atoms: u32, stages: u32) -> super::synapses::PopKey {
+        let a = &self.partitions[part];
+        super::synapses::PopKey {
+            key: a.app_key,
+            mask: a.app_mask,
+            core_mask: a.core_mask,
+            core_shift: a.n_bits_atoms,
+            n_neurons: max_atoms * stages,
+            n_colour_bits: super::N_COLOUR_BITS,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

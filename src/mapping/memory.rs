@@ -15,7 +15,8 @@
 //!
 //! `tests/memory_estimate.rs` holds it to the heap measured on networks of several shapes.
 
-use super::{check_row_length, in_core_delay_bits, row_estimate, slices, stages_beyond_core, synapses};
+use super::draw::row_estimate;
+use super::{check_row_length, in_core_delay_bits, slices, stages_beyond_core, synapses};
 use crate::model::{Connector, Distribution, Network, Values};
 
 /// Bytes of one drawn connection: (pre, post, weight, delay ticks).

@@ -1,0 +1,169 @@
+//! The connections of every projection, drawn by the connectors with their weights and delays
+//! (delays already in ticks, weights in nA or µS until the ring-buffer shifts are known), and
+//! sPyNNaker's estimates of fan-in and row length that the statistics and the matrices use
+//! (docs/spynnaker-mapping.md §7).
+
+use super::{binomial, synapses, MapStep};
+use crate::error::{Error, Result};
+use crate::model::{host_rng, Connector, Network, Values};
+use rayon::prelude::*;
+
+/// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
+pub(super) type DrawnConnection = (u32, u32, f64, u32);
+
+/// One projection's connections, drawn and quantised in delay, weights still in nA/µS.
+pub(super) struct Drawn {
+    pub pre: usize,
+    pub post: usize,
+    pub synapse_type: u32,
+    pub on_chip: bool,
+    pub conns: Vec<DrawnConnection>,
+    pub max_delay_ms: f64,
+}
+
+/// Every projection's connections. Each projection draws from its own seeded streams, so they are
+/// drawn in parallel with the same result; the first error in projection order is reported.
+pub(super) fn draw_projections(
+    net: &Network,
+    virtual_board: bool,
+    progress: &(dyn Fn(MapStep) + Sync),
+) -> Result<Vec<Drawn>> {
+    let n_drawn = std::sync::atomic::AtomicUsize::new(0);
+    let of = net.projections.len();
+    net.projections
+        .par_iter()
+        .enumerate()
+        .map(|(k, proj)| {
+            let d = draw(net, k, proj, virtual_board);
+            let done = n_drawn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(MapStep::Connections { done, of });
+            d
+        })
+        .collect::<Vec<Result<Drawn>>>()
+        .into_iter()
+        .collect()
+}
+
+/// The connections of projection `k`, with delays in ticks.
+fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board: bool) -> Result<Drawn> {
+    let dt = net.timestep;
+    let steps_per_ms = 1.0 / dt;
+    let pops = &net.populations;
+    let name = proj.name(k);
+    let pre = net.population_index(&proj.pre).expect("validated");
+    let post = net.population_index(&proj.post).expect("validated");
+    let (n_pre, n_post) = (pops[pre].size, pops[post].size);
+    let mut rng = host_rng(net.seed, &[2, k as u64]);
+    // Connections already drawn (`connections`), or a FromList, carry their own weights and delays.
+    let list = proj.listed();
+    let pairs = match &proj.connections {
+        Some(list) => crate::model::list_pairs(list),
+        None => proj.connector.pairs(n_pre, n_post, proj.pre == proj.post, &mut rng),
+    };
+    let n = pairs.len();
+    let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+    let (mut wrng, mut drng) = (host_rng(net.seed, &[3, k as u64]), host_rng(net.seed, &[4, k as u64]));
+    let mut weights = proj.weight.stream(n).map_err(|m| Error::param(&name, "weight", m))?;
+    let mut delays = delay_values.stream(n).map_err(|m| Error::param(&name, "delay", m))?;
+    let on_chip = proj.connector.generated_on_chip() && !virtual_board;
+    let mut out = Vec::with_capacity(n);
+    let mut max_delay_ms = 0.0f64;
+    for (i, &(pre, post)) in pairs.iter().enumerate() {
+        // Every connection draws its weight and delay, used or not, so that the draws do not
+        // depend on which entries of a list carry their own.
+        let (w, d) = (weights.next(&mut wrng), delays.next(&mut drng));
+        let entry = list.map(|l| l[i].as_slice()).unwrap_or(&[]);
+        let w = match entry.get(2) {
+            Some(&w) => w,
+            None => w.map_err(|m| Error::param(&name, "weight", m))?,
+        };
+        if !w.is_finite() {
+            return Err(Error::param(&name, "weight", format!("connection {i} ({pre} -> {post}) drew the weight {w}")));
+        }
+        let d = match entry.get(3) {
+            Some(&d) => d,
+            None => d.map_err(|m| Error::param(&name, "delay", m))?,
+        };
+        if !d.is_finite() || d < dt * (1.0 - 1e-9) {
+            return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
+        }
+        max_delay_ms = max_delay_ms.max(d);
+        let ticks =
+            if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
+        out.push((pre, post, w, ticks));
+    }
+    // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
+    match &proj.delay {
+        Some(Values::Scalar(d)) => max_delay_ms = max_delay_ms.max(*d),
+        Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
+        _ => {}
+    }
+    Ok(Drawn { pre, post, synapse_type: proj.receptor_type.index(), on_chip, conns: out, max_delay_ms })
+}
+
+/// Mean, variance and maximum of |values| (for the ring-buffer statistics): of the constant when
+/// `declared` is one, else of the values drawn (two passes over `drawn`, in order).
+pub(super) fn stats_of<I: Iterator<Item = f64>>(declared: Option<&Values>, drawn: impl Fn() -> I) -> (f64, f64, f64) {
+    match declared {
+        Some(Values::Scalar(x)) => (x.abs(), 0.0, x.abs()),
+        _ => {
+            let n = drawn().count().max(1) as f64;
+            let mean = drawn().map(|x| x.abs()).sum::<f64>() / n;
+            let var = drawn().map(|x| (x.abs() - mean).powi(2)).sum::<f64>() / n;
+            let max = drawn().fold(0.0f64, |m, x| m.max(x.abs()));
+            (mean, var, max)
+        }
+    }
+}
+
+/// `get_n_connections_to_post_vertex_maximum` of each connector.
+pub(super) fn fan_in_maximum(c: &Connector, conns: &[DrawnConnection], n_pre: u64, n_post: u64) -> u64 {
+    use binomial::probable_maximum_selected as pms;
+    match *c {
+        Connector::OneToOneConnector => 1,
+        Connector::AllToAllConnector { .. } => n_pre,
+        Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_pre, p_connect),
+        Connector::FixedNumberPreConnector { n, .. } => n,
+        Connector::FixedNumberPostConnector { n, .. } => pms(n_pre * n_post, n_pre, n as f64 / n_post as f64),
+        Connector::FixedTotalNumberConnector { n, .. } => pms(n_pre * n_post, n, 1.0 / n_post as f64),
+        Connector::FromListConnector { .. } => {
+            let mut counts = vec![0u64; n_post as usize];
+            for c in conns {
+                counts[c.1 as usize] += 1;
+            }
+            counts.into_iter().max().unwrap_or(0)
+        }
+    }
+}
+
+/// sPyNNaker's estimate of the longest undelayed and delayed row (`get_n_connections_from_pre_vertex_maximum`),
+/// for connectors whose rows are built on chip; host-built rows use their real lengths.
+pub(super) fn row_estimate(
+    c: &Connector,
+    n_pre: u64,
+    n_post: u64,
+    n_post_atoms: u64,
+    drawn_split: (bool, bool),
+    m: u32,
+    declared_delay: Option<u32>,
+) -> (usize, usize) {
+    use binomial::probable_maximum_selected as pms;
+    let est = match *c {
+        Connector::OneToOneConnector => 1,
+        Connector::AllToAllConnector { .. } => n_post_atoms,
+        Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_post_atoms, p_connect),
+        Connector::FixedNumberPostConnector { n, .. } => n.min(n_post_atoms),
+        Connector::FixedNumberPreConnector { n, .. } => pms(n_pre * n_post, n_post_atoms, n as f64 / n_pre as f64),
+        Connector::FixedTotalNumberConnector { n, .. } => {
+            pms(n_pre * n_post, n, n_post_atoms as f64 / (n_pre * n_post) as f64)
+        }
+        Connector::FromListConnector { .. } => return (0, 0),
+    } as usize;
+    // Which matrices the estimate applies to follows the declared delay: a constant delay puts every
+    // synapse in one of them; otherwise the delays drawn decide.
+    let (any_und, any_del) = match declared_delay {
+        Some(ticks) => (ticks <= m, ticks > m),
+        None => drawn_split,
+    };
+    (if any_und { est } else { 0 }, if any_del { est } else { 0 })
+}

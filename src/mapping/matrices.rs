@@ -1,0 +1,230 @@
+//! The synaptic side of each receiving population, as docs/spynnaker-mapping.md describes it:
+//! its ring-buffer shifts from the host's statistics (docs/spynnaker-mapping.md §9), its incoming
+//! projections quantised into sPyNNaker's matrices with their row lengths
+//! (docs/spynnaker-mapping.md §7), and each core's master population table and synaptic matrix
+//! regions (docs/spynnaker-mapping.md §8, §10.5).
+
+use super::draw::{fan_in_maximum, row_estimate, stats_of, Drawn, DrawnConnection};
+use super::image::*;
+use super::keys::{get_n_bits, Keys};
+use super::layout::{Layout, Placed};
+use super::shifts::{weight_scale, IncomingStats, ShiftStats};
+use super::synapses::{self, IncomingMatrix, Synapse};
+use super::{check_row_length, slices, stdp, warnings};
+use crate::error::Result;
+use crate::model::{Connector, Network, Stdp, Values};
+use rayon::prelude::*;
+
+/// Config defaults (`spynnaker.cfg`).
+const DEFAULT_SPIKES_PER_SECOND: f64 = 30.0;
+const DEFAULT_RING_BUFFER_SIGMA: f64 = 5.0;
+
+/// One incoming projection quantised: its synapses, its longest rows (undelayed, delayed),
+/// whether it puts synapses in the undelayed and in the delayed matrix, and its warnings.
+struct Quantised {
+    synapses: Vec<Synapse>,
+    longest: (usize, usize),
+    split: (bool, bool),
+    notes: Vec<String>,
+}
+
+/// A population that receives synapses, as its matrices are built: the network, the
+/// population's index, its incoming projections, its ring-buffer shifts and the layout.
+pub(super) struct Receiver<'a> {
+    pub net: &'a Network,
+    pub pi: usize,
+    pub incoming: Vec<usize>,
+    pub shifts: [u32; 2],
+    pub layout: &'a Layout,
+}
+
+/// The left shifts of population `pi`'s ring buffers (excitatory, inhibitory), from the
+/// statistics of its incoming projections `incoming` as sPyNNaker's host computes them.
+pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], drawn: &[Drawn]) -> [u32; 2] {
+    let (pops, p) = (&net.populations, &net.populations[pi]);
+    let mut stats = ShiftStats::new(
+        p.cell_type.global_weight_scale(),
+        1000.0 / net.timestep,
+        p.spikes_per_second.unwrap_or(DEFAULT_SPIKES_PER_SECOND),
+        p.ring_buffer_sigma.unwrap_or(DEFAULT_RING_BUFFER_SIGMA),
+    );
+    for &k in incoming {
+        let d = &drawn[k];
+        let proj = &net.projections[k];
+        let n_conns = fan_in_maximum(&proj.connector, &d.conns, pops[d.pre].size as u64, p.size as u64);
+        let weights = || d.conns.iter().map(|c| c.2);
+        let delays = || d.conns.iter().map(|c| c.3 as f64);
+        let (mut w_mean, mut w_var, mut w_max) = match &proj.connector {
+            Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => {
+                stats_of(None, weights)
+            }
+            _ => stats_of(Some(&proj.weight), weights),
+        };
+        if let Some(stdp) = &proj.synapse_dynamics {
+            // `SynapseDynamicsSTDP.get_weight_mean/maximum/variance` (docs/stdp.md §5).
+            let m = w_max.max(stdp.weight_dependence.bounds().1);
+            (w_mean, w_var, w_max) = (m, 0.0, m);
+        }
+        let d_var = match (&proj.connector, &proj.delay) {
+            (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => {
+                stats_of(None, delays).1
+            }
+            (_, Some(Values::Array(_) | Values::Random(_))) => stats_of(None, delays).1,
+            _ => 0.0,
+        };
+        stats.add(IncomingStats { synapse_type: d.synapse_type as usize, n_conns, w_mean, w_var, w_max, d_var });
+    }
+    stats.shifts()
+}
+
+/// The synapses of one incoming projection `k` of population `p` with quantised weights, and
+/// their longest rows; its drawn connections are consumed.
+fn quantise(r: &Receiver, k: usize, d: &Drawn, conns: Vec<DrawnConnection>, post_slices: &[(u32, u32)]) -> Quantised {
+    let (net, p, shifts, m) = (r.net, &r.net.populations[r.pi], r.shifts, r.layout.in_core_delay(r.pi));
+    let scale = weight_scale(shifts[d.synapse_type as usize], p.cell_type.global_weight_scale());
+    let mut unheld = warnings::Unheld::default();
+    // Whether any synapse goes to the undelayed and to the delayed matrix.
+    let split = (conns.iter().any(|c| c.3 <= m) || conns.is_empty(), conns.iter().any(|c| c.3 > m));
+    let syns: Vec<Synapse> = conns
+        .into_iter()
+        .map(|(pre, post, w, delay)| {
+            let weight = if d.on_chip { synapses::expander_weight(w, scale) } else { synapses::host_weight(w, scale) };
+            if !synapses::weight_fits(w, scale, d.on_chip) {
+                unheld.add(w, weight);
+            }
+            Synapse { pre, post, weight, delay }
+        })
+        .collect();
+    let lengths = synapses::max_row_lengths(&syns, post_slices, m);
+    let proj = &net.projections[k];
+    let name = proj.name(k);
+    let mut notes: Vec<String> =
+        unheld.warning(&name, p, shifts[d.synapse_type as usize], scale, syns.len()).into_iter().collect();
+    if proj.synapse_dynamics.is_some() {
+        let never = syns.iter().filter(|s| s.delay % m == 0).count();
+        notes.extend(warnings::plastic_delay_field_zero(&name, p, never, syns.len(), m, net.timestep));
+    }
+    Quantised { synapses: syns, longest: lengths, split, notes }
+}
+
+/// The incoming projections `incoming` of population `pi` as sPyNNaker's matrices: quantised
+/// (each projection's drawn connections are freed as it is), with their row lengths and keys.
+pub(super) fn incoming_matrices(
+    r: &Receiver,
+    drawn: &mut [Drawn],
+    keys: &Keys,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<IncomingMatrix>> {
+    let (net, pi, incoming, layout) = (r.net, r.pi, &r.incoming[..], r.layout);
+    let (pops, p, dt) = (&net.populations, &net.populations[pi], net.timestep);
+    let m = layout.in_core_delay(pi);
+    let post_slices = slices(p.size, layout.max_atoms[pi]);
+    let taken: Vec<(usize, Vec<DrawnConnection>)> =
+        incoming.iter().map(|&k| (k, std::mem::take(&mut drawn[k].conns))).collect();
+    let drawn = &*drawn;
+    let quantised: Vec<Quantised> =
+        taken.into_par_iter().map(|(k, conns)| quantise(r, k, &drawn[k], conns, &post_slices)).collect();
+    let mut matrices = Vec::with_capacity(incoming.len());
+    for (&k, Quantised { synapses: syns, longest: (und, del), split, notes }) in incoming.iter().zip(quantised) {
+        warnings.extend(notes);
+        let d = &drawn[k];
+        let proj = &net.projections[k];
+        let declared = match &proj.delay {
+            Some(Values::Scalar(ms)) => Some(if d.on_chip {
+                synapses::expander_delay(*ms, 1.0 / dt)
+            } else {
+                synapses::host_delay(*ms, 1.0 / dt)
+            }),
+            None => Some(1),
+            _ => None,
+        };
+        let (und_est, del_est) = row_estimate(
+            &proj.connector,
+            pops[d.pre].size as u64,
+            p.size as u64,
+            layout.max_atoms[pi] as u64,
+            split,
+            m,
+            declared,
+        );
+        let (und, del) = (und.max(und_est), del.max(del_est));
+        let plastic_header_bytes = proj.synapse_dynamics.as_ref().map(|s| stdp::header_bytes(s.timing.is_nearest()));
+        check_row_length(&proj.name(k), und.max(del), plastic_header_bytes.is_some(), &p.label)?;
+        let stages = layout.delay_stages[d.pre];
+        matrices.push(IncomingMatrix {
+            label: proj.name(k),
+            projection: k,
+            synapse_type: d.synapse_type,
+            key: keys.pop_key(keys.pop_key[d.pre].expect("pre sends"), layout.max_atoms[d.pre], 1),
+            delay_key: keys.delay_key[d.pre]
+                .filter(|_| del > 0 || d.max_delay_ms > m as f64 * dt)
+                .map(|part| keys.pop_key(part, layout.max_atoms[d.pre], stages)),
+            n_pre_atoms: pops[d.pre].size,
+            n_delay_stages: stages,
+            max_delay: m,
+            pre_max_atoms: layout.max_atoms[d.pre],
+            post_max_atoms: layout.max_atoms[pi],
+            on_chip: d.on_chip,
+            synapses: syns,
+            undelayed_max_n: und,
+            delayed_max_n: del,
+            plastic_header_bytes,
+        });
+    }
+    Ok(matrices)
+}
+
+/// Writes the synaptic regions of every core of population `pi` (SynapseParams, PopTable,
+/// SynBlocks and the STDP region), from its incoming `matrices`.
+pub(super) fn write_regions(
+    r: &Receiver,
+    matrices: &[IncomingMatrix],
+    stdp: Option<&Stdp>,
+    placed: &mut Placed,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let (net, pi, incoming, layout, shifts) = (r.net, r.pi, &r.incoming[..], r.layout, r.shifts);
+    let p = &net.populations[pi];
+    let n_bits = get_n_bits(layout.max_atoms[pi] as u64);
+    let stdp_core = match stdp {
+        Some(s) => {
+            let owner = incoming
+                .iter()
+                .rev()
+                .find(|&&k| net.projections[k].synapse_dynamics.is_some())
+                .map(|&k| net.projections[k].name(k))
+                .unwrap_or_default();
+            Some(stdp::stdp_core(s, &owner, net.timestep, p.cell_type.global_weight_scale(), 2)?)
+        }
+        None => None,
+    };
+    // The cores' regions are independent of each other: built in parallel, used in core order.
+    let cores = &placed.cores;
+    let all_regions: Vec<Result<synapses::CoreRegions>> = placed.population_cores[pi]
+        .par_iter()
+        .map(|&c| {
+            synapses::build_core_regions(matrices, cores[c as usize].lo_atom, cores[c as usize].n_atoms, n_bits, 1)
+        })
+        .collect();
+    for (&c, regions) in placed.population_cores[pi].iter().zip(all_regions) {
+        let regions = regions?;
+        let core = &mut placed.cores[c as usize];
+        for (k, count) in regions.dropped.iter().copied().enumerate().filter(|&(_, c)| c > 0) {
+            warnings.push(format!(
+                "{}: {count} delayed synapses onto core {} are dropped, as sPyNNaker 7.4.1's host writer drops them \
+                 (their delayed row falls outside the block: the pre-synaptic population's cores are not full)",
+                matrices[k].label, core.label
+            ));
+        }
+        if let CoreKind::Neuron(nc) = &mut core.kind {
+            // Word 0 is the population's atoms per core, the same on every core.
+            nc.synapse_params =
+                vec![layout.max_atoms[pi], 2, n_bits, 1, layout.log_d[pi], 0, 256, shifts[0], shifts[1]];
+            nc.pop_table = regions.pop_table;
+            nc.synaptic_matrix = regions.matrix;
+            nc.blocks = regions.blocks;
+            nc.stdp = stdp_core.clone();
+        }
+    }
+    Ok(())
+}
