@@ -1,6 +1,7 @@
 //! Synaptic words, rows, matrices and the master population table of a post core (docs/spynnaker-mapping.md §8, docs/spynnaker-mapping.md §10.5),
 //! laid out as `SynapticMatrices.generate_data` / `SynapticMatrixApp` / `MasterPopTableAsBinarySearch` do.
 
+use super::image::{MatrixBlock, RowLayout};
 use crate::error::{Error, Result};
 use crate::fixed::{encode_s1615, encode_u3232, mul_k};
 use std::collections::{BTreeMap, HashMap};
@@ -199,6 +200,27 @@ pub struct CoreRegions {
     pub dropped: Vec<usize>,
 }
 
+/// Byte offsets in region 6 of a matrix's undelayed and delayed block (`None`: no such block).
+type BlockOffsets = (Option<usize>, Option<usize>);
+
+/// Where each matrix's blocks start in region 6 (byte offsets of the undelayed and delayed block,
+/// `None` for none), in the order they are reserved, and the pop-table entries that point at them.
+struct Reserved {
+    entries: BTreeMap<u32, Entry>,
+    n_addresses: u32,
+    offsets: Vec<(usize, BlockOffsets)>,
+    bytes: usize,
+}
+
+/// The post core a region is built for: its atoms `[lo, lo + n)` and its index and type bits.
+#[derive(Clone, Copy)]
+struct PostCore {
+    lo: u32,
+    n: u32,
+    log_n: u32,
+    log_t: u32,
+}
+
 /// Builds regions 5 (PopTable) and 6 (SynBlocks) of one post core; also returns, per matrix, the
 /// number of delayed synapses the host writer drops.
 pub fn build_core_regions(
@@ -208,63 +230,80 @@ pub fn build_core_regions(
     log_n: u32,
     log_t: u32,
 ) -> Result<CoreRegions> {
-    let mut entries: BTreeMap<u32, Entry> = BTreeMap::new();
-    let mut n_addresses = 0u32;
-    let mut add = |k: PopKey, item: u32| -> Result<()> {
-        let e = entries.entry(k.key).or_insert(Entry { key: k, items: Vec::new() });
+    let core = PostCore { lo: post_lo, n: post_n, log_n, log_t };
+    let reserved = reserve_blocks(matrices)?;
+    let pop_table = pop_table_region(&reserved);
+    let mut words = vec![0u32; reserved.bytes / 4];
+    let mut dropped = vec![0usize; matrices.len()];
+    for &(i, (und, del)) in &reserved.offsets {
+        dropped[i] = write_blocks(&matrices[i], und, del, core, &mut words)?;
+    }
+    let blocks = block_descriptions(matrices, &reserved.offsets);
+    Ok(CoreRegions { pop_table, matrix: words, blocks, dropped })
+}
+
+/// Reserves each matrix's blocks, 16-byte aligned, and makes its pop-table address items.
+/// Incoming projections come grouped by source (application edge), sources in the order of their
+/// first projection; host-generated matrices are reserved first, then those the expander builds.
+fn reserve_blocks(matrices: &[IncomingMatrix]) -> Result<Reserved> {
+    let mut r =
+        Reserved { entries: BTreeMap::new(), n_addresses: 0, offsets: Vec::with_capacity(matrices.len()), bytes: 0 };
+    let add = |r: &mut Reserved, k: PopKey, item: u32| -> Result<()> {
+        let e = r.entries.entry(k.key).or_insert(Entry { key: k, items: Vec::new() });
         if e.key != k {
             return Err(Error::Mapping(format!("pop table entries for key {:#x} disagree", k.key)));
         }
         e.items.push(item);
-        n_addresses += 1;
+        r.n_addresses += 1;
         Ok(())
     };
-    let mut block_addr = 0usize;
-    let mut offsets = Vec::with_capacity(matrices.len());
-    // Incoming projections come grouped by source (application edge), sources in the order of their
-    // first projection; host-generated matrices are reserved first, then those the expander builds.
     let first_of = |key: u32| matrices.iter().position(|m| m.key.key == key).unwrap_or(0);
     let mut grouped: Vec<usize> = (0..matrices.len()).collect();
     grouped.sort_by_key(|&i| first_of(matrices[i].key.key));
-    let order: Vec<usize> = grouped
+    let order = grouped
         .iter()
         .copied()
         .filter(|&i| !matrices[i].on_chip)
-        .chain(grouped.iter().copied().filter(|&i| matrices[i].on_chip))
-        .collect();
-    for &i in &order {
+        .chain(grouped.iter().copied().filter(|&i| matrices[i].on_chip));
+    for i in order {
         let m = &matrices[i];
         let mut off = (None, None);
-        if m.undelayed_max_n == 0 {
-            add(m.key, INVALID_ADDRESS << 8)?;
-        } else {
-            block_addr = block_addr.div_ceil(ADDRESS_SCALE) * ADDRESS_SCALE;
-            add(m.key, ((block_addr / ADDRESS_SCALE) as u32) << 8 | (m.undelayed_words() as u32 - 1))?;
-            off.0 = Some(block_addr);
-            block_addr += m.matrix_bytes();
-        }
-        if let Some(dk) = m.delay_key {
-            if m.delayed_max_n == 0 {
-                add(dk, INVALID_ADDRESS << 8)?;
-            } else {
-                block_addr = block_addr.div_ceil(ADDRESS_SCALE) * ADDRESS_SCALE;
-                add(dk, ((block_addr / ADDRESS_SCALE) as u32) << 8 | (m.delayed_words() as u32 - 1))?;
-                off.1 = Some(block_addr);
-                block_addr += m.delay_matrix_bytes();
+        let blocks = [
+            (Some(m.key), m.undelayed_max_n, m.undelayed_words(), m.matrix_bytes()),
+            (m.delay_key, m.delayed_max_n, m.delayed_words(), m.delay_matrix_bytes()),
+        ];
+        for (k, (key, max_n, words, bytes)) in blocks.into_iter().enumerate() {
+            let Some(key) = key else { continue };
+            if max_n == 0 {
+                add(&mut r, key, INVALID_ADDRESS << 8)?;
+                continue;
             }
+            r.bytes = r.bytes.div_ceil(ADDRESS_SCALE) * ADDRESS_SCALE;
+            let item = ((r.bytes / ADDRESS_SCALE) as u32) << 8 | (words as u32 - 1);
+            add(&mut r, key, item)?;
+            if k == 0 {
+                off.0 = Some(r.bytes);
+            } else {
+                off.1 = Some(r.bytes);
+            }
+            r.bytes += bytes;
         }
-        if block_addr / ADDRESS_SCALE > INVALID_ADDRESS as usize {
+        if r.bytes / ADDRESS_SCALE > INVALID_ADDRESS as usize {
             return Err(Error::Mapping(format!(
                 "{}: the synaptic matrix is too large for the master population table",
                 m.label
             )));
         }
-        offsets.push((i, off));
+        r.offsets.push((i, off));
     }
-    // Region 5.
-    let mut pop = vec![entries.len() as u32, n_addresses];
+    Ok(r)
+}
+
+/// Region 5: `[n_entries, n_addresses]`, five words per entry, then the address list.
+fn pop_table_region(r: &Reserved) -> Vec<u32> {
+    let mut pop = vec![r.entries.len() as u32, r.n_addresses];
     let mut list = Vec::new();
-    for e in entries.values() {
+    for e in r.entries.values() {
         let k = e.key;
         pop.push(k.key);
         pop.push(k.mask);
@@ -274,73 +313,83 @@ pub fn build_core_regions(
         list.extend_from_slice(&e.items);
     }
     pop.extend(list);
-    // Region 6.
-    let mut words = vec![0u32; block_addr / 4];
-    let mut dropped = vec![0usize; matrices.len()];
+    pop
+}
+
+/// Writes the rows of matrix `m` onto post core `core` into its blocks at byte offsets `und` and
+/// `del` of region 6; returns the delayed synapses sPyNNaker's host writer drops.
+fn write_blocks(
+    m: &IncomingMatrix,
+    und: Option<usize>,
+    del: Option<usize>,
+    core: PostCore,
+    words: &mut [u32],
+) -> Result<usize> {
+    let PostCore { lo: post_lo, n: post_n, log_n, log_t } = core;
     let idx_mask = (1u32 << log_n) - 1;
-    for &(i, (und, del)) in &offsets {
-        let m = &matrices[i];
-        let word = |s: &Synapse, delay: u32| {
-            (s.weight as u32) << 16
-                | delay << (log_n + log_t)
-                | m.synapse_type << log_n
-                | ((s.post - post_lo) & idx_mask)
-        };
-        // Plastic rows: (weight, control half-word) per row, written once all are known.
-        let mut plastic_rows: [BTreeMap<u32, Vec<(u16, u16)>>; 2] = Default::default();
-        let mut fill = |base: usize, stride: usize, row: u32, s: &Synapse, delay: u32, delayed: bool| -> Result<()> {
-            if m.plastic_header_bytes.is_some() {
-                let ctrl = super::stdp::control(delay, m.synapse_type, s.post - post_lo, log_n, log_t);
-                plastic_rows[usize::from(delayed)].entry(row).or_default().push((s.weight, ctrl));
-                return Ok(());
-            }
-            let r = base / 4 + row as usize * stride;
-            let f = words[r + 1] as usize;
-            if f + 3 >= stride {
-                return Err(Error::Mapping(format!("{}: a row is longer than its reserved length", m.label)));
-            }
-            words[r + 3 + f] = word(s, delay);
-            words[r + 1] += 1;
-            Ok(())
-        };
-        for s in m.synapses.iter().filter(|s| s.post >= post_lo && s.post < post_lo + post_n) {
-            if s.delay <= m.max_delay {
-                if let Some(base) = und {
-                    fill(base, m.undelayed_words() + 3, s.pre, s, s.delay, false)?;
-                }
-            } else if let Some(base) = del {
-                let stage = (s.delay - 1) / m.max_delay;
-                let row = m.delayed_row(s.pre, stage);
-                if row >= m.n_pre_atoms * m.n_delay_stages {
-                    // sPyNNaker's host writer discards rows beyond the block.
-                    dropped[i] += 1;
-                    continue;
-                }
-                fill(base, m.delayed_words() + 3, row, s, s.delay - m.max_delay * stage, true)?;
-            }
+    let word = |s: &Synapse, delay: u32| {
+        (s.weight as u32) << 16 | delay << (log_n + log_t) | m.synapse_type << log_n | ((s.post - post_lo) & idx_mask)
+    };
+    let too_long = || Error::Mapping(format!("{}: a row is longer than its reserved length", m.label));
+    // Plastic rows: (weight, control half-word) per row, written once all are known.
+    let mut plastic_rows: [BTreeMap<u32, Vec<(u16, u16)>>; 2] = Default::default();
+    let mut dropped = 0;
+    let mut fill = |base: usize, stride: usize, row: u32, s: &Synapse, delay: u32, delayed: bool| -> Result<()> {
+        if m.plastic_header_bytes.is_some() {
+            let ctrl = super::stdp::control(delay, m.synapse_type, s.post - post_lo, log_n, log_t);
+            plastic_rows[usize::from(delayed)].entry(row).or_default().push((s.weight, ctrl));
+            return Ok(());
         }
-        if let Some(hb) = m.plastic_header_bytes {
-            // Every row of a plastic block has its header, empty rows included.
-            let blocks =
-                [(und, m.n_pre_atoms, m.undelayed_words()), (del, m.n_pre_atoms * m.n_delay_stages, m.delayed_words())];
-            for (k, (base, n_rows, row_words)) in blocks.into_iter().enumerate() {
-                let Some(base) = base else { continue };
-                let stride = row_words + 3;
-                for r in 0..n_rows {
-                    let syns = plastic_rows[k].get(&r).map(|v| v.as_slice()).unwrap_or(&[]);
-                    if super::stdp::row_words(syns.len(), hb) > row_words {
-                        return Err(Error::Mapping(format!("{}: a row is longer than its reserved length", m.label)));
-                    }
-                    let at = base / 4 + r as usize * stride;
-                    super::stdp::write_row(&mut words[at..at + stride], syns, hb);
-                }
+        let r = base / 4 + row as usize * stride;
+        let f = words[r + 1] as usize;
+        if f + 3 >= stride {
+            return Err(too_long());
+        }
+        words[r + 3 + f] = word(s, delay);
+        words[r + 1] += 1;
+        Ok(())
+    };
+    for s in m.synapses.iter().filter(|s| s.post >= post_lo && s.post < post_lo + post_n) {
+        if s.delay <= m.max_delay {
+            if let Some(base) = und {
+                fill(base, m.undelayed_words() + 3, s.pre, s, s.delay, false)?;
             }
+        } else if let Some(base) = del {
+            let stage = (s.delay - 1) / m.max_delay;
+            let row = m.delayed_row(s.pre, stage);
+            if row >= m.n_pre_atoms * m.n_delay_stages {
+                // sPyNNaker's host writer discards rows beyond the block.
+                dropped += 1;
+                continue;
+            }
+            fill(base, m.delayed_words() + 3, row, s, s.delay - m.max_delay * stage, true)?;
         }
     }
+    let Some(hb) = m.plastic_header_bytes else { return Ok(dropped) };
+    // Every row of a plastic block has its header, empty rows included.
+    let blocks =
+        [(und, m.n_pre_atoms, m.undelayed_words()), (del, m.n_pre_atoms * m.n_delay_stages, m.delayed_words())];
+    for (k, (base, n_rows, row_words)) in blocks.into_iter().enumerate() {
+        let Some(base) = base else { continue };
+        let stride = row_words + 3;
+        for r in 0..n_rows {
+            let syns = plastic_rows[k].get(&r).map(|v| v.as_slice()).unwrap_or(&[]);
+            if super::stdp::row_words(syns.len(), hb) > row_words {
+                return Err(too_long());
+            }
+            let at = base / 4 + r as usize * stride;
+            super::stdp::write_row(&mut words[at..at + stride], syns, hb);
+        }
+    }
+    Ok(dropped)
+}
+
+/// The blocks of region 6 as the engines find rows in them.
+fn block_descriptions(matrices: &[IncomingMatrix], offsets: &[(usize, BlockOffsets)]) -> Vec<MatrixBlock> {
     let mut blocks = Vec::new();
-    for &(i, (und, del)) in &offsets {
+    for &(i, (und, del)) in offsets {
         let m = &matrices[i];
-        let block = |offset: usize, n_rows: u32, words: usize, layout| super::image::MatrixBlock {
+        let block = |offset: usize, n_rows: u32, words: usize, layout| MatrixBlock {
             offset: (offset / 4) as u32,
             n_rows,
             stride: (words + 3) as u32,
@@ -349,22 +398,22 @@ pub fn build_core_regions(
             max_delay: m.max_delay,
         };
         if let Some(b) = und {
-            blocks.push(block(b, m.n_pre_atoms, m.undelayed_words(), super::image::RowLayout::Undelayed));
+            blocks.push(block(b, m.n_pre_atoms, m.undelayed_words(), RowLayout::Undelayed));
         }
         if let Some(b) = del {
             let layout = if m.on_chip {
-                super::image::RowLayout::DelayedExpander {
+                RowLayout::DelayedExpander {
                     pre_max_atoms: m.pre_max_atoms,
                     stages: m.n_delay_stages,
                     n_pre_atoms: m.n_pre_atoms,
                 }
             } else {
-                super::image::RowLayout::DelayedHost { post_max_atoms: m.post_max_atoms, stages: m.n_delay_stages }
+                RowLayout::DelayedHost { post_max_atoms: m.post_max_atoms, stages: m.n_delay_stages }
             };
             blocks.push(block(b, m.n_pre_atoms * m.n_delay_stages, m.delayed_words(), layout));
         }
     }
-    Ok(CoreRegions { pop_table: pop, matrix: words, blocks, dropped })
+    blocks
 }
 
 #[cfg(test)]

@@ -50,6 +50,28 @@ fn yes() -> bool {
     true
 }
 
+/// Checks a list of connections `[pre, post(, weight(, delay))]` between populations of `n_pre`
+/// and `n_post` neurons; the error names the parameter (`conn_list`) and the entry.
+pub fn validate_list(conn_list: &[Vec<f64>], n_pre: u32, n_post: u32) -> Result<(), (String, String)> {
+    let err = |m: String| Err(("conn_list".to_string(), m));
+    for (k, c) in conn_list.iter().enumerate() {
+        if !(2..=4).contains(&c.len()) {
+            return err(format!("entry {k} has {} fields; expected [pre, post(, weight(, delay))]", c.len()));
+        }
+        if let Some((f, v)) = c.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return err(format!("entry {k} field {f} is {v}"));
+        }
+        let (i, j) = (c[0], c[1]);
+        if i < 0.0 || i.fract() != 0.0 || i >= n_pre as f64 {
+            return err(format!("entry {k}: pre index {i} is outside 0..{n_pre}"));
+        }
+        if j < 0.0 || j.fract() != 0.0 || j >= n_post as f64 {
+            return err(format!("entry {k}: post index {j} is outside 0..{n_post}"));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `n` connections can be drawn from `avail` candidates: none at all cannot give one, and
 /// without replacement no more than there are.
 fn check_available(n: u64, avail: u64, with_replacement: bool, what: &str) -> Result<(), (String, String)> {
@@ -102,29 +124,7 @@ impl Connector {
                     - if same_population && !allow_self_connections { n_pre as u64 } else { 0 };
                 check_available(*n, avail, *with_replacement, "pairs of neurons")
             }
-            Connector::FromListConnector { conn_list } => {
-                for (k, c) in conn_list.iter().enumerate() {
-                    if !(2..=4).contains(&c.len()) {
-                        return err(
-                            "conn_list",
-                            format!("entry {k} has {} fields; expected [pre, post(, weight(, delay))]", c.len()),
-                        );
-                    }
-                    for (f, &v) in c.iter().enumerate() {
-                        if !v.is_finite() {
-                            return err("conn_list", format!("entry {k} field {f} is {v}"));
-                        }
-                    }
-                    let (i, j) = (c[0], c[1]);
-                    if i < 0.0 || i.fract() != 0.0 || i >= n_pre as f64 {
-                        return err("conn_list", format!("entry {k}: pre index {i} is outside 0..{n_pre}"));
-                    }
-                    if j < 0.0 || j.fract() != 0.0 || j >= n_post as f64 {
-                        return err("conn_list", format!("entry {k}: post index {j} is outside 0..{n_post}"));
-                    }
-                }
-                Ok(())
-            }
+            Connector::FromListConnector { conn_list } => validate_list(conn_list, n_pre, n_post),
             _ => Ok(()),
         }
     }

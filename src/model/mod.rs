@@ -286,6 +286,30 @@ impl Network {
 
     /// Checks everything that can be checked without mapping; the first problem found is returned.
     pub fn validate(&self) -> Result<()> {
+        self.validate_setup()?;
+        let mut seen = std::collections::HashSet::new();
+        for pop in &self.populations {
+            if !seen.insert(pop.label.as_str()) {
+                return Err(Error::Network(format!("two populations are labelled `{}`", pop.label)));
+            }
+            pop.validate(self.timestep)?;
+        }
+        for (k, proj) in self.projections.iter().enumerate() {
+            self.validate_projection(k, proj)?;
+        }
+        self.validate_stdp_merge()?;
+        for (k, cs) in self.current_sources.iter().enumerate() {
+            let owner = format!("current source {k}");
+            let pi = self.population_index(&cs.population).ok_or_else(|| {
+                Error::param(&owner, "population", format!("no population is labelled `{}`", cs.population))
+            })?;
+            cs.validate(&owner, &self.populations[pi])?;
+        }
+        Ok(())
+    }
+
+    /// The timestep and `min_delay` of `setup`.
+    fn validate_setup(&self) -> Result<()> {
         let dt = self.timestep;
         if !dt.is_finite() || dt <= 0.0 {
             return Err(Error::param("setup", "timestep", format!("{dt} ms must be a positive finite number")));
@@ -306,118 +330,96 @@ impl Network {
                 ));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        for pop in &self.populations {
-            if !seen.insert(pop.label.as_str()) {
-                return Err(Error::Network(format!("two populations are labelled `{}`", pop.label)));
-            }
-            pop.validate(dt)?;
+        Ok(())
+    }
+
+    /// Projection `k`: its populations, connector, weights, delays, listed connections and STDP.
+    fn validate_projection(&self, k: usize, proj: &Projection) -> Result<()> {
+        let (name, dt) = (proj.name(k), self.timestep);
+        let pre = self
+            .population_index(&proj.pre)
+            .ok_or_else(|| Error::param(&name, "pre", format!("no population is labelled `{}`", proj.pre)))?;
+        let post = self
+            .population_index(&proj.post)
+            .ok_or_else(|| Error::param(&name, "post", format!("no population is labelled `{}`", proj.post)))?;
+        let (pre, post) = (&self.populations[pre], &self.populations[post]);
+        if post.cell_type.is_source() {
+            return Err(Error::param(
+                &name,
+                "post",
+                format!("`{}` is a spike source and cannot receive synapses", post.label),
+            ));
         }
-        for (k, proj) in self.projections.iter().enumerate() {
-            let name = proj.name(k);
-            let pre = self
-                .population_index(&proj.pre)
-                .ok_or_else(|| Error::param(&name, "pre", format!("no population is labelled `{}`", proj.pre)))?;
-            let post = self
-                .population_index(&proj.post)
-                .ok_or_else(|| Error::param(&name, "post", format!("no population is labelled `{}`", proj.post)))?;
-            let (pre, post) = (&self.populations[pre], &self.populations[post]);
-            if post.cell_type.is_source() {
-                return Err(Error::param(
-                    &name,
-                    "post",
-                    format!("`{}` is a spike source and cannot receive synapses", post.label),
-                ));
+        proj.connector
+            .validate(pre.size, post.size, proj.pre == proj.post)
+            .map_err(|(p, m)| Error::param(&name, p, m))?;
+        check_values(&name, "weight", &proj.weight, None)?;
+        if let Some(d) = &proj.delay {
+            check_values(&name, "delay", d, Some(dt))?;
+        }
+        if let Some(list) = &proj.connections {
+            connectors::validate_list(list, pre.size, post.size)
+                .map_err(|(_, m)| Error::param(&name, "connections", m))?;
+            if let Some(i) = list.iter().position(|c| c.len() != 4) {
+                return Err(Error::param(&name, "connections", format!("entry {i} is not [pre, post, weight, delay]")));
             }
-            proj.connector
-                .validate(pre.size, post.size, proj.pre == proj.post)
-                .map_err(|(p, m)| Error::param(&name, p, m))?;
-            check_values(&name, "weight", &proj.weight, None)?;
-            if let Some(d) = &proj.delay {
-                check_values(&name, "delay", d, Some(dt))?;
+        }
+        if let Some(stdp) = &proj.synapse_dynamics {
+            stdp.validate(&name, post.cell_type.global_weight_scale(), dt)?;
+        }
+        let lists = [
+            proj.connections.as_ref(),
+            match &proj.connector {
+                Connector::FromListConnector { conn_list } => Some(conn_list),
+                _ => None,
+            },
+        ];
+        for (i, c) in lists.into_iter().flatten().flat_map(|l| l.iter().enumerate()) {
+            if let Some(&d) = c.get(3) {
+                if d < dt * (1.0 - 1e-9) {
+                    let why = format!("entry {i}: delay {d} ms is below one timestep ({dt} ms)");
+                    return Err(Error::param(&name, "conn_list", why));
+                }
             }
-            if let Some(list) = &proj.connections {
-                Connector::FromListConnector { conn_list: list.clone() }
-                    .validate(pre.size, post.size, proj.pre == proj.post)
-                    .map_err(|(_, m)| Error::param(&name, "connections", m))?;
-                if let Some(i) = list.iter().position(|c| c.len() != 4) {
+        }
+        Ok(())
+    }
+}
+
+impl CurrentSource {
+    /// The source's neurons and parameters, against the population it drives.
+    fn validate(&self, owner: &str, pop: &Population) -> Result<()> {
+        if pop.cell_type.is_source() {
+            return Err(Error::param(owner, "population", format!("`{}` is a spike source", pop.label)));
+        }
+        if let Some(ns) = &self.neurons {
+            if let Some(&bad) = ns.iter().find(|&&i| i >= pop.size) {
+                return Err(Error::param(owner, "neurons", format!("index {bad} is outside 0..{}", pop.size)));
+            }
+        }
+        match &self.source {
+            CurrentSourceKind::DCSource { amplitude, start, stop } => {
+                if !amplitude.is_finite() || amplitude.abs() > S1615_MAX {
+                    return Err(Error::param(owner, "amplitude", format!("{amplitude} is not a finite s16.15 value")));
+                }
+                if !start.is_finite() || *start < 0.0 || stop.is_nan() || stop < start {
                     return Err(Error::param(
-                        &name,
-                        "connections",
-                        format!("entry {i} is not [pre, post, weight, delay]"),
+                        owner,
+                        "start/stop",
+                        format!("need 0 <= start <= stop, got {start}, {stop}"),
                     ));
                 }
             }
-            if let Some(stdp) = &proj.synapse_dynamics {
-                stdp.validate(&name, post.cell_type.global_weight_scale(), dt)?;
-            }
-            let lists = [
-                proj.connections.as_ref(),
-                match &proj.connector {
-                    Connector::FromListConnector { conn_list } => Some(conn_list),
-                    _ => None,
-                },
-            ];
-            for conn_list in lists.into_iter().flatten() {
-                for (i, c) in conn_list.iter().enumerate() {
-                    if let Some(&d) = c.get(3) {
-                        if d < dt * (1.0 - 1e-9) {
-                            return Err(Error::param(
-                                &name,
-                                "conn_list",
-                                format!("entry {i}: delay {d} ms is below one timestep ({dt} ms)"),
-                            ));
-                        }
-                    }
+            CurrentSourceKind::StepCurrentSource { times, amplitudes } => {
+                if times.len() != amplitudes.len() {
+                    let why = format!("{} amplitudes for {} times", amplitudes.len(), times.len());
+                    return Err(Error::param(owner, "amplitudes", why));
                 }
-            }
-        }
-        self.validate_stdp_merge()?;
-        for (k, cs) in self.current_sources.iter().enumerate() {
-            let owner = format!("current source {k}");
-            let pi = self.population_index(&cs.population).ok_or_else(|| {
-                Error::param(&owner, "population", format!("no population is labelled `{}`", cs.population))
-            })?;
-            let pop = &self.populations[pi];
-            if pop.cell_type.is_source() {
-                return Err(Error::param(&owner, "population", format!("`{}` is a spike source", pop.label)));
-            }
-            if let Some(ns) = &cs.neurons {
-                if let Some(&bad) = ns.iter().find(|&&i| i >= pop.size) {
-                    return Err(Error::param(&owner, "neurons", format!("index {bad} is outside 0..{}", pop.size)));
+                if times.iter().any(|t| !t.is_finite() || *t < 0.0) || times.windows(2).any(|w| w[1] < w[0]) {
+                    return Err(Error::param(owner, "times", "must be finite, >= 0 and increasing".to_string()));
                 }
-            }
-            match &cs.source {
-                CurrentSourceKind::DCSource { amplitude, start, stop } => {
-                    if !amplitude.is_finite() || amplitude.abs() > S1615_MAX {
-                        return Err(Error::param(
-                            &owner,
-                            "amplitude",
-                            format!("{amplitude} is not a finite s16.15 value"),
-                        ));
-                    }
-                    if !start.is_finite() || *start < 0.0 || stop.is_nan() || stop < start {
-                        return Err(Error::param(
-                            &owner,
-                            "start/stop",
-                            format!("need 0 <= start <= stop, got {start}, {stop}"),
-                        ));
-                    }
-                }
-                CurrentSourceKind::StepCurrentSource { times, amplitudes } => {
-                    if times.len() != amplitudes.len() {
-                        return Err(Error::param(
-                            &owner,
-                            "amplitudes",
-                            format!("{} amplitudes for {} times", amplitudes.len(), times.len()),
-                        ));
-                    }
-                    if times.iter().any(|t| !t.is_finite() || *t < 0.0) || times.windows(2).any(|w| w[1] < w[0]) {
-                        return Err(Error::param(&owner, "times", "must be finite, >= 0 and increasing".to_string()));
-                    }
-                    if amplitudes.iter().any(|a| !a.is_finite() || a.abs() > S1615_MAX) {
-                        return Err(Error::param(&owner, "amplitudes", "must be finite s16.15 values".to_string()));
-                    }
+                if amplitudes.iter().any(|a| !a.is_finite() || a.abs() > S1615_MAX) {
+                    return Err(Error::param(owner, "amplitudes", "must be finite s16.15 values".to_string()));
                 }
             }
         }
@@ -518,6 +520,13 @@ impl Population {
                 ));
             }
         }
+        self.validate_spike_times()?;
+        self.validate_records(dt)
+    }
+
+    /// A SpikeSourceArray's spike times: one list, or one per neuron; finite times >= 0.
+    fn validate_spike_times(&self) -> Result<()> {
+        let name = self.name();
         match (&self.spike_times, self.cell_type) {
             (Some(_), CellType::SpikeSourceArray) | (None, _) => {}
             (Some(_), _) => return Err(Error::param(&name, "spike_times", "only a SpikeSourceArray has spike times")),
@@ -542,6 +551,12 @@ impl Population {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// What to record: variables the model has, neurons it has, sampling intervals of whole ticks.
+    fn validate_records(&self, dt: f64) -> Result<()> {
+        let name = self.name();
         for r in &self.record {
             if !self.cell_type.recordables().contains(&r.variable.as_str()) {
                 return Err(Error::param(
