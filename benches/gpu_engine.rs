@@ -13,6 +13,7 @@
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::gpu::GpuEngine;
 use spinnsim::engine::Engine;
+use spinnsim::machine::Machine;
 use spinnsim::mapping::{map, MapOptions};
 use spinnsim::model::Network;
 use std::time::Instant;
@@ -53,7 +54,8 @@ fn main() {
     let mut best_gpu = f64::INFINITY;
     let mut gpu_out = None;
     for _ in 0..repeats {
-        let mut e = match GpuEngine::new(image.clone()) {
+        let mut m = Machine::new(image.clone()).expect("machine");
+        let mut e = match GpuEngine::new(&m) {
             Ok(e) => e,
             Err(err) => {
                 println!("no GPU engine: {err}");
@@ -61,25 +63,26 @@ fn main() {
             }
         };
         let t = Instant::now();
-        e.run(ticks).expect("GPU run");
+        e.run(&mut m, ticks).expect("GPU run");
         best_gpu = best_gpu.min(t.elapsed().as_secs_f64());
-        gpu_out = Some(e);
+        gpu_out = Some((e, m));
     }
-    let gpu = gpu_out.expect("a GPU run");
+    let (gpu, gpu_machine) = gpu_out.expect("a GPU run");
     let mut best_cpu = f64::INFINITY;
     let mut cpu_out = None;
     for _ in 0..repeats {
-        let mut e = CpuEngine::with_threads(image.clone(), cpu_threads).expect("CPU engine");
+        let mut m = Machine::new(image.clone()).expect("machine");
+        let mut e = CpuEngine::new(cpu_threads).expect("CPU engine");
         let t = Instant::now();
-        e.run(ticks).expect("CPU run");
+        e.run(&mut m, ticks).expect("CPU run");
         best_cpu = best_cpu.min(t.elapsed().as_secs_f64());
-        cpu_out = Some(e);
+        cpu_out = Some(m);
     }
     let cpu = cpu_out.expect("a CPU run");
-    let identical = cpu.recordings() == gpu.recordings() && cpu.provenance() == gpu.provenance();
-    let events: u64 = gpu.provenance().iter().map(|p| p.pre_synaptic_events).sum();
+    let identical = cpu.recordings() == gpu_machine.recordings() && cpu.provenance() == gpu_machine.provenance();
+    let events: u64 = gpu_machine.provenance().iter().map(|p| p.pre_synaptic_events).sum();
     let synapses = gpu.synaptic_words();
-    let a = gpu.adapter();
+    let a = gpu.adapter().expect("a GPU engine has an adapter");
     let kind = if a.is_hardware { "GPU" } else { "CPU-emulated Vulkan (not GPU figures)" };
     println!("network {network}, {run_ms} ms = {ticks} ticks, best of {repeats}");
     println!("adapter: {} ({}, {}), {kind}", a.name, a.backend, a.driver);

@@ -14,6 +14,7 @@
 
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::Engine;
+use spinnsim::machine::Machine;
 use spinnsim::mapping::{map, CoreKind, MachineImage, MapOptions};
 use spinnsim::model::Network;
 use std::path::PathBuf;
@@ -142,20 +143,21 @@ fn child(args: &Args, threads: usize) {
     let map_s = t0.elapsed().as_secs_f64();
     let counts = count_synapses(&image);
     let n_cores = image.cores.len();
-    let mut engine = CpuEngine::with_threads(image, if threads == 0 { None } else { Some(threads) }).expect("engine");
-    let held = engine.memory_bytes();
+    let mut machine = Machine::new(image).expect("machine");
+    let mut engine = CpuEngine::new(if threads == 0 { None } else { Some(threads) }).expect("engine");
+    let held = machine.memory_bytes();
     let rss_built = status_kib("VmRSS");
     let hwm_built = status_kib("VmHWM");
 
     let t1 = Instant::now();
-    engine.run(ticks).expect("run");
+    engine.run(&mut machine, ticks).expect("run");
     let run_s = t1.elapsed().as_secs_f64();
     let hwm_end = status_kib("VmHWM");
 
-    let prov = engine.provenance();
+    let prov = machine.provenance();
     let events: u64 = prov.iter().map(|p| p.pre_synaptic_events).sum();
     let saturations: u64 = prov.iter().map(|p| p.synaptic_weight_saturations).sum();
-    let rec = engine.recordings();
+    let rec = machine.recordings();
     let rates: Vec<serde_json::Value> = net
         .populations
         .iter()

@@ -3,88 +3,21 @@
 use crate::engine::cpu::CpuEngine;
 use crate::engine::gpu::device::AdapterSummary;
 use crate::engine::gpu::GpuEngine;
-use crate::engine::{Backend, Engine, Provenance, ResetMode, RowSynapse, RunControl};
+use crate::engine::{Backend, Engine, RunControl};
 use crate::error::{Error, Result};
+use crate::machine::{Machine, ResetMode};
 use crate::mapping::shifts::weight_scale;
 use crate::mapping::{map_with_progress, remap_population, MachineImage, MapOptions, MapStep};
 use crate::model::{CurrentSourceKind, Network, SpikeTimes, Values};
 use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMetadata};
-use crate::record::Recordings;
+use crate::record::{Provenance, Recordings};
 use arrow_array::RecordBatch;
 
-/// The engine a simulation runs on: the CPU reference or the GPU engine, with the same results.
-/// (Made once per simulation and never moved in a loop: the CPU engine's size does not matter.)
-#[allow(clippy::large_enum_variant)]
-enum Engines {
-    Cpu(CpuEngine),
-    Gpu(Box<GpuEngine>),
-}
-
-/// Calls the same method on whichever engine runs.
-macro_rules! on_engine {
-    ($engines:expr, $e:ident => $body:expr) => {
-        match $engines {
-            Engines::Cpu($e) => $body,
-            Engines::Gpu($e) => $body,
-        }
-    };
-}
-
-impl Engines {
-    fn as_dyn(&self) -> &dyn Engine {
-        match self {
-            Engines::Cpu(e) => e,
-            Engines::Gpu(e) => &**e,
-        }
-    }
-
-    fn as_dyn_mut(&mut self) -> &mut dyn Engine {
-        match self {
-            Engines::Cpu(e) => e,
-            Engines::Gpu(e) => &mut **e,
-        }
-    }
-
-    fn image(&self) -> &MachineImage {
-        on_engine!(self, e => e.image())
-    }
-
-    fn set_reset_mode(&mut self, mode: ResetMode) {
-        on_engine!(self, e => e.set_reset_mode(mode))
-    }
-
-    fn warnings(&self) -> &[String] {
-        on_engine!(self, e => e.warnings())
-    }
-
-    fn load_initial_values(&mut self, population: usize) -> Result<()> {
-        on_engine!(self, e => e.load_initial_values(population))
-    }
-
-    fn poisson_rates_written(&mut self, population: usize) {
-        on_engine!(self, e => e.poisson_rates_written(population))
-    }
-
-    fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
-        on_engine!(self, e => e.update_image(f))
-    }
-
-    fn connections(&self, projection: usize) -> Vec<RowSynapse> {
-        on_engine!(self, e => e.connections(projection))
-    }
-
-    fn unrouted_packets(&self) -> u64 {
-        match self {
-            Engines::Cpu(e) => e.unrouted_packets,
-            Engines::Gpu(e) => e.unrouted_packets(),
-        }
-    }
-}
-
-/// A mapped network and its engine.
+/// A mapped network: its machine state and the engine that advances it.
 pub struct Simulation {
     network: Network,
-    engine: Engines,
+    machine: Machine,
+    engine: Box<dyn Engine>,
     /// Why `Backend::Auto` runs on the CPU although a hardware GPU is present (the GPU engine
     /// refused the network or the device); reported with the warnings too.
     gpu_fallback: Option<String>,
@@ -118,29 +51,27 @@ impl Simulation {
         backend: Backend,
         progress: &(dyn Fn(MapStep) + Sync),
     ) -> Result<Self> {
-        let image = map_with_progress(&network, options, progress)?;
+        let machine = Machine::new(map_with_progress(&network, options, progress)?)?;
+        let cpu = CpuEngine::new(threads)?;
         let mut gpu_fallback = None;
-        let engine = match backend.resolve() {
-            Backend::Gpu if backend == Backend::Auto => match GpuEngine::new(image.clone()) {
-                Ok(g) => Engines::Gpu(Box::new(g)),
+        let engine: Box<dyn Engine> = match backend.resolve() {
+            Backend::Gpu if backend == Backend::Auto => match GpuEngine::new(&machine) {
+                Ok(g) => Box::new(g),
                 Err(e) => {
                     gpu_fallback =
                         Some(format!("backend auto: the GPU engine could not start ({e}); running on the CPU engine"));
-                    Engines::Cpu(CpuEngine::with_threads(image, threads)?)
+                    Box::new(cpu)
                 }
             },
-            Backend::Gpu => Engines::Gpu(Box::new(GpuEngine::new(image)?)),
-            _ => Engines::Cpu(CpuEngine::with_threads(image, threads)?),
+            Backend::Gpu => Box::new(GpuEngine::new(&machine)?),
+            _ => Box::new(cpu),
         };
-        Ok(Simulation { network, engine, gpu_fallback })
+        Ok(Simulation { network, machine, engine, gpu_fallback })
     }
 
     /// The engine that runs: [`Backend::Cpu`] or [`Backend::Gpu`] (never `Auto`).
     pub fn backend(&self) -> Backend {
-        match self.engine {
-            Engines::Cpu(_) => Backend::Cpu,
-            Engines::Gpu(_) => Backend::Gpu,
-        }
+        self.engine.backend()
     }
 
     /// `cpu` or `gpu`: the engine that runs.
@@ -155,15 +86,12 @@ impl Simulation {
 
     /// The GPU adapter the engine runs on (None on the CPU engine).
     pub fn adapter(&self) -> Option<&AdapterSummary> {
-        match &self.engine {
-            Engines::Cpu(_) => None,
-            Engines::Gpu(g) => Some(g.adapter()),
-        }
+        self.engine.adapter()
     }
 
     /// Packets whose key matched no routing entry, since the start.
     pub fn unrouted_packets(&self) -> u64 {
-        self.engine.unrouted_packets()
+        self.machine.unrouted_packets()
     }
 
     pub fn network(&self) -> &Network {
@@ -171,7 +99,12 @@ impl Simulation {
     }
 
     pub fn image(&self) -> &MachineImage {
-        self.engine.image()
+        self.machine.image()
+    }
+
+    /// The machine state: what the engine advances.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
     }
 
     /// Ticks for `ms` of model time: `ceil(ms / dt)`, as sPyNNaker counts them.
@@ -195,7 +128,7 @@ impl Simulation {
     /// Runs for `ticks` more timesteps.
     pub fn run_ticks(&mut self, ticks: u32) -> Result<()> {
         self.check_recording_fits(ticks, 0.0)?;
-        self.engine.as_dyn_mut().run(ticks)
+        self.engine.run(&mut self.machine, ticks)
     }
 
     /// Refuses a run whose recordings would not fit in memory: each value sampled takes 4 bytes
@@ -228,7 +161,7 @@ impl Simulation {
     /// of that many ticks would. Returns the ticks run.
     pub fn run_ticks_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32> {
         self.check_recording_fits(ticks, 0.0)?;
-        self.engine.as_dyn_mut().run_with_progress(ticks, progress)
+        self.engine.run_with_progress(&mut self.machine, ticks, progress)
     }
 
     /// Model time run since the last reset, in ms.
@@ -238,21 +171,21 @@ impl Simulation {
 
     /// Ticks run since the last reset.
     pub fn tick(&self) -> u32 {
-        self.engine.as_dyn().tick()
+        self.machine.tick()
     }
 
     /// Resets to tick 0 (by default as sPyNNaker's soft reset: see [`ResetMode`]).
     pub fn reset(&mut self) {
-        self.engine.as_dyn_mut().reset();
+        self.machine.reset();
     }
 
     pub fn set_reset_mode(&mut self, mode: ResetMode) {
-        self.engine.set_reset_mode(mode);
+        self.machine.set_reset_mode(mode);
     }
 
     /// What the user should know about the runs so far (mapping and reset warnings).
     pub fn warnings(&self) -> Vec<String> {
-        self.gpu_fallback.iter().chain(&self.engine.image().warnings).chain(self.engine.warnings()).cloned().collect()
+        self.gpu_fallback.iter().chain(&self.machine.image().warnings).chain(self.machine.warnings()).cloned().collect()
     }
 
     fn population(&self, label: &str) -> Result<usize> {
@@ -275,14 +208,14 @@ impl Simulation {
             p.parameters.insert(parameter.to_string(), values);
         }
         net.validate()?;
-        self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        self.machine.update_image(|image| remap_population(&net, pi, image))?;
         if net.populations[pi].cell_type == crate::model::CellType::SpikeSourcePoisson {
-            self.engine.poisson_rates_written(pi);
+            self.machine.poisson_rates_written(pi);
         }
         self.network = net;
         // At tick 0 the host writes the initial state before the run starts.
         if initial && self.tick() == 0 {
-            self.engine.load_initial_values(pi)?;
+            self.machine.load_initial_values(pi)?;
         }
         Ok(())
     }
@@ -307,7 +240,7 @@ impl Simulation {
         cs.source = source;
         let pi = self.population(&cs.population)?;
         net.validate()?;
-        self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        self.machine.update_image(|image| remap_population(&net, pi, image))?;
         self.network = net;
         Ok(())
     }
@@ -318,7 +251,7 @@ impl Simulation {
         let mut net = self.network.clone();
         net.populations[pi].spike_times = Some(times);
         net.validate()?;
-        self.engine.update_image(|image| remap_population(&net, pi, image))?;
+        self.machine.update_image(|image| remap_population(&net, pi, image))?;
         self.network = net;
         Ok(())
     }
@@ -338,7 +271,7 @@ impl Simulation {
         let w_scale = self.network.populations[post].cell_type.global_weight_scale();
         let dt = self.network.timestep;
         Ok(self
-            .engine
+            .machine
             .connections(projection)
             .into_iter()
             .map(|s| {
@@ -391,10 +324,10 @@ impl Simulation {
     }
 
     pub fn recordings(&self) -> Recordings {
-        self.engine.as_dyn().recordings()
+        self.machine.recordings()
     }
 
     pub fn provenance(&self) -> Vec<Provenance> {
-        self.engine.as_dyn().provenance()
+        self.machine.provenance()
     }
 }

@@ -5,6 +5,7 @@ mod common;
 use common::synfire;
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::Engine;
+use spinnsim::machine::{Machine, ResetMode};
 use spinnsim::mapping::{map, MapOptions};
 use spinnsim::model::*;
 use std::collections::BTreeMap;
@@ -52,13 +53,14 @@ fn run(
     net: &Network,
     threads: Option<usize>,
     chunks: &[u32],
-) -> (spinnsim::record::Recordings, Vec<spinnsim::engine::Provenance>) {
+) -> (spinnsim::record::Recordings, Vec<spinnsim::record::Provenance>) {
     let image = map(net, MapOptions::default()).unwrap();
-    let mut e = CpuEngine::with_threads(image, threads).unwrap();
+    let mut m = Machine::new(image).unwrap();
+    let mut e = CpuEngine::new(threads).unwrap();
     for &c in chunks {
-        e.run(c).unwrap();
+        e.run(&mut m, c).unwrap();
     }
-    (e.recordings(), e.provenance())
+    (m.recordings(), m.provenance())
 }
 
 #[test]
@@ -94,17 +96,18 @@ fn the_same_seed_gives_the_same_network_and_another_seed_does_not() {
 #[test]
 fn reset_in_reload_mode_replays_the_first_segment() {
     let image = map(&random_network(5), MapOptions::default()).unwrap();
-    let mut e = CpuEngine::new(image).unwrap();
-    e.set_reset_mode(spinnsim::engine::ResetMode::Reload);
-    e.run(150).unwrap();
-    e.reset();
-    assert_eq!(e.tick(), 0);
-    e.run(150).unwrap();
-    let r = e.recordings();
+    let mut m = Machine::new(image).unwrap();
+    let mut e = CpuEngine::new(None).unwrap();
+    m.set_reset_mode(ResetMode::Reload);
+    e.run(&mut m, 150).unwrap();
+    m.reset();
+    assert_eq!(m.tick(), 0);
+    e.run(&mut m, 150).unwrap();
+    let r = m.recordings();
     assert!(!r.population_spikes(0, 0).is_empty());
     assert_eq!(r.population_spikes(0, 0), r.population_spikes(0, 1));
     assert_eq!(r.population_samples(0, 0, "v"), r.population_samples(0, 1, "v"));
-    assert!(e.warnings().is_empty());
+    assert!(m.warnings().is_empty());
 }
 
 #[test]
@@ -113,14 +116,15 @@ fn a_soft_reset_after_a_multiple_of_16_ticks_replays_the_first_segment() {
     let net = random_network_with_delays(5, 30.0);
     let image = map(&net, MapOptions::default()).unwrap();
     assert!(!image.cores.iter().any(|c| matches!(c.kind, spinnsim::mapping::CoreKind::Delay(_))));
-    let mut e = CpuEngine::new(image).unwrap();
-    e.run(160).unwrap();
-    e.reset();
-    e.run(100).unwrap();
-    let r = e.recordings();
+    let mut m = Machine::new(image).unwrap();
+    let mut e = CpuEngine::new(None).unwrap();
+    e.run(&mut m, 160).unwrap();
+    m.reset();
+    e.run(&mut m, 100).unwrap();
+    let r = m.recordings();
     let first: Vec<_> = r.population_spikes(0, 0).into_iter().filter(|s| s.0 < 100).collect();
     assert_eq!(first, r.population_spikes(0, 1));
-    assert!(e.warnings().is_empty());
+    assert!(m.warnings().is_empty());
 }
 #[test]
 fn lif_trace_of_the_fact_sheet_holds_exactly() {

@@ -24,15 +24,19 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::gpu::{GpuEngine, GpuOptions};
-use spinnsim::engine::{Engine, ResetMode};
+use spinnsim::engine::Engine;
+use spinnsim::machine::{Machine, ResetMode};
 use spinnsim::mapping::{map, remap_population, CoreKind, MachineImage, MapOptions, PoissonRate, Profile};
 use spinnsim::model::*;
 use std::collections::BTreeMap;
 
-/// A CPU engine and a GPU engine driven alike, compared after every step.
+/// Two machines of one image driven alike, one by the CPU engine and one by the GPU engine,
+/// compared after every step.
 struct Pair {
-    cpu: CpuEngine,
-    gpu: GpuEngine,
+    cpu: Machine,
+    gpu: Machine,
+    cpu_engine: CpuEngine,
+    gpu_engine: GpuEngine,
     what: String,
     /// Provenance counts of the segments before the last reset (a reset starts them anew).
     before_reset: Activity,
@@ -54,9 +58,11 @@ struct Activity {
 
 impl Pair {
     fn new(image: MachineImage, options: GpuOptions, what: &str) -> Self {
-        let cpu = CpuEngine::with_threads(image.clone(), Some(1)).unwrap();
-        let gpu = GpuEngine::with_options(image, options).unwrap();
-        Pair { cpu, gpu, what: what.to_string(), before_reset: Activity::default() }
+        let cpu = Machine::new(image.clone()).unwrap();
+        let gpu = Machine::new(image).unwrap();
+        let gpu_engine = GpuEngine::with_options(&gpu, options).unwrap();
+        let cpu_engine = CpuEngine::new(Some(1)).unwrap();
+        Pair { cpu, gpu, cpu_engine, gpu_engine, what: what.to_string(), before_reset: Activity::default() }
     }
 
     fn of(net: &Network, what: &str) -> Self {
@@ -64,8 +70,8 @@ impl Pair {
     }
 
     fn run(&mut self, ticks: u32) {
-        self.cpu.run(ticks).unwrap();
-        self.gpu.run(ticks).unwrap_or_else(|e| panic!("{}: the GPU run failed: {e}", self.what));
+        self.cpu_engine.run(&mut self.cpu, ticks).unwrap();
+        self.gpu_engine.run(&mut self.gpu, ticks).unwrap_or_else(|e| panic!("{}: the GPU run failed: {e}", self.what));
         assert_eq!(self.cpu.tick(), self.gpu.tick(), "{}: tick", self.what);
         self.check();
     }
@@ -79,7 +85,7 @@ impl Pair {
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x, y, "{w}: provenance of core {} at tick {t}", x.core);
         }
-        assert_eq!(self.cpu.unrouted_packets, self.gpu.unrouted_packets(), "{w}: unrouted packets at tick {t}");
+        assert_eq!(self.cpu.unrouted_packets(), self.gpu.unrouted_packets(), "{w}: unrouted packets at tick {t}");
         let (a, b) = (self.cpu.recordings(), self.gpu.recordings());
         assert_eq!(a.spikes.len(), b.spikes.len(), "{w}: spike recordings");
         for (x, y) in a.spikes.iter().zip(&b.spikes) {
@@ -154,7 +160,7 @@ impl Pair {
     fn activity(&self) -> Activity {
         let rec = self.cpu.recordings();
         let prov = self.cpu.provenance();
-        let sum = |f: fn(&spinnsim::engine::Provenance) -> u64| prov.iter().map(f).sum::<u64>();
+        let sum = |f: fn(&spinnsim::record::Provenance) -> u64| prov.iter().map(f).sum::<u64>();
         let b = &self.before_reset;
         Activity {
             spikes: rec.spikes.iter().map(|s| s.spikes.len()).sum(),
@@ -967,17 +973,18 @@ fn a_replay_past_the_llvmpipe_loop_limit_is_an_error_there() {
         current_sources: vec![],
     };
     let image = map(&net, MapOptions::default()).unwrap();
-    let mut cpu = CpuEngine::with_threads(image.clone(), Some(1)).unwrap();
-    let mut gpu = GpuEngine::new(image).unwrap();
-    cpu.run(10).unwrap();
+    let (mut cpu, mut gpu) = (Machine::new(image.clone()).unwrap(), Machine::new(image).unwrap());
+    let mut gpu_engine = GpuEngine::new(&gpu).unwrap();
+    CpuEngine::new(Some(1)).unwrap().run(&mut cpu, 10).unwrap();
     assert!(cpu.provenance().iter().map(|p| p.synaptic_weight_saturations).sum::<u64>() > 100_000);
-    let software = !gpu.adapter().is_hardware && gpu.adapter().name.to_lowercase().contains("llvmpipe");
-    match gpu.run(10) {
+    let adapter = gpu_engine.adapter().unwrap().clone();
+    let software = !adapter.is_hardware && adapter.name.to_lowercase().contains("llvmpipe");
+    match gpu_engine.run(&mut gpu, 10) {
         Err(e) if software => {
             eprintln!("{e}");
             assert!(e.to_string().contains("65535"), "{e}");
         }
-        Err(e) => panic!("the GPU run failed on {}: {e}", gpu.adapter().name),
+        Err(e) => panic!("the GPU run failed on {}: {e}", adapter.name),
         // A driver without the limit (or a later Mesa) runs it to the end.
         Ok(()) => {
             assert_eq!(cpu.provenance(), gpu.provenance());
@@ -1008,7 +1015,7 @@ fn small_chunks_tiny_job_queue_and_short_batches() {
             .find_map(|seed| {
                 let net = random_network(seed, dt, 160);
                 let image = map(&net, MapOptions::default()).unwrap();
-                let n_words = GpuEngine::new(image.clone()).unwrap().synaptic_words();
+                let n_words = GpuEngine::new(&Machine::new(image.clone()).unwrap()).unwrap().synaptic_words();
                 (4 * n_words > 3 << log2_ceil(n_words)).then_some((seed, image, n_words))
             })
             .expect("a network of the right size");
@@ -1034,15 +1041,15 @@ fn small_chunks_tiny_job_queue_and_short_batches() {
         let a = pair.activity();
         eprintln!(
             "chunks {seed}: {n_words} words in 2^{words_log2}, {n_ring} ring entries in 2^{ring_log2}, {:?}",
-            pair.gpu.stats
+            pair.gpu_engine.stats
         );
         check_active(&a, &format!("chunks {seed}"));
-        assert!(pair.gpu.stats.submissions >= (160 + 29) / 7, "{:?}", pair.gpu.stats);
+        assert!(pair.gpu_engine.stats.submissions >= (160 + 29) / 7, "{:?}", pair.gpu_engine.stats);
     }
 }
 
 fn engine_error(image: MachineImage, options: GpuOptions) -> String {
-    match GpuEngine::with_options(image, options) {
+    match GpuEngine::with_options(&Machine::new(image).unwrap(), options) {
         Ok(_) => panic!("the GPU engine accepted {options:?}"),
         Err(e) => e.to_string(),
     }
@@ -1055,7 +1062,7 @@ fn chunks_too_small_are_a_clear_error() {
     }
     let net = random_network(33, 1.0, 100);
     let image = map(&net, MapOptions::default()).unwrap();
-    let n_words = GpuEngine::new(image.clone()).unwrap().synaptic_words();
+    let n_words = GpuEngine::new(&Machine::new(image.clone()).unwrap()).unwrap().synaptic_words();
     let n_ring = ring_entries(&image);
     let words_log2 = log2_ceil(n_words.div_ceil(4));
     let ring_log2 = log2_ceil(n_ring.div_ceil(2));
@@ -1072,7 +1079,7 @@ fn chunks_too_small_are_a_clear_error() {
     assert!(e.contains("chunk"), "{e}");
     // The exact fit is accepted.
     assert!(GpuEngine::with_options(
-        image,
+        &Machine::new(image).unwrap(),
         GpuOptions { words_chunk_log2: Some(words_log2), ring_chunk_log2: Some(ring_log2), ..Default::default() }
     )
     .is_ok());
@@ -1163,8 +1170,8 @@ fn unrouted_packets_invalid_hits_ghost_searches_and_rows_outside_the_matrix() {
     pair.run(70);
     pair.run(80);
     let prov = pair.cpu.provenance();
-    let sum = |f: fn(&spinnsim::engine::Provenance) -> u64| prov.iter().map(f).sum::<u64>();
-    assert!(pair.cpu.unrouted_packets > 0);
+    let sum = |f: fn(&spinnsim::record::Provenance) -> u64| prov.iter().map(f).sum::<u64>();
+    assert!(pair.cpu.unrouted_packets() > 0);
     assert!(sum(|p| p.invalid_master_pop_hits) > 0, "{prov:?}");
     assert!(
         prov.iter().filter(|p| p.core.contains("_delayed")).map(|p| p.invalid_master_pop_hits).sum::<u64>() > 0,

@@ -7,6 +7,7 @@ use common::{read_csv, synfire};
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::gpu::GpuEngine;
 use spinnsim::engine::Engine;
+use spinnsim::machine::Machine;
 use spinnsim::mapping::{map, MapOptions, Profile};
 use spinnsim::record::Recordings;
 
@@ -27,18 +28,12 @@ fn simulate(
 ) -> Recordings {
     let net = synfire(n, delay, per_core, record_all);
     let image = map(&net, MapOptions { profile, ..Default::default() }).expect("maps");
+    let mut machine = Machine::new(image).expect("machine");
     match on {
-        On::Cpu => {
-            let mut engine = CpuEngine::new(image).expect("engine");
-            engine.run(ticks).expect("runs");
-            engine.recordings()
-        }
-        On::Gpu => {
-            let mut engine = GpuEngine::new(image).expect("GPU engine");
-            engine.run(ticks).expect("runs on the GPU");
-            engine.recordings()
-        }
+        On::Cpu => CpuEngine::new(None).expect("engine").run(&mut machine, ticks).expect("runs"),
+        On::Gpu => GpuEngine::new(&machine).expect("GPU engine").run(&mut machine, ticks).expect("runs on the GPU"),
     }
+    machine.recordings()
 }
 
 fn expected_spikes(name: &str) -> Vec<(u32, u32)> {

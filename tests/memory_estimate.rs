@@ -222,14 +222,14 @@ fn layered() -> Network {
     net(pops, projs)
 }
 
-/// Peak heap bytes of mapping `network` and building the CPU engine on it.
+/// Peak heap bytes of mapping `network` and loading it into a machine.
 fn measured_peak(network: &Network) -> usize {
     HEAP.reset_peak_usage();
     let base = HEAP.current_usage();
     let image = spinnsim::mapping::map(network, Default::default()).unwrap();
-    let engine = spinnsim::engine::cpu::CpuEngine::with_threads(image, Some(2)).unwrap();
+    let machine = spinnsim::machine::Machine::new(image).unwrap();
     let peak = HEAP.peak_usage() - base;
-    drop(engine);
+    drop(machine);
     peak
 }
 

@@ -151,10 +151,11 @@ proptest! {
         use spinnsim::engine::Engine;
         if let Ok(net) = load_toml(&text) {
             if let Ok(image) = map(&net, MapOptions::default()) {
-                if let Ok(mut engine) = spinnsim::engine::cpu::CpuEngine::new(image) {
-                    let _ = engine.run(30);
-                    engine.reset();
-                    let _ = engine.run(5);
+                if let Ok(mut m) = spinnsim::machine::Machine::new(image) {
+                    let mut engine = spinnsim::engine::cpu::CpuEngine::new(None).unwrap();
+                    let _ = engine.run(&mut m, 30);
+                    m.reset();
+                    let _ = engine.run(&mut m, 5);
                 }
             }
         }
@@ -236,10 +237,11 @@ fn plausible_random_networks_map_and_run_without_panicking() {
                 continue;
             }
         };
-        let mut engine = spinnsim::engine::cpu::CpuEngine::new(image).unwrap();
-        engine.run(40).unwrap();
-        engine.reset();
-        engine.run(7).unwrap();
+        let mut m = spinnsim::machine::Machine::new(image).unwrap();
+        let mut engine = spinnsim::engine::cpu::CpuEngine::new(None).unwrap();
+        engine.run(&mut m, 40).unwrap();
+        m.reset();
+        engine.run(&mut m, 7).unwrap();
         ran += 1;
     }
     assert!(ran * 2 > total, "only {ran} of {total} plausible networks mapped and ran");

@@ -106,16 +106,18 @@ fn check(name: &str) {
     }
 
     // Run in the fixture's chunks, on the CPU engine, and on the GPU engine, which must agree bit for bit.
-    let mut engine = CpuEngine::new(image.clone()).unwrap();
+    let mut engine = spinnsim::machine::Machine::new(image.clone()).unwrap();
+    let mut cpu = CpuEngine::new(None).unwrap();
     for &chunk in &runs {
-        engine.run(chunk).unwrap();
+        cpu.run(&mut engine, chunk).unwrap();
     }
     let rec = engine.recordings();
     match spinnsim::engine::gpu::device::GpuContext::open() {
         Ok(ctx) => {
-            let mut gpu = spinnsim::engine::gpu::GpuEngine::on_context(ctx, image, Default::default()).unwrap();
+            let mut gpu = spinnsim::machine::Machine::new(image).unwrap();
+            let mut gpu_engine = spinnsim::engine::gpu::GpuEngine::on_context(ctx, &gpu, Default::default()).unwrap();
             for &chunk in &runs {
-                gpu.run(chunk).unwrap();
+                gpu_engine.run(&mut gpu, chunk).unwrap();
             }
             if gpu.recordings() != rec || gpu.provenance() != engine.provenance() {
                 failures.push("the GPU engine's recordings or provenance differ from the CPU engine's".into());

@@ -12,6 +12,7 @@
 use serde_json::json;
 use spinnsim::engine::cpu::CpuEngine;
 use spinnsim::engine::Engine;
+use spinnsim::machine::Machine;
 use spinnsim::mapping::{map, CoreKind, MachineImage, MapOptions, PoissonCore, PoissonRate};
 use spinnsim::model::{load_toml, Network};
 use std::io::Write;
@@ -126,11 +127,12 @@ fn count_lines(spikes: &[(u32, u32)]) -> Vec<String> {
     out
 }
 
-fn run_recorded(net: &Network, threads: Option<usize>, chunks: &[u32]) -> (CpuEngine, Vec<(u32, u32)>) {
+fn run_recorded(net: &Network, threads: Option<usize>, chunks: &[u32]) -> (Machine, Vec<(u32, u32)>) {
     let image = map(net, MapOptions::default()).unwrap();
-    let mut e = CpuEngine::with_threads(image, threads).unwrap();
+    let mut e = Machine::new(image).unwrap();
+    let mut cpu = CpuEngine::new(threads).unwrap();
     for &c in chunks {
-        e.run(c).unwrap();
+        cpu.run(&mut e, c).unwrap();
     }
     let spikes = e.recordings().population_spikes(0, 0);
     (e, spikes)
@@ -244,8 +246,9 @@ fn rate_schedules_equal_the_reference_and_the_binary() {
             }
         }
         let ticks = 700;
-        let mut e = CpuEngine::with_threads(image, Some(1)).unwrap();
-        e.run(ticks).unwrap();
+        let mut e = Machine::new(image).unwrap();
+        let mut cpu = CpuEngine::new(Some(1)).unwrap();
+        cpu.run(&mut e, ticks).unwrap();
         let ours = count_lines(&e.recordings().population_spikes(0, 0));
         assert!(ours.len() > 50);
         let input = script_input(poisson_cores(e.image())[0].1, ticks);
@@ -323,8 +326,9 @@ fn random_schedules_equal_the_reference_and_the_binary() {
             }
         }
         let ticks = 300;
-        let mut e = CpuEngine::with_threads(image, Some(1)).unwrap();
-        e.run(ticks).unwrap();
+        let mut e = Machine::new(image).unwrap();
+        let mut cpu = CpuEngine::new(Some(1)).unwrap();
+        cpu.run(&mut e, ticks).unwrap();
         let ours = count_lines(&e.recordings().population_spikes(0, 0));
         counted += ours.len();
         let input = script_input(poisson_cores(e.image())[0].1, ticks);
@@ -421,10 +425,11 @@ fn split_runs_threads_and_reset() {
     assert_eq!(r1.population_samples(1, 0, "v"), e2.recordings().population_samples(1, 0, "v"));
 
     // A reset re-reads the host's seeds: the trains repeat.
-    let mut e = CpuEngine::with_threads(map(&net, MapOptions::default()).unwrap(), Some(2)).unwrap();
-    e.run(150).unwrap();
+    let mut e = Machine::new(map(&net, MapOptions::default()).unwrap()).unwrap();
+    let mut cpu = CpuEngine::new(Some(2)).unwrap();
+    cpu.run(&mut e, 150).unwrap();
     e.reset();
-    e.run(150).unwrap();
+    cpu.run(&mut e, 150).unwrap();
     let r = e.recordings();
     assert_eq!(r.population_spikes(0, 0), r.population_spikes(0, 1));
     assert_eq!(r.population_spikes(0, 0), {
@@ -468,7 +473,7 @@ fn payload_packets_are_counted_n_times() {
     assert!((sent as usize) < spikes.len(), "no packet carried more than one spike");
     assert_eq!(processed as usize, spikes.len());
     assert_eq!(events as usize, spikes.len(), "OneToOne: one synaptic event per spike");
-    assert_eq!(e.unrouted_packets, 0);
+    assert_eq!(e.unrouted_packets(), 0);
 }
 
 #[test]
@@ -582,13 +587,14 @@ fn seeds_outside_numpy_range_are_refused() {
 fn the_poisson_driven_dataset_runs() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/poisson_driven.toml")).unwrap();
     let net = load_toml(&text).unwrap();
-    let mut e = CpuEngine::new(map(&net, MapOptions::default()).unwrap()).unwrap();
-    e.run(300).unwrap();
+    let mut e = Machine::new(map(&net, MapOptions::default()).unwrap()).unwrap();
+    let mut cpu = CpuEngine::new(None).unwrap();
+    cpu.run(&mut e, 300).unwrap();
     let r = e.recordings();
     let rate = |p: usize, n: usize| r.population_spikes(p, 0).len() as f64 / n as f64 / 0.3;
     assert!((8.0..12.0).contains(&rate(0, 1000)), "noise at {} Hz", rate(0, 1000));
     assert!(rate(1, 800) > 1.0 && rate(2, 200) > 1.0, "the network is silent");
-    assert_eq!(e.unrouted_packets, 0);
+    assert_eq!(e.unrouted_packets(), 0);
 }
 
 /// `run`, `run`, `Population.set(rate=...)`, `run` through [`Simulation`], against the binary's
@@ -700,7 +706,8 @@ fn resumes_with_rate_schedules_equal_the_binary() {
         }
         let chunks: Vec<u32> = if dt == 1.0 { vec![4, 2, 1, 20, 3, 300] } else { vec![17, 1, 36, 1, 52, 3, 600] };
         let before = poisson_cores(&image)[0].1.clone();
-        let mut e = CpuEngine::with_threads(image.clone(), Some(1)).unwrap();
+        let mut e = Machine::new(image.clone()).unwrap();
+        let mut cpu = CpuEngine::new(Some(1)).unwrap();
         let last = chunks.len() - 1;
         for (k, &c) in chunks.iter().enumerate() {
             if k == last {
@@ -714,13 +721,14 @@ fn resumes_with_rate_schedules_equal_the_binary() {
                 })
                 .unwrap();
             }
-            e.run(c).unwrap();
+            cpu.run(&mut e, c).unwrap();
         }
         let ours = count_lines(&e.recordings().population_spikes(0, 0));
         assert!(ours.len() > 50);
         // Without the resumes' re-scan the split runs would equal one long run up to the change.
-        let mut one = CpuEngine::with_threads(image, Some(1)).unwrap();
-        one.run(chunks.iter().sum()).unwrap();
+        let mut one = Machine::new(image).unwrap();
+        let mut cpu = CpuEngine::new(Some(1)).unwrap();
+        cpu.run(&mut one, chunks.iter().sum()).unwrap();
         assert_ne!(ours, count_lines(&one.recordings().population_spikes(0, 0)));
 
         let mut input: serde_json::Value = serde_json::from_str(&script_input(&before, chunks[0])).unwrap();

@@ -3,7 +3,8 @@
 //! populations are processed `c` ticks early, or skipped when their delay is ≤ c.
 
 use spinnsim::engine::cpu::CpuEngine;
-use spinnsim::engine::{Engine, ResetMode};
+use spinnsim::engine::Engine;
+use spinnsim::machine::{Machine, ResetMode};
 use spinnsim::mapping::{map, MapOptions};
 use spinnsim::model::load_toml;
 
@@ -22,19 +23,20 @@ fn network(delays: &[f64]) -> spinnsim::model::Network {
 }
 
 /// First tick at which neuron j of `b` has input, per segment.
-fn arrival(e: &CpuEngine, segment: u32, j: u32) -> Option<u32> {
+fn arrival(e: &Machine, segment: u32, j: u32) -> Option<u32> {
     e.recordings().population_samples(1, segment, "gsyn_exc").into_iter().find(|s| s.1 == j && s.2 != 0).map(|s| s.0)
 }
 
 #[test]
 fn after_a_soft_reset_spikes_arrive_early_or_are_skipped() {
-    let mut e = CpuEngine::new(map(&network(&[3.0, 10.0]), MapOptions::default()).unwrap()).unwrap();
-    e.run(40).unwrap();
+    let mut e = Machine::new(map(&network(&[3.0, 10.0]), MapOptions::default()).unwrap()).unwrap();
+    let mut cpu = CpuEngine::new(None).unwrap();
+    cpu.run(&mut e, 40).unwrap();
     let spike = e.recordings().population_spikes(0, 0)[0].0;
     assert_eq!(arrival(&e, 0, 0), Some(spike + 3));
     assert_eq!(arrival(&e, 0, 1), Some(spike + 10));
     e.reset(); // 40 ticks = 2·16 + 8: the colour is now 8 ahead, so spikes look 16 − 8 = 8 ticks late.
-    e.run(40).unwrap();
+    cpu.run(&mut e, 40).unwrap();
     assert_eq!(e.recordings().population_spikes(0, 1)[0].0, spike);
     assert_eq!(arrival(&e, 1, 0), None, "delay 3 <= 8: skipped");
     assert_eq!(arrival(&e, 1, 1), Some(spike + 10 - 8), "delay 10 > 8: processed 8 ticks early");
@@ -46,11 +48,12 @@ fn after_a_soft_reset_spikes_arrive_early_or_are_skipped() {
 
 #[test]
 fn reload_mode_gives_a_fresh_start() {
-    let mut e = CpuEngine::new(map(&network(&[3.0, 10.0]), MapOptions::default()).unwrap()).unwrap();
+    let mut e = Machine::new(map(&network(&[3.0, 10.0]), MapOptions::default()).unwrap()).unwrap();
+    let mut cpu = CpuEngine::new(None).unwrap();
     e.set_reset_mode(ResetMode::Reload);
-    e.run(40).unwrap();
+    cpu.run(&mut e, 40).unwrap();
     e.reset();
-    e.run(40).unwrap();
+    cpu.run(&mut e, 40).unwrap();
     assert_eq!(arrival(&e, 0, 0), arrival(&e, 1, 0));
     assert_eq!(arrival(&e, 0, 1), arrival(&e, 1, 1));
     assert!(e.warnings().is_empty());

@@ -8,7 +8,7 @@
 //! a strong static excitatory synapse (teacher spike at t − 1, delay 1: the post spike is at t; the
 //! tests check the recorded post spikes).
 
-use spinnsim::engine::ResetMode;
+use spinnsim::machine::ResetMode;
 use spinnsim::mapping::shifts::weight_scale;
 use spinnsim::mapping::MapOptions;
 use spinnsim::model::{load_toml, Network};

@@ -12,7 +12,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyDict, PyTuple};
 
 use spinnsim::engine::gpu::device::AdapterSummary;
-use spinnsim::engine::{Backend, ResetMode, RunControl};
+use spinnsim::engine::{Backend, RunControl};
+use spinnsim::machine::ResetMode;
 use spinnsim::mapping::{MapOptions, Profile};
 use spinnsim::model::{Network, SpikeTimes, Values};
 

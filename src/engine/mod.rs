@@ -1,86 +1,60 @@
-//! Engines run a machine image tick by tick (docs/semantics.md §2.1). Each stage has one home per engine.
+//! Engines advance a machine tick by tick (docs/semantics.md §2.1). Each stage has one home per engine:
+//! `cpu/<stage>.rs` and `shaders/<stage>.wgsl`.
 
 pub mod cpu;
 pub mod gpu;
 
 use crate::error::Result;
-use crate::record::Recordings;
-
-/// Per-core provenance counters, as the SpiNNaker binaries report them (docs/semantics.md §8).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Provenance {
-    pub core: String,
-    /// Synaptic words processed ("Total_pre_synaptic_events"): static words plus plastic synapses.
-    pub pre_synaptic_events: u64,
-    /// Ring-buffer adds that saturated at 0xFFFF.
-    pub synaptic_weight_saturations: u64,
-    /// Spikes received whose key found no pop-table entry.
-    pub invalid_master_pop_hits: u64,
-    /// Spikes whose pop-table entry had no valid row block.
-    pub ghost_pop_table_searches: u64,
-    /// Multicast packets processed (a payload of n counts n times).
-    pub spikes_processed: u64,
-    /// Packets sent by the core.
-    pub packets_sent: u64,
-    /// Delay extension: spike counts that saturated at 255.
-    pub delay_count_saturations: u64,
-    /// Spikes that arrived with an odd colour delay (`late_spikes += colour_delay & 1`, as counted on chip).
-    pub late_spikes: u64,
-    /// The largest colour delay seen.
-    pub max_late_spike: u32,
-    /// Static synapses skipped because their delay had already passed.
-    pub synapses_skipped: u64,
-    /// Rows looked up beyond the end of the synaptic matrix (read as empty).
-    pub rows_outside_matrix: u64,
-    /// STDP: plastic-synapse ring-buffer adds that saturated at 0xFFFF (sPyNNaker's
-    /// `plastic_saturation_count`, separate from `synaptic_weight_saturations`; docs/stdp.md §7).
-    pub plastic_weight_saturations: u64,
-}
-
-/// A synapse as a row holds it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RowSynapse {
-    pub pre: u32,
-    pub post: u32,
-    pub synapse_type: u32,
-    pub weight: u16,
-    /// Total delay in ticks (delay-extension stages included).
-    pub delay: u32,
-}
-
-/// What `reset()` does to the cores (docs/decisions.md D5, D8).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ResetMode {
-    /// As sPyNNaker 7.4.1 resets a network without plastic synapses: the binaries keep running, so
-    /// neuron cores keep their colour counters and delay extensions keep the spikes they hold.
-    #[default]
-    Soft,
-    /// As if the binaries were loaded again: every core starts fresh.
-    Reload,
-}
+use crate::machine::Machine;
 
 /// What a run's observer says after being told how far the run is: go on, or stop at the next
 /// tick boundary (a user's Ctrl-C), leaving the simulation as if it had been asked for that many ticks.
 pub type RunControl = std::ops::ControlFlow<()>;
 
-/// What every engine offers.
-pub trait Engine {
-    /// Advances the simulation by `ticks` timesteps, continuing exactly where the last run stopped.
-    fn run(&mut self, ticks: u32) -> Result<()> {
-        self.run_with_progress(ticks, &mut |_| RunControl::Continue(())).map(|_| ())
+/// What advances a [`Machine`] tick by tick: the CPU team ([`cpu::CpuEngine`]) or the GPU
+/// ([`gpu::GpuEngine`]), with the same results. Everything else about a run (start-up and
+/// resume, reset, parameter changes, recordings, provenance) is the machine's.
+pub trait Engine: Send + Sync {
+    /// Runs `ticks` ticks of `machine` from where it stands, or fewer when `progress` answers
+    /// `Break`, and counts them on the machine ([`Machine::ticks_run`]); returns the ticks run.
+    /// `progress` is told now and then how many ticks are done (every tick on the CPU engine,
+    /// every batch of about 0.1 s on the GPU engine); it should be cheap. A failure after some
+    /// ticks leaves the machine as those ticks left it, recordings included.
+    fn advance(
+        &mut self,
+        machine: &mut Machine,
+        ticks: u32,
+        progress: &mut dyn FnMut(u32) -> RunControl,
+    ) -> Result<u32>;
+
+    /// The engine: [`Backend::Cpu`] or [`Backend::Gpu`].
+    fn backend(&self) -> Backend;
+
+    /// The GPU adapter the engine runs on (None on the CPU engine).
+    fn adapter(&self) -> Option<&gpu::device::AdapterSummary> {
+        None
     }
-    /// As [`Engine::run`] (one run, not several), telling `progress` now and then how many of
-    /// the ticks are done (every tick on the CPU engine, every batch of about 0.1 s on the GPU
-    /// engine; it should be cheap, and rate-limit what is costly). When it
-    /// answers `Break`, the run ends at a tick boundary soon after, in the state of a run of that
-    /// many ticks, recordings included. Returns the ticks run.
-    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32>;
-    /// Returns to tick 0 with the initial state, as `sim.reset()` does (docs/semantics.md §10).
-    fn reset(&mut self);
-    /// The current tick (number of ticks run since the last reset).
-    fn tick(&self) -> u32;
-    fn recordings(&self) -> Recordings;
-    fn provenance(&self) -> Vec<Provenance>;
+
+    /// One run of `ticks` ticks, continuing exactly where the last run stopped, as `sim.run()`
+    /// does: the binaries start or resume ([`Machine::begin_run`]), then the engine advances
+    /// them. `progress` as in [`Engine::advance`], told once more at the end. Returns the ticks run.
+    fn run_with_progress(
+        &mut self,
+        machine: &mut Machine,
+        ticks: u32,
+        progress: &mut dyn FnMut(u32) -> RunControl,
+    ) -> Result<u32> {
+        machine.begin_run(ticks)?;
+        let done = self.advance(machine, ticks, progress)?;
+        // The last report: its answer no longer matters, the run is over.
+        let _ = progress(done);
+        Ok(done)
+    }
+
+    /// As [`Engine::run_with_progress`], to the end.
+    fn run(&mut self, machine: &mut Machine, ticks: u32) -> Result<()> {
+        self.run_with_progress(machine, ticks, &mut |_| RunControl::Continue(())).map(|_| ())
+    }
 }
 
 /// Which engine runs a simulation.

@@ -37,6 +37,13 @@ pub struct RouteEntry {
     pub destinations: Vec<u32>,
 }
 
+/// The routing entry for a key (entries are sorted by key and do not overlap).
+pub fn route_of(table: &[RouteEntry], key: u32) -> Option<&RouteEntry> {
+    let i = table.partition_point(|e| e.key <= key);
+    let e = table.get(i.checked_sub(1)?)?;
+    (key & e.mask == e.key).then_some(e)
+}
+
 /// Per-neuron parameters after on-chip initialisation, and initial state; raw s16.15 unless noted.
 #[derive(Clone, Debug, Default)]
 pub struct NeuronArrays {

@@ -143,12 +143,12 @@ pub fn samples_batch(rec: &Recordings, labels: &[String], m: &RunMetadata) -> Re
 
 /// The per-core provenance counters: core, population, then one u64 column per counter.
 pub fn provenance_batch(
-    prov: &[crate::engine::Provenance],
+    prov: &[crate::record::Provenance],
     populations: &[&str],
     m: &RunMetadata,
 ) -> Result<RecordBatch> {
     use arrow_array::UInt64Array;
-    type Counter = (&'static str, fn(&crate::engine::Provenance) -> u64);
+    type Counter = (&'static str, fn(&crate::record::Provenance) -> u64);
     let counters: [Counter; 12] = [
         ("pre_synaptic_events", |p| p.pre_synaptic_events),
         ("synaptic_weight_saturations", |p| p.synaptic_weight_saturations),

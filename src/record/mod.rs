@@ -1,6 +1,8 @@
 //! Recordings in sPyNNaker's conventions (docs/semantics.md §6), decoded once per core.
 
 pub mod arrow;
+mod provenance;
+pub use provenance::Provenance;
 pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;

@@ -1,7 +1,7 @@
 //! Delay-extension cores (docs/decisions.md D8): count incoming spikes per tick, resend them one stage of
 //! `delay_per_stage` ticks later per stage, with the count as payload.
 
-use super::state::{CoreRun, CoreState, Packet};
+use crate::machine::state::{CoreRun, CoreState, Packet};
 use crate::mapping::{Core, DelayCore};
 
 /// Timer and background of tick `t`: clear the slot that has left the window, then send the

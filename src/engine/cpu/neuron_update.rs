@@ -1,9 +1,9 @@
 //! Stage 2b of a tick: every neuron in index order (docs/semantics.md §5.1): record, integrate, threshold, send, decay.
 //! One loop per model family (const generics), with no allocation per tick.
 
-use super::record::record_spike;
-use super::state::{CoreRun, CoreState, NeuronState, Packet};
 use crate::fixed::{decay_s1615, half_k, mul_k};
+use crate::machine::recording::record_spike;
+use crate::machine::state::{CoreRun, CoreState, NeuronState, Packet};
 use crate::mapping::{Core, CurrentSourceImage, NeuronArrays, NeuronCore};
 use crate::model::CellType;
 use crate::record::SampledRecording;

@@ -1,7 +1,7 @@
 //! Stage 1c of a tick: move ring-buffer slot `t` into the synaptic state and zero it (`neuron_transfer`).
 
-use super::state::NeuronState;
 use crate::fixed::decay_s1615;
+use crate::machine::state::NeuronState;
 use crate::mapping::NeuronCore;
 use crate::model::CellType;
 

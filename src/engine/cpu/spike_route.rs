@@ -2,17 +2,10 @@
 //! routing-table entry. Cores' packets are taken in core order, then in sending order, so every
 //! inbox is filled in the same order whatever the number of workers.
 
-use super::state::CoreRun;
 use super::team::Outboxes;
-use crate::mapping::RouteEntry;
+use crate::machine::state::CoreRun;
+use crate::mapping::{route_of, RouteEntry};
 use std::ops::Range;
-
-/// The routing entry for a key (entries are sorted by key and do not overlap).
-pub fn route_of(table: &[RouteEntry], key: u32) -> Option<&RouteEntry> {
-    let i = table.partition_point(|e| e.key <= key);
-    let e = table.get(i.checked_sub(1)?)?;
-    (key & e.mask == e.key).then_some(e)
-}
 
 /// The router for one worker: every packet sent during tick `t`, taken in core order then sending
 /// order, goes to the inboxes of the worker's cores (`range`) that its routing entry names.

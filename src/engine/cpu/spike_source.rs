@@ -1,7 +1,7 @@
 //! SpikeSourceArray cores: send the spikes due at tick `t` in neuron order (docs/spynnaker-mapping.md §11.1).
 
-use super::record::record_spike;
-use super::state::{CoreRun, CoreState, Packet};
+use crate::machine::recording::record_spike;
+use crate::machine::state::{CoreRun, CoreState, Packet};
 use crate::mapping::{Core, SpikeArrayCore};
 
 pub fn spike_array(core: &Core, sa: &SpikeArrayCore, run: &mut CoreRun, t: u32) {

@@ -3,9 +3,9 @@
 //! `tools/reference/stdp_reference.py`): post-event histories added by the neuron update, plastic
 //! rows processed at each pre spike.
 
-use super::state::NeuronState;
-use crate::engine::Provenance;
+use crate::machine::state::NeuronState;
 use crate::mapping::StdpCore;
+use crate::record::Provenance;
 
 /// Entries of a post-event history (`MAX_POST_SYNAPTIC_EVENTS`).
 pub const HISTORY: usize = 16;

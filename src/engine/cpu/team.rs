@@ -3,7 +3,7 @@
 //! worker for its own cores from every core's outbox, in core order, so the result does not depend
 //! on the number of threads.
 
-use super::state::{CoreRun, Packet};
+use crate::machine::state::{CoreRun, Packet};
 use crate::mapping::{CoreKind, MachineImage};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

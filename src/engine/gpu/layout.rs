@@ -1,8 +1,8 @@
 //! The machine image as GPU buffers: the Rust twins of the structs of `shaders/common.wgsl`
 //! (checked member by member against the WGSL in tests/gpu_layout.rs), and their contents.
 
-use super::super::cpu::poisson::rate_setups;
-use super::super::cpu::CpuEngine;
+use crate::machine::poisson::rate_setups;
+use crate::machine::Machine;
 use crate::mapping::{CoreKind, CurrentSourceImage, MachineImage};
 use crate::model::CellType;
 use bytemuck::{Pod, Zeroable};
@@ -193,8 +193,8 @@ const STDP_BACKPROP: u32 = 4;
 /// The STDP blocks of the cores with STDP input: look-up tables, weight parameters, where the
 /// core's plastic regions, plastic rows and post histories are, and the slots that route to it
 /// in slot order.
-fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> crate::error::Result<()> {
-    let image = &cpu.image;
+fn stdp_blocks(machine: &Machine, s: &mut StaticImage, tables: &mut Vec<u32>) -> crate::error::Result<()> {
+    let image = &machine.image;
     let stdp_cores: Vec<usize> = image
         .cores
         .iter()
@@ -219,7 +219,7 @@ fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> c
         };
         for l in 0..n_slots {
             let key = info.key.wrapping_add(l << info.n_colour_bits);
-            if let Some(e) = crate::engine::cpu::route_of(&image.routing_table, key) {
+            if let Some(e) = crate::mapping::route_of(&image.routing_table, key) {
                 for &d in &e.destinations {
                     if s.stdp_bases.len() > d as usize && stdp_cores.binary_search(&(d as usize)).is_ok() {
                         candidates[d as usize].push(info.slot_base + l);
@@ -233,7 +233,7 @@ fn stdp_blocks(cpu: &CpuEngine, s: &mut StaticImage, tables: &mut Vec<u32>) -> c
         let core = &image.cores[ci];
         let CoreKind::Neuron(nc) = &core.kind else { continue };
         let st = nc.stdp.as_ref().expect("an STDP core");
-        let rows = &cpu.rows[ci];
+        let rows = &machine.rows[ci];
         let mut flags = 0;
         if st.nearest {
             flags |= STDP_NEAREST;
@@ -309,8 +309,8 @@ fn push_len(tables: &[u32], what: &str) -> crate::error::Result<u32> {
 
 impl StaticImage {
     /// Lays out the image the CPU engine holds (its packed rows included).
-    pub fn build(cpu: &CpuEngine) -> crate::error::Result<Self> {
-        let image: &MachineImage = &cpu.image;
+    pub fn build(machine: &Machine) -> crate::error::Result<Self> {
+        let image: &MachineImage = &machine.image;
         let mut s = StaticImage::default();
         let mut tables: Vec<u32> = Vec::new();
         let (mut n_neurons, mut n_slots, mut n_ring, mut n_poisson, mut n_ctr, mut n_steps) =
@@ -351,7 +351,7 @@ impl StaticImage {
                         .ok_or_else(|| crate::error::Error::Run("the ring buffers pass 2^32 entries".into()))?;
                     info.pop_base = push_len(&tables, &core.label)?;
                     tables.extend_from_slice(&nc.pop_table);
-                    let rows = &cpu.rows[ci];
+                    let rows = &machine.rows[ci];
                     info.item_rows_base = push_len(&tables, &core.label)?;
                     info.n_items = rows.item_rows().len() as u32;
                     for &(first, n) in rows.item_rows() {
@@ -478,7 +478,7 @@ impl StaticImage {
                     info.aux0 = dc.n_stages;
                     info.aux1 = dc.delay_per_stage;
                     info.aux2 = slots;
-                    info.aux3 = cpu.delay_src_masks[ci];
+                    info.aux3 = machine.delay_src_masks[ci];
                     if sends {
                         n_slots += dc.n_stages * core.n_atoms;
                     }
@@ -548,7 +548,7 @@ impl StaticImage {
         if !poisson_rates.is_empty() {
             tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
         }
-        stdp_blocks(cpu, &mut s, &mut tables)?;
+        stdp_blocks(machine, &mut s, &mut tables)?;
         push_len(&tables, "the end")?;
         s.tables = tables;
         s.row_start = row_start;

@@ -4,8 +4,8 @@
 //! A tick is seven dispatches (see [`shaders`]), many ticks are encoded per submission, the
 //! number of row jobs (which varies with the spikes) sizes the synaptic stage by indirect
 //! dispatch, and recordings come back in batches through a staging buffer. Between runs the
-//! state is held in the CPU engine's form, so that resets, parameter changes and resumes share
-//! the CPU engine's code; each run uploads it and downloads it at its end.
+//! state is held by the [`Machine`], where resets, parameter changes and resumes are written
+//! once for both engines; each run uploads it and downloads it at its end.
 
 pub mod device;
 pub mod layout;
@@ -14,11 +14,9 @@ mod resources;
 pub mod shaders;
 mod transfer;
 
-use super::cpu::CpuEngine;
-use super::{Engine, Provenance, ResetMode, RowSynapse, RunControl};
+use super::{Backend, Engine, RunControl};
 use crate::error::{Error, Result};
-use crate::mapping::MachineImage;
-use crate::record::Recordings;
+use crate::machine::Machine;
 use device::GpuContext;
 use layout::StaticImage;
 use resources::Resources;
@@ -44,74 +42,34 @@ pub struct RunStats {
     pub submissions: u64,
 }
 
-/// The GPU engine over one machine image.
+/// The GPU engine: a device and the buffers and pipelines of one machine's image.
 pub struct GpuEngine {
-    /// The image, the packed rows and, between runs, the core state.
-    cpu: CpuEngine,
     ctx: GpuContext,
+    /// The machine image in the GPU's layout, built from [`Machine::image_version`] `built_from`.
     image: StaticImage,
+    built_from: u64,
     res: Resources,
     options: GpuOptions,
-    image_changed: bool,
     pub stats: RunStats,
 }
 
 impl GpuEngine {
-    /// An engine on the best adapter (see [`GpuContext::open`]).
-    pub fn new(image: MachineImage) -> Result<Self> {
-        Self::with_options(image, GpuOptions::default())
+    /// An engine for `machine` on the best adapter (see [`GpuContext::open`]).
+    pub fn new(machine: &Machine) -> Result<Self> {
+        Self::with_options(machine, GpuOptions::default())
     }
 
-    pub fn with_options(image: MachineImage, options: GpuOptions) -> Result<Self> {
+    pub fn with_options(machine: &Machine, options: GpuOptions) -> Result<Self> {
         let ctx = GpuContext::open()?;
-        Self::on_context(ctx, image, options)
+        Self::on_context(ctx, machine, options)
     }
 
-    pub fn on_context(ctx: GpuContext, image: MachineImage, options: GpuOptions) -> Result<Self> {
-        let cpu = CpuEngine::with_threads(image, Some(1))?;
-        let img = StaticImage::build(&cpu)?;
-        let res = Resources::new(&ctx, &cpu, &img, &options)?;
-        Ok(GpuEngine { cpu, ctx, image: img, res, options, image_changed: false, stats: RunStats::default() })
-    }
-
-    /// The adapter the engine runs on.
-    pub fn adapter(&self) -> &device::AdapterSummary {
-        &self.ctx.adapter
-    }
-
-    pub fn image(&self) -> &MachineImage {
-        self.cpu.image()
-    }
-
-    pub fn set_reset_mode(&mut self, mode: ResetMode) {
-        self.cpu.set_reset_mode(mode);
-    }
-
-    pub fn warnings(&self) -> &[String] {
-        self.cpu.warnings()
-    }
-
-    pub fn load_initial_values(&mut self, population: usize) -> Result<()> {
-        self.cpu.load_initial_values(population)
-    }
-
-    pub fn poisson_rates_written(&mut self, population: usize) {
-        self.cpu.poisson_rates_written(population)
-    }
-
-    pub fn update_image(&mut self, f: impl FnOnce(&mut MachineImage) -> Result<()>) -> Result<()> {
-        self.cpu.update_image(f)?;
-        self.image_changed = true;
-        Ok(())
-    }
-
-    pub fn connections(&self, projection: usize) -> Vec<RowSynapse> {
-        self.cpu.connections(projection)
-    }
-
-    /// Packets whose key matched no routing entry.
-    pub fn unrouted_packets(&self) -> u64 {
-        self.cpu.unrouted_packets
+    /// An engine for `machine` on the device of `ctx`: its image in the GPU's layout, buffers and pipelines.
+    pub fn on_context(ctx: GpuContext, machine: &Machine, options: GpuOptions) -> Result<Self> {
+        let image = StaticImage::build(machine)?;
+        let res = Resources::new(&ctx, machine, &image, &options)?;
+        let built_from = machine.image_version();
+        Ok(GpuEngine { ctx, image, built_from, res, options, stats: RunStats::default() })
     }
 
     /// Bytes the engine holds on the GPU for the simulation, recording and staging buffers
@@ -137,6 +95,7 @@ impl GpuEngine {
     /// device; the results do not depend on where batches begin.
     fn run_batches(
         &mut self,
+        machine: &mut Machine,
         t_start: u32,
         ticks: u32,
         progress: &mut dyn FnMut(u32) -> RunControl,
@@ -156,7 +115,7 @@ impl GpuEngine {
                 Ok(r) => r,
                 Err(e) => return (done, Some(e.to_string())),
             };
-            record::decode(&mut self.cpu, &self.image, &batch, &words);
+            record::decode(machine, &self.image, &batch, &words);
             done += batch.ticks;
             if control[4] & 1 != 0 {
                 return (
@@ -191,46 +150,53 @@ const FIRST_BATCH_TICKS: u32 = 50;
 /// costs nothing.
 const BATCH_SECONDS: f64 = 0.1;
 
+impl GpuEngine {
+    /// Writes the image again when the machine's changed since it was written (new parameters,
+    /// spike times or rates between runs).
+    fn write_image_if_changed(&mut self, machine: &Machine) -> Result<()> {
+        if machine.image_version() == self.built_from {
+            return Ok(());
+        }
+        self.image = StaticImage::build(machine)?;
+        self.res.write_image(&self.ctx, &self.image, &self.options)?;
+        self.built_from = machine.image_version();
+        Ok(())
+    }
+}
+
 impl Engine for GpuEngine {
-    fn run_with_progress(&mut self, ticks: u32, progress: &mut dyn FnMut(u32) -> RunControl) -> Result<u32> {
-        self.cpu.begin_run(ticks)?;
+    fn advance(
+        &mut self,
+        machine: &mut Machine,
+        ticks: u32,
+        progress: &mut dyn FnMut(u32) -> RunControl,
+    ) -> Result<u32> {
         if ticks == 0 {
             return Ok(0);
         }
-        if self.image_changed {
-            self.image = StaticImage::build(&self.cpu)?;
-            self.res.write_image(&self.ctx, &self.image, &self.options)?;
-            self.image_changed = false;
-        }
-        let state = transfer::pack(&self.cpu, &self.image);
+        self.write_image_if_changed(machine)?;
+        let mut state = transfer::pack(machine, &self.image);
         self.res.write_state(&self.ctx, &state);
-        let (done, failure) = self.run_batches(self.cpu.tick, ticks, progress);
-        let mut state = state;
+        let (done, failure) = self.run_batches(machine, machine.tick(), ticks, progress);
         self.res.read_state(&self.ctx, &mut state)?;
-        transfer::unpack(&mut self.cpu, &self.image, &state);
-        self.cpu.advance(done);
-        let _ = progress(done);
+        transfer::unpack(machine, &self.image, &state);
+        machine.ticks_run(done);
         match failure {
-            Some(e) => Err(Error::Run(format!(
-                "{e}; the run stopped after {done} of {ticks} ticks, and what was recorded until then is kept"
-            ))),
+            Some(e) => {
+                let _ = progress(done);
+                Err(Error::Run(format!(
+                    "{e}; the run stopped after {done} of {ticks} ticks, and what was recorded until then is kept"
+                )))
+            }
             None => Ok(done),
         }
     }
 
-    fn reset(&mut self) {
-        self.cpu.reset();
+    fn backend(&self) -> Backend {
+        Backend::Gpu
     }
 
-    fn tick(&self) -> u32 {
-        self.cpu.tick()
-    }
-
-    fn recordings(&self) -> Recordings {
-        self.cpu.recordings()
-    }
-
-    fn provenance(&self) -> Vec<Provenance> {
-        self.cpu.provenance()
+    fn adapter(&self) -> Option<&device::AdapterSummary> {
+        Some(&self.ctx.adapter)
     }
 }

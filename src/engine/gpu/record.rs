@@ -1,12 +1,12 @@
 //! Recordings of a batch of ticks: where each core writes them on the GPU, and how they are
-//! read back into the CPU engine's recording buffers (the same functions then apply the
-//! recording period and selection, so both engines record alike).
+//! read back into the machine's recording buffers (the functions of `machine::recording` then
+//! apply the recording period and selection, so both engines record alike).
 
 use super::device::GpuContext;
 use super::layout::{BatchCore, StaticImage, KIND_NEURON, KIND_POISSON, KIND_SPIKE_ARRAY};
-use crate::engine::cpu::record::{record_spike, record_spike_counts};
-use crate::engine::cpu::CpuEngine;
 use crate::error::{Error, Result};
+use crate::machine::recording::{record_spike, record_spike_counts};
+use crate::machine::Machine;
 
 /// One submission's ticks and its recording layout.
 pub struct Batch {
@@ -63,9 +63,9 @@ pub fn plan(img: &StaticImage, t0: u32, most: u32, ctx: &GpuContext) -> Result<B
     }
 }
 
-/// Moves a batch's recordings into the CPU engine's recording buffers.
-pub fn decode(cpu: &mut CpuEngine, img: &StaticImage, batch: &Batch, words: &[u32]) {
-    let CpuEngine { image, runs, .. } = cpu;
+/// Moves a batch's recordings into the machine's recording buffers.
+pub fn decode(machine: &mut Machine, img: &StaticImage, batch: &Batch, words: &[u32]) {
+    let Machine { image, runs, .. } = machine;
     for (ci, (info, b)) in img.cores.iter().zip(&batch.table).enumerate() {
         if info.rec_flags == 0 {
             continue;

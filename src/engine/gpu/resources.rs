@@ -6,8 +6,8 @@ use super::record::Batch;
 use super::shaders::{self, Over};
 use super::transfer::HostState;
 use super::{GpuOptions, RunStats};
-use crate::engine::cpu::CpuEngine;
 use crate::error::{Error, Result};
+use crate::machine::Machine;
 use bytemuck::Pod;
 use wgpu::util::DeviceExt;
 
@@ -93,7 +93,7 @@ fn log2_floor(x: u64) -> u32 {
 }
 
 impl Resources {
-    pub fn new(ctx: &GpuContext, cpu: &CpuEngine, img: &StaticImage, options: &GpuOptions) -> Result<Self> {
+    pub fn new(ctx: &GpuContext, machine: &Machine, img: &StaticImage, options: &GpuOptions) -> Result<Self> {
         let device = &ctx.device;
         let max_binding = ctx.limits.max_storage_buffer_binding_size;
         let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..BINDINGS)
@@ -182,7 +182,7 @@ impl Resources {
             record_words: 0,
             max_binding,
         };
-        r.write_words(ctx, cpu, img, options)?;
+        r.write_words(ctx, machine, img, options)?;
         r.write_image(ctx, img, options)?;
         Ok(r)
     }
@@ -226,13 +226,13 @@ impl Resources {
     fn write_words(
         &mut self,
         ctx: &GpuContext,
-        cpu: &CpuEngine,
+        machine: &Machine,
         img: &StaticImage,
         options: &GpuOptions,
     ) -> Result<()> {
         let log2 = self.chunk_log2(options.words_chunk_log2, img.n_words, 4, "synaptic words")?;
         let chunk = 1u64 << log2;
-        let mut all = cpu.rows.iter().flat_map(|r| r.words().iter().copied());
+        let mut all = machine.rows.iter().flat_map(|r| r.words().iter().copied());
         for k in 0..4 {
             let n = img.n_words.saturating_sub(k as u64 * chunk).min(chunk) as usize;
             let part: Vec<u32> = all.by_ref().take(n).collect();

@@ -1,12 +1,12 @@
-//! Core state between the host and the GPU. Between runs the state lives in the CPU engine's
-//! form (so that reset, parameter changes and resumes are the same code for both engines); a
-//! run uploads it, runs on the GPU and downloads it back.
+//! Core state between the host and the GPU. Between runs the state lives in the machine
+//! (`crate::machine`, where reset, parameter changes and resumes are written once for both
+//! engines); a run uploads it, runs on the GPU and downloads it back.
 
 use super::layout::{NeuronState, PoissonSource, StaticImage, CONTROL_WORDS, CORE_STATE_WORDS, PROV_WORDS};
-use crate::engine::cpu::poisson::Source;
-use crate::engine::cpu::state::{CoreRun, CoreState};
-use crate::engine::cpu::CpuEngine;
-use crate::engine::Provenance;
+use crate::machine::poisson::Source;
+use crate::machine::state::{CoreRun, CoreState};
+use crate::machine::Machine;
+use crate::record::Provenance;
 
 /// The mutable state of one instance, as the GPU buffers hold it.
 #[derive(Default)]
@@ -72,8 +72,8 @@ fn set_prov(p: &mut Provenance, w: &[u32]) {
     p.plastic_weight_saturations = u(22);
 }
 
-/// The state of the CPU engine's cores in the GPU's layout.
-pub fn pack(cpu: &CpuEngine, img: &StaticImage) -> HostState {
+/// The state of the machine's cores in the GPU's layout.
+pub fn pack(machine: &Machine, img: &StaticImage) -> HostState {
     let sz = &img.sizes;
     let mut h = HostState {
         neurons: vec![NeuronState::default(); sz.n_neurons as usize],
@@ -88,10 +88,10 @@ pub fn pack(cpu: &CpuEngine, img: &StaticImage) -> HostState {
         plastic: vec![0; sz.n_plastic as usize],
         post_hist: vec![0; POST_WORDS * sz.n_post as usize],
     };
-    h.control[0] = cpu.tick;
-    h.control[2] = cpu.unrouted_packets as u32;
-    h.control[3] = (cpu.unrouted_packets >> 32) as u32;
-    for (ci, (run, info)) in cpu.runs.iter().zip(&img.cores).enumerate() {
+    h.control[0] = machine.tick;
+    h.control[2] = machine.unrouted_packets as u32;
+    h.control[3] = (machine.unrouted_packets >> 32) as u32;
+    for (ci, (run, info)) in machine.runs.iter().zip(&img.cores).enumerate() {
         h.prov[ci * PROV_WORDS..(ci + 1) * PROV_WORDS].copy_from_slice(&prov_words(&run.prov));
         let first = info.first as usize;
         match &run.state {
@@ -160,10 +160,10 @@ pub fn pack(cpu: &CpuEngine, img: &StaticImage) -> HostState {
     h
 }
 
-/// Writes the GPU's state back into the CPU engine's cores.
-pub fn unpack(cpu: &mut CpuEngine, img: &StaticImage, h: &HostState) {
-    cpu.unrouted_packets = h.control[2] as u64 | (h.control[3] as u64) << 32;
-    for (ci, (run, info)) in cpu.runs.iter_mut().zip(&img.cores).enumerate() {
+/// Writes the GPU's state back into the machine's cores.
+pub fn unpack(machine: &mut Machine, img: &StaticImage, h: &HostState) {
+    machine.unrouted_packets = h.control[2] as u64 | (h.control[3] as u64) << 32;
+    for (ci, (run, info)) in machine.runs.iter_mut().zip(&img.cores).enumerate() {
         let CoreRun { state, prov, step_sources, .. } = run;
         set_prov(prov, &h.prov[ci * PROV_WORDS..(ci + 1) * PROV_WORDS]);
         let first = info.first as usize;

@@ -1,7 +1,7 @@
 //! The mutable state of each virtual core, initialised from the machine image.
 
-use crate::engine::Provenance;
 use crate::mapping::{Core, CoreKind};
+use crate::record::Provenance;
 use crate::record::{SampledRecording, SpikeRecording};
 
 /// A multicast packet: routing key and spike count (payload; 1 for a plain spike).
@@ -75,14 +75,14 @@ pub struct CoreRun {
 
 impl CoreRun {
     /// A freshly loaded core: [`CoreRun::new`], plus the initial plastic regions of its rows.
-    pub fn loaded(core: &Core, rows: &super::synapse_rows::CompactMatrix, segment: u32) -> Self {
+    pub fn loaded(core: &Core, rows: &super::rows::CompactMatrix, segment: u32) -> Self {
         let mut run = CoreRun::new(core, segment);
         run.load_plastic(rows);
         run
     }
 
     /// Writes the host's plastic regions (zero headers, initial weights) into the core's state.
-    pub fn load_plastic(&mut self, rows: &super::synapse_rows::CompactMatrix) {
+    pub fn load_plastic(&mut self, rows: &super::rows::CompactMatrix) {
         if let CoreState::Neuron(s) = &mut self.state {
             s.plastic.clear();
             s.plastic.extend_from_slice(rows.plastic_init());
