@@ -105,18 +105,19 @@ def results() -> Results:
     return Results(pa.concat_tables(spikes), pa.concat_tables(samples))
 
 
-def population_results(pop: Any, variables: str | Sequence[str] = 'all') -> Results:
-    """One population's (or view's) recordings as a Results."""
+def population_results(label: str, neurons: Sequence[int] | np.ndarray | None = None,
+                       variables: str | Sequence[str] | None = 'all') -> Results:
+    """One population's recordings as a Results: the population with this core label
+    (``Population.spinnaker_label``), only the given neurons of it if ``neurons`` is not None (a
+    view's indices in its population)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    from .populations import PopulationView
-    root = pop.grandparent if isinstance(pop, PopulationView) else pop
     res = results()
-    label = pa.scalar(root._core_label)
-    spikes = res.spikes.filter(pc.equal(res.spikes["population"], label))
-    samples = res.samples.filter(pc.equal(res.samples["population"], label))
-    if isinstance(pop, PopulationView):
-        idx = pa.array(np.asarray(pop.index_in_grandparent(np.arange(pop.size)), dtype=np.uint32))
+    key = pa.scalar(label)
+    spikes = res.spikes.filter(pc.equal(res.spikes["population"], key))
+    samples = res.samples.filter(pc.equal(res.samples["population"], key))
+    if neurons is not None:
+        idx = pa.array(np.asarray(neurons, dtype=np.uint32))
         spikes = spikes.filter(pc.is_in(spikes["neuron"], value_set=idx))
         samples = samples.filter(pc.is_in(samples["neuron"], value_set=idx))
     if variables not in ('all', None):

@@ -6,11 +6,15 @@ Python with their own generator) and kept here as one value per neuron; the netw
 sent to the core at the first run carries them, and later changes go to the live simulation.
 """
 
+from collections import abc
+from typing import Any
+
 import numpy as np
 from pyNN import common, errors
 from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
 
 from . import simulator
+from .arrow import Results, concat_results, population_results, spinnaker_get_data
 from .cells import INITIAL_VALUE_ALIASES, SpinnsimCellType, check_values
 from .recording import Recorder
 from .simulator import finite_or_forever, state, values_for_core, warn
@@ -28,9 +32,8 @@ class Assembly(common.Assembly):
     __doc__ = common.Assembly.__doc__
     _simulator = simulator
 
-    def get_data_arrow(self, variables='all'):
+    def get_data_arrow(self, variables: str | abc.Sequence[str] | None = 'all') -> Results:
         """The recordings of every member as Arrow tables (see Population.get_data_arrow)."""
-        from .arrow import concat_results
         return concat_results([p.get_data_arrow(variables) for p in self.populations])
 
 
@@ -130,18 +133,17 @@ class _SpinnsimPopulationMixin:
                 state.drop_sim()
 
     # ------------------------------------------------------------- sPyNNaker extras
-    def get_data_arrow(self, variables='all'):
+    def get_data_arrow(self, variables: str | abc.Sequence[str] | None = 'all') -> Results:
         """The recordings of this population (or view) as Arrow tables, without copies from the
         core: a Results with ``spikes`` (population, neuron, tick, time_ms, segment) and
         ``samples`` (population, variable, neuron, tick, time_ms, value, raw, segment) pyarrow
         tables, and ``to_polars()`` / ``to_pandas()``."""
-        from .arrow import population_results
-        return population_results(self, variables)
+        neurons = self._root_indices() if isinstance(self, PopulationView) else None
+        return population_results(self._root()._core_label, neurons, variables)
 
-    def spinnaker_get_data(self, variable, as_matrix=False, view_indexes=None):
+    def spinnaker_get_data(self, variable: str, as_matrix: bool = False, view_indexes: Any = None) -> np.ndarray:
         """sPyNNaker's raw form: for spikes an (n, 2) array of (neuron, time); for a signal an
         (n, 3) array of (neuron, time, value) (of the last segment)."""
-        from .arrow import spinnaker_get_data
         return spinnaker_get_data(self, variable, as_matrix)
 
 
