@@ -123,3 +123,133 @@ pub fn gpu_or_skip() -> bool {
         Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
     }
 }
+
+/// Runs `body` on `backend` where it can run: always on the CPU, on the GPU where
+/// [`gpu_or_skip`] says so (in CI a missing adapter fails the test).
+pub fn on(backend: spinnsim::engine::Backend, body: impl FnOnce(spinnsim::engine::Backend)) {
+    if backend != spinnsim::engine::Backend::Gpu || gpu_or_skip() {
+        body(backend)
+    }
+}
+
+/// Feature tests on every engine, as GeNN runs its feature tests on every backend: for each
+/// `fn name(backend: Backend)` named here, the tests `name::cpu` and `name::gpu` run its body on
+/// the CPU and the GPU engine (the GPU one skipped without an adapter, except in CI). A body that
+/// is not named here is never called, which the dead-code lint (denied in CI) reports.
+#[allow(unused_macros)] // in the test files without feature tests
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn cpu() {
+                    $crate::common::on(spinnsim::engine::Backend::Cpu, super::$name);
+                }
+
+                #[test]
+                fn gpu() {
+                    $crate::common::on(spinnsim::engine::Backend::Gpu, super::$name);
+                }
+            }
+        )+
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_engines;
+
+/// An engine built from a machine image, for the tests that edit an image before they run it (the
+/// others go through `spinnsim::sim::Simulation::with_backend`): the one place where the feature
+/// tests construct an engine themselves.
+pub enum ImageEngine {
+    Cpu(Box<spinnsim::engine::cpu::CpuEngine>),
+    Gpu(Box<spinnsim::engine::gpu::GpuEngine>),
+}
+
+/// The engine of `backend` (`Cpu` or `Gpu`) for `image`; `threads` is for the CPU engine only.
+pub fn engine_for(
+    image: spinnsim::mapping::MachineImage,
+    backend: spinnsim::engine::Backend,
+    threads: Option<usize>,
+) -> ImageEngine {
+    use spinnsim::engine::Backend;
+    match backend {
+        Backend::Cpu => {
+            ImageEngine::Cpu(Box::new(spinnsim::engine::cpu::CpuEngine::with_threads(image, threads).unwrap()))
+        }
+        Backend::Gpu => ImageEngine::Gpu(Box::new(
+            spinnsim::engine::gpu::GpuEngine::new(image).unwrap_or_else(|e| panic!("the GPU engine: {e}")),
+        )),
+        Backend::Auto => panic!("engine_for takes Backend::Cpu or Backend::Gpu"),
+    }
+}
+
+impl ImageEngine {
+    fn engine(&self) -> &dyn spinnsim::engine::Engine {
+        match self {
+            ImageEngine::Cpu(e) => &**e,
+            ImageEngine::Gpu(e) => &**e,
+        }
+    }
+
+    fn engine_mut(&mut self) -> &mut dyn spinnsim::engine::Engine {
+        match self {
+            ImageEngine::Cpu(e) => &mut **e,
+            ImageEngine::Gpu(e) => &mut **e,
+        }
+    }
+
+    pub fn image(&self) -> &spinnsim::mapping::MachineImage {
+        match self {
+            ImageEngine::Cpu(e) => e.image(),
+            ImageEngine::Gpu(e) => e.image(),
+        }
+    }
+
+    /// Edits the image between runs, as the host rewrites regions (`CpuEngine::update_image`).
+    pub fn update_image(
+        &mut self,
+        f: impl FnOnce(&mut spinnsim::mapping::MachineImage) -> spinnsim::error::Result<()>,
+    ) -> spinnsim::error::Result<()> {
+        match self {
+            ImageEngine::Cpu(e) => e.update_image(f),
+            ImageEngine::Gpu(e) => e.update_image(f),
+        }
+    }
+
+    pub fn unrouted_packets(&self) -> u64 {
+        match self {
+            ImageEngine::Cpu(e) => e.unrouted_packets,
+            ImageEngine::Gpu(e) => e.unrouted_packets(),
+        }
+    }
+}
+
+impl spinnsim::engine::Engine for ImageEngine {
+    fn run(&mut self, ticks: u32) -> spinnsim::error::Result<()> {
+        self.engine_mut().run(ticks)
+    }
+
+    fn run_with_progress(
+        &mut self,
+        ticks: u32,
+        progress: &mut dyn FnMut(u32) -> spinnsim::engine::RunControl,
+    ) -> spinnsim::error::Result<u32> {
+        self.engine_mut().run_with_progress(ticks, progress)
+    }
+
+    fn reset(&mut self) {
+        self.engine_mut().reset()
+    }
+
+    fn tick(&self) -> u32 {
+        self.engine().tick()
+    }
+
+    fn recordings(&self) -> spinnsim::record::Recordings {
+        self.engine().recordings()
+    }
+
+    fn provenance(&self) -> Vec<spinnsim::engine::Provenance> {
+        self.engine().provenance()
+    }
+}
