@@ -1,6 +1,8 @@
 //! SpikeSourcePoisson (§7.2 as `spike_source_poisson.aplx` of sPyNNaker 1!7.4.1 runs it).
 //!
-//! * port against port: every per-tick count of the CPU engine equals `poisson_reference.py`
+//! Every test that runs a network runs on both engines (CPU and GPU).
+//!
+//! * port against port: every per-tick count of each engine equals `poisson_reference.py`
 //!   (standard-library Python), and, where Unicorn and the 7.4.1 image are installed, the real
 //!   binary's machine code run by `poisson_aplx.py`;
 //! * rates changed between runs (`Population.set`, the resume callback's re-scan), against the
@@ -9,12 +11,13 @@
 //! * host side: the KISS seeds of numpy's `RandomState` and the parameter words of the
 //!   virtual-board fixture written by sPyNNaker 7.4.1.
 
+mod common;
+
 use serde_json::json;
-use spinnsim::engine::cpu::CpuEngine;
-use spinnsim::engine::Engine;
-use spinnsim::machine::Machine;
+use spinnsim::engine::Backend;
 use spinnsim::mapping::{map, CoreKind, MachineImage, MapOptions, PoissonCore, PoissonRate};
 use spinnsim::model::{load_toml, Network};
+use spinnsim::sim::Simulation;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -55,6 +58,19 @@ fn python(script: &str, input: &str) -> Option<String> {
     assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
     Some(String::from_utf8(out.stdout).unwrap())
 }
+
+common::on_both_engines!(
+    counts_equal_the_reference_and_the_binary,
+    rate_schedules_equal_the_reference_and_the_binary,
+    random_schedules_equal_the_reference_and_the_binary,
+    mean_rates_and_fano_factors,
+    split_runs_threads_and_reset,
+    payload_packets_are_counted_n_times,
+    the_poisson_driven_dataset_runs,
+    rates_set_between_runs_equal_the_binary,
+    resumes_with_rate_schedules_equal_the_binary,
+    setting_the_same_rate_between_runs_still_sets_slow_sources_up_again,
+);
 
 fn list(v: &[f64]) -> String {
     let items: Vec<String> =
@@ -127,12 +143,17 @@ fn count_lines(spikes: &[(u32, u32)]) -> Vec<String> {
     out
 }
 
-fn run_recorded(net: &Network, threads: Option<usize>, chunks: &[u32]) -> (Machine, Vec<(u32, u32)>) {
-    let image = map(net, MapOptions::default()).unwrap();
-    let mut e = Machine::new(image).unwrap();
-    let mut cpu = CpuEngine::new(threads).unwrap();
+/// Runs `net` on `backend` (`threads` for the CPU engine) in runs of `chunks` ticks; the spikes
+/// of its population 0.
+fn run_recorded(
+    net: &Network,
+    threads: Option<usize>,
+    chunks: &[u32],
+    backend: Backend,
+) -> (Simulation, Vec<(u32, u32)>) {
+    let mut e = Simulation::with_backend(net.clone(), MapOptions::default(), threads, backend).unwrap();
     for &c in chunks {
-        cpu.run(&mut e, c).unwrap();
+        e.run_ticks(c).unwrap();
     }
     let spikes = e.recordings().population_spikes(0, 0);
     (e, spikes)
@@ -160,13 +181,12 @@ fn regime_sources(dt: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     (r, s, d)
 }
 
-#[test]
-fn counts_equal_the_reference_and_the_binary() {
+fn counts_equal_the_reference_and_the_binary(backend: Backend) {
     for dt in [1.0, 0.1, 0.3] {
         let (r, s, d) = regime_sources(dt);
         let net = poisson_network(dt, 4321, &r, &s, &d);
         let ticks = 2000;
-        let (e, spikes) = run_recorded(&net, Some(1), &[ticks]);
+        let (e, spikes) = run_recorded(&net, Some(1), &[ticks], backend);
         let cores = poisson_cores(e.image());
         assert_eq!(cores.len(), 1);
         let input = script_input(cores[0].1, ticks);
@@ -209,8 +229,7 @@ fn counts_equal_the_reference_and_the_binary() {
     }
 }
 
-#[test]
-fn rate_schedules_equal_the_reference_and_the_binary() {
+fn rate_schedules_equal_the_reference_and_the_binary(backend: Backend) {
     // Several rates per source (fractional start times; a start above 65536 ms, where the
     // next-rate path wraps through an accum). The model has one rate per source for now, so the
     // schedules are put into the mapped image directly.
@@ -246,9 +265,8 @@ fn rate_schedules_equal_the_reference_and_the_binary() {
             }
         }
         let ticks = 700;
-        let mut e = Machine::new(image).unwrap();
-        let mut cpu = CpuEngine::new(Some(1)).unwrap();
-        cpu.run(&mut e, ticks).unwrap();
+        let mut e = common::engine_for(image, backend, Some(1));
+        e.run(ticks).unwrap();
         let ours = count_lines(&e.recordings().population_spikes(0, 0));
         assert!(ours.len() > 50);
         let input = script_input(poisson_cores(e.image())[0].1, ticks);
@@ -266,8 +284,7 @@ fn rate_schedules_equal_the_reference_and_the_binary() {
 /// Random schedules with extreme values (rates from 0 to above the 16 integer bits of the
 /// unsigned accum, starts above 65536 ms, huge durations, odd timesteps), engine against the
 /// reference and, where available, the reference against the binary.
-#[test]
-fn random_schedules_equal_the_reference_and_the_binary() {
+fn random_schedules_equal_the_reference_and_the_binary(backend: Backend) {
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut next = move || {
         state ^= state << 13;
@@ -326,9 +343,8 @@ fn random_schedules_equal_the_reference_and_the_binary() {
             }
         }
         let ticks = 300;
-        let mut e = Machine::new(image).unwrap();
-        let mut cpu = CpuEngine::new(Some(1)).unwrap();
-        cpu.run(&mut e, ticks).unwrap();
+        let mut e = common::engine_for(image, backend, Some(1));
+        e.run(ticks).unwrap();
         let ours = count_lines(&e.recordings().population_spikes(0, 0));
         counted += ours.len();
         let input = script_input(poisson_cores(e.image())[0].1, ticks);
@@ -354,8 +370,7 @@ fn random_schedules_equal_the_reference_and_the_binary() {
     }
 }
 
-#[test]
-fn mean_rates_and_fano_factors() {
+fn mean_rates_and_fano_factors(backend: Backend) {
     // (rate, dt, ms): slow, fast (Knuth) and faster (normal approximation) sources.
     for (rate, dt, run_ms) in
         [(20.0, 1.0, 10_000.0), (5.0, 1.0, 10_000.0), (300.0, 0.1, 2_000.0), (40_000.0, 1.0, 200.0)]
@@ -363,7 +378,7 @@ fn mean_rates_and_fano_factors() {
         let n = 1000;
         let net = poisson_network(dt, 99, &vec![rate; n], &vec![0.0; n], &vec![f64::INFINITY; n]);
         let ticks = (run_ms / dt) as u32;
-        let (_, spikes) = run_recorded(&net, None, &[ticks]);
+        let (_, spikes) = run_recorded(&net, None, &[ticks], backend);
         let mut counts = vec![0f64; n];
         for &(_, i) in &spikes {
             counts[i as usize] += 1.0;
@@ -409,12 +424,11 @@ delay = 1.0
     .unwrap()
 }
 
-#[test]
-fn split_runs_threads_and_reset() {
+fn split_runs_threads_and_reset(backend: Backend) {
     let net = driven_network();
-    let (e1, _) = run_recorded(&net, Some(1), &[200]);
-    let (e2, _) = run_recorded(&net, Some(2), &[100, 100]);
-    let (e3, _) = run_recorded(&net, Some(2), &[37, 1, 162]);
+    let (e1, _) = run_recorded(&net, Some(1), &[200], backend);
+    let (e2, _) = run_recorded(&net, Some(2), &[100, 100], backend);
+    let (e3, _) = run_recorded(&net, Some(2), &[37, 1, 162], backend);
     let r1 = e1.recordings();
     assert!(r1.population_spikes(0, 0).len() > 10_000);
     assert!(!r1.population_spikes(1, 0).is_empty());
@@ -425,33 +439,31 @@ fn split_runs_threads_and_reset() {
     assert_eq!(r1.population_samples(1, 0, "v"), e2.recordings().population_samples(1, 0, "v"));
 
     // A reset re-reads the host's seeds: the trains repeat.
-    let mut e = Machine::new(map(&net, MapOptions::default()).unwrap()).unwrap();
-    let mut cpu = CpuEngine::new(Some(2)).unwrap();
-    cpu.run(&mut e, 150).unwrap();
+    let mut e = Simulation::with_backend(net.clone(), MapOptions::default(), Some(2), backend).unwrap();
+    e.run_ticks(150).unwrap();
     e.reset();
-    cpu.run(&mut e, 150).unwrap();
+    e.run_ticks(150).unwrap();
     let r = e.recordings();
     assert_eq!(r.population_spikes(0, 0), r.population_spikes(0, 1));
     assert_eq!(r.population_spikes(0, 0), {
-        let (e4, _) = run_recorded(&net, Some(1), &[150]);
+        let (e4, _) = run_recorded(&net, Some(1), &[150], backend);
         e4.recordings().population_spikes(0, 0)
     });
     // A different population seed gives different trains.
     let mut other = net.clone();
     other.populations[0].seed = Some(77);
-    let (e5, _) = run_recorded(&other, Some(1), &[150]);
+    let (e5, _) = run_recorded(&other, Some(1), &[150], backend);
     assert_ne!(e5.recordings().population_spikes(0, 0), r.population_spikes(0, 0));
 }
 
-#[test]
-fn payload_packets_are_counted_n_times() {
+fn payload_packets_are_counted_n_times(backend: Backend) {
     // One core each, so that every packet reaches exactly one neuron core.
     let mut net = driven_network();
     for p in net.populations.iter_mut() {
         p.size = 250;
     }
     net.populations[1].record.truncate(1);
-    let (e, spikes) = run_recorded(&net, Some(2), &[300]);
+    let (e, spikes) = run_recorded(&net, Some(2), &[300], backend);
     assert_eq!(e.image().cores.len(), 2);
     let image = e.image();
     let prov = e.provenance();
@@ -583,13 +595,11 @@ fn seeds_outside_numpy_range_are_refused() {
     assert!(err.contains("seed"), "{err}");
 }
 
-#[test]
-fn the_poisson_driven_dataset_runs() {
+fn the_poisson_driven_dataset_runs(backend: Backend) {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/poisson_driven.toml")).unwrap();
     let net = load_toml(&text).unwrap();
-    let mut e = Machine::new(map(&net, MapOptions::default()).unwrap()).unwrap();
-    let mut cpu = CpuEngine::new(None).unwrap();
-    cpu.run(&mut e, 300).unwrap();
+    let mut e = Simulation::with_backend(net, MapOptions::default(), None, backend).unwrap();
+    e.run_ticks(300).unwrap();
     let r = e.recordings();
     let rate = |p: usize, n: usize| r.population_spikes(p, 0).len() as f64 / n as f64 / 0.3;
     assert!((8.0..12.0).contains(&rate(0, 1000)), "noise at {} Hz", rate(0, 1000));
@@ -601,14 +611,12 @@ fn the_poisson_driven_dataset_runs() {
 /// resume callback (0x1c90: the expander 0x6f0, then `read_rates(rate_changed, time + 1)`), for
 /// slow, fast and faster sources turning into one another, with windows that open after the
 /// change. The second run is a plain resume (rate index re-scanned, nothing redrawn).
-#[test]
-fn rates_set_between_runs_equal_the_binary() {
+fn rates_set_between_runs_equal_the_binary(backend: Backend) {
     use spinnsim::model::Values;
-    use spinnsim::sim::Simulation;
     for dt in [1.0, 0.1] {
         let (r, s, d) = regime_sources(dt);
         let net = poisson_network(dt, 97, &r, &s, &d);
-        let mut sim = Simulation::new(net, MapOptions::default(), Some(1)).unwrap();
+        let mut sim = Simulation::with_backend(net, MapOptions::default(), Some(1), backend).unwrap();
         let (n1, n2, m) = (60u32, 45u32, 1500u32);
         let before = poisson_cores(sim.image())[0].1.clone();
         sim.run(n1 as f64 * dt).unwrap();
@@ -654,11 +662,10 @@ fn rates_set_between_runs_equal_the_binary() {
 
 /// Plain resumes (every `run()` after the first re-scans the rate index for `time + 1` and re-runs
 /// `set_spike_source_rate` where it moved) and a host rewrite of the rates through
-/// `CpuEngine::update_image`, on multi-rate schedules, against the binary's resume callback. Rates
+/// the engine's `update_image`, on multi-rate schedules, against the binary's resume callback. Rates
 /// starting on the same tick make loop A (one step per tick) and the re-scan differ, so the split
 /// runs differ from one long run here.
-#[test]
-fn resumes_with_rate_schedules_equal_the_binary() {
+fn resumes_with_rate_schedules_equal_the_binary(backend: Backend) {
     let ms = |v: f64| (v * 4294967296.0).round() as u64;
     let forever = 0xFFFF_FFFF_0000_0000u64;
     let schedules: Vec<Vec<[u64; 3]>> = vec![
@@ -706,8 +713,7 @@ fn resumes_with_rate_schedules_equal_the_binary() {
         }
         let chunks: Vec<u32> = if dt == 1.0 { vec![4, 2, 1, 20, 3, 300] } else { vec![17, 1, 36, 1, 52, 3, 600] };
         let before = poisson_cores(&image)[0].1.clone();
-        let mut e = Machine::new(image.clone()).unwrap();
-        let mut cpu = CpuEngine::new(Some(1)).unwrap();
+        let mut e = common::engine_for(image.clone(), backend, Some(1));
         let last = chunks.len() - 1;
         for (k, &c) in chunks.iter().enumerate() {
             if k == last {
@@ -721,14 +727,13 @@ fn resumes_with_rate_schedules_equal_the_binary() {
                 })
                 .unwrap();
             }
-            cpu.run(&mut e, c).unwrap();
+            e.run(c).unwrap();
         }
         let ours = count_lines(&e.recordings().population_spikes(0, 0));
         assert!(ours.len() > 50);
         // Without the resumes' re-scan the split runs would equal one long run up to the change.
-        let mut one = Machine::new(image).unwrap();
-        let mut cpu = CpuEngine::new(Some(1)).unwrap();
-        cpu.run(&mut one, chunks.iter().sum()).unwrap();
+        let mut one = common::engine_for(image, backend, Some(1));
+        one.run(chunks.iter().sum()).unwrap();
         assert_ne!(ours, count_lines(&one.recordings().population_spikes(0, 0)));
 
         let mut input: serde_json::Value = serde_json::from_str(&script_input(&before, chunks[0])).unwrap();
@@ -756,11 +761,8 @@ fn resumes_with_rate_schedules_equal_the_binary() {
 
 /// Any `set` of a Poisson parameter raises the host's "rates changed" flag, even with the same
 /// values: slow sources are set up again at the next run and draw a new time to spike (D10).
-#[test]
-fn setting_the_same_rate_between_runs_still_sets_slow_sources_up_again() {
-    use spinnsim::mapping::MapOptions;
-    use spinnsim::model::{load_toml, Values};
-    use spinnsim::sim::Simulation;
+fn setting_the_same_rate_between_runs_still_sets_slow_sources_up_again(backend: Backend) {
+    use spinnsim::model::Values;
     let net = || {
         load_toml(
             "timestep = 1.0\n[[population]]\nlabel = \"src\"\nsize = 50\ncell_type = \"SpikeSourcePoisson\"\n\
@@ -769,7 +771,7 @@ fn setting_the_same_rate_between_runs_still_sets_slow_sources_up_again() {
         .unwrap()
     };
     let trains = |set: bool| {
-        let mut s = Simulation::new(net(), MapOptions::default(), None).unwrap();
+        let mut s = Simulation::with_backend(net(), MapOptions::default(), None, backend).unwrap();
         s.run(300.0).unwrap();
         if set {
             s.set("src", "rate", Values::Scalar(5.0)).unwrap();

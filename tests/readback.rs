@@ -1,15 +1,24 @@
-//! `Projection.get` after a run: connections read back from the rows, quantised as on SpiNNaker.
+//! `Projection.get` after a run: connections read back from the rows, quantised as on SpiNNaker;
+//! the tables of a simulation. On both engines.
 
 mod common;
 
+use spinnsim::engine::Backend;
 use spinnsim::mapping::MapOptions;
 use spinnsim::model::load_toml;
 use spinnsim::sim::Simulation;
 
-#[test]
-fn the_synfire_ring_reads_back_exactly() {
+common::on_both_engines!(
+    the_synfire_ring_reads_back_exactly,
+    weights_read_back_as_the_expander_or_the_host_rounds_them,
+    tables_of_a_simulation_hold_its_recordings_and_counters
+);
+
+fn the_synfire_ring_reads_back_exactly(backend: Backend) {
     for (n, delay) in [(20, 17.0), (256, 40.0)] {
-        let mut sim = Simulation::new(common::synfire(n, delay, None, false), MapOptions::default(), None).unwrap();
+        let mut sim =
+            Simulation::with_backend(common::synfire(n, delay, None, false), MapOptions::default(), None, backend)
+                .unwrap();
         sim.run(10.0).unwrap();
         let got = sim.connections(0).unwrap();
         let mut want: Vec<[f64; 4]> = (0..n).map(|i| [i as f64, ((i + 1) % n) as f64, 2.0, delay]).collect();
@@ -20,7 +29,7 @@ fn the_synfire_ring_reads_back_exactly() {
     }
 }
 
-fn two_projections(virtual_board: bool) -> Vec<[f64; 4]> {
+fn two_projections(virtual_board: bool, backend: Backend) -> Vec<[f64; 4]> {
     // A 1.5 nA projection makes the maximum weight 1.6, so shift 1 and scale 16384 (§3.6's example).
     let net = load_toml(
         "timestep = 1.0\n\
@@ -30,25 +39,25 @@ fn two_projections(virtual_board: bool) -> Vec<[f64; 4]> {
          [[projection]]\npre = \"src\"\npost = \"dst\"\nconnector = { type = \"FromListConnector\", conn_list = [[0, 0, 1.5, 1.0]] }\n",
     )
     .unwrap();
-    let mut sim = Simulation::new(net, MapOptions { virtual_board, ..Default::default() }, None).unwrap();
+    let mut sim =
+        Simulation::with_backend(net, MapOptions { virtual_board, ..Default::default() }, None, backend).unwrap();
     assert_eq!(sim.image().ring_buffer_shifts[1], Some([1, 0]));
     sim.run(5.0).unwrap();
     assert_eq!(sim.connections(1).unwrap(), vec![[0.0, 0.0, 1.5, 1.0]]);
     sim.connections(0).unwrap()
 }
 
-#[test]
-fn weights_read_back_as_the_expander_or_the_host_rounds_them() {
-    let on_chip = two_projections(false);
-    let host = two_projections(true);
+fn weights_read_back_as_the_expander_or_the_host_rounds_them(backend: Backend) {
+    let on_chip = two_projections(false, backend);
+    let host = two_projections(true, backend);
     assert_eq!(on_chip.len(), 6);
     assert!(on_chip.iter().all(|c| c[2] == 1639.0 / 16384.0 && c[3] == 2.0), "{on_chip:?}");
     assert!(host.iter().all(|c| c[2] == 1638.0 / 16384.0 && c[3] == 2.0), "{host:?}");
 }
 
-#[test]
-fn tables_of_a_simulation_hold_its_recordings_and_counters() {
-    let mut sim = Simulation::new(common::synfire(20, 17.0, None, true), MapOptions::default(), None).unwrap();
+fn tables_of_a_simulation_hold_its_recordings_and_counters(backend: Backend) {
+    let mut sim =
+        Simulation::with_backend(common::synfire(20, 17.0, None, true), MapOptions::default(), None, backend).unwrap();
     sim.run(500.0).unwrap();
     let spikes = sim.spikes_batch().unwrap();
     assert_eq!(spikes.num_rows(), 27);

@@ -1,11 +1,14 @@
 //! Recording conventions (§6.7): samples every r ticks from tick 0; spikes of a period OR'ed and
-//! stamped with its last tick; neuron subsets; gsyn on current-based models.
+//! stamped with its last tick; neuron subsets; gsyn on current-based models. On both engines.
 
+mod common;
+
+use spinnsim::engine::Backend;
 use spinnsim::mapping::MapOptions;
 use spinnsim::model::load_toml;
 use spinnsim::sim::Simulation;
 
-fn run(record: &str) -> spinnsim::record::Recordings {
+fn run(record: &str, backend: Backend) -> spinnsim::record::Recordings {
     let net = load_toml(&format!(
         "timestep = 1.0\n\
          [[population]]\nlabel = \"lif\"\nsize = 5\ncell_type = \"IF_curr_exp\"\n\
@@ -14,17 +17,19 @@ fn run(record: &str) -> spinnsim::record::Recordings {
          [[projection]]\npre = \"stim\"\npost = \"lif\"\nconnector = {{ type = \"AllToAllConnector\" }}\nweight = 1.5\nreceptor_type = \"inhibitory\"\n"
     ))
     .unwrap();
-    let mut s = Simulation::new(net, MapOptions::default(), None).unwrap();
+    let mut s = Simulation::with_backend(net, MapOptions::default(), None, backend).unwrap();
     s.run(101.0).unwrap();
     s.recordings()
 }
 
-#[test]
-fn sampled_recordings_are_the_every_tick_recordings_thinned_as_spynnaker_does() {
-    let all = run("[{ variable = \"spikes\" }, { variable = \"v\" }, { variable = \"gsyn_inh\" }]");
+common::on_both_engines!(sampled_recordings_are_the_every_tick_recordings_thinned_as_spynnaker_does);
+
+fn sampled_recordings_are_the_every_tick_recordings_thinned_as_spynnaker_does(backend: Backend) {
+    let all = run("[{ variable = \"spikes\" }, { variable = \"v\" }, { variable = \"gsyn_inh\" }]", backend);
     let some = run(
         "[{ variable = \"spikes\", neurons = [4, 1, 3], sampling_interval = 4.0 }, \
           { variable = \"v\", neurons = [2, 0], sampling_interval = 3.0 }, { variable = \"gsyn_inh\", sampling_interval = 5.0 }]",
+        backend,
     );
     let spikes = all.population_spikes(0, 0);
     assert!(spikes.len() > 20, "the offsets make every neuron fire");

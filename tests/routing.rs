@@ -1,8 +1,11 @@
 //! Routes as sPyNNaker 7.4.1 builds them (`get_connected_vertices`): a OneToOneConnector reaches
 //! only the post cores whose atoms overlap the pre core's, a FromListConnector only the post cores
 //! one of its connections joins, every other connector every post core. Packets then reach only
-//! those cores, with the same results.
+//! those cores, with the same results (on both engines).
 
+mod common;
+
+use spinnsim::engine::Backend;
 use spinnsim::mapping::{map, MachineImage, MapOptions};
 use spinnsim::model::load_toml;
 use spinnsim::sim::Simulation;
@@ -50,9 +53,14 @@ fn routes_reach_only_the_cores_a_connector_can_connect() {
     assert_eq!(reach(&image, 3), vec![vec![0, 1]; 3], "all-to-all: every core");
 }
 
-#[test]
-fn a_core_that_reaches_nothing_loses_no_packet_and_the_rest_arrive() {
-    let mut sim = Simulation::new(load_toml(&network()).unwrap(), MapOptions::default(), Some(2)).unwrap();
+common::on_both_engines!(
+    a_core_that_reaches_nothing_loses_no_packet_and_the_rest_arrive,
+    delay_cores_are_routed_only_to_targets_whose_edge_needs_them
+);
+
+fn a_core_that_reaches_nothing_loses_no_packet_and_the_rest_arrive(backend: Backend) {
+    let mut sim =
+        Simulation::with_backend(load_toml(&network()).unwrap(), MapOptions::default(), Some(2), backend).unwrap();
     sim.run(60.0).unwrap();
     assert_eq!(sim.unrouted_packets(), 0);
     // One-to-one at weight 10 nA fires every neuron of b.
@@ -61,8 +69,7 @@ fn a_core_that_reaches_nothing_loses_no_packet_and_the_rest_arrive() {
     assert_eq!(fired.len(), 300, "every neuron of b is driven by its one-to-one partner");
 }
 
-#[test]
-fn delay_cores_are_routed_only_to_targets_whose_edge_needs_them() {
+fn delay_cores_are_routed_only_to_targets_whose_edge_needs_them(backend: Backend) {
     // `p` reaches `far` with 40 ms delays (a delay extension) and `near` with 1 ms.
     let text = "timestep = 1.0\n\
         [[population]]\nlabel = \"p\"\nsize = 256\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0, 5.0]\n\
@@ -79,7 +86,7 @@ fn delay_cores_are_routed_only_to_targets_whose_edge_needs_them() {
         .expect("p has a delay extension");
     let route = image.routing_table.iter().find(|e| Some(e.key) == delay_core.key).expect("the delay core's entry");
     assert_eq!(route.destinations, image.population_cores[1], "to `far` only");
-    let mut sim = Simulation::new(net, MapOptions::default(), None).unwrap();
+    let mut sim = Simulation::with_backend(net, MapOptions::default(), None, backend).unwrap();
     sim.run(60.0).unwrap();
     let prov = sim.provenance();
     assert_eq!(

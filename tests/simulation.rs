@@ -1,5 +1,8 @@
-//! Runs as PyNN scripts drive them: parameters and spike times changed between runs.
+//! Runs as PyNN scripts drive them: parameters and spike times changed between runs. On both engines.
 
+mod common;
+
+use spinnsim::engine::Backend;
 use spinnsim::mapping::MapOptions;
 use spinnsim::model::*;
 use spinnsim::sim::Simulation;
@@ -14,15 +17,24 @@ fn net(extra: &str) -> Network {
     .unwrap()
 }
 
-#[test]
-fn setting_i_offset_between_runs_equals_a_dc_source_starting_then() {
-    let mut a = Simulation::new(net(""), MapOptions::default(), None).unwrap();
+common::on_both_engines!(
+    setting_i_offset_between_runs_equals_a_dc_source_starting_then,
+    changing_tau_m_between_runs_changes_the_decay_from_then_on,
+    new_spike_times_are_sent_from_the_current_time_on,
+    bad_changes_are_refused_and_leave_the_simulation_usable,
+    initial_values_set_after_a_run_apply_at_reset,
+    changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of_the_next_run,
+    a_current_source_reaches_its_neurons_in_any_order,
+);
+
+fn setting_i_offset_between_runs_equals_a_dc_source_starting_then(backend: Backend) {
+    let mut a = Simulation::with_backend(net(""), MapOptions::default(), None, backend).unwrap();
     a.run(50.0).unwrap();
     a.set("lif", "i_offset", Values::Scalar(0.8)).unwrap();
     a.run(100.0).unwrap();
     let dc =
         "[[current_source]]\npopulation = \"lif\"\nsource = { type = \"DCSource\", amplitude = 0.8, start = 50.0 }\n";
-    let mut b = Simulation::new(net(dc), MapOptions::default(), None).unwrap();
+    let mut b = Simulation::with_backend(net(dc), MapOptions::default(), None, backend).unwrap();
     b.run(150.0).unwrap();
     let (ra, rb) = (a.recordings(), b.recordings());
     assert!(!ra.population_spikes(0, 0).is_empty(), "the offset makes the neurons fire");
@@ -31,14 +43,13 @@ fn setting_i_offset_between_runs_equals_a_dc_source_starting_then() {
     assert_eq!(a.current_time(), 150.0);
 }
 
-#[test]
-fn changing_tau_m_between_runs_changes_the_decay_from_then_on() {
-    let mut a = Simulation::new(net(""), MapOptions::default(), None).unwrap();
+fn changing_tau_m_between_runs_changes_the_decay_from_then_on(backend: Backend) {
+    let mut a = Simulation::with_backend(net(""), MapOptions::default(), None, backend).unwrap();
     a.run(20.0).unwrap();
     let before = a.recordings().population_samples(0, 0, "v");
     a.set("lif", "tau_m", Values::Array(vec![5.0, 20.0, 40.0])).unwrap();
     a.run(20.0).unwrap();
-    let mut b = Simulation::new(net(""), MapOptions::default(), None).unwrap();
+    let mut b = Simulation::with_backend(net(""), MapOptions::default(), None, backend).unwrap();
     b.run(40.0).unwrap();
     let (va, vb) = (a.recordings().population_samples(0, 0, "v"), b.recordings().population_samples(0, 0, "v"));
     assert_eq!(va[..before.len()], vb[..before.len()]);
@@ -50,9 +61,8 @@ fn changing_tau_m_between_runs_changes_the_decay_from_then_on() {
     assert_ne!(after(&va, 2), after(&vb, 2));
 }
 
-#[test]
-fn new_spike_times_are_sent_from_the_current_time_on() {
-    let mut s = Simulation::new(net(""), MapOptions::default(), None).unwrap();
+fn new_spike_times_are_sent_from_the_current_time_on(backend: Backend) {
+    let mut s = Simulation::with_backend(net(""), MapOptions::default(), None, backend).unwrap();
     s.run(10.0).unwrap();
     s.set_spike_times("stim", SpikeTimes::Shared(vec![3.0, 12.0, 15.0, 18.0])).unwrap();
     s.run(20.0).unwrap();
@@ -60,9 +70,8 @@ fn new_spike_times_are_sent_from_the_current_time_on() {
     assert_eq!(ticks, vec![5, 12, 15, 18]);
 }
 
-#[test]
-fn bad_changes_are_refused_and_leave_the_simulation_usable() {
-    let mut s = Simulation::new(net(""), MapOptions::default(), None).unwrap();
+fn bad_changes_are_refused_and_leave_the_simulation_usable(backend: Backend) {
+    let mut s = Simulation::with_backend(net(""), MapOptions::default(), None, backend).unwrap();
     s.run(5.0).unwrap();
     let e = s.set("lif", "tau_m", Values::Scalar(-1.0)).unwrap_err().to_string();
     assert!(e.contains("tau_m") && e.contains("must be > 0"), "{e}");
@@ -75,9 +84,8 @@ fn bad_changes_are_refused_and_leave_the_simulation_usable() {
     assert_eq!(s.current_time(), 10.0);
 }
 
-#[test]
-fn initial_values_set_after_a_run_apply_at_reset() {
-    let mut s = Simulation::new(net(""), MapOptions::default(), None).unwrap();
+fn initial_values_set_after_a_run_apply_at_reset(backend: Backend) {
+    let mut s = Simulation::with_backend(net(""), MapOptions::default(), None, backend).unwrap();
     s.run(3.0).unwrap();
     s.set("lif", "v", Values::Scalar(-60.0)).unwrap();
     s.run(1.0).unwrap();
@@ -94,13 +102,12 @@ fn initial_values_set_after_a_run_apply_at_reset() {
     assert_eq!(s.recordings().population_samples(0, 2, "v")[0].2, -58 * 32768);
 }
 
-#[test]
-fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of_the_next_run() {
+fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of_the_next_run(backend: Backend) {
     use spinnsim::model::CurrentSourceKind;
     let dc = |a: f64, start: f64| {
         format!("[[current_source]]\npopulation = \"lif\"\nsource = {{ type = \"DCSource\", amplitude = {a}, start = {start} }}\n")
     };
-    let mut a = Simulation::new(net(&dc(0.5, 10.0)), MapOptions::default(), None).unwrap();
+    let mut a = Simulation::with_backend(net(&dc(0.5, 10.0)), MapOptions::default(), None, backend).unwrap();
     a.run(50.0).unwrap();
     a.set_current_source(0, CurrentSourceKind::DCSource { amplitude: 0.9, start: 10.0, stop: f64::INFINITY }).unwrap();
     a.run(50.0).unwrap();
@@ -109,7 +116,7 @@ fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of
         "{}[[current_source]]\npopulation = \"lif\"\nsource = {{ type = \"DCSource\", amplitude = 0.9, start = 50.0 }}\n",
         "[[current_source]]\npopulation = \"lif\"\nsource = { type = \"DCSource\", amplitude = 0.5, start = 10.0, stop = 50.0 }\n"
     );
-    let mut b = Simulation::new(net(&two), MapOptions::default(), None).unwrap();
+    let mut b = Simulation::with_backend(net(&two), MapOptions::default(), None, backend).unwrap();
     b.run(100.0).unwrap();
     assert_eq!(a.recordings().population_samples(0, 0, "v"), b.recordings().population_samples(0, 0, "v"));
     assert!(!a.recordings().population_spikes(0, 0).is_empty());
@@ -120,13 +127,12 @@ fn changing_a_dc_source_between_runs_equals_the_changed_source_from_the_start_of
     assert!(a.set_current_source(3, CurrentSourceKind::DCSource { amplitude: 0.1, start: 0.0, stop: 1.0 }).is_err());
 }
 
-#[test]
-fn a_current_source_reaches_its_neurons_in_any_order() {
+fn a_current_source_reaches_its_neurons_in_any_order(backend: Backend) {
     let dc = |neurons: &str| {
         format!("[[current_source]]\npopulation = \"lif\"\nneurons = {neurons}\nsource = {{ type = \"DCSource\", amplitude = 0.8 }}\n")
     };
     let v = |neurons: &str| {
-        let mut s = Simulation::new(net(&dc(neurons)), MapOptions::default(), None).unwrap();
+        let mut s = Simulation::with_backend(net(&dc(neurons)), MapOptions::default(), None, backend).unwrap();
         s.run(30.0).unwrap();
         s.recordings().population_samples(0, 0, "v")
     };

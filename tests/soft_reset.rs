@@ -1,12 +1,14 @@
 //! sPyNNaker's soft reset (docs/decisions.md D5, D8): the neuron cores' colour counters keep
 //! counting, so after a reset that is not a multiple of 16 ticks, spikes between neuron
-//! populations are processed `c` ticks early, or skipped when their delay is ≤ c.
+//! populations are processed `c` ticks early, or skipped when their delay is ≤ c. On both engines.
 
-use spinnsim::engine::cpu::CpuEngine;
-use spinnsim::engine::Engine;
-use spinnsim::machine::{Machine, ResetMode};
-use spinnsim::mapping::{map, MapOptions};
+mod common;
+
+use spinnsim::engine::Backend;
+use spinnsim::machine::ResetMode;
+use spinnsim::mapping::MapOptions;
 use spinnsim::model::load_toml;
+use spinnsim::sim::Simulation;
 
 /// `a` fires once, early, driven by a strong offset; `b` receives it with the given delays.
 fn network(delays: &[f64]) -> spinnsim::model::Network {
@@ -23,20 +25,25 @@ fn network(delays: &[f64]) -> spinnsim::model::Network {
 }
 
 /// First tick at which neuron j of `b` has input, per segment.
-fn arrival(e: &Machine, segment: u32, j: u32) -> Option<u32> {
+fn arrival(e: &Simulation, segment: u32, j: u32) -> Option<u32> {
     e.recordings().population_samples(1, segment, "gsyn_exc").into_iter().find(|s| s.1 == j && s.2 != 0).map(|s| s.0)
 }
 
-#[test]
-fn after_a_soft_reset_spikes_arrive_early_or_are_skipped() {
-    let mut e = Machine::new(map(&network(&[3.0, 10.0]), MapOptions::default()).unwrap()).unwrap();
-    let mut cpu = CpuEngine::new(None).unwrap();
-    cpu.run(&mut e, 40).unwrap();
+/// The simulation of [`network`] on `backend`.
+fn simulation(delays: &[f64], backend: Backend) -> Simulation {
+    Simulation::with_backend(network(delays), MapOptions::default(), None, backend).unwrap()
+}
+
+common::on_both_engines!(after_a_soft_reset_spikes_arrive_early_or_are_skipped, reload_mode_gives_a_fresh_start);
+
+fn after_a_soft_reset_spikes_arrive_early_or_are_skipped(backend: Backend) {
+    let mut e = simulation(&[3.0, 10.0], backend);
+    e.run_ticks(40).unwrap();
     let spike = e.recordings().population_spikes(0, 0)[0].0;
     assert_eq!(arrival(&e, 0, 0), Some(spike + 3));
     assert_eq!(arrival(&e, 0, 1), Some(spike + 10));
     e.reset(); // 40 ticks = 2·16 + 8: the colour is now 8 ahead, so spikes look 16 − 8 = 8 ticks late.
-    cpu.run(&mut e, 40).unwrap();
+    e.run_ticks(40).unwrap();
     assert_eq!(e.recordings().population_spikes(0, 1)[0].0, spike);
     assert_eq!(arrival(&e, 1, 0), None, "delay 3 <= 8: skipped");
     assert_eq!(arrival(&e, 1, 1), Some(spike + 10 - 8), "delay 10 > 8: processed 8 ticks early");
@@ -46,14 +53,12 @@ fn after_a_soft_reset_spikes_arrive_early_or_are_skipped() {
     assert!(e.warnings().iter().any(|w| w.contains("40 ticks")));
 }
 
-#[test]
-fn reload_mode_gives_a_fresh_start() {
-    let mut e = Machine::new(map(&network(&[3.0, 10.0]), MapOptions::default()).unwrap()).unwrap();
-    let mut cpu = CpuEngine::new(None).unwrap();
+fn reload_mode_gives_a_fresh_start(backend: Backend) {
+    let mut e = simulation(&[3.0, 10.0], backend);
     e.set_reset_mode(ResetMode::Reload);
-    cpu.run(&mut e, 40).unwrap();
+    e.run_ticks(40).unwrap();
     e.reset();
-    cpu.run(&mut e, 40).unwrap();
+    e.run_ticks(40).unwrap();
     assert_eq!(arrival(&e, 0, 0), arrival(&e, 1, 0));
     assert_eq!(arrival(&e, 0, 1), arrival(&e, 1, 1));
     assert!(e.warnings().is_empty());

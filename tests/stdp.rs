@@ -1,4 +1,4 @@
-//! STDP in the CPU engine (docs/stdp.md §6–§9) against the integer reference
+//! STDP on both engines (docs/stdp.md §6–§9) against the integer reference
 //! `tools/reference/stdp_reference.py`, which was checked bit for bit against the four 7.4.1 STDP
 //! binaries, and against the continuous pair rule.
 //!
@@ -8,6 +8,9 @@
 //! a strong static excitatory synapse (teacher spike at t − 1, delay 1: the post spike is at t; the
 //! tests check the recorded post spikes).
 
+mod common;
+
+use spinnsim::engine::Backend;
 use spinnsim::machine::ResetMode;
 use spinnsim::mapping::shifts::weight_scale;
 use spinnsim::mapping::MapOptions;
@@ -135,8 +138,9 @@ weight_dependence = {{ dependence = "{dep}", w_min = {wmin:?}, w_max = {wmax:?} 
         load_toml(&self.toml()).unwrap_or_else(|e| panic!("{e}\n{}", self.toml()))
     }
 
-    fn simulation(&self) -> Simulation {
-        Simulation::new(self.network(), MapOptions { virtual_board: true, ..Default::default() }, Some(1)).unwrap()
+    fn simulation(&self, backend: Backend) -> Simulation {
+        let options = MapOptions { virtual_board: true, ..Default::default() };
+        Simulation::with_backend(self.network(), options, Some(1), backend).unwrap()
     }
 }
 
@@ -177,9 +181,9 @@ fn post_spikes(sim: &Simulation, segment: u32, n: usize) -> Vec<Vec<f64>> {
     out
 }
 
-/// Runs the case for its time on one engine and returns the simulation; checks the post spikes.
-fn run(c: &Case) -> Simulation {
-    let mut sim = c.simulation();
+/// Runs the case for its time on `backend` and returns the simulation; checks the post spikes.
+fn run(c: &Case, backend: Backend) -> Simulation {
+    let mut sim = c.simulation(backend);
     sim.run(c.run_ms).unwrap();
     let mut want = c.post.clone();
     want.resize(c.post_size as usize, Vec::new());
@@ -210,9 +214,11 @@ fn reference(c: &Case, sim: &Simulation) -> Option<(Vec<u32>, BTreeMap<String, u
         "pre_spikes": ticks(&c.pre),
         "post_spikes": ticks(&post_spikes(sim, 0, c.post_size as usize)),
     });
+    // The engine in the name too: both engines' tests of a case run at once, with the same input.
     let path = std::env::temp_dir().join(format!(
-        "spinnsim-stdp-{}-{:x}.json",
+        "spinnsim-stdp-{}-{}-{:x}.json",
         std::process::id(),
+        sim.backend_name(),
         rand_tag(&cfg.to_string())
     ));
     std::fs::write(&path, cfg.to_string()).unwrap();
@@ -264,8 +270,8 @@ fn check_against_reference(c: &Case, sim: &Simulation) {
 }
 
 /// One synapse, delay 1, shift 1 (scale 16384): the 16-bit result and the continuous pair rule.
-fn single(c: &Case, want_w16: u32, analytic: Option<f64>) {
-    let sim = run(c);
+fn single(c: &Case, want_w16: u32, analytic: Option<f64>, backend: Backend) {
+    let sim = run(c, backend);
     assert_eq!(scale(&sim, c), 16384.0, "docs/stdp.md §10 uses ring shift 1");
     let got = w16(&sim, c)[&(0, 0)];
     assert_eq!(got, want_w16, "final weight");
@@ -276,57 +282,78 @@ fn single(c: &Case, want_w16: u32, analytic: Option<f64>) {
     check_against_reference(c, &sim);
 }
 
+common::on_both_engines!(
+    pair_additive_potentiation_depression_both,
+    pair_multiplicative_potentiation_depression_both,
+    all_pairs_and_nearest_pairs,
+    additive_weights_saturate_at_the_bounds,
+    weights_do_not_change_without_post_spikes,
+    many_spikes_every_rule_against_the_reference,
+    the_stdp_dataset_learns_as_the_reference,
+    multiple_runs_equal_one_long_run,
+    reset_reloads_weights_histories_and_headers,
+    plastic_rows_of_delay_extensions,
+    plastic_delay_field_zero_is_never_delivered,
+    plastic_ring_saturation_is_counted_separately,
+);
+
 // Expected values: `python3 tools/reference/stdp_reference.py --examples` (docs/stdp.md §10).
 
-#[test]
-fn pair_additive_potentiation_depression_both() {
+fn pair_additive_potentiation_depression_both(backend: Backend) {
     let e = |x: f64| (-x / 20.0f64).exp();
-    single(&Case::pair(true, 0.5, &[10.0, 300.0], &[20.0], 0.25), 8820, Some(0.25 + 0.5 * e(11.0)));
-    single(&Case::pair(true, 0.5, &[30.0], &[20.0], 0.75), 7068, Some(0.75 - 0.5 * e(9.0)));
-    single(&Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5), 7696, Some(0.5 + 0.5 * e(11.0) - 0.5 * e(9.0)));
+    single(&Case::pair(true, 0.5, &[10.0, 300.0], &[20.0], 0.25), 8820, Some(0.25 + 0.5 * e(11.0)), backend);
+    single(&Case::pair(true, 0.5, &[30.0], &[20.0], 0.75), 7068, Some(0.75 - 0.5 * e(9.0)), backend);
+    single(
+        &Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5),
+        7696,
+        Some(0.5 + 0.5 * e(11.0) - 0.5 * e(9.0)),
+        backend,
+    );
     // sPyNNaker's defaults A± = 0.01.
-    single(&Case::pair(true, 0.01, &[10.0, 300.0], &[20.0], 0.5), 8286, Some(0.5 + 0.01 * e(11.0)));
+    single(&Case::pair(true, 0.01, &[10.0, 300.0], &[20.0], 0.5), 8286, Some(0.5 + 0.01 * e(11.0)), backend);
 }
 
-#[test]
-fn pair_multiplicative_potentiation_depression_both() {
+fn pair_multiplicative_potentiation_depression_both(backend: Backend) {
     let e = |x: f64| (-x / 20.0f64).exp();
-    single(&Case::pair(false, 0.5, &[10.0, 300.0], &[20.0], 0.25), 7639, Some(0.25 + 0.75 * 0.5 * e(11.0)));
-    single(&Case::pair(false, 0.5, &[30.0], &[20.0], 0.75), 8373, Some(0.75 - 0.75 * 0.5 * e(9.0)));
+    single(&Case::pair(false, 0.5, &[10.0, 300.0], &[20.0], 0.25), 7639, Some(0.25 + 0.75 * 0.5 * e(11.0)), backend);
+    single(&Case::pair(false, 0.5, &[30.0], &[20.0], 0.75), 8373, Some(0.75 - 0.75 * 0.5 * e(9.0)), backend);
     let up = 0.5 + 0.5 * 0.5 * e(11.0);
-    single(&Case::pair(false, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5), 7191, Some(up - up * 0.5 * e(9.0)));
+    single(&Case::pair(false, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5), 7191, Some(up - up * 0.5 * e(9.0)), backend);
 }
 
-#[test]
-fn all_pairs_and_nearest_pairs() {
+fn all_pairs_and_nearest_pairs(backend: Backend) {
     let e = |x: f64| (-x / 20.0f64).exp();
     single(
         &Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5).nearest(),
         7696,
         Some(0.5 + 0.5 * e(11.0) - 0.5 * e(9.0)),
+        backend,
     );
     // Pre 10, 12 and post 20, 25 (seen at 21, 26): the pair rule sums all four pre→post pairs…
     let all = 0.5 + 0.1 * (e(11.0) + e(16.0) + e(9.0) + e(14.0));
-    single(&Case::pair(true, 0.1, &[10.0, 12.0, 300.0], &[20.0, 25.0], 0.5), 11729, Some(all));
+    single(&Case::pair(true, 0.1, &[10.0, 12.0, 300.0], &[20.0, 25.0], 0.5), 11729, Some(all), backend);
     // …the nearest-pair rule only pre 12 → post 21.
-    single(&Case::pair(true, 0.1, &[10.0, 12.0, 300.0], &[20.0, 25.0], 0.5).nearest(), 9236, Some(0.5 + 0.1 * e(9.0)));
+    single(
+        &Case::pair(true, 0.1, &[10.0, 12.0, 300.0], &[20.0, 25.0], 0.5).nearest(),
+        9236,
+        Some(0.5 + 0.1 * e(9.0)),
+        backend,
+    );
 }
 
-#[test]
-fn additive_weights_saturate_at_the_bounds() {
-    single(&Case::pair(true, 0.5, &[10.0, 300.0], &[12.0], 0.9), 16384, Some(1.0));
-    single(&Case::pair(true, 0.5, &[30.0], &[28.0], 0.1), 0, None);
+fn additive_weights_saturate_at_the_bounds(backend: Backend) {
+    single(&Case::pair(true, 0.5, &[10.0, 300.0], &[12.0], 0.9), 16384, Some(1.0), backend);
+    single(&Case::pair(true, 0.5, &[30.0], &[28.0], 0.1), 0, None, backend);
     // Not only the pair rule: the nearest-pair rule clamps too.
-    single(&Case::pair(true, 0.5, &[10.0, 300.0], &[12.0], 0.9).nearest(), 16384, Some(1.0));
+    single(&Case::pair(true, 0.5, &[10.0, 300.0], &[12.0], 0.9).nearest(), 16384, Some(1.0), backend);
 }
 
-#[test]
-fn weights_do_not_change_without_post_spikes() {
+fn weights_do_not_change_without_post_spikes(backend: Backend) {
     for nearest in [false, true] {
         for additive in [false, true] {
             let mut c = Case::pair(additive, 0.5, &[10.0, 30.0, 50.0, 51.0, 300.0], &[], 0.3);
             c.nearest = nearest;
-            let sim = run(&c);
+            let sim = run(&c, backend);
             let want = (0.3f64 * 16384.0).round_ties_even() as u32;
             assert_eq!(w16(&sim, &c)[&(0, 0)], want, "nearest {nearest} additive {additive}");
             check_against_reference(&c, &sim);
@@ -375,13 +402,12 @@ fn rich(nearest: bool, additive: bool, backprop: bool) -> Case {
     }
 }
 
-#[test]
-fn many_spikes_every_rule_against_the_reference() {
+fn many_spikes_every_rule_against_the_reference(backend: Backend) {
     for nearest in [false, true] {
         for additive in [false, true] {
             for backprop in [true, false] {
                 let c = rich(nearest, additive, backprop);
-                let sim = run(&c);
+                let sim = run(&c, backend);
                 check_against_reference(&c, &sim);
             }
         }
@@ -390,12 +416,16 @@ fn many_spikes_every_rule_against_the_reference() {
 
 /// The dataset (the fixture network stdp_pair_additive: excitatory plastic synapses beside a
 /// strong static drive on the same receptor, shift 5) against the reference with its own post spikes.
-#[test]
-fn the_stdp_dataset_learns_as_the_reference() {
+fn the_stdp_dataset_learns_as_the_reference(backend: Backend) {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stdp_pair.toml")).unwrap();
     let net = load_toml(&text).unwrap();
-    let mut sim =
-        Simulation::new(net.clone(), MapOptions { virtual_board: true, ..Default::default() }, Some(1)).unwrap();
+    let mut sim = Simulation::with_backend(
+        net.clone(),
+        MapOptions { virtual_board: true, ..Default::default() },
+        Some(1),
+        backend,
+    )
+    .unwrap();
     sim.run(net.run_ms.unwrap()).unwrap();
     let conns = |k: usize| match &net.projections[k].connector {
         spinnsim::model::Connector::FromListConnector { conn_list } => conn_list.clone(),
@@ -429,12 +459,11 @@ fn the_stdp_dataset_learns_as_the_reference() {
     assert_ne!(got, initial, "the weights learned something");
 }
 
-#[test]
-fn multiple_runs_equal_one_long_run() {
+fn multiple_runs_equal_one_long_run(backend: Backend) {
     for nearest in [false, true] {
         let c = rich(nearest, true, true);
-        let one = run(&c);
-        let mut many = c.simulation();
+        let one = run(&c, backend);
+        let mut many = c.simulation(backend);
         for ms in [37.0, 1.0, 62.0, 100.0] {
             many.run(ms).unwrap();
         }
@@ -451,12 +480,11 @@ fn multiple_runs_equal_one_long_run() {
     }
 }
 
-#[test]
-fn reset_reloads_weights_histories_and_headers() {
+fn reset_reloads_weights_histories_and_headers(backend: Backend) {
     for mode in [ResetMode::Soft, ResetMode::Reload] {
         let c = rich(false, false, true);
-        let mut sim = run(&c);
-        let initial = w16(&c.simulation(), &c);
+        let mut sim = run(&c, backend);
+        let initial = w16(&c.simulation(backend), &c);
         let learned = w16(&sim, &c);
         assert_ne!(learned, initial);
         sim.set_reset_mode(mode);
@@ -477,13 +505,12 @@ fn reset_reloads_weights_histories_and_headers() {
 
 /// A post population of 256 neurons has 5 delay bits (M = 32): a 40 ms plastic synapse lives in a
 /// delay-extension row (stage 1, stored delay 8), whose own header sees the delay core's send tick.
-#[test]
-fn plastic_rows_of_delay_extensions() {
+fn plastic_rows_of_delay_extensions(backend: Backend) {
     let mut c = Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[52.0, 70.0], 0.5);
     c.post_size = 256;
     c.syn = vec![(0, 0, 0.5, 40.0)];
     c.run_ms = 360.0;
-    let sim = run(&c);
+    let sim = run(&c, backend);
     assert!(
         sim.image().cores.iter().any(|k| matches!(k.kind, spinnsim::mapping::CoreKind::Delay(_))),
         "a delay extension"
@@ -506,12 +533,11 @@ fn plastic_rows_of_delay_extensions() {
 /// A plastic delay of exactly M is stored with the field's bit N+T+D set, which the binary's mask
 /// drops: the synapse is never delivered (every spike counts as skipped) and learns with dd = 0,
 /// as with backprop_delay false. Projection.get still shows the delay M.
-#[test]
-fn plastic_delay_field_zero_is_never_delivered() {
+fn plastic_delay_field_zero_is_never_delivered(backend: Backend) {
     let mut c = Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5);
     c.post_size = 256;
     c.syn = vec![(0, 0, 0.5, 32.0)];
-    let sim = run(&c);
+    let sim = run(&c, backend);
     let post = sim.provenance().into_iter().find(|p| p.core.starts_with("post")).unwrap();
     assert_eq!(post.synapses_skipped, 3, "each of the 3 pre spikes skips the synapse");
     assert_eq!(sim.connections(PLASTIC).unwrap()[0][3], 32.0);
@@ -519,15 +545,14 @@ fn plastic_delay_field_zero_is_never_delivered() {
     // The same spikes with delay 1 and backprop_delay false (dd = 0 as well).
     let mut same = Case::pair(true, 0.5, &[10.0, 30.0, 300.0], &[20.0], 0.5);
     same.backprop = false;
-    let s2 = run(&same);
+    let s2 = run(&same, backend);
     assert_eq!(got, w16(&s2, &same)[&(0, 0)]);
     check_against_reference(&same, &s2);
     // With delay 1 and backprop the result differs (Δ = 11 and 9 instead of 10 and 10).
     assert_ne!(got, 7696);
 }
 
-#[test]
-fn plastic_ring_saturation_is_counted_separately() {
+fn plastic_ring_saturation_is_counted_separately(backend: Backend) {
     // 140 synapses at w_max onto one post neuron, delays 1 and 3 (a delay variance, so the ring
     // shift comes from the expected upper bound, below the sum), all arriving in the same ring slot:
     // pre neurons with delay 3 fire at 10, those with delay 1 at 12.
@@ -546,7 +571,7 @@ fn plastic_ring_saturation_is_counted_separately() {
         receptor: "inhibitory",
         run_ms: 20.0,
     };
-    let sim = run(&c);
+    let sim = run(&c, backend);
     let w = (4.0 * scale(&sim, &c)) as u32;
     assert!(w16(&sim, &c).values().all(|&x| x == w), "no post spikes: the weights stay");
     let post = sim.provenance().into_iter().find(|p| p.core.starts_with("post")).unwrap();

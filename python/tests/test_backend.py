@@ -15,17 +15,9 @@ from pyNN import errors
 
 import spinnsim
 import spinnsim.pynn as sim
-from conftest import skip_or_fail
+from conftest import gpu_or_skip
 
 DATASETS = pathlib.Path(__file__).resolve().parents[2] / "datasets"
-
-
-def gpu_or_skip():
-    tiny = {"timestep": 1.0, "population": [{"label": "p", "size": 1, "cell_type": "IF_curr_exp"}]}
-    try:
-        spinnsim.Simulation(json.dumps(tiny), backend="gpu")
-    except spinnsim.SpinnsimError as e:
-        skip_or_fail(f"no GPU adapter (CI installs lavapipe): {e}")
 
 
 def tables(s):

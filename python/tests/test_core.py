@@ -1,5 +1,6 @@
 """The extension module spinnsim._spinnsim: runs, changes between runs, reset, Arrow tables handed
-to pyarrow / polars / pandas without copies, read-back connections and the core's errors."""
+to pyarrow / polars / pandas without copies, read-back connections and the core's errors. The
+tests that run a network take the `backend` fixture (conftest.py): they run on both engines."""
 
 import csv
 import gc
@@ -47,8 +48,8 @@ def oracle_v() -> dict[tuple[int, int], float]:
 
 
 @pytest.fixture(scope="module")
-def synfire_run() -> Simulation:
-    sim = Simulation(synfire_json(), profile="spinnaker-2019")
+def synfire_run(backend) -> Simulation:
+    sim = Simulation(synfire_json(), profile="spinnaker-2019", backend=backend)
     sim.run(500)
     return sim
 
@@ -132,12 +133,12 @@ def test_capsules_follow_the_pycapsule_interface(synfire_run):
     assert pa.record_batch(t).num_rows == 27
 
 
-def test_split_runs_equal_one_run():
+def test_split_runs_equal_one_run(backend):
     import pyarrow as pa
 
-    one = Simulation(synfire_json())
+    one = Simulation(synfire_json(), backend=backend)
     one.run(200)
-    split = Simulation(synfire_json())
+    split = Simulation(synfire_json(), backend=backend)
     split.run(100)
     assert split.current_time() == 100.0
     split.run(100)
@@ -146,12 +147,12 @@ def test_split_runs_equal_one_run():
     assert pa.table(one.samples()).equals(pa.table(split.samples()))
 
 
-def test_set_between_runs():
+def test_set_between_runs(backend):
     import pyarrow as pa
 
-    base = Simulation(synfire_json())
+    base = Simulation(synfire_json(), backend=backend)
     base.run(200)
-    sim = Simulation(synfire_json())
+    sim = Simulation(synfire_json(), backend=backend)
     sim.run(100)
     sim.set("pop_1", "i_offset", 2.0)  # a float
     sim.run(100)
@@ -169,10 +170,10 @@ def test_set_between_runs():
     assert sim.current_time() == 300.0
 
 
-def test_reset_starts_a_new_segment():
+def test_reset_starts_a_new_segment(backend):
     import pyarrow as pa
 
-    sim = Simulation(synfire_json(), profile="spinnaker-2019")
+    sim = Simulation(synfire_json(), profile="spinnaker-2019", backend=backend)
     sim.run(500)
     sim.reset()
     assert sim.current_time() == 0.0
@@ -181,7 +182,7 @@ def test_reset_starts_a_new_segment():
     assert sorted(set(t["segment"].to_pylist())) == [0, 1]
     seg0 = t.filter(pa.compute.equal(t["segment"], 0))
     assert sorted(zip(seg0["neuron"].to_pylist(), seg0["time_ms"].to_pylist())) == oracle_spikes()
-    fresh = Simulation(synfire_json(), profile="spinnaker-2019")
+    fresh = Simulation(synfire_json(), profile="spinnaker-2019", backend=backend)
     fresh.run(500)
     sim.reset(reload=True)
     assert sim.current_time() == 0.0
@@ -233,7 +234,7 @@ def test_connections_weights_are_quantised():
     assert (w == w[0]).all() and w[0] != 2.00001 and abs(w[0] - 2.00001) < 1e-3
 
 
-def test_arrays_beside_the_json_equal_the_same_values_in_it():
+def test_arrays_beside_the_json_equal_the_same_values_in_it(backend):
     """Per-connection data can come as float64 bytes beside the JSON (what spinnsim.pynn sends);
     the network is the same as with the values written into the JSON."""
     rng = np.random.default_rng(5)
@@ -241,9 +242,10 @@ def test_arrays_beside_the_json_equal_the_same_values_in_it():
                              rng.integers(1, 18, 20)]).astype(float)
     net = synfire()
     net["projection"][0]["connector"]["conn_list"] = conns.tolist()
-    in_json = Simulation(json.dumps(net))
+    in_json = Simulation(json.dumps(net), backend=backend)
     net["projection"][0]["connector"]["conn_list"] = []
-    beside = Simulation(json.dumps(net), arrays=[(0, "conn_list", 4, conns.astype("<f8").tobytes())])
+    beside = Simulation(json.dumps(net), arrays=[(0, "conn_list", 4, conns.astype("<f8").tobytes())],
+                        backend=backend)
     assert np.array_equal(in_json.connections(0), beside.connections(0))
     in_json.run(200.0)
     beside.run(200.0)
@@ -254,7 +256,7 @@ def test_arrays_beside_the_json_equal_the_same_values_in_it():
     w = rng.uniform(0.5, 2.0, 20)
     net["projection"][0]["connector"]["conn_list"] = [[i, (i + 1) % 20] for i in range(20)]
     arrays = [(0, "weight", 1, w.tobytes()), (0, "delay", 1, np.full(20, 3.0).tobytes())]
-    sim = Simulation(json.dumps(net), arrays=arrays)
+    sim = Simulation(json.dumps(net), arrays=arrays, backend=backend)
     c = sim.connections(0)
     assert np.allclose(c[:, 2], w, atol=1e-3) and (c[:, 3] == 3.0).all()
 
@@ -314,10 +316,11 @@ def test_bad_input_raises_the_core_message():
     assert sim.spikes().num_rows == 27
 
 
-def test_threads_and_virtual_board_give_the_same_spikes(synfire_run):
+def test_threads_and_virtual_board_give_the_same_spikes(synfire_run, backend):
+    """Threads are the CPU engine's; on the GPU engine the virtual board alone."""
     import pyarrow as pa
 
-    sim = Simulation(synfire_json(), profile="spinnaker-2019", threads=2, virtual_board=True)
+    sim = Simulation(synfire_json(), profile="spinnaker-2019", threads=2, virtual_board=True, backend=backend)
     sim.run(500)
     assert pa.table(sim.spikes()).equals(pa.table(synfire_run.spikes()))
 

@@ -1,5 +1,6 @@
 """Results as Arrow tables: spinnsim.pynn.results(), Population.get_data_arrow(), provenance(),
-and the polars / pandas helpers, sharing the core's buffers."""
+and the polars / pandas helpers, sharing the core's buffers; on both engines (the `backend`
+fixture of conftest.py)."""
 
 import numpy as np
 import pandas as pd
@@ -11,8 +12,8 @@ import spinnsim.pynn as sim
 
 
 @pytest.fixture
-def ran():
-    sim.setup(timestep=1.0)
+def ran(backend):
+    sim.setup(timestep=1.0, backend=backend)
     src = sim.Population(4, sim.SpikeSourceArray(spike_times=[[1.0, 4.0], [2.0], [], [3.0]]), label="src")
     pop = sim.Population(5, sim.IF_curr_exp(i_offset=1.5, tau_refrac=2.0), label="pop")
     sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5, delay=1.0))

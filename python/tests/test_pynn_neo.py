@@ -1,5 +1,6 @@
 """get_data returns neo Blocks shaped as sPyNNaker's: units, channel ids and indices, sampling
-period, annotations, one segment per run between resets."""
+period, annotations, one segment per run between resets; on both engines (the `backend` fixture
+of conftest.py)."""
 
 import neo
 import numpy as np
@@ -10,8 +11,8 @@ import spinnsim.pynn as sim
 
 
 @pytest.fixture
-def network():
-    sim.setup(timestep=1.0)
+def network(backend):
+    sim.setup(timestep=1.0, backend=backend)
     curr = sim.Population(6, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0), label="curr")
     cond = sim.Population(4, sim.IF_cond_exp(i_offset=1.0), label="cond")
     src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[2.0, 8.0], [5.0]]), label="src")

@@ -1,4 +1,5 @@
-"""Runs, changes between runs, reset, and what sPyNNaker scripts rely on beyond standard PyNN."""
+"""Runs, changes between runs, reset, and what sPyNNaker scripts rely on beyond standard PyNN.
+The tests that run a network take the `backend` fixture (conftest.py): they run on both engines."""
 
 import warnings
 
@@ -13,8 +14,8 @@ def v_of(pop, segment=-1):
     return np.asarray(pop.get_data("v").segments[segment].filter(name="v")[0])
 
 
-def small_net(profile="spinnaker-7"):
-    sim.setup(timestep=1.0, profile=profile)
+def small_net(backend, profile="spinnaker-7"):
+    sim.setup(timestep=1.0, profile=profile, backend=backend)
     src = sim.Population(5, sim.SpikeSourcePoisson(rate=100.0), label="src", seed=7)
     pop = sim.Population(10, sim.IF_curr_exp(tau_refrac=2.0), label="pop")
     sim.Projection(src, pop, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(seed=1)),
@@ -23,12 +24,12 @@ def small_net(profile="spinnaker-7"):
     return src, pop
 
 
-def test_split_runs_equal_one_run():
-    _, pop = small_net()
+def test_split_runs_equal_one_run(backend):
+    _, pop = small_net(backend)
     sim.run(60.0)
     one = v_of(pop)
     sim.end()
-    _, pop = small_net()
+    _, pop = small_net(backend)
     sim.run(25.0)
     sim.run(35.0)
     two = v_of(pop)
@@ -36,8 +37,8 @@ def test_split_runs_equal_one_run():
     assert np.array_equal(one, two)
 
 
-def test_set_between_runs_takes_effect_from_the_next_tick():
-    _, pop = small_net()
+def test_set_between_runs_takes_effect_from_the_next_tick(backend):
+    _, pop = small_net(backend)
     sim.run(30.0)
     before = v_of(pop)
     pop.set(i_offset=2.0)
@@ -45,7 +46,7 @@ def test_set_between_runs_takes_effect_from_the_next_tick():
     after = v_of(pop)
     sim.end()
     assert np.array_equal(after[:30], before)
-    _, pop = small_net()
+    _, pop = small_net(backend)
     sim.run(60.0)
     plain = v_of(pop)
     sim.end()
@@ -53,8 +54,8 @@ def test_set_between_runs_takes_effect_from_the_next_tick():
     assert not np.array_equal(plain[30:], after[30:])
 
 
-def test_spike_times_changed_between_runs():
-    sim.setup(timestep=1.0)
+def test_spike_times_changed_between_runs(backend):
+    sim.setup(timestep=1.0, backend=backend)
     ssa = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0, 8.0]), label="ssa")
     ssa.record("spikes")
     sim.run(10.0)
@@ -65,11 +66,11 @@ def test_spike_times_changed_between_runs():
     assert list(times) == [5.0, 8.0, 12.0, 15.0, 18.0]
 
 
-def test_reset_gives_the_same_run_again():
+def test_reset_gives_the_same_run_again(backend):
     """test__simulation_control::test_reset of PyNN, on spinnsim: a run after reset() repeats
     the first (the network has no projections between neuron populations, so the soft reset's
     colour offset cannot matter)."""
-    sim.setup(timestep=1.0)
+    sim.setup(timestep=1.0, backend=backend)
     pop = sim.Population(3, sim.IF_curr_exp(i_offset=1.0, tau_refrac=2.0), label="p")
     pop.record("v")
     sim.run(40.0)
@@ -81,8 +82,8 @@ def test_reset_gives_the_same_run_again():
     assert np.array_equal(a, b)
 
 
-def test_initialize_after_a_run_takes_effect_at_reset():
-    sim.setup(timestep=1.0)
+def test_initialize_after_a_run_takes_effect_at_reset(backend):
+    sim.setup(timestep=1.0, backend=backend)
     pop = sim.Population(2, sim.IF_curr_exp(), label="p")
     pop.record("v")
     sim.run(5.0)
@@ -95,8 +96,8 @@ def test_initialize_after_a_run_takes_effect_at_reset():
     sim.end()
 
 
-def test_structural_change_after_reset_maps_again_and_keeps_old_segments():
-    sim.setup(timestep=1.0)
+def test_structural_change_after_reset_maps_again_and_keeps_old_segments(backend):
+    sim.setup(timestep=1.0, backend=backend)
     pop = sim.Population(2, sim.IF_curr_exp(i_offset=1.0), label="p")
     pop.record("v")
     sim.run(10.0)
@@ -114,8 +115,8 @@ def test_structural_change_after_reset_maps_again_and_keeps_old_segments():
     sim.end()
 
 
-def test_projection_get_and_set():
-    sim.setup(timestep=1.0)
+def test_projection_get_and_set(backend):
+    sim.setup(timestep=1.0, backend=backend)
     src = sim.Population(4, sim.SpikeSourceArray(spike_times=[1.0]), label="src")
     post = sim.Population(3, sim.IF_curr_exp(), label="post")
     fast = sim.Projection(src, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.3, delay=2.0))
@@ -137,8 +138,8 @@ def test_projection_get_and_set():
     sim.end()
 
 
-def test_initial_values_in_the_parameter_dict_and_old_style_population():
-    sim.setup(timestep=1.0)
+def test_initial_values_in_the_parameter_dict_and_old_style_population(backend):
+    sim.setup(timestep=1.0, backend=backend)
     a = sim.Population(2, sim.IF_curr_exp(tau_m=10.0, v=-55.0), label="a")
     b = sim.Population(2, sim.IF_curr_exp, {"tau_m": 10.0, "v": -58.0, "isyn_exc": 0.5}, label="b")
     b0 = sim.Population(2, sim.IF_curr_exp, {"tau_m": 10.0, "v": -58.0}, label="b0")
@@ -152,8 +153,8 @@ def test_initial_values_in_the_parameter_dict_and_old_style_population():
     sim.end()
 
 
-def test_gsyn_on_current_models_and_positive_inhibitory_weights():
-    sim.setup(timestep=1.0, profile="spinnaker-2019")
+def test_gsyn_on_current_models_and_positive_inhibitory_weights(backend):
+    sim.setup(timestep=1.0, profile="spinnaker-2019", backend=backend)
     ssa = sim.Population(1, sim.SpikeSourceArray(spike_times=[[0.0]]), label="ssa")
     pop = sim.Population(2, sim.IF_curr_exp(cm=0.25, tau_m=20.0, v_reset=-70.0, tau_refrac=2.0), label="pop")
     sim.Projection(ssa, pop[0:1], sim.AllToAllConnector(), sim.StaticSynapse(weight=2.0, delay=1.0),
@@ -186,8 +187,8 @@ def test_p_and_p_connect_spellings_draw_the_same():
     assert conns(p=0.3) == conns(p_connect=0.3)
 
 
-def test_neurons_per_core():
-    sim.setup(timestep=1.0)
+def test_neurons_per_core(backend):
+    sim.setup(timestep=1.0, backend=backend)
     sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 10)
     sim.Population(35, sim.IF_curr_exp(), label="a")
     b = sim.Population(35, sim.IF_curr_exp(), label="b")
@@ -247,8 +248,8 @@ def test_setup_keywords():
     sim.end()
 
 
-def test_run_until_and_time_queries():
-    sim.setup(timestep=0.1)
+def test_run_until_and_time_queries(backend):
+    sim.setup(timestep=0.1, backend=backend)
     sim.Population(1, sim.IF_curr_exp())
     assert sim.run_until(12.7) == pytest.approx(12.7)
     assert sim.get_current_time() == pytest.approx(12.7)
@@ -270,12 +271,12 @@ def test_seeded_core_draws_are_reproducible():
     assert draw(1) != draw(2)
 
 
-def test_a_dc_source_changed_between_runs_applies_from_the_next_run():
+def test_a_dc_source_changed_between_runs_applies_from_the_next_run(backend):
     import numpy as np
     import spinnsim.pynn as p
 
     def v_of(change):
-        p.setup(timestep=1.0)
+        p.setup(timestep=1.0, backend=backend)
         pop = p.Population(2, p.IF_curr_exp(tau_refrac=2.0))
         pop.record("v")
         if change:
@@ -298,10 +299,10 @@ def test_a_dc_source_changed_between_runs_applies_from_the_next_run():
     assert changed[60, 0] != changed[40, 0]
 
 
-def test_a_poisson_rate_set_between_runs_applies_from_the_next_run():
+def test_a_poisson_rate_set_between_runs_applies_from_the_next_run(backend):
     import spinnsim.pynn as p
 
-    p.setup(timestep=1.0)
+    p.setup(timestep=1.0, backend=backend)
     src = p.Population(200, p.SpikeSourcePoisson(rate=5.0), additional_parameters={"seed": 3})
     src.record("spikes")
     p.run(1000.0)

@@ -1,6 +1,7 @@
 """The April-2019 SpiNNaker recordings of the synfire ring, reproduced through the PyNN API:
 the script of sPyNNaker's integration test with only the import changed, in the 2019 profile
-(bit for bit) and in the default profile (sPyNNaker's own tolerances)."""
+(bit for bit) and in the default profile (sPyNNaker's own tolerances), on both engines (the
+`backend` fixture of conftest.py; the script's setup() names the engine)."""
 
 from pathlib import Path
 
@@ -19,9 +20,9 @@ def oracle(name):
     raise FileNotFoundError(f"the oracle data (../shared/oracles) is not beside {ROOT}")
 
 
-def synfire(n, delay, run_ms, profile, neurons_per_core=None, record_all=True):
+def synfire(n, delay, run_ms, profile, backend, neurons_per_core=None, record_all=True):
     """sPyNNaker's SynfireRunner with its defaults, as a user script writes it."""
-    p.setup(timestep=1.0, min_delay=1.0, profile=profile)
+    p.setup(timestep=1.0, min_delay=1.0, profile=profile, backend=backend)
     if neurons_per_core is not None:
         p.set_number_of_neurons_per_core(p.IF_curr_exp, neurons_per_core)
     cell_params = {"cm": 0.25, "i_offset": 0.0, "tau_m": 20.0, "tau_refrac": 2.0,
@@ -65,8 +66,8 @@ CASES = [("20_1", 20, 1.0, 100), ("20_7", 20, 7.0, 200), ("20_17", 20, 17.0, 500
 
 
 @pytest.mark.parametrize("case,n,delay,run_ms", CASES)
-def test_synfire_bit_exact_in_2019_profile(case, n, delay, run_ms):
-    block = synfire(n, delay, run_ms, "spinnaker-2019")
+def test_synfire_bit_exact_in_2019_profile(case, n, delay, run_ms, backend):
+    block = synfire(n, delay, run_ms, "spinnaker-2019", backend)
     np.testing.assert_array_equal(spikes_of(block), expected_spikes(f"{case}_spikes.csv"))
     for var, file in (("v", "v"), ("gsyn_exc", "gsyn")):
         got = signal_rows(block, var)
@@ -79,8 +80,8 @@ def test_synfire_bit_exact_in_2019_profile(case, n, delay, run_ms):
 
 
 @pytest.mark.parametrize("case,n,delay,run_ms", CASES)
-def test_synfire_within_spynnaker_tolerances_in_default_profile(case, n, delay, run_ms):
-    block = synfire(n, delay, run_ms, "spinnaker-7")
+def test_synfire_within_spynnaker_tolerances_in_default_profile(case, n, delay, run_ms, backend):
+    block = synfire(n, delay, run_ms, "spinnaker-7", backend)
     np.testing.assert_array_equal(spikes_of(block), expected_spikes(f"{case}_spikes.csv"))
     for var, file, rtol in (("v", "v", 1e-3), ("gsyn_exc", "gsyn", 1e-4)):
         got = signal_rows(block, var)
@@ -90,14 +91,14 @@ def test_synfire_within_spynnaker_tolerances_in_default_profile(case, n, delay, 
 
 
 @pytest.mark.parametrize("profile", ["spinnaker-2019", "spinnaker-7"])
-def test_synfire_200_neurons_100_per_core_spikes_exact(profile):
-    block = synfire(200, 17.0, 5000, profile, neurons_per_core=100, record_all=False)
+def test_synfire_200_neurons_100_per_core_spikes_exact(profile, backend):
+    block = synfire(200, 17.0, 5000, profile, backend, neurons_per_core=100, record_all=False)
     np.testing.assert_array_equal(spikes_of(block), expected_spikes("200_17_spikes.csv"))
 
 
-def test_synfire_through_arrow_matches_neo():
+def test_synfire_through_arrow_matches_neo(backend):
     """The same recordings as Arrow tables: the raw s16.15 column is the value times 2^15."""
-    block = synfire(20, 1.0, 100, "spinnaker-2019")
+    block = synfire(20, 1.0, 100, "spinnaker-2019", backend)
     res = p.results()
     v = res.samples.filter(
         (res.samples["variable"].to_numpy(zero_copy_only=False) == "v")

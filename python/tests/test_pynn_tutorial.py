@@ -1,6 +1,7 @@
 """PyNN's tutorial code ("Building networks", "Running simulations", "Data handling") with only
 the import changed: every cell type, random initial values, every connector, random weights,
-current sources, run, set, run again, get_data, PyNN's plotting, Projection.get."""
+current sources, run, set, run again, get_data, PyNN's plotting, Projection.get. On both engines
+(the `backend` fixture of conftest.py; setup() names the engine)."""
 
 import matplotlib
 import numpy as np
@@ -13,8 +14,8 @@ from pyNN.random import NumpyRNG, RandomDistribution  # noqa: E402
 from pyNN.utility.plotting import Figure, Panel  # noqa: E402
 
 
-def build_network():
-    sim.setup(timestep=1.0, min_delay=1.0)
+def build_network(backend):
+    sim.setup(timestep=1.0, min_delay=1.0, backend=backend)
     rng = NumpyRNG(seed=4242)
 
     # Populations of every cell type
@@ -72,8 +73,8 @@ def build_network():
                 projections=projections)
 
 
-def test_tutorial_network_runs_sets_and_records(tmp_path):
-    net = build_network()
+def test_tutorial_network_runs_sets_and_records(tmp_path, backend):
+    net = build_network(backend)
     exc, inh, projections = net["exc"], net["inh"], net["projections"]
 
     # Projection.get before the run: the values the script gave
@@ -139,9 +140,9 @@ def test_tutorial_network_runs_sets_and_records(tmp_path):
     sim.end()
 
 
-def test_tutorial_is_reproducible_with_seeds():
+def test_tutorial_is_reproducible_with_seeds(backend):
     def once():
-        net = build_network()
+        net = build_network(backend)
         sim.run(80.0)
         spikes = [np.asarray(st.magnitude) for st in net["exc"].get_data("spikes").segments[0].spiketrains]
         conns = net["projections"]["fixed_probability"].get("weight", format="list")
@@ -152,8 +153,8 @@ def test_tutorial_is_reproducible_with_seeds():
     assert a[1] == b[1]
 
 
-def test_procedural_api(tmp_path):
-    sim.setup(timestep=1.0)
+def test_procedural_api(tmp_path, backend):
+    sim.setup(timestep=1.0, backend=backend)
     cells = sim.create(sim.IF_curr_exp, {'i_offset': 0.11, 'tau_refrac': 3.0, 'v_thresh': -51.0}, n=5)
     src = sim.create(sim.SpikeSourceArray, {'spike_times': [1.0, 2.0]}, n=1)
     prj = sim.connect(src, cells, weight=1.0, delay=1.0, p=1.0)

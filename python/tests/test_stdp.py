@@ -7,7 +7,8 @@ other way round with sPyNNaker's amplitudes, and passes with NEST's), and its ne
 weights against the integer reference of the ARM binaries (tools/reference/stdp_reference.py);
 (c) isolated pre/post pairs against the analytic pair rule (rtol 1e-3) and bit for bit against
 docs/stdp.md §10 and the reference; (d) parameter errors, and the network description sent to
-the core.
+the core. The tests that run a network take the `backend` fixture (conftest.py): they run on both
+engines.
 """
 
 import importlib.util
@@ -28,7 +29,7 @@ from pyNN.standardmodels import synapses as pynn_synapses
 
 import spinnsim.pynn as sim  # the one changed line: import pyNN.spiNNaker as sim
 from spinnsim.pynn.simulator import state
-from conftest import skip_or_fail
+from conftest import gpu_or_skip, skip_or_fail
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parents[1]
@@ -50,11 +51,12 @@ def _session():
 # ------------------------------------------------------------------------ (a) the tutorial
 
 
-def test_tutorial_stdp():
+def test_tutorial_stdp(backend):
     """The SpiNNaker PyNN tutorial's STDP exercise: Poisson inputs into IF_curr_exp through an
     STDPMechanism(SpikePairRule, AdditiveWeightDependence) projection, a teaching input that
-    makes the post neurons fire, run, then the learned weights with Projection.get."""
-    sim.setup(timestep=1.0, min_delay=1.0)
+    makes the post neurons fire, run, then the learned weights with Projection.get (setup() also
+    names the engine)."""
+    sim.setup(timestep=1.0, min_delay=1.0, backend=backend)
 
     pre_pop = sim.Population(20, sim.SpikeSourcePoisson(rate=20.0), label="pre")
     teacher = sim.Population(20, sim.SpikeSourcePoisson(rate=15.0), label="teacher")
@@ -100,11 +102,11 @@ def test_tutorial_stdp():
     assert np.isnan(array[~np.eye(20, dtype=bool)]).all()
 
 
-def test_learned_weights_continue_across_runs_and_reset_restores_them():
+def test_learned_weights_continue_across_runs_and_reset_restores_them(backend):
     """Split runs learn exactly as one run (the headers, weights and post histories persist,
     docs/stdp.md §8), and reset() rewrites the synaptic matrices from the connectors."""
     def build():
-        sim.setup(timestep=1.0)
+        sim.setup(timestep=1.0, backend=backend)
         pre = sim.Population(10, sim.SpikeSourcePoisson(rate=30.0), label="pre")
         drive = sim.Population(10, sim.SpikeSourcePoisson(rate=20.0), label="drive")
         post = sim.Population(10, sim.IF_curr_exp(), label="post")
@@ -136,9 +138,7 @@ def test_learned_weights_continue_across_runs_and_reset_restores_them():
 def test_gpu_engine_learns_as_the_cpu_engine():
     """Both engines give identical results (docs/gpu-engine.md), learned weights and spikes
     included."""
-    from spinnsim.pynn.simulator import core_devices
-    if not core_devices():
-        skip_or_fail("no GPU adapter (not even lavapipe)")
+    gpu_or_skip()
     weights = {}
     for backend in ("cpu", "gpu"):
         sim.setup(timestep=1.0, backend=backend)
@@ -249,7 +249,7 @@ def _reference_weights(reference, cfg):
 
 
 @pytest.mark.parametrize("amplitude", ["spynnaker", "nest"])
-def test_scenario3_network_bit_for_bit(amplitude):
+def test_scenario3_network_bit_for_bit(amplitude, backend):
     """Scenario 3's network (seeded), its learned weights against the integer reference of the
     ARM binaries over the same spikes: every weight equal. With NEST's amplitudes the post
     neurons fire at ~30 Hz, so post histories overflow (16 entries) and some 0.1 ms ticks carry
@@ -260,7 +260,7 @@ def test_scenario3_network_bit_for_bit(amplitude):
     a = 0.01 if amplitude == "spynnaker" else 0.01 * w_max
     rng = NumpyRNG(seed=31)
     with pytest.warns(sim.SpinnsimWarning, match="timestep"):
-        sim.setup()
+        sim.setup(backend=backend)
     pre = sim.Population(100, sim.SpikeSourcePoisson(duration=10000.0, start=0.0))
     post = sim.Population(10, sim.IF_cond_exp(**cell_parameters))
     pre[:50].set(rate=5.0)
@@ -353,8 +353,8 @@ def _analytic(dependence, pre_times, post_time, w0, delay=DELAY, w_min=0.0, w_ma
     return w
 
 
-def _run_pair(rule, dependence, pre_times, w0):
-    sim.setup(timestep=1.0, min_delay=1.0)
+def _run_pair(rule, dependence, pre_times, w0, backend):
+    sim.setup(timestep=1.0, min_delay=1.0, backend=backend)
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=pre_times), label="pre")
     post = sim.Population(1, sim.IF_curr_exp(tau_refrac=50.0), label="post")
     post.record("spikes")
@@ -373,9 +373,9 @@ def _run_pair(rule, dependence, pre_times, w0):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_isolated_pair_against_the_pair_rule(case):
+def test_isolated_pair_against_the_pair_rule(case, backend):
     rule, dependence, pre_times, w0, w16 = CASES[case]
-    post_times, shift, w, d = _run_pair(rule, dependence, pre_times, w0)
+    post_times, shift, w, d = _run_pair(rule, dependence, pre_times, w0, backend)
     assert post_times == [POST], "the current pulse must make the post neuron fire once, at 20 ms"
     assert d == DELAY
     assert shift == 1, "docs/stdp.md §10: ring-buffer shift 1 (weight scale 16384)"
@@ -402,10 +402,10 @@ def test_isolated_pair_against_the_pair_rule(case):
     assert out["weight"] == [w]
 
 
-def test_pair_without_backprop_delay():
+def test_pair_without_backprop_delay(backend):
     """backprop_delay=False: the rule sees the post spike at its own time (potentiation
     Δt = t_post − t_pre)."""
-    sim.setup(timestep=1.0)
+    sim.setup(timestep=1.0, backend=backend)
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0, 300.0]))
     post = sim.Population(1, sim.IF_curr_exp(tau_refrac=50.0))
     sim.DCSource(amplitude=20.0, start=POST, stop=POST + 1.0).inject_into(post)
@@ -419,9 +419,9 @@ def test_pair_without_backprop_delay():
     assert (w - 0.25) == pytest.approx(expected - 0.25, rel=1e-3)
 
 
-def test_defaults_change_the_weight_by_the_default_amplitude():
+def test_defaults_change_the_weight_by_the_default_amplitude(backend):
     """docs/stdp.md §10 "defaults": A± = 0.01, w0 0.5, additive: w16 8286."""
-    sim.setup(timestep=1.0)
+    sim.setup(timestep=1.0, backend=backend)
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0, 300.0]))
     post = sim.Population(1, sim.IF_curr_exp(tau_refrac=50.0))
     sim.DCSource(amplitude=20.0, start=POST, stop=POST + 1.0).inject_into(post)

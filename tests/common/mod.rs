@@ -123,3 +123,83 @@ pub fn gpu_or_skip() -> bool {
         Err(e) => panic!("CI needs a GPU adapter (lavapipe): {e}"),
     }
 }
+
+/// Runs `body` on `backend` where it can run: always on the CPU, on the GPU where
+/// [`gpu_or_skip`] says so (in CI a missing adapter fails the test).
+pub fn on(backend: spinnsim::engine::Backend, body: impl FnOnce(spinnsim::engine::Backend)) {
+    if backend != spinnsim::engine::Backend::Gpu || gpu_or_skip() {
+        body(backend)
+    }
+}
+
+/// Feature tests on every engine, as GeNN runs its feature tests on every backend: for each
+/// `fn name(backend: Backend)` named here, the tests `name::cpu` and `name::gpu` run its body on
+/// the CPU and the GPU engine (the GPU one skipped without an adapter, except in CI). A body that
+/// is not named here is never called, which the dead-code lint (denied in CI) reports.
+#[allow(unused_macros)] // in the test files without feature tests
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn cpu() {
+                    $crate::common::on(spinnsim::engine::Backend::Cpu, super::$name);
+                }
+
+                #[test]
+                fn gpu() {
+                    $crate::common::on(spinnsim::engine::Backend::Gpu, super::$name);
+                }
+            }
+        )+
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_engines;
+
+/// A machine built from a machine image and the engine that advances it, for the tests that edit
+/// an image before they run it (the others go through `spinnsim::sim::Simulation::with_backend`):
+/// the one place where the feature tests construct an engine themselves. It derefs to the machine.
+pub struct ImageRun {
+    pub machine: spinnsim::machine::Machine,
+    pub engine: Box<dyn spinnsim::engine::Engine>,
+}
+
+/// The engine of `backend` (`Cpu` or `Gpu`) for `image`; `threads` is for the CPU engine only.
+pub fn engine_for(
+    image: spinnsim::mapping::MachineImage,
+    backend: spinnsim::engine::Backend,
+    threads: Option<usize>,
+) -> ImageRun {
+    use spinnsim::engine::Backend;
+    let machine = spinnsim::machine::Machine::new(image).unwrap();
+    let engine: Box<dyn spinnsim::engine::Engine> = match backend {
+        Backend::Cpu => Box::new(spinnsim::engine::cpu::CpuEngine::new(threads).unwrap()),
+        Backend::Gpu => {
+            Box::new(spinnsim::engine::gpu::GpuEngine::new(&machine).unwrap_or_else(|e| panic!("the GPU engine: {e}")))
+        }
+        Backend::Auto => panic!("engine_for takes Backend::Cpu or Backend::Gpu"),
+    };
+    ImageRun { machine, engine }
+}
+
+impl ImageRun {
+    /// One run of `ticks` ticks.
+    pub fn run(&mut self, ticks: u32) -> spinnsim::error::Result<()> {
+        self.engine.run(&mut self.machine, ticks)
+    }
+}
+
+impl std::ops::Deref for ImageRun {
+    type Target = spinnsim::machine::Machine;
+
+    fn deref(&self) -> &Self::Target {
+        &self.machine
+    }
+}
+
+impl std::ops::DerefMut for ImageRun {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.machine
+    }
+}
