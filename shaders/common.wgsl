@@ -4,60 +4,10 @@
 // Instance dimension: every buffer of mutable state is laid out as [instance][...], with the
 // instance taken from global_invocation_id.z, so that one dispatch can advance several copies
 // of a network. The engine runs one instance today.
-
-const KIND_NEURON: u32 = 0u;
-const KIND_SPIKE_ARRAY: u32 = 1u;
-const KIND_POISSON: u32 = 2u;
-const KIND_DELAY: u32 = 3u;
-
-const MODEL_IF_CURR_EXP: u32 = 0u;
-const MODEL_IF_COND_EXP: u32 = 1u;
-const MODEL_IF_CURR_DELTA: u32 = 2u;
-const MODEL_IZHIKEVICH: u32 = 3u;
-const MODEL_IZHIKEVICH_COND: u32 = 4u;
-
-const REC_SPIKES: u32 = 0u;
-const REC_V: u32 = 1u;
-const REC_GSYN_EXC: u32 = 2u;
-const REC_GSYN_INH: u32 = 3u;
-const NOT_RECORDED: u32 = 0xFFFFFFFFu;
-
-// Provenance words per core: u64 counters as (lo, hi) pairs, then max_late_spike.
-const PROV_WORDS: u32 = 24u;
-const PROV_PRE_SYNAPTIC_EVENTS: u32 = 0u;
-const PROV_WEIGHT_SATURATIONS: u32 = 2u;
-const PROV_INVALID_POP_HITS: u32 = 4u;
-const PROV_GHOST_SEARCHES: u32 = 6u;
-const PROV_SPIKES_PROCESSED: u32 = 8u;
-const PROV_PACKETS_SENT: u32 = 10u;
-const PROV_DELAY_SATURATIONS: u32 = 12u;
-const PROV_LATE_SPIKES: u32 = 14u;
-const PROV_SYNAPSES_SKIPPED: u32 = 16u;
-const PROV_ROWS_OUTSIDE: u32 = 18u;
-const PROV_MAX_LATE: u32 = 20u;
-const PROV_PLASTIC_SATURATIONS: u32 = 22u;
-
-// Words of core state per core.
-const CORE_STATE_WORDS: u32 = 4u;
-const CS_COLOUR: u32 = 0u;
-const CS_NEXT_SPIKE: u32 = 1u;
-const CS_SATURATED: u32 = 2u;
-
-// Control words.
-const CTL_TICK: u32 = 0u;
-const CTL_JOBS: u32 = 1u;
-const CTL_UNROUTED: u32 = 2u; // and 3 (u64)
-const CTL_ERRORS: u32 = 4u;
-const CTL_BATCH_START: u32 = 5u;
-// Words of one instance's recordings in the current batch (instance i's start at i times this).
-const CTL_RECORD_STRIDE: u32 = 6u;
-const ERR_RING_OVERFLOW: u32 = 1u;
-const ERR_LOOP_LIMIT: u32 = 2u;
-
-const INVALID_ADDRESS: u32 = 0xFFFFFFu;
-// No row, or a static row where a plastic one could be.
-const NO_ROW: u32 = 0xFFFFFFFFu;
-const JOB_WORDS: u32 = 32u; // synaptic words per row job at most
+//
+// The constants shared with Rust (KIND_*, MODEL_*, REC_*, PROV_*, CS_*, CTL_*, ERR_*, the word
+// formats' and STDP's) are not written here: src/engine/gpu/shaders.rs `constants` emits them,
+// from their one definition in Rust, at the head of the module.
 
 struct Sizes {
     n_cores: u32,
@@ -277,6 +227,59 @@ fn ring_take(i: u32) -> u32 {
         return atomicExchange(&ring0[j], 0u);
     }
     return atomicExchange(&ring1[j], 0u);
+}
+
+// ---- sPyNNaker's word formats, twins of the functions of the same names in src/mapping/words.rs
+// (tested against them in tests/gpu_words.rs).
+
+// The first address-list item of a master-population-table entry, from its third word.
+fn pop_entry_start(w2: u32) -> u32 {
+    return w2 & 0x1FFFu;
+}
+
+// The colour bits of an entry's keys, from its third word.
+fn pop_entry_colour_bits(w2: u32) -> u32 {
+    return (w2 >> 13u) & 7u;
+}
+
+// The address-list items of an entry, from its third word.
+fn pop_entry_count(w2: u32) -> u32 {
+    return w2 >> 16u;
+}
+
+// Where entry i starts in a table.
+fn pop_entry_offset(i: u32) -> u32 {
+    return POP_HEADER_WORDS + i * POP_ENTRY_WORDS;
+}
+
+// Where the address list starts in a table of n_entries entries.
+fn address_list_offset(n_entries: u32) -> u32 {
+    return pop_entry_offset(n_entries);
+}
+
+// The address of an address-list item (INVALID_ADDRESS for none).
+fn item_address(item: u32) -> u32 {
+    return item >> 8u;
+}
+
+// The 16-bit weight of a static synaptic word.
+fn synapse_weight(w: u32) -> u32 {
+    return w >> 16u;
+}
+
+// The post-synaptic neuron of a synaptic word (or control half-word) with n_bits of index.
+fn synapse_index(w: u32, n_bits: u32) -> u32 {
+    return w & ((1u << n_bits) - 1u);
+}
+
+// The synapse type of a synaptic word.
+fn synapse_type(w: u32, n_bits: u32, t_bits: u32) -> u32 {
+    return (w >> n_bits) & ((1u << t_bits) - 1u);
+}
+
+// The delay of a synaptic word, masked to d_bits as the binary reads it.
+fn synapse_delay(w: u32, n_bits: u32, t_bits: u32, d_bits: u32) -> u32 {
+    return (w >> (n_bits + t_bits)) & ((1u << d_bits) - 1u);
 }
 
 // Adds to a u64 provenance counter of a core: the low word, and the carry to the high word.

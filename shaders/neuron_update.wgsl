@@ -1,12 +1,6 @@
 // Stage 2b of a tick, twin of src/engine/cpu/neuron_update.rs: every neuron of every neuron core,
 // one invocation each: ring drain, record, integrate, threshold, send, decay.
 
-const IZK_MAGIC: i32 = 1311;
-const IZK_140: i32 = 4587520;
-const IZK_5: i32 = 163840;
-const IZK_SPIKE_H: i32 = 60620;
-const IZK_THRESHOLD: i32 = 983040;
-
 // Position of x in the sorted list of n words at tables[off], or NOT_RECORDED.
 fn rank_in(off: u32, n: u32, x: u32) -> u32 {
     var lo = 0u;

@@ -85,7 +85,7 @@ fn pop_table_lookup(pop: u32, key: u32) -> u32 {
     var imax = tables[pop];
     while imin < imax {
         let mid = (imin + imax) >> 1u;
-        let e = pop + 2u + mid * 5u;
+        let e = pop + pop_entry_offset(mid);
         let ekey = tables[e];
         if (key & tables[e + 1u]) == ekey {
             return e;
@@ -141,7 +141,7 @@ fn arrival(c: CoreInfo, key: u32, t: u32) -> Arrival {
     let mask = tables[e + 1u];
     let w2 = tables[e + 2u];
     let w3 = tables[e + 3u];
-    let n_colour = (w2 >> 13u) & 7u;
+    let n_colour = pop_entry_colour_bits(w2);
     let core_mask = w3 & 0xFFFFu;
     let shift = w3 >> 16u;
     let n_neurons = tables[e + 4u] & 0xFFFFu;
@@ -176,15 +176,15 @@ fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
         return;
     }
     let w2 = tables[a.entry + 2u];
-    let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
+    let list = c.pop_base + address_list_offset(tables[c.pop_base]) + pop_entry_start(w2);
     var any_valid = false;
-    for (var k = 0u; k < (w2 >> 16u); k++) {
-        let address = tables[list + k] >> 8u;
+    for (var k = 0u; k < pop_entry_count(w2); k++) {
+        let address = item_address(tables[list + k]);
         if address == INVALID_ADDRESS {
             continue;
         }
         any_valid = true;
-        let row = find_row(c, (w2 & 0x1FFFu) + k, a.neuron_id);
+        let row = find_row(c, pop_entry_start(w2) + k, a.neuron_id);
         if row.x > row.y {
             prov_add(inst, di, PROV_ROWS_OUTSIDE, p.count);
             continue;

@@ -7,14 +7,6 @@
 // buffer, plastic rows and counters have a single writer, and the order of its saturations is
 // the CPU engine's (docs/decisions.md D11).
 
-const HISTORY: u32 = 16u;
-// Words of a post-event history: count_minus_one, 16 times, 16 traces (as i32).
-const POST_WORDS: u32 = 33u;
-const STDP_NEAREST: u32 = 1u;
-const STDP_ADDITIVE: u32 = 2u;
-const STDP_BACKPROP: u32 = 4u;
-const TRACE_ONE: i32 = 2048;
-
 // The STDP block of a core in the tables (layout.rs `stdp_block`).
 struct StdpInfo {
     flags: u32,
@@ -225,20 +217,19 @@ fn deliver_in_order(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, p: Packet, t:
         return;
     }
     let w2 = tables[a.entry + 2u];
-    let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
+    let list = c.pop_base + address_list_offset(tables[c.pop_base]) + pop_entry_start(w2);
     let nt = c.n_bits + c.t_bits;
-    let delay_mask = (1u << c.d_bits) - 1u;
     let ring_mask = (1u << (c.d_bits + nt)) - 1u;
     let ring_base = inst * sizes.n_ring + c.ring_base;
     for (var rep = 0u; rep < p.count; rep++) {
         var any_valid = false;
-        for (var k = 0u; k < (w2 >> 16u); k++) {
-            let address = tables[list + k] >> 8u;
+        for (var k = 0u; k < pop_entry_count(w2); k++) {
+            let address = item_address(tables[list + k]);
             if address == INVALID_ADDRESS {
                 continue;
             }
             any_valid = true;
-            let r = row_index(c, (w2 & 0x1FFFu) + k, a.neuron_id);
+            let r = row_index(c, pop_entry_start(w2) + k, a.neuron_id);
             if r == NO_ROW {
                 prov_add(inst, ci, PROV_ROWS_OUTSIDE, 1u);
                 continue;
@@ -252,12 +243,12 @@ fn deliver_in_order(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, p: Packet, t:
             prov_add(inst, ci, PROV_PRE_SYNAPTIC_EVENTS, words.y - words.x);
             for (var i = words.x; i < words.y; i++) {
                 let w = synaptic_word(i);
-                let delay = (w >> nt) & delay_mask;
+                let delay = synapse_delay(w, c.n_bits, c.t_bits, c.d_bits);
                 if delay != 0u && delay <= a.colour_delay {
                     prov_add(inst, ci, PROV_SYNAPSES_SKIPPED, 1u);
                     continue;
                 }
-                if ring_add_saturating(ring_base + ((w + a.masked_time) & ring_mask), w >> 16u) {
+                if ring_add_saturating(ring_base + ((w + a.masked_time) & ring_mask), synapse_weight(w)) {
                     prov_add(inst, ci, PROV_WEIGHT_SATURATIONS, 1u);
                 }
             }

@@ -13,19 +13,18 @@
 fn synapse_run(job: RowJob) {
     let c = cores[job.core];
     let nt = c.n_bits + c.t_bits;
-    let delay_mask = (1u << c.d_bits) - 1u;
     let ring_mask = (1u << (c.d_bits + nt)) - 1u;
     let base = job.instance * sizes.n_ring + c.ring_base;
     var skipped = 0u;
     var saturated = false;
     for (var i = job.start; i < job.end; i++) {
         let w = synaptic_word(i);
-        let delay = (w >> nt) & delay_mask;
+        let delay = synapse_delay(w, c.n_bits, c.t_bits, c.d_bits);
         if delay != 0u && delay <= job.colour_delay {
             skipped += job.count;
             continue;
         }
-        let add = (w >> 16u) * job.count;
+        let add = synapse_weight(w) * job.count;
         if add == 0u {
             continue;
         }
@@ -77,8 +76,8 @@ fn replay_ring_index(c: CoreInfo, base: u32, w: u32, a: Arrival) -> u32 {
 
 // Whether word `w` of a row adds to neuron `local` for this arrival.
 fn replay_adds(c: CoreInfo, w: u32, local: u32, a: Arrival) -> bool {
-    let delay = (w >> (c.n_bits + c.t_bits)) & ((1u << c.d_bits) - 1u);
-    return (w & ((1u << c.n_bits) - 1u)) == local && !(delay != 0u && delay <= a.colour_delay) && (w >> 16u) != 0u;
+    let delay = synapse_delay(w, c.n_bits, c.t_bits, c.d_bits);
+    return synapse_index(w, c.n_bits) == local && !(delay != 0u && delay <= a.colour_delay) && synapse_weight(w) != 0u;
 }
 
 // Pass 0 takes the packet's adds to the neuron out of the ring (count × weight per word); pass 1
@@ -87,20 +86,20 @@ fn replay_scan(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival, phase:
     var out: Collected;
     out.n = 0u;
     let w2 = tables[a.entry + 2u];
-    let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
-    for (var k = 0u; k < (w2 >> 16u); k++) {
-        let address = tables[list + k] >> 8u;
+    let list = c.pop_base + address_list_offset(tables[c.pop_base]) + pop_entry_start(w2);
+    for (var k = 0u; k < pop_entry_count(w2); k++) {
+        let address = item_address(tables[list + k]);
         if address == INVALID_ADDRESS {
             continue;
         }
-        let row = find_row(c, (w2 & 0x1FFFu) + k, a.neuron_id);
+        let row = find_row(c, pop_entry_start(w2) + k, a.neuron_id);
         for (var i = row.x; i < row.y; i++) {
             let w = synaptic_word(i);
             if !replay_adds(c, w, local, a) {
                 continue;
             }
             if phase == 0u {
-                ring_sub(replay_ring_index(c, base, w, a), (w >> 16u) * p.count);
+                ring_sub(replay_ring_index(c, base, w, a), synapse_weight(w) * p.count);
             } else {
                 if out.n < REPLAY_WORDS {
                     out.words[out.n] = w;
@@ -119,17 +118,17 @@ fn replay_packet(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u
     if got.n > REPLAY_WORDS {
         // Repeat by repeat, item by item, word by word.
         let w2 = tables[a.entry + 2u];
-        let list = c.pop_base + 2u + tables[c.pop_base] * 5u + (w2 & 0x1FFFu);
+        let list = c.pop_base + address_list_offset(tables[c.pop_base]) + pop_entry_start(w2);
         for (var rep = 0u; rep < p.count; rep++) {
-            for (var k = 0u; k < (w2 >> 16u); k++) {
-                let address = tables[list + k] >> 8u;
+            for (var k = 0u; k < pop_entry_count(w2); k++) {
+                let address = item_address(tables[list + k]);
                 if address == INVALID_ADDRESS {
                     continue;
                 }
-                let row = find_row(c, (w2 & 0x1FFFu) + k, a.neuron_id);
+                let row = find_row(c, pop_entry_start(w2) + k, a.neuron_id);
                 for (var i = row.x; i < row.y; i++) {
                     let w = synaptic_word(i);
-                    if replay_adds(c, w, local, a) && ring_add(replay_ring_index(c, base, w, a), w >> 16u) + (w >> 16u) > 0xFFFFu {
+                    if replay_adds(c, w, local, a) && ring_add(replay_ring_index(c, base, w, a), synapse_weight(w)) + synapse_weight(w) > 0xFFFFu {
                         saturations += 1u;
                     }
                 }
@@ -144,9 +143,9 @@ fn replay_packet(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u
         var p_sum = 0u;
         for (var q = 0u; q < got.n; q++) {
             if replay_ring_index(c, base, got.words[q], a) == idx {
-                w_sum += got.words[q] >> 16u;
+                w_sum += synapse_weight(got.words[q]);
                 if q <= j {
-                    p_sum += got.words[q] >> 16u;
+                    p_sum += synapse_weight(got.words[q]);
                 }
             }
         }
@@ -159,7 +158,7 @@ fn replay_packet(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u
         }
     }
     for (var j = 0u; j < got.n; j++) {
-        ring_add(replay_ring_index(c, base, got.words[j], a), (got.words[j] >> 16u) * p.count);
+        ring_add(replay_ring_index(c, base, got.words[j], a), synapse_weight(got.words[j]) * p.count);
     }
     return saturations;
 }

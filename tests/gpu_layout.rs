@@ -6,7 +6,7 @@
 use naga::proc::Layouter;
 use naga::{ArraySize, Handle, Module, Scalar, ScalarKind, Type, TypeInner};
 use spinnsim::engine::gpu::layout::{BatchCore, CoreInfo, NeuronParams, NeuronState, PoissonSource, RowJob, Sizes};
-use spinnsim::engine::gpu::shaders::FILES;
+use spinnsim::engine::gpu::shaders::{constants, FILES};
 use std::mem::{offset_of, size_of};
 
 /// Structs of the WGSL sources that live outside common.wgsl (spike_route.wgsl) and so need no
@@ -175,8 +175,9 @@ fn twins() -> Vec<Twin> {
 fn parse_common() -> Module {
     let (name, src) = FILES[0];
     assert_eq!(name, "common.wgsl");
-    naga::front::wgsl::parse_str(src)
-        .unwrap_or_else(|e| panic!("common.wgsl does not parse: {}", e.emit_to_string(src)))
+    let src = constants() + src;
+    naga::front::wgsl::parse_str(&src)
+        .unwrap_or_else(|e| panic!("common.wgsl does not parse: {}", e.emit_to_string(&src)))
 }
 
 fn layouter(module: &Module) -> Layouter {

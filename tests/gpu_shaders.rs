@@ -2,7 +2,7 @@
 //! only the shared declarations and the fixed-point library before it.
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
-use spinnsim::engine::gpu::shaders::{source, FILES, TICK};
+use spinnsim::engine::gpu::shaders::{constants, source, FILES, TICK};
 
 fn validate(name: &str, src: &str) -> naga::Module {
     let module = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
@@ -23,8 +23,9 @@ fn the_whole_module_validates_and_has_every_entry_point_of_a_tick() {
 
 #[test]
 fn each_file_parses_with_the_shared_declarations() {
-    let (common, fixed) = (FILES[0].1, FILES[1].1);
-    validate("common.wgsl", common);
+    let common = constants() + FILES[0].1;
+    let fixed = FILES[1].1;
+    validate("common.wgsl", &common);
     validate("fixed.wgsl", fixed);
     for (name, src) in &FILES[2..] {
         // A stage may call functions of other stages; it must at least parse on its own.
@@ -33,5 +34,28 @@ fn each_file_parses_with_the_shared_declarations() {
             let msg = e.emit_to_string(&joined);
             assert!(msg.contains("no definition in scope"), "{name}: {msg}");
         }
+    }
+}
+
+/// The constants Rust emits are the only declarations of their names: no WGSL file declares one
+/// again (the module would not validate), and every one is used by some shader.
+#[test]
+fn the_constants_shared_with_rust_are_declared_once_and_used() {
+    let emitted: Vec<String> =
+        constants().lines().filter_map(|l| l.strip_prefix("const ")?.split(':').next().map(str::to_string)).collect();
+    assert!(emitted.len() > 40, "{emitted:?}");
+    for (name, src) in FILES {
+        for c in &emitted {
+            assert!(!src.contains(&format!("const {c}:")), "{name} declares {c} again");
+        }
+    }
+    let all: String = FILES.iter().map(|(_, s)| *s).collect();
+    for c in &emitted {
+        let used = all.match_indices(c.as_str()).any(|(i, _)| {
+            let after = all[i + c.len()..].chars().next().unwrap_or(' ');
+            let before = all[..i].chars().last().unwrap_or(' ');
+            !(after.is_alphanumeric() || after == '_' || before.is_alphanumeric() || before == '_')
+        });
+        assert!(used, "the constant {c} is emitted but no shader uses it");
     }
 }

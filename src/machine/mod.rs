@@ -12,6 +12,7 @@ pub mod rows;
 pub mod state;
 
 use crate::error::{Error, Result};
+use crate::mapping::words::{half_word, synapse_weight, SynapseFields};
 use crate::mapping::{CoreKind, MachineImage};
 use crate::record::{Provenance, Recordings};
 use rayon::prelude::*;
@@ -316,7 +317,11 @@ impl Machine {
         let mut out = Vec::new();
         for ((core, rows), run) in self.image.cores.iter().zip(&self.rows).zip(&self.runs) {
             let CoreKind::Neuron(nc) = &core.kind else { continue };
-            let (n_bits, t_bits) = (nc.log_n_neurons(), nc.log_n_synapse_types());
+            let f = SynapseFields {
+                n_bits: nc.log_n_neurons(),
+                t_bits: nc.log_n_synapse_types(),
+                d_bits: nc.log_max_delay(),
+            };
             let plastic: &[u32] = match &run.state {
                 CoreState::Neuron(s) => &s.plastic,
                 _ => &[],
@@ -328,13 +333,13 @@ impl Machine {
                         let weights = start + rows.header_words() as usize;
                         for (i, &c) in ctrl.iter().enumerate() {
                             let c = c as u32;
-                            let d = c >> (n_bits + t_bits);
+                            let d = f.delay_read_back(c);
                             let d = if d == 0 { b.max_delay } else { d };
                             out.push(RowSynapse {
                                 pre,
-                                post: core.lo_atom + (c & ((1 << n_bits) - 1)),
-                                synapse_type: (c >> n_bits) & ((1 << t_bits) - 1),
-                                weight: (plastic[weights + i / 2] >> (16 * (i % 2))) as u16,
+                                post: core.lo_atom + f.index(c),
+                                synapse_type: f.synapse_type(c),
+                                weight: half_word(&plastic[weights..], i),
                                 delay: stage * b.max_delay + d,
                             });
                         }
@@ -344,13 +349,13 @@ impl Machine {
                     let (pre, stage) = b.layout.source_of(r as u32);
                     for &w in row {
                         // The host does not mask the delay field; a stored 0 means M (docs/semantics.md §3.2).
-                        let d = (w & 0xFFFF) >> (n_bits + t_bits);
+                        let d = f.delay_read_back(w);
                         let d = if d == 0 { b.max_delay } else { d };
                         out.push(RowSynapse {
                             pre,
-                            post: core.lo_atom + (w & ((1 << n_bits) - 1)),
-                            synapse_type: (w >> n_bits) & ((1 << t_bits) - 1),
-                            weight: (w >> 16) as u16,
+                            post: core.lo_atom + f.index(w),
+                            synapse_type: f.synapse_type(w),
+                            weight: synapse_weight(w) as u16,
                             delay: stage * b.max_delay + d,
                         });
                     }

@@ -1,6 +1,7 @@
 //! A neuron core's synaptic rows as the machine holds them between ticks: packed, found exactly as
 //! in sPyNNaker's layout (docs/semantics.md §4) through the block each address-list item names.
 
+use crate::mapping::words::{address_list_offset, half_word, item_address, RowHeader, ADDRESS_SCALE};
 use crate::mapping::NeuronCore;
 
 /// Marks a static row in [`CompactMatrix::plastic_starts`].
@@ -54,19 +55,17 @@ impl CompactMatrix {
             c.blocks.push((b.offset, c.row_start.len() as u32 - 1, b.n_rows));
             for r in 0..b.n_rows as usize {
                 let row = b.offset as usize + r * b.stride as usize;
-                let plastic = m[row] as usize;
-                let n_fixed = m[row + 1 + plastic] as usize;
-                let first = row + 3 + plastic;
-                c.words.extend_from_slice(&m[first..first + n_fixed]);
+                let header = RowHeader::read(&m[row..]);
+                let first = row + header.fixed_start();
+                c.words.extend_from_slice(&m[first..first + header.n_fixed]);
                 c.row_start.push(c.words.len() as u32);
                 if stdp {
-                    if plastic != 0 {
-                        // [pp_size, plastic region, n_fixed, n_plastic, fixed words, control half-words]
+                    if header.plastic_words != 0 {
+                        let plastic = row + header.plastic_start();
                         c.plastic_start.push(c.plastic_init.len() as u32);
-                        c.plastic_init.extend_from_slice(&m[row + 1..row + 1 + plastic]);
-                        let n_plastic = m[row + 2 + plastic] as usize;
-                        let ctrl = first + n_fixed;
-                        c.plastic_ctrl.extend((0..n_plastic).map(|i| (m[ctrl + i / 2] >> (16 * (i % 2))) as u16));
+                        c.plastic_init.extend_from_slice(&m[plastic..plastic + header.plastic_words]);
+                        let ctrl = &m[row + header.control_start()..];
+                        c.plastic_ctrl.extend((0..header.n_plastic).map(|i| half_word(ctrl, i)));
                     } else {
                         c.plastic_start.push(NO_PLASTIC);
                     }
@@ -77,11 +76,12 @@ impl CompactMatrix {
         c.words.shrink_to_fit();
         let pop = &nc.pop_table;
         if pop.len() >= 2 {
-            let list = 2 + pop[0] as usize * 5;
+            let list = address_list_offset(pop[0]);
             c.item_rows = pop[list..list + pop[1] as usize]
                 .iter()
                 .map(|&item| {
-                    let b = c.blocks.binary_search_by_key(&((item >> 8) * 4), |b| b.0).ok();
+                    let block_word = item_address(item) * (ADDRESS_SCALE / 4) as u32;
+                    let b = c.blocks.binary_search_by_key(&block_word, |b| b.0).ok();
                     b.map(|b| (c.blocks[b].1, c.blocks[b].2)).unwrap_or((0, 0))
                 })
                 .collect();

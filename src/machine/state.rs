@@ -1,5 +1,6 @@
 //! The mutable state of each virtual core, initialised from the machine image.
 
+use crate::mapping::stdp::HISTORY;
 use crate::mapping::{Core, CoreKind};
 use crate::record::Provenance;
 use crate::record::{SampledRecording, SpikeRecording};
@@ -106,9 +107,9 @@ impl CoreRun {
                     // The rows' plastic regions are loaded by `CoreRun::load_plastic`.
                     plastic: Vec::new(),
                     post_count: if nc.stdp.is_some() { vec![0; n] } else { Vec::new() },
-                    post_times: if nc.stdp.is_some() { vec![0; 16 * n] } else { Vec::new() },
+                    post_times: if nc.stdp.is_some() { vec![0; HISTORY * n] } else { Vec::new() },
                     post_traces: match &nc.stdp {
-                        Some(st) if !st.nearest => vec![0; 16 * n],
+                        Some(st) if !st.nearest => vec![0; HISTORY * n],
                         _ => Vec::new(),
                     },
                 })

@@ -8,7 +8,7 @@ pub mod keys;
 mod layout;
 mod matrices;
 pub mod memory;
-mod neurons;
+pub mod neurons;
 mod poisson;
 mod routes;
 pub mod shifts;
@@ -16,6 +16,7 @@ mod sources;
 pub mod stdp;
 pub mod synapses;
 mod warnings;
+pub mod words;
 
 pub use image::*;
 

@@ -6,6 +6,13 @@ use crate::error::{Error, Result};
 use crate::fixed::{ceil_accum, decay_s1615_to_u032, encode_s1615, expk, expulr, kdivk, kdivui};
 use crate::model::{CellType, ResolvedParams};
 
+/// The Izhikevich model's constants as the binary holds them (s16.15; docs/semantics.md §5.4).
+pub const IZK_MAGIC: i32 = 1311; // 0.04 as the binary rounds it (0.04 × 2^15 = 1310.72; docs/decisions.md D4)
+pub const IZK_140: i32 = 140 << 15;
+pub const IZK_5: i32 = 5 << 15;
+pub const IZK_SPIKE_H: i32 = 60620; // 1.85k after truncation
+pub const IZK_THRESHOLD: i32 = 30 << 15;
+
 /// Encodes a value as s16.15 with the host's Decimal rounding, naming the parameter on failure.
 pub fn s1615(owner: &str, name: &str, v: f64) -> Result<i32> {
     encode_s1615(v).map_err(|e| Error::param(owner, name, e.to_string()))

@@ -2,12 +2,18 @@
 //! layout of plastic rows, as `synapse_dynamics_stdp.py` and the timing / weight dependences write them.
 
 use super::image::StdpCore;
+use super::words::{put_half_word, RowHeader};
 use crate::error::{Error, Result};
 use crate::fixed::encode_s1615;
 use crate::model::{exp_lut, Stdp};
 
 /// `POP_TABLE_MAX_ROW_LENGTH` applied to a plastic row: at most this many synapses (docs/stdp.md §2).
 pub const MAX_PLASTIC_SYNAPSES: usize = 254;
+
+/// Entries of a neuron's post-event history (`count_minus_one` counts those after entry 0).
+pub const HISTORY: usize = 16;
+/// `STDP_FIXED_POINT_ONE`: 1 in the s4.11 of traces and LUT values.
+pub const TRACE_ONE: i32 = 1 << 11;
 
 /// Bytes of the pre-event header: `ceil((4 + pre_trace_bytes)/4)·4` = 8 for the pair rule
 /// (prev_time, int16 prev_trace, pad), 4 for nearest pair (prev_time only).
@@ -30,25 +36,18 @@ pub fn row_words(n: usize, header_bytes: usize) -> usize {
     n.div_ceil(2) + pp_words(n, header_bytes)
 }
 
-/// The control half-word of a plastic synapse: `delay << (N+T) | type << N | index`, the delay not
-/// masked to D bits (a delay of M = 2^D sets bit N+T+D, which the binary's mask drops).
-pub fn control(delay: u32, synapse_type: u32, index: u32, log_n: u32, log_t: u32) -> u16 {
-    ((delay << (log_n + log_t)) | (synapse_type << log_n) | (index & ((1 << log_n) - 1))) as u16
-}
-
 /// Writes one plastic row at `row[0..]` (`row.len()` = the block's stride): `[pp_size, header
 /// zeros, weights 2/word, n_fixed = 0, n_plastic, controls 2/word, zero padding]`.
 pub fn write_row(row: &mut [u32], synapses: &[(u16, u16)], header_bytes: usize) {
-    let pp = pp_words(synapses.len(), header_bytes);
-    row[0] = pp as u32;
-    let hw = header_bytes / 4;
+    let header =
+        RowHeader { plastic_words: pp_words(synapses.len(), header_bytes), n_fixed: 0, n_plastic: synapses.len() };
+    header.write(row);
+    let weights = header.plastic_start() + header_bytes / 4;
     for (i, &(w, _)) in synapses.iter().enumerate() {
-        row[1 + hw + i / 2] |= (w as u32) << (16 * (i % 2));
+        put_half_word(&mut row[weights..], i, w);
     }
-    row[1 + pp] = 0;
-    row[2 + pp] = synapses.len() as u32;
     for (i, &(_, c)) in synapses.iter().enumerate() {
-        row[3 + pp + i / 2] |= (c as u32) << (16 * (i % 2));
+        put_half_word(&mut row[header.control_start()..], i, c);
     }
 }
 

@@ -2,14 +2,16 @@
 //! laid out as `SynapticMatrices.generate_data` / `SynapticMatrixApp` / `MasterPopTableAsBinarySearch` do.
 
 use super::image::{MatrixBlock, RowLayout};
+use super::words::{
+    address_item, encode_pop_table, plastic_control, synaptic_word, PopEntry, RowHeader, ADDRESS_SCALE,
+    INVALID_ADDRESS, INVALID_ITEM, ROW_HEADER_WORDS,
+};
 use crate::error::{Error, Result};
 use crate::fixed::{encode_s1615, encode_u3232, mul_k};
 use std::collections::{BTreeMap, HashMap};
 
 /// `POP_TABLE_MAX_ROW_LENGTH`: words in a row, not counting its 3 header words.
 pub const MAX_ROW_WORDS: usize = 256;
-const ADDRESS_SCALE: usize = 16;
-const INVALID_ADDRESS: u32 = 0xFF_FFFF;
 
 /// One connection after quantisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -275,11 +277,11 @@ fn reserve_blocks(matrices: &[IncomingMatrix]) -> Result<Reserved> {
         for (k, (key, max_n, words, bytes)) in blocks.into_iter().enumerate() {
             let Some(key) = key else { continue };
             if max_n == 0 {
-                add(&mut r, key, INVALID_ADDRESS << 8)?;
+                add(&mut r, key, INVALID_ITEM)?;
                 continue;
             }
             r.bytes = r.bytes.div_ceil(ADDRESS_SCALE) * ADDRESS_SCALE;
-            let item = ((r.bytes / ADDRESS_SCALE) as u32) << 8 | (words as u32 - 1);
+            let item = address_item((r.bytes / ADDRESS_SCALE) as u32, words as u32);
             add(&mut r, key, item)?;
             if k == 0 {
                 off.0 = Some(r.bytes);
@@ -301,19 +303,24 @@ fn reserve_blocks(matrices: &[IncomingMatrix]) -> Result<Reserved> {
 
 /// Region 5: `[n_entries, n_addresses]`, five words per entry, then the address list.
 fn pop_table_region(r: &Reserved) -> Vec<u32> {
-    let mut pop = vec![r.entries.len() as u32, r.n_addresses];
-    let mut list = Vec::new();
+    let mut entries = Vec::with_capacity(r.entries.len());
+    let mut list = Vec::with_capacity(r.n_addresses as usize);
     for e in r.entries.values() {
         let k = e.key;
-        pop.push(k.key);
-        pop.push(k.mask);
-        pop.push((list.len() as u32) | (k.n_colour_bits << 13) | ((e.items.len() as u32) << 16));
-        pop.push(k.core_mask | (k.core_shift << 16));
-        pop.push(k.n_neurons | (k.n_neurons.div_ceil(32) << 16));
+        entries.push(PopEntry {
+            key: k.key,
+            mask: k.mask,
+            start: list.len() as u32,
+            count: e.items.len() as u32,
+            n_colour_bits: k.n_colour_bits,
+            core_mask: k.core_mask,
+            core_shift: k.core_shift,
+            n_neurons: k.n_neurons,
+            n_bitfield_words: k.n_neurons.div_ceil(32),
+        });
         list.extend_from_slice(&e.items);
     }
-    pop.extend(list);
-    pop
+    encode_pop_table(&entries, &list)
 }
 
 /// Writes the rows of matrix `m` onto post core `core` into its blocks at byte offsets `und` and
@@ -326,33 +333,31 @@ fn write_blocks(
     words: &mut [u32],
 ) -> Result<usize> {
     let PostCore { lo: post_lo, n: post_n, log_n, log_t } = core;
-    let idx_mask = (1u32 << log_n) - 1;
-    let word = |s: &Synapse, delay: u32| {
-        (s.weight as u32) << 16 | delay << (log_n + log_t) | m.synapse_type << log_n | ((s.post - post_lo) & idx_mask)
-    };
+    let word = |s: &Synapse, delay: u32| synaptic_word(s.weight, delay, m.synapse_type, s.post - post_lo, log_n, log_t);
     let too_long = || Error::Mapping(format!("{}: a row is longer than its reserved length", m.label));
     // Plastic rows: (weight, control half-word) per row, written once all are known.
     let mut plastic_rows: [BTreeMap<u32, Vec<(u16, u16)>>; 2] = Default::default();
     let mut dropped = 0;
     let mut fill = |base: usize, stride: usize, row: u32, s: &Synapse, delay: u32, delayed: bool| -> Result<()> {
         if m.plastic_header_bytes.is_some() {
-            let ctrl = super::stdp::control(delay, m.synapse_type, s.post - post_lo, log_n, log_t);
+            let ctrl = plastic_control(delay, m.synapse_type, s.post - post_lo, log_n, log_t);
             plastic_rows[usize::from(delayed)].entry(row).or_default().push((s.weight, ctrl));
             return Ok(());
         }
         let r = base / 4 + row as usize * stride;
-        let f = words[r + 1] as usize;
-        if f + 3 >= stride {
+        let mut header = RowHeader::read(&words[r..]);
+        if header.control_start() >= stride {
             return Err(too_long());
         }
-        words[r + 3 + f] = word(s, delay);
-        words[r + 1] += 1;
+        words[r + header.control_start()] = word(s, delay);
+        header.n_fixed += 1;
+        header.write(&mut words[r..]);
         Ok(())
     };
     for s in m.synapses.iter().filter(|s| s.post >= post_lo && s.post < post_lo + post_n) {
         if s.delay <= m.max_delay {
             if let Some(base) = und {
-                fill(base, m.undelayed_words() + 3, s.pre, s, s.delay, false)?;
+                fill(base, m.undelayed_words() + ROW_HEADER_WORDS, s.pre, s, s.delay, false)?;
             }
         } else if let Some(base) = del {
             let stage = (s.delay - 1) / m.max_delay;
@@ -362,7 +367,7 @@ fn write_blocks(
                 dropped += 1;
                 continue;
             }
-            fill(base, m.delayed_words() + 3, row, s, s.delay - m.max_delay * stage, true)?;
+            fill(base, m.delayed_words() + ROW_HEADER_WORDS, row, s, s.delay - m.max_delay * stage, true)?;
         }
     }
     let Some(hb) = m.plastic_header_bytes else { return Ok(dropped) };
@@ -371,7 +376,7 @@ fn write_blocks(
         [(und, m.n_pre_atoms, m.undelayed_words()), (del, m.n_pre_atoms * m.n_delay_stages, m.delayed_words())];
     for (k, (base, n_rows, row_words)) in blocks.into_iter().enumerate() {
         let Some(base) = base else { continue };
-        let stride = row_words + 3;
+        let stride = row_words + ROW_HEADER_WORDS;
         for r in 0..n_rows {
             let syns = plastic_rows[k].get(&r).map(|v| v.as_slice()).unwrap_or(&[]);
             if super::stdp::row_words(syns.len(), hb) > row_words {
@@ -392,7 +397,7 @@ fn block_descriptions(matrices: &[IncomingMatrix], offsets: &[(usize, BlockOffse
         let block = |offset: usize, n_rows: u32, words: usize, layout| MatrixBlock {
             offset: (offset / 4) as u32,
             n_rows,
-            stride: (words + 3) as u32,
+            stride: (words + ROW_HEADER_WORDS) as u32,
             projection: m.projection as u32,
             layout,
             max_delay: m.max_delay,

@@ -11,8 +11,6 @@ mod stdp;
 mod synapse_rows;
 mod team;
 
-pub use synapse_rows::pop_table_lookup;
-
 use super::{Backend, Engine, RunControl};
 use crate::error::{Error, Result};
 use crate::machine::rows::CompactMatrix;

@@ -9,11 +9,7 @@ use crate::model::CellType;
 use crate::record::SampledRecording;
 
 /// Izhikevich constants as the binary holds them (docs/semantics.md §5.4).
-const IZK_MAGIC: i32 = 1311; // 0.04 as the binary rounds it (0.04 × 2^15 = 1310.72; docs/decisions.md D4)
-const IZK_140: i32 = 140 << 15;
-const IZK_5: i32 = 5 << 15;
-const IZK_SPIKE_H: i32 = 60620; // 1.85k after truncation
-const IZK_THRESHOLD: i32 = 30 << 15;
+use crate::mapping::neurons::{IZK_140, IZK_5, IZK_MAGIC, IZK_SPIKE_H, IZK_THRESHOLD};
 
 /// `current_source_get_offset` for neuron `n` at tick `t`. Step sources keep (index, amplitude) per
 /// source and advance at most one step per evaluation (docs/decisions.md D6).

@@ -8,9 +8,7 @@ use crate::mapping::StdpCore;
 use crate::record::Provenance;
 
 /// Entries of a post-event history (`MAX_POST_SYNAPTIC_EVENTS`).
-pub const HISTORY: usize = 16;
-/// `STDP_FIXED_POINT_ONE` (s4.11 traces and LUT values).
-const ONE: i32 = 1 << 11;
+use crate::mapping::stdp::{HISTORY, TRACE_ONE as ONE};
 
 /// What the row routine needs of the core's synapse parameters.
 #[derive(Clone, Copy, Debug)]

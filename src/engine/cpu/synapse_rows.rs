@@ -3,29 +3,10 @@
 
 use crate::machine::rows::CompactMatrix;
 use crate::machine::state::{CoreRun, CoreState};
+use crate::mapping::words::{
+    address_list_offset, item_address, pop_table_lookup, synapse_delay, synapse_weight, PopEntry, INVALID_ADDRESS,
+};
 use crate::mapping::NeuronCore;
-
-const INVALID_ADDRESS: u32 = 0xFF_FFFF;
-
-/// Finds the pop-table entry of a key; returns the entry's word offset.
-pub fn pop_table_lookup(pop: &[u32], key: u32) -> Option<usize> {
-    let n = pop[0] as usize;
-    let (mut imin, mut imax) = (0usize, n);
-    while imin < imax {
-        let mid = (imin + imax) >> 1;
-        let e = 2 + mid * 5;
-        let (ekey, emask) = (pop[e], pop[e + 1]);
-        if key & emask == ekey {
-            return Some(e);
-        }
-        if ekey < key {
-            imin = mid + 1;
-        } else {
-            imax = mid;
-        }
-    }
-    None
-}
 
 /// Processes the packets that arrived at a neuron core during tick `t`.
 pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t: u32) {
@@ -35,32 +16,26 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
     let (n_bits, t_bits, d_bits) = (nc.log_n_neurons(), nc.log_n_synapse_types(), nc.log_max_delay());
     let ring_mask = (1u32 << (d_bits + t_bits + n_bits)) - 1;
     let delay_mask = (1u32 << d_bits) - 1;
-    let n_entries = pop[0] as usize;
-    let list = 2 + n_entries * 5;
+    let list = address_list_offset(pop[0]);
     for p in inbox.iter() {
         prov.spikes_processed += p.count as u64;
         let Some(e) = pop_table_lookup(pop, p.key) else {
             prov.invalid_master_pop_hits += p.count as u64;
             continue;
         };
-        let (mask, w2, w3, w4) = (pop[e + 1], pop[e + 2], pop[e + 3], pop[e + 4]);
-        let (start, n_colour, count) = ((w2 & 0x1FFF) as usize, (w2 >> 13) & 7, (w2 >> 16) as usize);
-        let (core_mask, shift) = (w3 & 0xFFFF, w3 >> 16);
-        let n_neurons = w4 & 0xFFFF;
-        let core = (p.key >> shift) & core_mask;
-        let local = p.key & !(mask | (core_mask << shift));
-        let neuron_id = (local >> n_colour) + core * n_neurons;
+        let entry = PopEntry::decode(&pop[e..]);
+        let (start, count) = (entry.start as usize, entry.count as usize);
+        let (neuron_id, colour) = entry.source_of(p.key);
         // The colour carries the sender's tick; it differs from ours only after a soft reset.
-        let colour_mask = (1u32 << n_colour) - 1;
-        let colour_delay = (t & colour_mask).wrapping_sub(local & colour_mask) & colour_mask;
+        let colour_mask = (1u32 << entry.n_colour_bits) - 1;
+        let colour_delay = (t & colour_mask).wrapping_sub(colour) & colour_mask;
         prov.late_spikes += (colour_delay & 1) as u64;
         prov.max_late_spike = prov.max_late_spike.max(colour_delay);
         let masked_time = (t.wrapping_sub(colour_delay) & delay_mask) << (n_bits + t_bits);
         for _ in 0..p.count {
             let mut any_valid = false;
             for (i, item) in pop[list + start..list + start + count].iter().enumerate() {
-                let address = item >> 8;
-                if address == INVALID_ADDRESS {
+                if item_address(*item) == INVALID_ADDRESS {
                     continue;
                 }
                 any_valid = true;
@@ -84,13 +59,13 @@ pub fn synapse_rows(nc: &NeuronCore, rows: &CompactMatrix, run: &mut CoreRun, t:
                 let row = rows.fixed(r);
                 prov.pre_synaptic_events += row.len() as u64;
                 for &word in row {
-                    let delay = (word >> (n_bits + t_bits)) & delay_mask;
+                    let delay = synapse_delay(word, n_bits, t_bits, d_bits);
                     if delay != 0 && delay <= colour_delay {
                         prov.synapses_skipped += 1;
                         continue;
                     }
                     let idx = (word.wrapping_add(masked_time) & ring_mask) as usize;
-                    let acc = s.ring[idx] as u32 + (word >> 16);
+                    let acc = s.ring[idx] as u32 + synapse_weight(word);
                     if acc & 0x10000 != 0 {
                         s.ring[idx] = 0xFFFF;
                         prov.synaptic_weight_saturations += 1;

@@ -7,15 +7,73 @@ use crate::mapping::{CoreKind, CurrentSourceImage, MachineImage};
 use crate::model::CellType;
 use bytemuck::{Pod, Zeroable};
 
+// The constants below are the shaders' too: `shaders::constants` emits each into the WGSL module,
+// so that they are written once.
+
+/// `CoreInfo::kind`.
 pub const KIND_NEURON: u32 = 0;
 pub const KIND_SPIKE_ARRAY: u32 = 1;
 pub const KIND_POISSON: u32 = 2;
 pub const KIND_DELAY: u32 = 3;
+
+/// `CoreInfo::model` of a neuron core.
+pub const MODEL_IF_CURR_EXP: u32 = 0;
+pub const MODEL_IF_COND_EXP: u32 = 1;
+pub const MODEL_IF_CURR_DELTA: u32 = 2;
+pub const MODEL_IZHIKEVICH: u32 = 3;
+pub const MODEL_IZHIKEVICH_COND: u32 = 4;
+
+/// What a core records (bit k of `CoreInfo::rec_flags`, entry k of `rec_rate` and `rec_ncols`).
+pub const REC_SPIKES: u32 = 0;
+pub const REC_V: u32 = 1;
+pub const REC_GSYN_EXC: u32 = 2;
+pub const REC_GSYN_INH: u32 = 3;
+/// A neuron's recording column when it is not recorded, and a core without an STDP block.
+pub const NOT_RECORDED: u32 = u32::MAX;
+
+/// Provenance words per core: the u64 counters as (lo, hi) pairs at these offsets, then
+/// `max_late_spike` (one word).
 pub const PROV_WORDS: usize = 24;
+pub const PROV_PRE_SYNAPTIC_EVENTS: u32 = 0;
+pub const PROV_WEIGHT_SATURATIONS: u32 = 2;
+pub const PROV_INVALID_POP_HITS: u32 = 4;
+pub const PROV_GHOST_SEARCHES: u32 = 6;
+pub const PROV_SPIKES_PROCESSED: u32 = 8;
+pub const PROV_PACKETS_SENT: u32 = 10;
+pub const PROV_DELAY_SATURATIONS: u32 = 12;
+pub const PROV_LATE_SPIKES: u32 = 14;
+pub const PROV_SYNAPSES_SKIPPED: u32 = 16;
+pub const PROV_ROWS_OUTSIDE: u32 = 18;
+pub const PROV_MAX_LATE: u32 = 20;
+pub const PROV_PLASTIC_SATURATIONS: u32 = 22;
+
+/// Words of core state per core: the colour counter, a spike array's next spike, whether a
+/// ring-buffer entry saturated this tick.
 pub const CORE_STATE_WORDS: usize = 4;
+pub const CS_COLOUR: u32 = 0;
+pub const CS_NEXT_SPIKE: u32 = 1;
+pub const CS_SATURATED: u32 = 2;
+
+/// The control words of an instance: the tick, the row jobs queued, the unrouted packets (u64),
+/// the errors seen, the batch's first tick and the recording words of one instance.
 pub const CONTROL_WORDS: usize = 8;
-/// Synaptic words per row job at most (`JOB_WORDS` in the shaders).
+pub const CTL_TICK: u32 = 0;
+pub const CTL_JOBS: u32 = 1;
+pub const CTL_UNROUTED: u32 = 2;
+pub const CTL_ERRORS: u32 = 4;
+pub const CTL_BATCH_START: u32 = 5;
+pub const CTL_RECORD_STRIDE: u32 = 6;
+/// Bits of `control[CTL_ERRORS]`: a ring-buffer entry passed 2^32 − 1 within its window; the
+/// driver cut an invocation's loops short (lavapipe's 65535 iterations).
+pub const ERR_RING_OVERFLOW: u32 = 1;
+pub const ERR_LOOP_LIMIT: u32 = 2;
+
+/// Synaptic words per row job at most.
 pub const JOB_WORDS: u32 = 32;
+/// No row, or a static row where a plastic one could be.
+pub const NO_ROW: u32 = u32::MAX;
+/// Words of a post-event history on the GPU: count_minus_one, the times, the traces.
+pub const POST_WORDS: usize = 1 + 2 * crate::mapping::stdp::HISTORY;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
@@ -154,11 +212,11 @@ pub struct BatchCore {
 
 fn model_code(m: CellType) -> u32 {
     match m {
-        CellType::IfCurrExp => 0,
-        CellType::IfCondExp => 1,
-        CellType::IfCurrDelta => 2,
-        CellType::Izhikevich => 3,
-        CellType::IzhikevichCond => 4,
+        CellType::IfCurrExp => MODEL_IF_CURR_EXP,
+        CellType::IfCondExp => MODEL_IF_COND_EXP,
+        CellType::IfCurrDelta => MODEL_IF_CURR_DELTA,
+        CellType::Izhikevich => MODEL_IZHIKEVICH,
+        CellType::IzhikevichCond => MODEL_IZHIKEVICH_COND,
         CellType::SpikeSourceArray | CellType::SpikeSourcePoisson => u32::MAX,
     }
 }
@@ -186,9 +244,10 @@ pub struct StaticImage {
 }
 
 /// Flags of an STDP block (stdp.wgsl).
-const STDP_NEAREST: u32 = 1;
-const STDP_ADDITIVE: u32 = 2;
-const STDP_BACKPROP: u32 = 4;
+/// Flags of an STDP block: nearest-pair rule, additive weight dependence, back-propagation.
+pub const STDP_NEAREST: u32 = 1;
+pub const STDP_ADDITIVE: u32 = 2;
+pub const STDP_BACKPROP: u32 = 4;
 
 /// The STDP blocks of the cores with STDP input: look-up tables, weight parameters, where the
 /// core's plastic regions, plastic rows and post histories are, and the slots that route to it
@@ -512,7 +571,7 @@ impl StaticImage {
                     }
                 }
             }
-            info.stdp = u32::MAX;
+            info.stdp = NOT_RECORDED;
             s.cores.push(info);
         }
         if row_start.is_empty() {

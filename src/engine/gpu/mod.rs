@@ -18,7 +18,7 @@ use super::{Backend, Engine, RunControl};
 use crate::error::{Error, Result};
 use crate::machine::Machine;
 use device::GpuContext;
-use layout::StaticImage;
+use layout::{StaticImage, CTL_ERRORS, ERR_LOOP_LIMIT, ERR_RING_OVERFLOW};
 use resources::Resources;
 
 /// Choices a test or a benchmark can force; the defaults follow the device's limits.
@@ -117,7 +117,7 @@ impl GpuEngine {
             };
             record::decode(machine, &self.image, &batch, &words);
             done += batch.ticks;
-            if control[4] & 1 != 0 {
+            if control[CTL_ERRORS as usize] & ERR_RING_OVERFLOW != 0 {
                 return (
                     done,
                     Some(
@@ -126,7 +126,7 @@ impl GpuEngine {
                     ),
                 );
             }
-            if control[4] != 0 {
+            if control[CTL_ERRORS as usize] & ERR_LOOP_LIMIT != 0 {
                 return (done, Some(format!(
                     "the GPU driver of `{}` cut a shader's loops short (Mesa's llvmpipe, lavapipe, ends an invocation's \
                      loops after 65535 iterations in all), so the results would be wrong: a tick of this network is too \
