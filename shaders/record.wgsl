@@ -1,4 +1,4 @@
-// Recording (docs/semantics.md §6), twin of src/engine/cpu/record.rs: where a spike bit or a sampled value goes in
+// Recording (docs/semantics.md §6), twin of src/machine/recording.rs: where a spike bit or a sampled value goes in
 // the recording buffer of the current batch. The host (src/engine/gpu/record.rs) reads the batch
 // back and applies the recording period and selection with the CPU engine's own functions.
 

@@ -1,5 +1,6 @@
-//! The CPU reference engine: the tick of docs/semantics.md §2.1, parallel over cores with rayon. Results do not
-//! depend on the number of threads: every core owns its state, and packets are routed in core order.
+//! The CPU reference engine: the tick of docs/semantics.md §2.1, parallel over cores on a team of scoped worker
+//! threads. Results do not depend on the number of threads: every core owns its state, and packets are routed in
+//! core order.
 
 mod delay_extension;
 mod neuron_update;

@@ -1,7 +1,7 @@
 //! The GPU engine: the mapped network in WGSL compute shaders through wgpu, with the results of
 //! the CPU reference engine bit for bit.
 //!
-//! A tick is seven dispatches (see [`shaders`]), many ticks are encoded per submission, the
+//! A tick is eight dispatches, seven without STDP (see [`shaders`]), many ticks are encoded per submission, the
 //! number of row jobs (which varies with the spikes) sizes the synaptic stage by indirect
 //! dispatch, and recordings come back in batches through a staging buffer. Between runs the
 //! state is held by the [`Machine`], where resets, parameter changes and resumes are written
