@@ -60,11 +60,13 @@ struct CoreInfo {
     n_cs: u32,
     cs_state_base: u32,
     // delay extensions: stages, ticks per stage, counter slots (a power of two), the mask of
-    // the pre-synaptic core; spike arrays: number of spikes in aux0.
-    aux0: u32,
-    aux1: u32,
-    aux2: u32,
-    aux3: u32,
+    // the pre-synaptic core's keys
+    delay_stages: u32,
+    delay_per_stage: u32,
+    delay_slots: u32,
+    delay_src_mask: u32,
+    // spike arrays: the number of spikes
+    n_spikes: u32,
     // recording: columns of each neuron (4 words per neuron) in the tables, rates, column counts
     rec_cols_base: u32,
     rec_flags: u32,
@@ -119,6 +121,43 @@ struct PoissonSource {
     // the source's precomputed rate set-ups in the tables: offset and count
     rates_offset: u32,
     n_rates: u32,
+}
+
+// A current source of a neuron core in the tables (cs_base + CS_RECORD_WORDS per source): the
+// neurons it drives (their number and list), then for a DC source (kind CS_DC) its amplitude,
+// start and stop ticks, for a step source (CS_STEP) its number of steps and where their times
+// and amplitudes are.
+struct CurrentSourceRecord {
+    kind: u32,
+    n_neurons: u32,
+    neurons: u32,
+    amplitude_or_n_steps: u32,
+    start_or_times: u32,
+    stop_or_amplitudes: u32,
+}
+
+// An entry of the routing table in the tables (routes_offset + ROUTE_RECORD_WORDS per entry).
+struct RouteRecord {
+    key: u32,
+    mask: u32,
+    destinations: u32,
+    n_destinations: u32,
+}
+
+// The STDP block of a core in the tables (CoreInfo::stdp; layout.rs `StdpInfo`), read by stdp.wgsl `stdp_info`.
+struct StdpInfo {
+    flags: u32,
+    lut_plus: u32,
+    lut_plus_size: u32,
+    lut_minus: u32,
+    lut_minus_size: u32,
+    weight_params: u32,
+    plastic_base: u32,
+    rows_base: u32,
+    post_base: u32,
+    candidates: u32,
+    n_candidates: u32,
+    header_words: u32,
 }
 
 // A run of synaptic words of one row, for one neuron core, from one packet.
@@ -177,6 +216,15 @@ struct BatchCore {
 // The linear index of an invocation in a 2D grid of 64-wide workgroups.
 fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * 64u;
+}
+
+// The records the tables hold, read at word `b`.
+fn current_source_record(b: u32) -> CurrentSourceRecord {
+    return CurrentSourceRecord(tables[b], tables[b + 1u], tables[b + 2u], tables[b + 3u], tables[b + 4u], tables[b + 5u]);
+}
+
+fn route_record(e: u32) -> RouteRecord {
+    return RouteRecord(tables[e], tables[e + 1u], tables[e + 2u], tables[e + 3u]);
 }
 
 fn tick() -> u32 {

@@ -1,12 +1,12 @@
 // Delay-extension cores, twin of src/engine/cpu/delay_extension.rs: count the spikes of each
 // tick per atom, resend them one stage of `delay_per_stage` ticks later per stage with the count
-// as payload. aux0: stages, aux1: ticks per stage, aux2: counter slots, aux3: the mask of the
+// as payload. delay_stages, delay_per_stage, delay_slots (counter slots), delay_src_mask: the mask of the
 // pre-synaptic core.
 
 fn delay_send(inst: u32, c: CoreInfo, t: u32) {
     let n = c.n_atoms;
-    let mask = c.aux2 - 1u;
-    let window = c.aux0 * c.aux1;
+    let mask = c.delay_slots - 1u;
+    let window = c.delay_stages * c.delay_per_stage;
     let ctr = inst * sizes.n_delay_counters + c.first;
     if t > window {
         let old = ((t - window - 1u) & mask) * n;
@@ -15,8 +15,8 @@ fn delay_send(inst: u32, c: CoreInfo, t: u32) {
         }
     }
     let base = inst * sizes.n_slots + c.slot_base;
-    for (var stage = 0u; stage < c.aux0; stage++) {
-        let wait = (stage + 1u) * c.aux1;
+    for (var stage = 0u; stage < c.delay_stages; stage++) {
+        let wait = (stage + 1u) * c.delay_per_stage;
         for (var i = 0u; i < n; i++) {
             var count = 0u;
             if t >= wait {
@@ -31,7 +31,7 @@ fn delay_send(inst: u32, c: CoreInfo, t: u32) {
 // spikes in all (one packet of payload `count`, or `count` packets of one).
 fn delay_receive(inst: u32, di: u32, key: u32, count: u32, packets: u32, t: u32) {
     let c = cores[di];
-    let local = (key & ~c.aux3) >> c.n_colour_bits;
+    let local = (key & ~c.delay_src_mask) >> c.n_colour_bits;
     prov_add(inst, di, PROV_SPIKES_PROCESSED, count);
     if local >= c.n_atoms {
         prov_add(inst, di, PROV_INVALID_POP_HITS, packets);
@@ -40,7 +40,7 @@ fn delay_receive(inst: u32, di: u32, key: u32, count: u32, packets: u32, t: u32)
     // A late spike is stored at t + colour_delay (docs/decisions.md D8).
     let cm = (1u << c.n_colour_bits) - 1u;
     let colour_delay = ((t & cm) - (key & cm)) & cm;
-    let slot = ((t + colour_delay) & (c.aux2 - 1u)) * c.n_atoms;
+    let slot = ((t + colour_delay) & (c.delay_slots - 1u)) * c.n_atoms;
     let i = inst * sizes.n_delay_counters + c.first + slot + local;
     let old = atomicAdd(&delay_counters[i], count);
     if old + count > 255u {

@@ -39,20 +39,20 @@ fn step_position(times_off: u32, len: u32, idx0: u32, evaluations: u32, t: u32) 
 fn current_source_offset(inst: u32, c: CoreInfo, local: u32, t: u32) -> i32 {
     var total = 0i;
     for (var k = 0u; k < c.n_cs; k++) {
-        let b = c.cs_base + k * 6u;
-        let rank = rank_in(tables[b + 2u], tables[b + 1u], local);
+        let cs = current_source_record(c.cs_base + k * CS_RECORD_WORDS);
+        let rank = rank_in(cs.neurons, cs.n_neurons, local);
         if rank == NOT_RECORDED {
             continue;
         }
-        if tables[b] == 0u {
-            if t >= tables[b + 4u] && t < tables[b + 5u] {
-                total += bitcast<i32>(tables[b + 3u]);
+        if cs.kind == CS_DC {
+            if t >= cs.start_or_times && t < cs.stop_or_amplitudes {
+                total += bitcast<i32>(cs.amplitude_or_n_steps);
             }
         } else {
             let st = step_state[inst * sizes.n_steps + c.cs_state_base + k];
-            let len = tables[b + 3u];
-            let times_off = tables[b + 4u];
-            let amps_off = tables[b + 5u];
+            let len = cs.amplitude_or_n_steps;
+            let times_off = cs.start_or_times;
+            let amps_off = cs.stop_or_amplitudes;
             let idx0 = u32(st.x);
             let idx = step_position(times_off, len, idx0, rank, t);
             var amp = st.y;

@@ -52,7 +52,7 @@ fn route_of(key: u32) -> u32 {
     var hi = sizes.n_routes;
     while lo < hi {
         let mid = (lo + hi) >> 1u;
-        if tables[sizes.routes_offset + mid * 4u] <= key {
+        if route_record(sizes.routes_offset + mid * ROUTE_RECORD_WORDS).key <= key {
             lo = mid + 1u;
         } else {
             hi = mid;
@@ -61,8 +61,9 @@ fn route_of(key: u32) -> u32 {
     if lo == 0u {
         return NOT_RECORDED;
     }
-    let e = sizes.routes_offset + (lo - 1u) * 4u;
-    if (key & tables[e + 1u]) != tables[e] {
+    let e = sizes.routes_offset + (lo - 1u) * ROUTE_RECORD_WORDS;
+    let r = route_record(e);
+    if (key & r.mask) != r.key {
         return NOT_RECORDED;
     }
     return e;
@@ -70,8 +71,9 @@ fn route_of(key: u32) -> u32 {
 
 // Whether routing entry `e` (see route_of) sends to core `ci`.
 fn routes_to(e: u32, ci: u32) -> bool {
-    let first = tables[e + 2u];
-    for (var k = 0u; k < tables[e + 3u]; k++) {
+    let r = route_record(e);
+    let first = r.destinations;
+    for (var k = 0u; k < r.n_destinations; k++) {
         if tables[first + k] == ci {
             return true;
         }

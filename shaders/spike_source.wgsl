@@ -11,10 +11,10 @@ fn spike_array(inst: u32, ci: u32, c: CoreInfo, t: u32) {
     let si = core_state_index(inst, ci, CS_NEXT_SPIKE);
     var next = atomicLoad(&core_state[si]);
     // Spikes before this tick (a run that began later) are skipped.
-    while next < c.aux0 && spike_times[c.first + next].x < t {
+    while next < c.n_spikes && spike_times[c.first + next].x < t {
         next += 1u;
     }
-    while next < c.aux0 && spike_times[c.first + next].x == t {
+    while next < c.n_spikes && spike_times[c.first + next].x == t {
         let n = spike_times[c.first + next].y;
         if c.sends != 0u {
             slots[base + n] += 1u;

@@ -7,22 +7,6 @@
 // buffer, plastic rows and counters have a single writer, and the order of its saturations is
 // the CPU engine's (docs/decisions.md D11).
 
-// The STDP block of a core in the tables (layout.rs `stdp_block`).
-struct StdpInfo {
-    flags: u32,
-    lut_plus: u32,
-    lut_plus_size: u32,
-    lut_minus: u32,
-    lut_minus_size: u32,
-    weight_params: u32,
-    plastic_base: u32,
-    rows_base: u32,
-    post_base: u32,
-    candidates: u32,
-    n_candidates: u32,
-    header_words: u32,
-}
-
 fn stdp_info(c: CoreInfo) -> StdpInfo {
     let b = c.stdp;
     return StdpInfo(

@@ -36,16 +36,16 @@ fn tick_end(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     atomicStore(&core_state[core_state_index(inst, ci, CS_SATURATED)], 0u);
     // Each step source was evaluated once per neuron of its list (see neuron_update.wgsl).
     for (var k = 0u; k < c.n_cs; k++) {
-        let b = c.cs_base + k * 6u;
-        if tables[b] == 0u {
+        let cs = current_source_record(c.cs_base + k * CS_RECORD_WORDS);
+        if cs.kind == CS_DC {
             continue;
         }
         let si = inst * sizes.n_steps + c.cs_state_base + k;
         let st = step_state[si];
         let idx0 = u32(st.x);
-        let idx = step_position(tables[b + 4u], tables[b + 3u], idx0, tables[b + 1u], t);
+        let idx = step_position(cs.start_or_times, cs.amplitude_or_n_steps, idx0, cs.n_neurons, t);
         if idx > idx0 {
-            step_state[si] = vec2<i32>(i32(idx), bitcast<i32>(tables[tables[b + 5u] + idx - 1u]));
+            step_state[si] = vec2<i32>(i32(idx), bitcast<i32>(tables[cs.stop_or_amplitudes + idx - 1u]));
         }
     }
 }

@@ -5,7 +5,10 @@
 
 use naga::proc::Layouter;
 use naga::{ArraySize, Handle, Module, Scalar, ScalarKind, Type, TypeInner};
-use spinnsim::engine::gpu::layout::{BatchCore, CoreInfo, NeuronParams, NeuronState, PoissonSource, RowJob, Sizes};
+use spinnsim::engine::gpu::layout::{
+    BatchCore, CoreInfo, CurrentSourceRecord, NeuronParams, NeuronState, PoissonSource, RouteRecord, RowJob, Sizes,
+    StdpInfo,
+};
 use spinnsim::engine::gpu::shaders::{constants, FILES};
 use std::mem::{offset_of, size_of};
 
@@ -121,10 +124,11 @@ fn twins() -> Vec<Twin> {
             cs_base,
             n_cs,
             cs_state_base,
-            aux0,
-            aux1,
-            aux2,
-            aux3,
+            delay_stages,
+            delay_per_stage,
+            delay_slots,
+            delay_src_mask,
+            n_spikes,
             rec_cols_base,
             rec_flags,
             rec_rate,
@@ -168,6 +172,29 @@ fn twins() -> Vec<Twin> {
             n_rates,
         }),
         twin!(RowJob { core, start, end, masked_time, colour_delay, count, instance, pad }),
+        twin!(CurrentSourceRecord {
+            kind,
+            n_neurons,
+            neurons,
+            amplitude_or_n_steps,
+            start_or_times,
+            stop_or_amplitudes
+        }),
+        twin!(RouteRecord { key, mask, destinations, n_destinations }),
+        twin!(StdpInfo {
+            flags,
+            lut_plus,
+            lut_plus_size,
+            lut_minus,
+            lut_minus_size,
+            weight_params,
+            plastic_base,
+            rows_base,
+            post_base,
+            candidates,
+            n_candidates,
+            header_words,
+        }),
         twin!(BatchCore { spikes, samples, poisson, first_sample }),
     ]
 }

@@ -2,8 +2,9 @@
 //! (checked member by member against the WGSL in tests/gpu_layout.rs), and their contents.
 
 use crate::machine::poisson::rate_setups;
+use crate::machine::rows::CompactMatrix;
 use crate::machine::Machine;
-use crate::mapping::{CoreKind, CurrentSourceImage, MachineImage};
+use crate::mapping::{Core, CoreKind, CurrentSourceImage, MachineImage, NeuronCore, RouteEntry};
 use crate::model::CellType;
 use bytemuck::{Pod, Zeroable};
 
@@ -125,10 +126,14 @@ pub struct CoreInfo {
     pub cs_base: u32,
     pub n_cs: u32,
     pub cs_state_base: u32,
-    pub aux0: u32,
-    pub aux1: u32,
-    pub aux2: u32,
-    pub aux3: u32,
+    /// Delay extensions: stages, ticks per stage, counter slots (a power of two), the mask of
+    /// the pre-synaptic core's keys.
+    pub delay_stages: u32,
+    pub delay_per_stage: u32,
+    pub delay_slots: u32,
+    pub delay_src_mask: u32,
+    /// Spike arrays: the number of spikes.
+    pub n_spikes: u32,
     pub rec_cols_base: u32,
     pub rec_flags: u32,
     pub rec_rate: [u32; 4],
@@ -210,6 +215,40 @@ pub struct BatchCore {
     pub first_sample: [u32; 3],
 }
 
+/// `CurrentSourceRecord::kind`.
+pub const CS_DC: u32 = 0;
+pub const CS_STEP: u32 = 1;
+
+/// A current source of a neuron core in the tables (`cs_base` + 6 words per source): the
+/// neurons it drives (their number and where their list is), then for a DC source its
+/// amplitude, start and stop ticks, for a step source its number of steps and where their
+/// times and amplitudes are.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct CurrentSourceRecord {
+    pub kind: u32,
+    pub n_neurons: u32,
+    pub neurons: u32,
+    pub amplitude_or_n_steps: u32,
+    pub start_or_times: u32,
+    pub stop_or_amplitudes: u32,
+}
+
+/// An entry of the routing table in the tables (`routes_offset` + 4 words per entry).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct RouteRecord {
+    pub key: u32,
+    pub mask: u32,
+    /// Where its destination cores are listed in the tables, and how many.
+    pub destinations: u32,
+    pub n_destinations: u32,
+}
+
+/// Words of a [`CurrentSourceRecord`] and of a [`RouteRecord`] in the tables.
+pub const CS_RECORD_WORDS: usize = std::mem::size_of::<CurrentSourceRecord>() / 4;
+pub const ROUTE_RECORD_WORDS: usize = std::mem::size_of::<RouteRecord>() / 4;
+
 fn model_code(m: CellType) -> u32 {
     match m {
         CellType::IfCurrExp => MODEL_IF_CURR_EXP,
@@ -243,15 +282,33 @@ pub struct StaticImage {
     pub stdp_bases: Vec<Option<(u32, u32)>>,
 }
 
-/// Flags of an STDP block (stdp.wgsl).
 /// Flags of an STDP block: nearest-pair rule, additive weight dependence, back-propagation.
 pub const STDP_NEAREST: u32 = 1;
 pub const STDP_ADDITIVE: u32 = 2;
 pub const STDP_BACKPROP: u32 = 4;
 
-/// The STDP blocks of the cores with STDP input: look-up tables, weight parameters, where the
-/// core's plastic regions, plastic rows and post histories are, and the slots that route to it
-/// in slot order.
+/// The STDP block of a core in the tables (`CoreInfo::stdp`): its flags, look-up tables and
+/// weight parameters, where its plastic regions, plastic rows and post histories are, the slots
+/// that route to it (in slot order), and the words of a plastic row's pre-event header.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct StdpInfo {
+    pub flags: u32,
+    pub lut_plus: u32,
+    pub lut_plus_size: u32,
+    pub lut_minus: u32,
+    pub lut_minus_size: u32,
+    pub weight_params: u32,
+    pub plastic_base: u32,
+    pub rows_base: u32,
+    pub post_base: u32,
+    pub candidates: u32,
+    pub n_candidates: u32,
+    pub header_words: u32,
+}
+
+/// The STDP blocks of the cores with STDP input (see [`StdpInfo`]), their plastic rows in
+/// `plastic_static`, and the sizes of the plastic regions and post histories.
 fn stdp_blocks(machine: &Machine, s: &mut StaticImage, tables: &mut Vec<u32>) -> crate::error::Result<()> {
     let image = &machine.image;
     let stdp_cores: Vec<usize> = image
@@ -265,7 +322,45 @@ fn stdp_blocks(machine: &Machine, s: &mut StaticImage, tables: &mut Vec<u32>) ->
     if stdp_cores.is_empty() {
         return Ok(());
     }
-    // The slots whose packets route to each STDP core, in slot order.
+    let candidates = stdp_candidates(image, s, &stdp_cores);
+    let (mut plastic_base, mut post_base) = (0u32, 0u32);
+    for &ci in &stdp_cores {
+        let core = &image.cores[ci];
+        let CoreKind::Neuron(nc) = &core.kind else { continue };
+        let st = nc.stdp.as_ref().expect("an STDP core");
+        let rows = &machine.rows[ci];
+        let mut info = StdpInfo { plastic_base, post_base, header_words: rows.header_words(), ..Default::default() };
+        info.flags = [(st.nearest, STDP_NEAREST), (st.additive, STDP_ADDITIVE), (st.backprop_delay, STDP_BACKPROP)]
+            .iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |f, (_, bit)| f | bit);
+        info.lut_plus = push_len(tables, &core.label)?;
+        info.lut_plus_size = st.lut_plus.len() as u32;
+        tables.extend(st.lut_plus.iter().map(|&v| v as u32));
+        info.lut_minus = push_len(tables, &core.label)?;
+        info.lut_minus_size = st.lut_minus.len() as u32;
+        tables.extend(st.lut_minus.iter().map(|&v| v as u32));
+        info.weight_params = push_len(tables, &core.label)?;
+        for p in &st.weight_params {
+            tables.extend(p.iter().map(|&v| v as u32));
+        }
+        info.rows_base = plastic_rows(rows, &mut s.plastic_static);
+        info.candidates = push_len(tables, &core.label)?;
+        info.n_candidates = candidates[ci].len() as u32;
+        tables.extend_from_slice(&candidates[ci]);
+        s.cores[ci].stdp = push_len(tables, &core.label)?;
+        tables.extend_from_slice(bytemuck::cast_slice(&[info]));
+        s.stdp_bases[ci] = Some((plastic_base, post_base));
+        plastic_base += rows.plastic_init().len() as u32;
+        post_base += core.n_atoms;
+    }
+    s.sizes.n_plastic = plastic_base;
+    s.sizes.n_post = post_base;
+    Ok(())
+}
+
+/// Per STDP core, the slots whose packets route to it, in slot order.
+fn stdp_candidates(image: &MachineImage, s: &StaticImage, stdp_cores: &[usize]) -> Vec<Vec<u32>> {
     let mut candidates: Vec<Vec<u32>> = vec![Vec::new(); image.cores.len()];
     for (ci, core) in image.cores.iter().enumerate() {
         let info = s.cores[ci];
@@ -287,70 +382,27 @@ fn stdp_blocks(machine: &Machine, s: &mut StaticImage, tables: &mut Vec<u32>) ->
             }
         }
     }
-    let (mut plastic_base, mut post_base) = (0u32, 0u32);
-    for &ci in &stdp_cores {
-        let core = &image.cores[ci];
-        let CoreKind::Neuron(nc) = &core.kind else { continue };
-        let st = nc.stdp.as_ref().expect("an STDP core");
-        let rows = &machine.rows[ci];
-        let mut flags = 0;
-        if st.nearest {
-            flags |= STDP_NEAREST;
-        }
-        if st.additive {
-            flags |= STDP_ADDITIVE;
-        }
-        if st.backprop_delay {
-            flags |= STDP_BACKPROP;
-        }
-        let lut_plus = push_len(tables, &core.label)?;
-        tables.extend(st.lut_plus.iter().map(|&v| v as u32));
-        let lut_minus = push_len(tables, &core.label)?;
-        tables.extend(st.lut_minus.iter().map(|&v| v as u32));
-        let weight_params = push_len(tables, &core.label)?;
-        for p in &st.weight_params {
-            tables.extend(p.iter().map(|&v| v as u32));
-        }
-        // Per compact row: region start (or NO_PLASTIC), first word of its control half-words,
-        // their number; then each row's control half-words, two per word (the lower first), as
-        // the row holds them.
-        let rows_base = s.plastic_static.len() as u32;
-        let starts = rows.plastic_starts();
-        let ctrl_starts = rows.ctrl_starts();
-        let ctrl = rows.plastic_ctrl();
-        let mut packed: Vec<u32> = Vec::new();
-        let packed_base = rows_base + 3 * starts.len() as u32;
-        for (r, &p) in starts.iter().enumerate() {
-            let (c0, c1) = (ctrl_starts[r] as usize, ctrl_starts[r + 1] as usize);
-            s.plastic_static.extend_from_slice(&[p, packed_base + packed.len() as u32, (c1 - c0) as u32]);
-            packed.extend(ctrl[c0..c1].chunks(2).map(|h| h[0] as u32 | h.get(1).map_or(0, |&x| (x as u32) << 16)));
-        }
-        s.plastic_static.extend_from_slice(&packed);
-        let cand = push_len(tables, &core.label)?;
-        tables.extend_from_slice(&candidates[ci]);
-        let block = push_len(tables, &core.label)?;
-        tables.extend_from_slice(&[
-            flags,
-            lut_plus,
-            st.lut_plus.len() as u32,
-            lut_minus,
-            st.lut_minus.len() as u32,
-            weight_params,
-            plastic_base,
-            rows_base,
-            post_base,
-            cand,
-            candidates[ci].len() as u32,
-            rows.header_words(),
-        ]);
-        s.cores[ci].stdp = block;
-        s.stdp_bases[ci] = Some((plastic_base, post_base));
-        plastic_base += rows.plastic_init().len() as u32;
-        post_base += core.n_atoms;
+    candidates
+}
+
+/// A core's plastic rows in `plastic_static`: per compact row its region start (or
+/// `NO_PLASTIC`), the first word of its control half-words and their number; then each row's
+/// control half-words, two per word (the lower first), as the row holds them. Returns where
+/// the core's rows start.
+fn plastic_rows(rows: &CompactMatrix, plastic_static: &mut Vec<u32>) -> u32 {
+    let rows_base = plastic_static.len() as u32;
+    let starts = rows.plastic_starts();
+    let ctrl_starts = rows.ctrl_starts();
+    let ctrl = rows.plastic_ctrl();
+    let mut packed: Vec<u32> = Vec::new();
+    let packed_base = rows_base + 3 * starts.len() as u32;
+    for (r, &p) in starts.iter().enumerate() {
+        let (c0, c1) = (ctrl_starts[r] as usize, ctrl_starts[r + 1] as usize);
+        plastic_static.extend_from_slice(&[p, packed_base + packed.len() as u32, (c1 - c0) as u32]);
+        packed.extend(ctrl[c0..c1].chunks(2).map(|h| h[0] as u32 | h.get(1).map_or(0, |&x| (x as u32) << 16)));
     }
-    s.sizes.n_plastic = plastic_base;
-    s.sizes.n_post = post_base;
-    Ok(())
+    plastic_static.extend_from_slice(&packed);
+    rows_base
 }
 
 fn at(v: &[i32], i: usize) -> i32 {
@@ -366,271 +418,340 @@ fn push_len(tables: &[u32], what: &str) -> crate::error::Result<u32> {
         .map_err(|_| crate::error::Error::Run(format!("the GPU tables pass 2^32 words at {what}")))
 }
 
+/// The running totals and buffers of [`StaticImage::build`], core by core.
+#[derive(Default)]
+struct Builder {
+    s: StaticImage,
+    tables: Vec<u32>,
+    n_neurons: u32,
+    n_slots: u32,
+    n_ring: u32,
+    n_poisson: u32,
+    n_delay_counters: u32,
+    n_steps: u32,
+    /// The first compact row and synaptic word of the next neuron core.
+    row_base: u32,
+    word_base: u64,
+    /// (first slot, core) of every core that sends.
+    senders: Vec<(u32, u32)>,
+    row_start: Vec<u32>,
+    /// Per Poisson core, its rate set-ups (`machine::poisson::rate_setups`).
+    poisson_rates: Vec<(usize, Vec<Vec<[u32; 7]>>)>,
+}
+
 impl StaticImage {
-    /// Lays out the image the CPU engine holds (its packed rows included).
+    /// Lays out the machine's image (its packed rows included) for the GPU.
     pub fn build(machine: &Machine) -> crate::error::Result<Self> {
         let image: &MachineImage = &machine.image;
-        let mut s = StaticImage::default();
-        let mut tables: Vec<u32> = Vec::new();
-        let (mut n_neurons, mut n_slots, mut n_ring, mut n_poisson, mut n_ctr, mut n_steps) =
-            (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
-        let (mut row_base, mut word_base) = (0u32, 0u64);
-        let mut senders: Vec<(u32, u32)> = Vec::new();
-        let mut row_start: Vec<u32> = Vec::new();
-        let mut poisson_rates: Vec<(usize, Vec<Vec<[u32; 7]>>)> = Vec::new();
+        let mut b = Builder::default();
         for (ci, core) in image.cores.iter().enumerate() {
-            let mut info = CoreInfo {
-                n_atoms: core.n_atoms,
-                lo_atom: core.lo_atom,
-                key: core.key.unwrap_or(0),
-                n_colour_bits: core.n_colour_bits,
-                rec_rate: [1; 4],
-                ..Default::default()
-            };
-            let sends = core.key.is_some()
-                && match &core.kind {
-                    CoreKind::Neuron(nc) => nc.sends,
-                    _ => true,
-                };
-            info.sends = sends as u32;
-            info.slot_base = n_slots;
-            s.word_base.push(word_base as u32);
-            match &core.kind {
-                CoreKind::Neuron(nc) => {
-                    info.kind = KIND_NEURON;
-                    info.model = model_code(nc.model);
-                    info.first = n_neurons;
-                    info.n_bits = nc.log_n_neurons();
-                    info.t_bits = nc.log_n_synapse_types();
-                    info.d_bits = nc.log_max_delay();
-                    [info.shift_exc, info.shift_inh] = nc.shifts();
-                    info.ring_base = n_ring;
-                    n_ring = n_ring
-                        .checked_add(nc.ring_buffer_len() as u32)
-                        .ok_or_else(|| crate::error::Error::Run("the ring buffers pass 2^32 entries".into()))?;
-                    info.pop_base = push_len(&tables, &core.label)?;
-                    tables.extend_from_slice(&nc.pop_table);
-                    let rows = &machine.rows[ci];
-                    info.item_rows_base = push_len(&tables, &core.label)?;
-                    info.n_items = rows.item_rows().len() as u32;
-                    for &(first, n) in rows.item_rows() {
-                        tables.extend_from_slice(&[first, n]);
-                    }
-                    info.row_base = row_base;
-                    let starts = rows.row_starts();
-                    // The global start of every row of the core; the next core continues the list.
-                    if row_start.is_empty() {
-                        row_start.push(0);
-                    }
-                    row_start.pop();
-                    for &w in starts {
-                        let g = word_base + w as u64;
-                        row_start.push(
-                            u32::try_from(g)
-                                .map_err(|_| crate::error::Error::Run("more than 2^32 synaptic words".into()))?,
-                        );
-                    }
-                    row_base += starts.len() as u32 - 1;
-                    word_base += rows.words().len() as u64;
-                    // Current sources.
-                    info.cs_base = push_len(&tables, &core.label)?;
-                    info.n_cs = nc.current_sources.len() as u32;
-                    info.cs_state_base = n_steps;
-                    n_steps += info.n_cs;
-                    let header = tables.len();
-                    tables.resize(header + 6 * nc.current_sources.len(), 0);
-                    // The neurons a source drives, as the CPU engine decides it: each neuron of the
-                    // core for which a binary search of the source's list succeeds, once, in index
-                    // order (the list may be unsorted or hold repeats; a neuron's rank in this list
-                    // is then the number of evaluations of the source before it in a tick).
-                    let driven = |neurons: &[u32]| -> Vec<u32> {
-                        (0..core.n_atoms).filter(|n| neurons.binary_search(n).is_ok()).collect()
-                    };
-                    for (k, cs) in nc.current_sources.iter().enumerate() {
-                        let h = header + 6 * k;
-                        match cs {
-                            CurrentSourceImage::Dc { neurons, amplitude, start, stop } => {
-                                let neurons = &driven(neurons);
-                                let off = tables.len() as u32;
-                                tables.extend_from_slice(neurons);
-                                tables[h..h + 6].copy_from_slice(&[
-                                    0,
-                                    neurons.len() as u32,
-                                    off,
-                                    *amplitude as u32,
-                                    *start,
-                                    *stop,
-                                ]);
-                            }
-                            CurrentSourceImage::Step { neurons, times, amplitudes } => {
-                                let neurons = &driven(neurons);
-                                let off = tables.len() as u32;
-                                tables.extend_from_slice(neurons);
-                                let t_off = tables.len() as u32;
-                                tables.extend_from_slice(times);
-                                let a_off = tables.len() as u32;
-                                tables.extend(amplitudes.iter().map(|&a| a as u32));
-                                tables[h..h + 6].copy_from_slice(&[
-                                    1,
-                                    neurons.len() as u32,
-                                    off,
-                                    times.len() as u32,
-                                    t_off,
-                                    a_off,
-                                ]);
-                            }
-                        }
-                    }
-                    let a = &nc.neurons;
-                    for i in 0..core.n_atoms as usize {
-                        s.params.push(NeuronParams {
-                            v_rest: at(&a.v_rest, i),
-                            r_membrane: at(&a.r_membrane, i),
-                            exp_tc: at(&a.exp_tc, i),
-                            v_reset: at(&a.v_reset, i),
-                            v_thresh: at(&a.v_thresh, i),
-                            t_refract: at(&a.t_refract, i),
-                            i_offset: at(&a.i_offset, i),
-                            delta_scale: at(&a.delta_scale, i),
-                            exc_decay: at_u(&a.exc_decay, i),
-                            exc_init: at_u(&a.exc_init, i),
-                            inh_decay: at_u(&a.inh_decay, i),
-                            inh_init: at_u(&a.inh_init, i),
-                            e_rev_e: at(&a.e_rev_e, i),
-                            e_rev_i: at(&a.e_rev_i, i),
-                            a: at(&a.a, i),
-                            b: at(&a.b, i),
-                            c: at(&a.c, i),
-                            d: at(&a.d, i),
-                            reset_h: at(&a.reset_h, i),
-                            core: ci as u32,
-                        });
-                    }
-                    n_neurons += core.n_atoms;
-                    if sends {
-                        n_slots += core.n_atoms;
-                    }
-                }
-                CoreKind::SpikeArray(sa) => {
-                    info.kind = KIND_SPIKE_ARRAY;
-                    info.first = s.spike_times.len() as u32;
-                    info.aux0 = sa.spikes.len() as u32;
-                    s.spike_times.extend(sa.spikes.iter().map(|&(t, n)| [t, n]));
-                    if sends {
-                        n_slots += core.n_atoms;
-                    }
-                }
-                CoreKind::Poisson(pc) => {
-                    info.kind = KIND_POISSON;
-                    info.first = n_poisson;
-                    n_poisson += pc.rates.len() as u32;
-                    poisson_rates.push((ci, rate_setups(pc)));
-                    if sends {
-                        n_slots += core.n_atoms;
-                    }
-                }
-                CoreKind::Delay(dc) => {
-                    info.kind = KIND_DELAY;
-                    let slots = (dc.n_stages * dc.delay_per_stage + 1).next_power_of_two();
-                    info.first = n_ctr;
-                    n_ctr += slots * core.n_atoms;
-                    info.aux0 = dc.n_stages;
-                    info.aux1 = dc.delay_per_stage;
-                    info.aux2 = slots;
-                    info.aux3 = machine.delay_src_masks[ci];
-                    if sends {
-                        n_slots += dc.n_stages * core.n_atoms;
-                    }
-                }
-            }
-            if sends && n_slots > info.slot_base {
-                senders.push((info.slot_base, ci as u32));
-            }
-            // Recording columns: 4 words per neuron (spikes, v, gsyn_exc, gsyn_inh).
-            let rec = &core.recording;
-            let specs = [&rec.spikes, &rec.v, &rec.gsyn_exc, &rec.gsyn_inh];
-            let column_kinds = matches!(core.kind, CoreKind::Neuron(_) | CoreKind::SpikeArray(_));
-            for (k, spec) in specs.iter().enumerate() {
-                if let Some(spec) = spec {
-                    info.rec_flags |= 1 << k;
-                    info.rec_rate[k] = spec.rate.max(1);
-                    info.rec_ncols[k] = spec.neurons.len() as u32;
-                }
-            }
-            if info.rec_flags != 0 && column_kinds {
-                info.rec_cols_base = push_len(&tables, &core.label)?;
-                let base = tables.len();
-                tables.resize(base + 4 * core.n_atoms as usize, u32::MAX);
-                for (k, spec) in specs.iter().enumerate() {
-                    if let Some(spec) = spec {
-                        for (col, &n) in spec.neurons.iter().enumerate() {
-                            if n < core.n_atoms {
-                                tables[base + 4 * n as usize + k] = col as u32;
-                            }
-                        }
-                    }
-                }
-            }
-            info.stdp = NOT_RECORDED;
-            s.cores.push(info);
+            b.core(machine, ci, core)?;
         }
-        if row_start.is_empty() {
-            row_start.push(0);
+        if b.row_start.is_empty() {
+            b.row_start.push(0);
         }
-        // Poisson rate set-ups, 7 words per rate.
-        let mut rates_offsets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); image.cores.len()];
-        for (ci, setups) in &poisson_rates {
-            for src in setups {
-                rates_offsets[*ci].push((push_len(&tables, "Poisson rates")?, src.len() as u32));
-                for r in src {
-                    tables.extend_from_slice(r);
-                }
-            }
-        }
-        // Senders and routes.
-        let senders_offset = push_len(&tables, "senders")?;
-        for &(b, c) in &senders {
-            tables.extend_from_slice(&[b, c]);
-        }
-        let routes_offset = push_len(&tables, "routes")?;
-        let n_routes = image.routing_table.len();
-        let mut dest_off = tables.len() + 4 * n_routes;
-        let mut dests = Vec::new();
-        for e in &image.routing_table {
-            tables.extend_from_slice(&[e.key, e.mask, dest_off as u32, e.destinations.len() as u32]);
-            dest_off += e.destinations.len();
-            dests.extend_from_slice(&e.destinations);
-        }
-        tables.extend_from_slice(&dests);
+        let poisson_offsets = b.rate_setups(image.cores.len())?;
+        let (senders_offset, routes_offset) = b.routes(&image.routing_table)?;
         // The inverse normal of the fastest Poisson sources, as a table of every 16-bit input.
-        let norminv_offset = push_len(&tables, "norminv")?;
-        if !poisson_rates.is_empty() {
-            tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
+        let norminv_offset = push_len(&b.tables, "norminv")?;
+        if !b.poisson_rates.is_empty() {
+            b.tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
         }
-        stdp_blocks(machine, &mut s, &mut tables)?;
-        push_len(&tables, "the end")?;
-        s.tables = tables;
-        s.row_start = row_start;
-        s.n_words = word_base;
+        stdp_blocks(machine, &mut b.s, &mut b.tables)?;
+        push_len(&b.tables, "the end")?;
+        let mut s = b.s;
         s.sizes = Sizes {
             n_cores: image.cores.len() as u32,
-            n_neurons,
-            n_slots,
+            n_neurons: b.n_neurons,
+            n_slots: b.n_slots,
             n_instances: 1,
-            n_ring,
-            n_poisson,
-            n_delay_counters: n_ctr,
-            n_steps,
-            n_senders: senders.len() as u32,
+            n_ring: b.n_ring,
+            n_poisson: b.n_poisson,
+            n_delay_counters: b.n_delay_counters,
+            n_steps: b.n_steps,
+            n_senders: b.senders.len() as u32,
             senders_offset,
             routes_offset,
-            n_routes: n_routes as u32,
+            n_routes: image.routing_table.len() as u32,
             norminv_offset,
             n_post: s.sizes.n_post,
             n_plastic: s.sizes.n_plastic,
             ..Default::default()
         };
-        s.poisson_offsets = rates_offsets;
+        s.tables = b.tables;
+        s.row_start = b.row_start;
+        s.n_words = b.word_base;
+        s.poisson_offsets = poisson_offsets;
         Ok(s)
+    }
+}
+
+impl Builder {
+    /// Core `ci`: its `CoreInfo`, and what its kind puts in the tables and the other buffers.
+    fn core(&mut self, machine: &Machine, ci: usize, core: &Core) -> crate::error::Result<()> {
+        let mut info = CoreInfo {
+            n_atoms: core.n_atoms,
+            lo_atom: core.lo_atom,
+            key: core.key.unwrap_or(0),
+            n_colour_bits: core.n_colour_bits,
+            rec_rate: [1; 4],
+            ..Default::default()
+        };
+        let sends = core.key.is_some()
+            && match &core.kind {
+                CoreKind::Neuron(nc) => nc.sends,
+                _ => true,
+            };
+        info.sends = sends as u32;
+        info.slot_base = self.n_slots;
+        self.s.word_base.push(self.word_base as u32);
+        let slots = match &core.kind {
+            CoreKind::Neuron(nc) => {
+                self.neuron_core(machine, ci, core, nc, &mut info)?;
+                core.n_atoms
+            }
+            CoreKind::SpikeArray(sa) => {
+                info.kind = KIND_SPIKE_ARRAY;
+                info.first = self.s.spike_times.len() as u32;
+                info.n_spikes = sa.spikes.len() as u32;
+                self.s.spike_times.extend(sa.spikes.iter().map(|&(t, n)| [t, n]));
+                core.n_atoms
+            }
+            CoreKind::Poisson(pc) => {
+                info.kind = KIND_POISSON;
+                info.first = self.n_poisson;
+                self.n_poisson += pc.rates.len() as u32;
+                self.poisson_rates.push((ci, rate_setups(pc)));
+                core.n_atoms
+            }
+            CoreKind::Delay(dc) => {
+                info.kind = KIND_DELAY;
+                let slots = (dc.n_stages * dc.delay_per_stage + 1).next_power_of_two();
+                info.first = self.n_delay_counters;
+                self.n_delay_counters += slots * core.n_atoms;
+                info.delay_stages = dc.n_stages;
+                info.delay_per_stage = dc.delay_per_stage;
+                info.delay_slots = slots;
+                info.delay_src_mask = machine.delay_src_masks[ci];
+                dc.n_stages * core.n_atoms
+            }
+        };
+        if sends {
+            self.n_slots += slots;
+        }
+        if sends && self.n_slots > info.slot_base {
+            self.senders.push((info.slot_base, ci as u32));
+        }
+        self.recording_columns(core, &mut info)?;
+        info.stdp = NOT_RECORDED;
+        self.s.cores.push(info);
+        Ok(())
+    }
+
+    /// A neuron core: its synapse geometry, ring buffer, pop table, rows, current sources and
+    /// neuron parameters.
+    fn neuron_core(
+        &mut self,
+        machine: &Machine,
+        ci: usize,
+        core: &Core,
+        nc: &NeuronCore,
+        info: &mut CoreInfo,
+    ) -> crate::error::Result<()> {
+        info.kind = KIND_NEURON;
+        info.model = model_code(nc.model);
+        info.first = self.n_neurons;
+        info.n_bits = nc.log_n_neurons();
+        info.t_bits = nc.log_n_synapse_types();
+        info.d_bits = nc.log_max_delay();
+        [info.shift_exc, info.shift_inh] = nc.shifts();
+        info.ring_base = self.n_ring;
+        self.n_ring = self
+            .n_ring
+            .checked_add(nc.ring_buffer_len() as u32)
+            .ok_or_else(|| crate::error::Error::Run("the ring buffers pass 2^32 entries".into()))?;
+        info.pop_base = push_len(&self.tables, &core.label)?;
+        self.tables.extend_from_slice(&nc.pop_table);
+        self.rows(&machine.rows[ci], core, info)?;
+        self.current_sources(core, nc, info)?;
+        self.neuron_params(ci, core, nc);
+        self.n_neurons += core.n_atoms;
+        Ok(())
+    }
+
+    /// A neuron core's packed rows: the rows of each address-list item in the tables, and the
+    /// global start of every row (the next core continues the list).
+    fn rows(&mut self, rows: &CompactMatrix, core: &Core, info: &mut CoreInfo) -> crate::error::Result<()> {
+        info.item_rows_base = push_len(&self.tables, &core.label)?;
+        info.n_items = rows.item_rows().len() as u32;
+        for &(first, n) in rows.item_rows() {
+            self.tables.extend_from_slice(&[first, n]);
+        }
+        info.row_base = self.row_base;
+        let starts = rows.row_starts();
+        if self.row_start.is_empty() {
+            self.row_start.push(0);
+        }
+        self.row_start.pop();
+        for &w in starts {
+            let g = self.word_base + w as u64;
+            self.row_start
+                .push(u32::try_from(g).map_err(|_| crate::error::Error::Run("more than 2^32 synaptic words".into()))?);
+        }
+        self.row_base += starts.len() as u32 - 1;
+        self.word_base += rows.words().len() as u64;
+        Ok(())
+    }
+
+    /// A neuron core's current sources: a [`CurrentSourceRecord`] each, then their neurons and
+    /// steps.
+    fn current_sources(&mut self, core: &Core, nc: &NeuronCore, info: &mut CoreInfo) -> crate::error::Result<()> {
+        info.cs_base = push_len(&self.tables, &core.label)?;
+        info.n_cs = nc.current_sources.len() as u32;
+        info.cs_state_base = self.n_steps;
+        self.n_steps += info.n_cs;
+        let header = self.tables.len();
+        self.tables.resize(header + CS_RECORD_WORDS * nc.current_sources.len(), 0);
+        // The neurons a source drives, as the CPU engine decides it: each neuron of the core for
+        // which a binary search of the source's list succeeds, once, in index order (the list
+        // may be unsorted or hold repeats; a neuron's rank in this list is then the number of
+        // evaluations of the source before it in a tick).
+        let driven =
+            |neurons: &[u32]| -> Vec<u32> { (0..core.n_atoms).filter(|n| neurons.binary_search(n).is_ok()).collect() };
+        for (k, cs) in nc.current_sources.iter().enumerate() {
+            let record = match cs {
+                CurrentSourceImage::Dc { neurons, amplitude, start, stop } => {
+                    let neurons = &driven(neurons);
+                    let off = self.tables.len() as u32;
+                    self.tables.extend_from_slice(neurons);
+                    CurrentSourceRecord {
+                        kind: CS_DC,
+                        n_neurons: neurons.len() as u32,
+                        neurons: off,
+                        amplitude_or_n_steps: *amplitude as u32,
+                        start_or_times: *start,
+                        stop_or_amplitudes: *stop,
+                    }
+                }
+                CurrentSourceImage::Step { neurons, times, amplitudes } => {
+                    let neurons = &driven(neurons);
+                    let off = self.tables.len() as u32;
+                    self.tables.extend_from_slice(neurons);
+                    let t_off = self.tables.len() as u32;
+                    self.tables.extend_from_slice(times);
+                    let a_off = self.tables.len() as u32;
+                    self.tables.extend(amplitudes.iter().map(|&a| a as u32));
+                    CurrentSourceRecord {
+                        kind: CS_STEP,
+                        n_neurons: neurons.len() as u32,
+                        neurons: off,
+                        amplitude_or_n_steps: times.len() as u32,
+                        start_or_times: t_off,
+                        stop_or_amplitudes: a_off,
+                    }
+                }
+            };
+            let h = header + CS_RECORD_WORDS * k;
+            self.tables[h..h + CS_RECORD_WORDS].copy_from_slice(bytemuck::cast_slice(&[record]));
+        }
+        Ok(())
+    }
+
+    /// The parameters of each neuron of a neuron core.
+    fn neuron_params(&mut self, ci: usize, core: &Core, nc: &NeuronCore) {
+        let a = &nc.neurons;
+        for i in 0..core.n_atoms as usize {
+            self.s.params.push(NeuronParams {
+                v_rest: at(&a.v_rest, i),
+                r_membrane: at(&a.r_membrane, i),
+                exp_tc: at(&a.exp_tc, i),
+                v_reset: at(&a.v_reset, i),
+                v_thresh: at(&a.v_thresh, i),
+                t_refract: at(&a.t_refract, i),
+                i_offset: at(&a.i_offset, i),
+                delta_scale: at(&a.delta_scale, i),
+                exc_decay: at_u(&a.exc_decay, i),
+                exc_init: at_u(&a.exc_init, i),
+                inh_decay: at_u(&a.inh_decay, i),
+                inh_init: at_u(&a.inh_init, i),
+                e_rev_e: at(&a.e_rev_e, i),
+                e_rev_i: at(&a.e_rev_i, i),
+                a: at(&a.a, i),
+                b: at(&a.b, i),
+                c: at(&a.c, i),
+                d: at(&a.d, i),
+                reset_h: at(&a.reset_h, i),
+                core: ci as u32,
+            });
+        }
+    }
+
+    /// What a core records, and for neuron cores and spike arrays the recording column of each
+    /// neuron: 4 words per neuron (spikes, v, gsyn_exc, gsyn_inh; `NOT_RECORDED` for none).
+    fn recording_columns(&mut self, core: &Core, info: &mut CoreInfo) -> crate::error::Result<()> {
+        let rec = &core.recording;
+        let specs = [&rec.spikes, &rec.v, &rec.gsyn_exc, &rec.gsyn_inh];
+        let column_kinds = matches!(core.kind, CoreKind::Neuron(_) | CoreKind::SpikeArray(_));
+        for (k, spec) in specs.iter().enumerate() {
+            if let Some(spec) = spec {
+                info.rec_flags |= 1 << k;
+                info.rec_rate[k] = spec.rate.max(1);
+                info.rec_ncols[k] = spec.neurons.len() as u32;
+            }
+        }
+        if info.rec_flags == 0 || !column_kinds {
+            return Ok(());
+        }
+        info.rec_cols_base = push_len(&self.tables, &core.label)?;
+        let base = self.tables.len();
+        self.tables.resize(base + 4 * core.n_atoms as usize, NOT_RECORDED);
+        for (k, spec) in specs.iter().enumerate() {
+            let Some(spec) = spec else { continue };
+            for (col, &n) in spec.neurons.iter().enumerate() {
+                if n < core.n_atoms {
+                    self.tables[base + 4 * n as usize + k] = col as u32;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The Poisson rate set-ups, 7 words per rate; per core, per source, (first word, rates).
+    fn rate_setups(&mut self, n_cores: usize) -> crate::error::Result<Vec<Vec<(u32, u32)>>> {
+        let mut offsets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_cores];
+        for (ci, setups) in &self.poisson_rates {
+            for src in setups {
+                offsets[*ci].push((push_len(&self.tables, "Poisson rates")?, src.len() as u32));
+                for r in src {
+                    self.tables.extend_from_slice(r);
+                }
+            }
+        }
+        Ok(offsets)
+    }
+
+    /// The senders (first slot, core) and the routing table: a [`RouteRecord`] per entry, then
+    /// the destinations of all. Returns where each starts.
+    fn routes(&mut self, table: &[RouteEntry]) -> crate::error::Result<(u32, u32)> {
+        let senders_offset = push_len(&self.tables, "senders")?;
+        for &(b, c) in &self.senders {
+            self.tables.extend_from_slice(&[b, c]);
+        }
+        let routes_offset = push_len(&self.tables, "routes")?;
+        let mut dest_off = self.tables.len() + ROUTE_RECORD_WORDS * table.len();
+        let mut dests = Vec::new();
+        for e in table {
+            let record = RouteRecord {
+                key: e.key,
+                mask: e.mask,
+                destinations: dest_off as u32,
+                n_destinations: e.destinations.len() as u32,
+            };
+            self.tables.extend_from_slice(bytemuck::cast_slice(&[record]));
+            dest_off += e.destinations.len();
+            dests.extend_from_slice(&e.destinations);
+        }
+        self.tables.extend_from_slice(&dests);
+        Ok((senders_offset, routes_offset))
     }
 }
