@@ -136,6 +136,18 @@ struct CurrentSourceRecord {
     stop_or_amplitudes: u32,
 }
 
+// What set_spike_source_rate gives for one rate of a Poisson source (its rates_offset +
+// RATE_SETUP_WORDS per rate); the random part is drawn on the GPU (machine/poisson.rs `RateSetup`).
+struct RateSetup {
+    is_fast: u32,
+    exp_minus_lambda: u32,
+    sqrt_lambda: u32,
+    mean_isi_ticks: u32,
+    start_ticks: u32,
+    end_ticks: u32,
+    next_ticks: u32,
+}
+
 // An entry of the routing table in the tables (routes_offset + ROUTE_RECORD_WORDS per entry).
 struct RouteRecord {
     key: u32,
@@ -221,6 +233,10 @@ fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 // The records the tables hold, read at word `b`.
 fn current_source_record(b: u32) -> CurrentSourceRecord {
     return CurrentSourceRecord(tables[b], tables[b + 1u], tables[b + 2u], tables[b + 3u], tables[b + 4u], tables[b + 5u]);
+}
+
+fn rate_setup(o: u32) -> RateSetup {
+    return RateSetup(tables[o], tables[o + 1u], tables[o + 2u], tables[o + 3u], tables[o + 4u], tables[o + 5u], tables[o + 6u]);
 }
 
 fn route_record(e: u32) -> RouteRecord {

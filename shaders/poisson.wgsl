@@ -18,14 +18,14 @@ fn poisson_timer(inst: u32, ci: u32, c: CoreInfo, t: u32) {
         if s.next_ticks <= t && s.index < s.n_rates {
             s.index += 1u;
             if s.index < s.n_rates {
-                let o = s.rates_offset + s.index * 7u;
-                s.is_fast = tables[o];
-                s.exp_minus_lambda = tables[o + 1u];
-                s.sqrt_lambda = tables[o + 2u];
-                s.mean_isi_ticks = tables[o + 3u];
-                s.start_ticks = tables[o + 4u];
-                s.end_ticks = tables[o + 5u];
-                s.next_ticks = tables[o + 6u];
+                let setup = rate_setup(s.rates_offset + s.index * RATE_SETUP_WORDS);
+                s.is_fast = setup.is_fast;
+                s.exp_minus_lambda = setup.exp_minus_lambda;
+                s.sqrt_lambda = setup.sqrt_lambda;
+                s.mean_isi_ticks = setup.mean_isi_ticks;
+                s.start_ticks = setup.start_ticks;
+                s.end_ticks = setup.end_ticks;
+                s.next_ticks = setup.next_ticks;
                 s.time_to_spike_ticks = 0u;
                 if s.is_fast == 0u {
                     s.time_to_spike_ticks = isi_ticks(&r, s.mean_isi_ticks);

@@ -10,6 +10,7 @@ use spinnsim::engine::gpu::layout::{
     StdpInfo,
 };
 use spinnsim::engine::gpu::shaders::{constants, FILES};
+use spinnsim::machine::poisson::RateSetup;
 use std::mem::{offset_of, size_of};
 
 /// Structs of the WGSL sources that live outside common.wgsl (spike_route.wgsl) and so need no
@@ -181,6 +182,7 @@ fn twins() -> Vec<Twin> {
             stop_or_amplitudes
         }),
         twin!(RouteRecord { key, mask, destinations, n_destinations }),
+        twin!(RateSetup { is_fast, exp_minus_lambda, sqrt_lambda, mean_isi_ticks, start_ticks, end_ticks, next_ticks }),
         twin!(StdpInfo {
             flags,
             lut_plus,

@@ -196,10 +196,23 @@ pub(crate) fn set_rate(g: &Globals, rng: &mut Kiss64, s: &mut Source, rate: u32)
     }
 }
 
-/// What `set_spike_source_rate` and the tick conversions give for each rate of each source, as
-/// the GPU engine reads them: is_fast, exp_minus_lambda, sqrt_lambda, mean_isi_ticks, start,
-/// end and next ticks. The random part (a slow source's first time to spike) is left out.
-pub(crate) fn rate_setups(pc: &PoissonCore) -> Vec<Vec<[u32; 7]>> {
+/// What `set_spike_source_rate` and the tick conversions give for one rate of a source, the
+/// random part (a slow source's first time to spike) left out: the GPU engine's record of a
+/// rate in its tables (twin of `RateSetup` in shaders/common.wgsl).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct RateSetup {
+    pub is_fast: u32,
+    pub exp_minus_lambda: u32,
+    pub sqrt_lambda: u32,
+    pub mean_isi_ticks: u32,
+    pub start_ticks: u32,
+    pub end_ticks: u32,
+    pub next_ticks: u32,
+}
+
+/// The [`RateSetup`] of each rate of each source.
+pub(crate) fn rate_setups(pc: &PoissonCore) -> Vec<Vec<RateSetup>> {
     let g = Globals::of(pc);
     pc.rates
         .iter()
@@ -209,15 +222,15 @@ pub(crate) fn rate_setups(pc: &PoissonCore) -> Vec<Vec<[u32; 7]>> {
                     let mut s = Source { index: j, ..Default::default() };
                     set_rate(&g, &mut Kiss64::from_state([1, 1, 1, 1]), &mut s, rate_uk(&rates[j]));
                     set_times(&g, &mut s, rates);
-                    [
-                        s.is_fast as u32,
-                        s.exp_minus_lambda,
-                        s.sqrt_lambda,
-                        s.mean_isi_ticks,
-                        s.start_ticks,
-                        s.end_ticks,
-                        s.next_ticks,
-                    ]
+                    RateSetup {
+                        is_fast: s.is_fast as u32,
+                        exp_minus_lambda: s.exp_minus_lambda,
+                        sqrt_lambda: s.sqrt_lambda,
+                        mean_isi_ticks: s.mean_isi_ticks,
+                        start_ticks: s.start_ticks,
+                        end_ticks: s.end_ticks,
+                        next_ticks: s.next_ticks,
+                    }
                 })
                 .collect()
         })

@@ -1,7 +1,7 @@
 //! The machine image as GPU buffers: the Rust twins of the structs of `shaders/common.wgsl`
 //! (checked member by member against the WGSL in tests/gpu_layout.rs), and their contents.
 
-use crate::machine::poisson::rate_setups;
+use crate::machine::poisson::{rate_setups, RateSetup};
 use crate::machine::rows::CompactMatrix;
 use crate::machine::Machine;
 use crate::mapping::{Core, CoreKind, CurrentSourceImage, MachineImage, NeuronCore, RouteEntry};
@@ -248,6 +248,8 @@ pub struct RouteRecord {
 /// Words of a [`CurrentSourceRecord`] and of a [`RouteRecord`] in the tables.
 pub const CS_RECORD_WORDS: usize = std::mem::size_of::<CurrentSourceRecord>() / 4;
 pub const ROUTE_RECORD_WORDS: usize = std::mem::size_of::<RouteRecord>() / 4;
+/// Words of a Poisson source's [`RateSetup`] in the tables.
+pub const RATE_SETUP_WORDS: usize = std::mem::size_of::<RateSetup>() / 4;
 
 fn model_code(m: CellType) -> u32 {
     match m {
@@ -436,7 +438,7 @@ struct Builder {
     senders: Vec<(u32, u32)>,
     row_start: Vec<u32>,
     /// Per Poisson core, its rate set-ups (`machine::poisson::rate_setups`).
-    poisson_rates: Vec<(usize, Vec<Vec<[u32; 7]>>)>,
+    poisson_rates: Vec<(usize, Vec<Vec<RateSetup>>)>,
 }
 
 impl StaticImage {
@@ -716,15 +718,13 @@ impl Builder {
         Ok(())
     }
 
-    /// The Poisson rate set-ups, 7 words per rate; per core, per source, (first word, rates).
+    /// The Poisson rate set-ups, a [`RateSetup`] per rate; per core, per source, (first word, rates).
     fn rate_setups(&mut self, n_cores: usize) -> crate::error::Result<Vec<Vec<(u32, u32)>>> {
         let mut offsets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_cores];
         for (ci, setups) in &self.poisson_rates {
             for src in setups {
                 offsets[*ci].push((push_len(&self.tables, "Poisson rates")?, src.len() as u32));
-                for r in src {
-                    self.tables.extend_from_slice(r);
-                }
+                self.tables.extend_from_slice(bytemuck::cast_slice(src));
             }
         }
         Ok(offsets)

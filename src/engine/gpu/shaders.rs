@@ -74,7 +74,7 @@ pub fn constants() -> String {
         ERR_RING_OVERFLOW, ERR_LOOP_LIMIT,
         INVALID_ADDRESS, POP_HEADER_WORDS, POP_ENTRY_WORDS, NO_ROW, JOB_WORDS,
         HISTORY, POST_WORDS, STDP_NEAREST, STDP_ADDITIVE, STDP_BACKPROP,
-        CS_DC, CS_RECORD_WORDS, ROUTE_RECORD_WORDS,
+        CS_DC, CS_RECORD_WORDS, ROUTE_RECORD_WORDS, RATE_SETUP_WORDS,
     );
     let i = wgsl_consts!("i32", "", i32: IZK_MAGIC, IZK_140, IZK_5, IZK_SPIKE_H, IZK_THRESHOLD, TRACE_ONE);
     format!("// ---- constants (from Rust: src/engine/gpu/shaders.rs `constants`)\n{u}{i}")
