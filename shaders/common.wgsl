@@ -192,35 +192,7 @@ struct BatchCore {
     first_sample: array<u32, 3>,
 }
 
-@group(0) @binding(0) var<uniform> sizes: Sizes;
-@group(0) @binding(1) var<storage, read> cores: array<CoreInfo>;
-@group(0) @binding(2) var<storage, read> params: array<NeuronParams>;
-@group(0) @binding(3) var<storage, read> tables: array<u32>;
-@group(0) @binding(4) var<storage, read> spike_times: array<vec2<u32>>;
-@group(0) @binding(5) var<storage, read> row_start: array<u32>;
-@group(0) @binding(6) var<storage, read> words0: array<u32>;
-@group(0) @binding(7) var<storage, read> words1: array<u32>;
-@group(0) @binding(8) var<storage, read> words2: array<u32>;
-@group(0) @binding(9) var<storage, read> words3: array<u32>;
-@group(0) @binding(10) var<storage, read> batch: array<BatchCore>;
-@group(0) @binding(11) var<storage, read_write> state: array<NeuronState>;
-@group(0) @binding(12) var<storage, read_write> ring0: array<atomic<u32>>;
-@group(0) @binding(13) var<storage, read_write> ring1: array<atomic<u32>>;
-@group(0) @binding(14) var<storage, read_write> core_state: array<atomic<u32>>;
-@group(0) @binding(15) var<storage, read_write> prov: array<atomic<u32>>;
-@group(0) @binding(16) var<storage, read_write> step_state: array<vec2<i32>>;
-@group(0) @binding(17) var<storage, read_write> delay_counters: array<atomic<u32>>;
-@group(0) @binding(18) var<storage, read_write> poisson: array<PoissonSource>;
-@group(0) @binding(19) var<storage, read_write> rng: array<vec4<u32>>;
-@group(0) @binding(20) var<storage, read_write> slots: array<u32>;
-@group(0) @binding(21) var<storage, read_write> jobs: array<RowJob>;
-@group(0) @binding(22) var<storage, read_write> control: array<atomic<u32>>;
-@group(0) @binding(23) var<storage, read_write> record: array<atomic<u32>>;
-// STDP (stdp.wgsl): the plastic regions of the rows (headers and 16-bit weights), the post-event
-// histories, and per plastic row its region, control half-words and their number.
-@group(0) @binding(24) var<storage, read_write> plastic: array<u32>;
-@group(0) @binding(25) var<storage, read_write> post_hist: array<u32>;
-@group(0) @binding(26) var<storage, read> plastic_static: array<u32>;
+// (group-0 bindings: emitted here from src/engine/gpu/shaders.rs `BINDINGS`)
 // The indirect dispatch of synapse_rows, and the tick it was made for: its own group, as a buffer
 // cannot be indirect arguments and bound storage in one dispatch.
 @group(1) @binding(0) var<storage, read_write> dispatch: array<u32>;

@@ -9,7 +9,7 @@ use spinnsim::engine::gpu::layout::{
     BatchCore, CoreInfo, CurrentSourceRecord, NeuronParams, NeuronState, PoissonSource, RouteRecord, RowJob, Sizes,
     StdpInfo,
 };
-use spinnsim::engine::gpu::shaders::{constants, FILES};
+use spinnsim::engine::gpu::shaders::{common, FILES};
 use spinnsim::machine::poisson::RateSetup;
 use std::mem::{offset_of, size_of};
 
@@ -202,9 +202,8 @@ fn twins() -> Vec<Twin> {
 }
 
 fn parse_common() -> Module {
-    let (name, src) = FILES[0];
-    assert_eq!(name, "common.wgsl");
-    let src = constants() + src;
+    assert_eq!(FILES[0].0, "common.wgsl");
+    let src = common();
     naga::front::wgsl::parse_str(&src)
         .unwrap_or_else(|e| panic!("common.wgsl does not parse: {}", e.emit_to_string(&src)))
 }

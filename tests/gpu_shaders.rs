@@ -2,7 +2,7 @@
 //! only the shared declarations and the fixed-point library before it.
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
-use spinnsim::engine::gpu::shaders::{constants, source, FILES, TICK};
+use spinnsim::engine::gpu::shaders::{common, constants, source, Access, BINDINGS, FILES, TICK};
 
 fn validate(name: &str, src: &str) -> naga::Module {
     let module = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
@@ -23,7 +23,7 @@ fn the_whole_module_validates_and_has_every_entry_point_of_a_tick() {
 
 #[test]
 fn each_file_parses_with_the_shared_declarations() {
-    let common = constants() + FILES[0].1;
+    let common = common();
     let fixed = FILES[1].1;
     validate("common.wgsl", &common);
     validate("fixed.wgsl", fixed);
@@ -58,4 +58,31 @@ fn the_constants_shared_with_rust_are_declared_once_and_used() {
         });
         assert!(used, "the constant {c} is emitted but no shader uses it");
     }
+}
+
+/// The module's group-0 variables are exactly `BINDINGS`, each at its number, with its access;
+/// no WGSL file declares a group-0 binding itself.
+#[test]
+fn the_bindings_are_declared_once_from_the_rust_table() {
+    for (name, src) in FILES {
+        assert!(!src.contains("@group(0)"), "{name} declares a group-0 binding; add it to shaders::BINDINGS");
+    }
+    let module = validate("module", &source());
+    let mut seen = 0;
+    for (_, var) in module.global_variables.iter() {
+        let Some(rb) = &var.binding else { continue };
+        if rb.group != 0 {
+            continue;
+        }
+        let b = &BINDINGS[rb.binding as usize];
+        assert_eq!(var.name.as_deref(), Some(b.var), "binding {}", rb.binding);
+        let access = match var.space {
+            naga::AddressSpace::Uniform => Access::Uniform,
+            naga::AddressSpace::Storage { access } if !access.contains(naga::StorageAccess::STORE) => Access::Read,
+            _ => Access::ReadWrite,
+        };
+        assert_eq!(access, b.access, "access of {}", b.var);
+        seen += 1;
+    }
+    assert_eq!(seen, BINDINGS.len());
 }

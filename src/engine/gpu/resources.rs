@@ -11,61 +11,42 @@ use crate::machine::Machine;
 use bytemuck::Pod;
 use wgpu::util::DeviceExt;
 
-/// Group-0 bindings 1..=23 of `shaders/common.wgsl`.
-const BINDINGS: usize = 27;
-const READ_ONLY: std::ops::RangeInclusive<usize> = 1..=10;
-const B_CORES: usize = 1;
-const B_PARAMS: usize = 2;
-const B_TABLES: usize = 3;
-const B_SPIKE_TIMES: usize = 4;
-const B_ROW_START: usize = 5;
-const B_WORDS: usize = 6;
-const B_BATCH: usize = 10;
-const B_STATE: usize = 11;
-const B_RING: usize = 12;
-const B_CORE_STATE: usize = 14;
-const B_PROV: usize = 15;
-const B_STEPS: usize = 16;
-const B_DELAY: usize = 17;
-const B_POISSON: usize = 18;
-const B_RNG: usize = 19;
-const B_SLOTS: usize = 20;
-const B_JOBS: usize = 21;
-const B_CONTROL: usize = 22;
-const B_RECORD: usize = 23;
-const B_PLASTIC: usize = 24;
-const B_POST: usize = 25;
-const B_PLASTIC_STATIC: usize = 26;
+/// The group-0 bindings of the module (`shaders::BINDINGS`, where their numbers are written).
+const BINDINGS: usize = shaders::BINDINGS.len();
+const READ_ONLY: std::ops::RangeInclusive<usize> = B_CORES..=B_BATCH;
+const B_CORES: usize = shaders::binding_of("cores");
+const B_PARAMS: usize = shaders::binding_of("params");
+const B_TABLES: usize = shaders::binding_of("tables");
+const B_SPIKE_TIMES: usize = shaders::binding_of("spike_times");
+const B_ROW_START: usize = shaders::binding_of("row_start");
+const B_WORDS: usize = shaders::binding_of("words0");
+const B_BATCH: usize = shaders::binding_of("batch");
+const B_STATE: usize = shaders::binding_of("state");
+const B_RING: usize = shaders::binding_of("ring0");
+const B_CORE_STATE: usize = shaders::binding_of("core_state");
+const B_PROV: usize = shaders::binding_of("prov");
+const B_STEPS: usize = shaders::binding_of("step_state");
+const B_DELAY: usize = shaders::binding_of("delay_counters");
+const B_POISSON: usize = shaders::binding_of("poisson");
+const B_RNG: usize = shaders::binding_of("rng");
+const B_SLOTS: usize = shaders::binding_of("slots");
+const B_JOBS: usize = shaders::binding_of("jobs");
+const B_CONTROL: usize = shaders::binding_of("control");
+const B_RECORD: usize = shaders::binding_of("record");
+const B_PLASTIC: usize = shaders::binding_of("plastic");
+const B_POST: usize = shaders::binding_of("post_hist");
+const B_PLASTIC_STATIC: usize = shaders::binding_of("plastic_static");
 
-const NAMES: [&str; BINDINGS] = [
-    "sizes",
-    "core table",
-    "neuron parameters",
-    "tables",
-    "spike times",
-    "row starts",
-    "synaptic words 0",
-    "synaptic words 1",
-    "synaptic words 2",
-    "synaptic words 3",
-    "batch table",
-    "neuron state",
-    "ring buffers 0",
-    "ring buffers 1",
-    "core state",
-    "provenance",
-    "step current sources",
-    "delay counters",
-    "Poisson sources",
-    "Poisson generators",
-    "spike slots",
-    "row jobs",
-    "control",
-    "recording",
-    "plastic rows",
-    "post-event histories",
-    "plastic control words",
-];
+/// What each binding holds, for messages.
+const NAMES: [&str; BINDINGS] = {
+    let mut names = [""; BINDINGS];
+    let mut i = 0;
+    while i < BINDINGS {
+        names[i] = shaders::BINDINGS[i].what;
+        i += 1;
+    }
+    names
+};
 
 pub struct Resources {
     sizes: wgpu::Buffer,

@@ -50,6 +50,103 @@ pub enum Over {
     RowJobs,
 }
 
+/// How a shader sees a group-0 binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Uniform,
+    Read,
+    ReadWrite,
+}
+
+/// A group-0 binding of the module (its number is its index in [`BINDINGS`]): the variable's
+/// name and WGSL type, how the shaders access it, and what it holds (for messages).
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub var: &'static str,
+    pub ty: &'static str,
+    pub access: Access,
+    pub what: &'static str,
+}
+
+const fn binding(var: &'static str, ty: &'static str, access: Access, what: &'static str) -> Binding {
+    Binding { var, ty, access, what }
+}
+
+/// Every group-0 binding, by number: the one place binding numbers are written. The module's
+/// declarations are emitted from it ([`bindings`]) and the engine's bind group is laid out by it.
+pub const BINDINGS: [Binding; 27] = [
+    binding("sizes", "Sizes", Access::Uniform, "sizes"),
+    binding("cores", "array<CoreInfo>", Access::Read, "core table"),
+    binding("params", "array<NeuronParams>", Access::Read, "neuron parameters"),
+    binding("tables", "array<u32>", Access::Read, "tables"),
+    binding("spike_times", "array<vec2<u32>>", Access::Read, "spike times"),
+    binding("row_start", "array<u32>", Access::Read, "row starts"),
+    binding("words0", "array<u32>", Access::Read, "synaptic words 0"),
+    binding("words1", "array<u32>", Access::Read, "synaptic words 1"),
+    binding("words2", "array<u32>", Access::Read, "synaptic words 2"),
+    binding("words3", "array<u32>", Access::Read, "synaptic words 3"),
+    binding("batch", "array<BatchCore>", Access::Read, "batch table"),
+    binding("state", "array<NeuronState>", Access::ReadWrite, "neuron state"),
+    binding("ring0", "array<atomic<u32>>", Access::ReadWrite, "ring buffers 0"),
+    binding("ring1", "array<atomic<u32>>", Access::ReadWrite, "ring buffers 1"),
+    binding("core_state", "array<atomic<u32>>", Access::ReadWrite, "core state"),
+    binding("prov", "array<atomic<u32>>", Access::ReadWrite, "provenance"),
+    binding("step_state", "array<vec2<i32>>", Access::ReadWrite, "step current sources"),
+    binding("delay_counters", "array<atomic<u32>>", Access::ReadWrite, "delay counters"),
+    binding("poisson", "array<PoissonSource>", Access::ReadWrite, "Poisson sources"),
+    binding("rng", "array<vec4<u32>>", Access::ReadWrite, "Poisson generators"),
+    binding("slots", "array<u32>", Access::ReadWrite, "spike slots"),
+    binding("jobs", "array<RowJob>", Access::ReadWrite, "row jobs"),
+    binding("control", "array<atomic<u32>>", Access::ReadWrite, "control"),
+    binding("record", "array<atomic<u32>>", Access::ReadWrite, "recording"),
+    // STDP (stdp.wgsl): the plastic regions of the rows (headers and 16-bit weights), the
+    // post-event histories, and per plastic row its region, control half-words and their number.
+    binding("plastic", "array<u32>", Access::ReadWrite, "plastic rows"),
+    binding("post_hist", "array<u32>", Access::ReadWrite, "post-event histories"),
+    binding("plastic_static", "array<u32>", Access::Read, "plastic control words"),
+];
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The number of the binding of variable `var` (a compile error when there is none).
+pub const fn binding_of(var: &str) -> usize {
+    let mut i = 0;
+    while i < BINDINGS.len() {
+        if same(BINDINGS[i].var, var) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no binding of this name")
+}
+
+/// The group-0 declarations of the module, from [`BINDINGS`].
+pub fn bindings() -> String {
+    let decl = |(i, b): (usize, &Binding)| {
+        let space = match b.access {
+            Access::Uniform => "uniform",
+            Access::Read => "storage, read",
+            Access::ReadWrite => "storage, read_write",
+        };
+        format!("@group(0) @binding({i}) var<{space}> {}: {};\n", b.var, b.ty)
+    };
+    let decls: String = BINDINGS.iter().enumerate().map(decl).collect();
+    format!("// ---- bindings (from Rust: src/engine/gpu/shaders.rs `BINDINGS`)\n{decls}")
+}
+
 /// `const NAME: u32 = VALUE;` for each constant named, its value converted as written.
 macro_rules! wgsl_consts {
     ($ty:literal, $suffix:literal, $as:ty: $($name:ident),+ $(,)?) => {
@@ -80,8 +177,17 @@ pub fn constants() -> String {
     format!("// ---- constants (from Rust: src/engine/gpu/shaders.rs `constants`)\n{u}{i}")
 }
 
-/// The whole module.
+/// The whole module: the constants, then `common.wgsl` with the bindings after its structs,
+/// then the other files.
 pub fn source() -> String {
     let files: String = FILES.iter().map(|(name, src)| format!("// ---- {name}\n{src}\n")).collect();
-    constants() + &files
+    constants() + &files.replacen(BINDINGS_GO_HERE, &bindings(), 1)
+}
+
+/// The line of `common.wgsl` where the group-0 declarations go (after the structs they use).
+pub const BINDINGS_GO_HERE: &str = "// (group-0 bindings: emitted here from src/engine/gpu/shaders.rs `BINDINGS`)\n";
+
+/// `common.wgsl` as the module holds it: with the constants before it and the bindings in place.
+pub fn common() -> String {
+    constants() + &FILES[0].1.replacen(BINDINGS_GO_HERE, &bindings(), 1)
 }
