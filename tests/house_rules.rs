@@ -96,11 +96,10 @@ const MAX_FUNCTION_LINES: usize = 80;
 /// split. The list can only shrink: the check fails when one of them is no longer long (or no
 /// longer there), so that its entry goes.
 const STILL_LONG: &[(&str, &str)] = &[
-    ("src/engine/gpu/layout.rs", "build"),             // 265 lines
-    ("src/engine/cpu/stdp.rs", "process_plastic_row"), // 121 lines
-    ("src/engine/gpu/layout.rs", "stdp_blocks"),       // 100 lines
-    ("src/engine/gpu/resources.rs", "new"),            // 93 lines
-    ("src/engine/gpu/transfer.rs", "pack"),            // 86 lines
+    ("src/engine/gpu/layout.rs", "build"),       // 265 lines
+    ("src/engine/gpu/layout.rs", "stdp_blocks"), // 100 lines
+    ("src/engine/gpu/resources.rs", "new"),      // 93 lines
+    ("src/engine/gpu/transfer.rs", "pack"),      // 86 lines
 ];
 
 #[derive(Clone, Copy, PartialEq, Debug)]
