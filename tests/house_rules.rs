@@ -99,7 +99,6 @@ const STILL_LONG: &[(&str, &str)] = &[
     ("src/engine/gpu/layout.rs", "build"),       // 265 lines
     ("src/engine/gpu/layout.rs", "stdp_blocks"), // 100 lines
     ("src/engine/gpu/resources.rs", "new"),      // 93 lines
-    ("src/engine/gpu/transfer.rs", "pack"),      // 86 lines
 ];
 
 #[derive(Clone, Copy, PartialEq, Debug)]
