@@ -70,9 +70,31 @@ struct Planned {
 pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
     let plan = plan(net);
     let pops = &net.populations;
-    let neurons: f64 = pops.iter().map(|p| p.size as f64).sum();
     let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size).max(1)).collect();
     let n_cores: Vec<f64> = pops.iter().zip(&max_atoms).map(|(p, &m)| p.size.div_ceil(m) as f64).collect();
+    let (neurons, base) = neurons_and_ring_buffers(net, &max_atoms);
+    let drawn: f64 = plan.iter().map(|k| k.synapses * DRAWN).sum();
+    let mut peak = drawing(&plan, drawn, threads);
+    let built = receiving_populations(net, &plan, &n_cores, drawn, &mut peak);
+    building_the_engine(&plan, &n_cores, built, &mut peak);
+    let mut parts: Vec<(String, f64)> = vec![(format!("{neurons} neurons"), base)];
+    parts.extend(peak.parts);
+    let biggest = parts.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
+    MemoryEstimate { peak: base + peak.bytes, biggest }
+}
+
+/// The highest step of mapping and building so far, beyond what the neurons hold throughout: its
+/// bytes, and what takes them, in words.
+struct Peak {
+    bytes: f64,
+    parts: Vec<(String, f64)>,
+}
+
+/// What the neurons hold while mapped and running: their number, and their bytes (their
+/// parameters, state and arrays, and their cores' ring buffers, sized by the in-core delay).
+fn neurons_and_ring_buffers(net: &Network, max_atoms: &[u32]) -> (f64, f64) {
+    let pops = &net.populations;
+    let neurons: f64 = pops.iter().map(|p| p.size as f64).sum();
     let ring: f64 = pops
         .iter()
         .enumerate()
@@ -83,26 +105,30 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
                 * (1u64 << in_core_delay_bits(max_atoms[pi], max_delay_into(net, pi), net.timestep)) as f64
         })
         .sum();
-    let base = neurons * PER_NEURON + ring;
-    let mut parts: Vec<(String, f64)> = vec![(format!("{neurons} neurons"), base)];
+    (neurons, neurons * PER_NEURON + ring)
+}
 
-    // Drawing: every projection drawn, the `threads` largest working sets at once (a
-    // projection being drawn holds the larger of its connector's working set, and its pairs
-    // beside its drawn connections).
-    let drawn: f64 = plan.iter().map(|k| k.synapses * DRAWN).sum();
+/// Drawing: every projection drawn (`drawn` bytes), the `threads` largest working sets at once (a
+/// projection being drawn holds the larger of its connector's working set, and its pairs beside
+/// its drawn connections).
+fn drawing(plan: &[Planned], drawn: f64, threads: usize) -> Peak {
     let mut working: Vec<f64> = plan.iter().map(|k| (k.drawing - k.synapses * DRAWN).max(k.synapses * PAIR)).collect();
     working.sort_by(|a, b| b.total_cmp(a));
-    let drawing = drawn + working.iter().take(threads.max(1)).sum::<f64>();
-    let mut peak = drawing;
+    let bytes = drawn + working.iter().take(threads.max(1)).sum::<f64>();
     let largest = plan.iter().max_by(|a, b| a.synapses.total_cmp(&b.synapses));
     let of_largest =
         largest.map(|k| format!(" (the most: {}, {:.0} synapses)", k.name, k.synapses)).unwrap_or_default();
-    let mut peak_parts = vec![(format!("the drawn connections{of_largest}"), drawing)];
+    Peak { bytes, parts: vec![(format!("the drawn connections{of_largest}"), bytes)] }
+}
 
-    // Each receiving population in turn.
+/// Each receiving population in turn: the synaptic matrices of those before, the drawn
+/// connections of those after (of the `drawn` bytes of all), and its own projections quantised
+/// then laid out in sPyNNaker's padded layout; raises `peak` where that is higher. Returns the
+/// bytes of all the padded matrices.
+fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn: f64, peak: &mut Peak) -> f64 {
     let mut built = 0.0;
     let mut to_come = drawn;
-    for (pi, p) in pops.iter().enumerate().filter(|(_, p)| !p.cell_type.is_source()) {
+    for (pi, p) in net.populations.iter().enumerate().filter(|(_, p)| !p.cell_type.is_source()) {
         let incoming: Vec<&Planned> = plan.iter().filter(|k| k.post == pi).collect();
         let syns: f64 = incoming.iter().map(|k| k.synapses).sum();
         let largest = incoming.iter().map(|k| k.synapses).fold(0.0, f64::max);
@@ -119,19 +145,23 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
         ];
         let total = |parts: &[(String, f64); 2]| parts.iter().map(|x| x.1).sum::<f64>();
         let here = if total(&quantising) > total(&laying_out) { quantising } else { laying_out };
-        if built + to_come + total(&here) > peak {
-            peak = built + to_come + total(&here);
-            peak_parts = vec![
+        if built + to_come + total(&here) > peak.bytes {
+            peak.bytes = built + to_come + total(&here);
+            peak.parts = vec![
                 ("the synaptic matrices of the populations before".to_string(), built),
                 ("the drawn connections of the populations after".to_string(), to_come),
             ];
-            peak_parts.extend(here);
+            peak.parts.extend(here);
         }
         built += padded;
     }
+    built
+}
 
-    // The engine: each core's rows are packed and its padded matrix dropped, one core after the
-    // other, so the padded matrices or the packed rows, whichever is more.
+/// The engine: each core's rows are packed and its padded matrix dropped (of the `built` bytes of
+/// all), one core after the other, so the padded matrices or the packed rows, whichever is more;
+/// raises `peak` where that is higher.
+fn building_the_engine(plan: &[Planned], n_cores: &[f64], built: f64, peak: &mut Peak) {
     let packed: f64 = plan
         .iter()
         .map(|k| {
@@ -139,16 +169,15 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
                 + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
         })
         .sum();
-    if built.max(packed) > peak {
-        peak = built.max(packed);
-        peak_parts = vec![
-            ("the synaptic matrices in sPyNNaker's padded layout".to_string(), built),
-            ("the engine's packed rows".to_string(), packed),
-        ];
+    if built.max(packed) > peak.bytes {
+        *peak = Peak {
+            bytes: built.max(packed),
+            parts: vec![
+                ("the synaptic matrices in sPyNNaker's padded layout".to_string(), built),
+                ("the engine's packed rows".to_string(), packed),
+            ],
+        };
     }
-    parts.extend(peak_parts);
-    let biggest = parts.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
-    MemoryEstimate { peak: base + peak, biggest }
 }
 
 /// The largest delay in ms into population `pi` that the estimate can tell from the network.

@@ -9,6 +9,7 @@ use crate::record::Provenance;
 
 /// Entries of a post-event history (`MAX_POST_SYNAPTIC_EVENTS`).
 use crate::mapping::stdp::{HISTORY, TRACE_ONE as ONE};
+use crate::mapping::words::SynapseFields;
 
 /// What the row routine needs of the core's synapse parameters.
 #[derive(Clone, Copy, Debug)]
@@ -83,114 +84,203 @@ pub fn process_plastic_row(
     time: u32,
     colour_delay: u32,
 ) {
-    let pair = !st.nearest;
     let big_t = time.wrapping_sub(colour_delay);
     prov.pre_synaptic_events += ctrl.len() as u64;
     // The header is rewritten first; the synapses use the old values.
-    let last_time = s.plastic[start];
-    let last_trace = if pair { s.plastic[start + 1] as u16 as i16 as i32 } else { 0 };
-    s.plastic[start] = big_t;
-    if pair {
-        let tr = (mul16(last_trace, decay(&st.lut_plus, big_t.wrapping_sub(last_time))) + ONE) as u16 as u32;
-        s.plastic[start + 1] = (s.plastic[start + 1] & 0xFFFF_0000) | tr;
-    }
-    let (n_bits, t_bits) = (g.n_bits, g.t_bits);
-    let (n_mask, t_mask, d_mask) = ((1u32 << n_bits) - 1, (1u32 << t_bits) - 1, (1u32 << g.d_bits) - 1);
-    let ti_mask = (1u32 << (n_bits + t_bits)) - 1;
+    let pre = update_pre_header(st, &mut s.plastic, start, big_t);
+    let control = SynapseFields { n_bits: g.n_bits, t_bits: g.t_bits, d_bits: g.d_bits };
     let weights = start + g.header_words;
     for (i, &c) in ctrl.iter().enumerate() {
         let c = c as u32;
-        let typ = ((c >> n_bits) & t_mask) as usize;
-        let d = (c >> (n_bits + t_bits)) & d_mask;
-        let j = (c & n_mask) as usize;
-        let [w_min, w_max, a_plus, a_minus] = st.weight_params[typ];
+        let (j, typ, d) = control_fields(control, c);
+        let rule = WeightRule::of(st, typ);
         let shift = g.shifts[typ.min(1)];
         let (word, half) = (weights + i / 2, 16 * (i % 2) as u32);
         let w16 = (s.plastic[word] >> half) & 0xFFFF;
-        let mut w = (w16 << shift) as i32;
-        let potentiate = |w: i32, x: i32| {
-            if st.additive {
-                let w = w.wrapping_add(mulk(x, a_plus));
-                if w_max < w {
-                    w_max
-                } else {
-                    w
-                }
-            } else {
-                w.wrapping_add(mulk(mulk(w_max.wrapping_sub(w), a_plus), x))
-            }
-        };
-        let depress = |w: i32, x: i32| {
-            if st.additive {
-                let w = w.wrapping_sub(mulk(x, a_minus));
-                if w_min < w {
-                    w
-                } else {
-                    w_min
-                }
-            } else {
-                w.wrapping_sub(mulk(mulk(w.wrapping_sub(w_min), a_minus), x))
-            }
-        };
         let dd = if st.backprop_delay { d } else { 0 };
-        // Clamped at 0 (the depression Δ below uses the unclamped T − d).
-        let begin = last_time.saturating_sub(dd);
-        let end = big_t.saturating_sub(dd);
-        // post_events_get_window_delayed: `prev` = the newest entry ≤ begin (or the placeholder),
-        // the window = the following entries ≤ end, oldest first.
-        let base = j * HISTORY;
-        let count = s.post_count[j] as usize;
-        let times = &s.post_times[base..base + count + 1];
-        let mut prev = count;
-        while prev > 0 && times[prev] > begin {
-            prev -= 1;
-        }
-        let trace_of = |k: usize| if pair { s.post_traces[base + k] as i32 } else { 0 };
-        let (mut prev_t, mut prev_tr) = (times[prev], trace_of(prev));
-        let mut any = false;
-        for (k, &tp) in times.iter().enumerate().skip(prev + 1) {
-            if tp > end {
-                continue;
-            }
-            any = true;
-            let dpre = tp.wrapping_add(dd).wrapping_sub(last_time);
-            if dpre != 0 {
-                let x = if pair {
-                    mul16(last_trace, decay(&st.lut_plus, dpre)) << 4
-                } else {
-                    // Potentiation only when this post spike is the nearest one after the pre spike;
-                    // the previous post time is not delayed (docs/stdp.md §7).
-                    let dpost = tp.wrapping_add(dd).wrapping_sub(prev_t);
-                    if dpre <= dpost {
-                        decay(&st.lut_plus, dpre) << 4
-                    } else {
-                        0
-                    }
-                };
-                w = potentiate(w, x);
-            }
-            (prev_t, prev_tr) = (tp, trace_of(k));
-        }
-        if any || prev != 0 {
-            // Δ from the unclamped T − d; a wrap reads 0 from the LUT.
-            let dpost = big_t.wrapping_sub(dd).wrapping_sub(prev_t);
-            let x =
-                if pair { mul16(prev_tr, decay(&st.lut_minus, dpost)) << 4 } else { decay(&st.lut_minus, dpost) << 4 };
-            w = depress(w, x);
-        }
+        let w = apply_post_spikes(st, s, rule, pre, j, dd, (w16 << shift) as i32);
         let w_new = ((w >> shift) as u32) & 0xFFFF;
         if d > colour_delay {
-            let idx = ((((big_t.wrapping_add(d)) & d_mask) << (n_bits + t_bits)) | (c & ti_mask)) as usize;
-            let acc = s.ring[idx] as u32 + w_new;
-            if acc & 0xFFFF_0000 != 0 {
-                s.ring[idx] = 0xFFFF;
-                prov.plastic_weight_saturations += 1;
-            } else {
-                s.ring[idx] = acc as u16;
-            }
+            add_to_ring_buffer(&mut s.ring[ring_index(control, c, big_t.wrapping_add(d))], w_new, prov);
         } else {
             prov.synapses_skipped += 1;
         }
         s.plastic[word] = (s.plastic[word] & !(0xFFFF << half)) | (w_new << half);
+    }
+}
+
+/// A pre spike as a plastic row sees it: its time `t` (the tick minus the colour delay), and the
+/// time and trace of the row's previous pre spike, as the pre-event header held them.
+#[derive(Clone, Copy)]
+struct PreSpike {
+    t: u32,
+    last_time: u32,
+    last_trace: i32,
+}
+
+/// Writes a pre spike at `t` into the pre-event header at `plastic[start..]`: its time, and for
+/// the pair rule the previous trace decayed to `t`, plus one. Returns the spike with what the
+/// header held before.
+#[inline]
+fn update_pre_header(st: &StdpCore, plastic: &mut [u32], start: usize, t: u32) -> PreSpike {
+    let pair = !st.nearest;
+    let last_time = plastic[start];
+    let last_trace = if pair { plastic[start + 1] as u16 as i16 as i32 } else { 0 };
+    plastic[start] = t;
+    if pair {
+        let tr = (mul16(last_trace, decay(&st.lut_plus, t.wrapping_sub(last_time))) + ONE) as u16 as u32;
+        plastic[start + 1] = (plastic[start + 1] & 0xFFFF_0000) | tr;
+    }
+    PreSpike { t, last_time, last_trace }
+}
+
+/// The post neuron (local index), synapse type and delay (ticks) of a control half-word.
+#[inline]
+fn control_fields(f: SynapseFields, c: u32) -> (usize, usize, u32) {
+    (f.index(c) as usize, f.synapse_type(c) as usize, f.delay(c))
+}
+
+/// The ring-buffer entry of the synapse of control half-word `c` for tick `t`: the slot of `t`,
+/// then the synapse's type and neuron.
+#[inline]
+fn ring_index(f: SynapseFields, c: u32, t: u32) -> usize {
+    (((t & ((1 << f.d_bits) - 1)) << (f.n_bits + f.t_bits)) | f.type_and_index(c)) as usize
+}
+
+/// The weight dependence of one synapse type: additive or multiplicative, with its w_min, w_max,
+/// A+ and A− (s16.15).
+#[derive(Clone, Copy)]
+struct WeightRule {
+    additive: bool,
+    w_min: i32,
+    w_max: i32,
+    a_plus: i32,
+    a_minus: i32,
+}
+
+impl WeightRule {
+    /// The weight dependence of synapse type `typ` of a core.
+    #[inline]
+    fn of(st: &StdpCore, typ: usize) -> Self {
+        let [w_min, w_max, a_plus, a_minus] = st.weight_params[typ];
+        WeightRule { additive: st.additive, w_min, w_max, a_plus, a_minus }
+    }
+
+    /// `w` potentiated by `x`: additive up to w_max, multiplicative by the room left below it.
+    #[inline]
+    fn potentiate(self, w: i32, x: i32) -> i32 {
+        if self.additive {
+            let w = w.wrapping_add(mulk(x, self.a_plus));
+            if self.w_max < w {
+                self.w_max
+            } else {
+                w
+            }
+        } else {
+            w.wrapping_add(mulk(mulk(self.w_max.wrapping_sub(w), self.a_plus), x))
+        }
+    }
+
+    /// `w` depressed by `x`: additive down to w_min, multiplicative by the room left above it.
+    #[inline]
+    fn depress(self, w: i32, x: i32) -> i32 {
+        if self.additive {
+            let w = w.wrapping_sub(mulk(x, self.a_minus));
+            if self.w_min < w {
+                w
+            } else {
+                self.w_min
+            }
+        } else {
+            w.wrapping_sub(mulk(mulk(w.wrapping_sub(self.w_min), self.a_minus), x))
+        }
+    }
+}
+
+/// Weight `w` of a synapse onto neuron `j` (its dendritic delay `dd`, 0 without backprop delay)
+/// at the pre spike `pre`: potentiated by each post spike in its window (since the previous pre
+/// spike), then depressed by the latest post spike up to this one (docs/stdp.md §7).
+#[inline]
+fn apply_post_spikes(
+    st: &StdpCore,
+    s: &NeuronState,
+    rule: WeightRule,
+    pre: PreSpike,
+    j: usize,
+    dd: u32,
+    w: i32,
+) -> i32 {
+    let pair = !st.nearest;
+    // Clamped at 0 (the depression Δ below uses the unclamped T − d).
+    let begin = pre.last_time.saturating_sub(dd);
+    let end = pre.t.saturating_sub(dd);
+    // post_events_get_window_delayed: `prev` = the newest entry ≤ begin (or the placeholder),
+    // the window = the following entries ≤ end, oldest first.
+    let base = j * HISTORY;
+    let count = s.post_count[j] as usize;
+    let times = &s.post_times[base..base + count + 1];
+    let mut prev = count;
+    while prev > 0 && times[prev] > begin {
+        prev -= 1;
+    }
+    let trace_of = |k: usize| if pair { s.post_traces[base + k] as i32 } else { 0 };
+    let (mut prev_t, mut prev_tr) = (times[prev], trace_of(prev));
+    let mut any = false;
+    let mut w = w;
+    for (k, &tp) in times.iter().enumerate().skip(prev + 1) {
+        if tp > end {
+            continue;
+        }
+        any = true;
+        let dpre = tp.wrapping_add(dd).wrapping_sub(pre.last_time);
+        if dpre != 0 {
+            w = rule.potentiate(w, potentiation(st, pre.last_trace, dpre, tp.wrapping_add(dd).wrapping_sub(prev_t)));
+        }
+        (prev_t, prev_tr) = (tp, trace_of(k));
+    }
+    if any || prev != 0 {
+        // Δ from the unclamped T − d; a wrap reads 0 from the LUT.
+        let dpost = pre.t.wrapping_sub(dd).wrapping_sub(prev_t);
+        w = rule.depress(w, depression(st, prev_tr, dpost));
+    }
+    w
+}
+
+/// How much a post spike potentiates, `dpre` ticks after the pre spike (whose trace is
+/// `last_trace`) and `dpost` after the post spike before it: the pre trace decayed (pair rule),
+/// or for the nearest-pair rule the decay alone, and only when this post spike is the nearest
+/// one after the pre spike (the previous post time is not delayed, docs/stdp.md §7).
+#[inline]
+fn potentiation(st: &StdpCore, last_trace: i32, dpre: u32, dpost: u32) -> i32 {
+    if !st.nearest {
+        mul16(last_trace, decay(&st.lut_plus, dpre)) << 4
+    } else if dpre <= dpost {
+        decay(&st.lut_plus, dpre) << 4
+    } else {
+        0
+    }
+}
+
+/// How much the pre spike depresses, `dpost` ticks after the last post spike before it (whose
+/// trace is `post_trace`): the post trace decayed (pair rule), or the decay alone (nearest pair).
+#[inline]
+fn depression(st: &StdpCore, post_trace: i32, dpost: u32) -> i32 {
+    if !st.nearest {
+        mul16(post_trace, decay(&st.lut_minus, dpost)) << 4
+    } else {
+        decay(&st.lut_minus, dpost) << 4
+    }
+}
+
+/// Adds a new weight to a ring-buffer entry; a sum past 16 bits saturates at 0xFFFF and is
+/// counted.
+#[inline]
+fn add_to_ring_buffer(entry: &mut u16, w: u32, prov: &mut Provenance) {
+    let acc = *entry as u32 + w;
+    if acc & 0xFFFF_0000 != 0 {
+        *entry = 0xFFFF;
+        prov.plastic_weight_saturations += 1;
+    } else {
+        *entry = acc as u16;
     }
 }

@@ -1,7 +1,7 @@
 //! GPU buffers, the bind groups and pipelines, and the submission of batches of ticks.
 
 use super::device::GpuContext;
-use super::layout::{BatchCore, RowJob, StaticImage, CONTROL_WORDS, JOB_WORDS};
+use super::layout::{BatchCore, RowJob, StaticImage, CONTROL_WORDS, CTL_BATCH_START, CTL_RECORD_STRIDE, JOB_WORDS};
 use super::record::Batch;
 use super::shaders::{self, Over};
 use super::transfer::HostState;
@@ -13,7 +13,6 @@ use wgpu::util::DeviceExt;
 
 /// The group-0 bindings of the module (`shaders::BINDINGS`, where their numbers are written).
 const BINDINGS: usize = shaders::BINDINGS.len();
-const READ_ONLY: std::ops::RangeInclusive<usize> = B_CORES..=B_BATCH;
 const B_CORES: usize = shaders::binding_of("cores");
 const B_PARAMS: usize = shaders::binding_of("params");
 const B_TABLES: usize = shaders::binding_of("tables");
@@ -73,79 +72,109 @@ fn log2_floor(x: u64) -> u32 {
     63 - x.max(1).leading_zeros()
 }
 
+/// Group 0, the network: the sizes (uniform), then the image (read-only: the core table, neuron
+/// parameters, tables, spike times, rows and their words, the batch table, the plastic control
+/// words) and the state and recording the ticks write.
+fn network_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..BINDINGS)
+        .map(|b| wgpu::BindGroupLayoutEntry {
+            binding: b as u32,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: match shaders::BINDINGS[b].access {
+                    shaders::Access::Uniform => wgpu::BufferBindingType::Uniform,
+                    shaders::Access::Read => wgpu::BufferBindingType::Storage { read_only: true },
+                    shaders::Access::ReadWrite => wgpu::BufferBindingType::Storage { read_only: false },
+                },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        })
+        .collect();
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("network"), entries: &entries })
+}
+
+/// Group 1: the indirect dispatch of the row jobs (its workgroup counts and the tick), which
+/// `rows_args` writes.
+fn indirect_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("indirect"),
+        entries: &[wgpu::BindGroupLayoutEntry {
+            binding: 0,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only: false },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        }],
+    })
+}
+
+/// One pipeline per step of a tick (`shaders::TICK`), from the shaders compiled once; the steps
+/// that bind the indirect dispatch (`rows_args`, `tick_end`) have group 1 as well.
+fn tick_pipelines(
+    device: &wgpu::Device,
+    layout0: &wgpu::BindGroupLayout,
+    layout1: &wgpu::BindGroupLayout,
+) -> Vec<wgpu::ComputePipeline> {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("spinnsim"),
+        source: wgpu::ShaderSource::Wgsl(shaders::source().into()),
+    });
+    let pl_a = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("network"),
+        bind_group_layouts: &[Some(layout0)],
+        immediate_size: 0,
+    });
+    let pl_b = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("network+indirect"),
+        bind_group_layouts: &[Some(layout0), Some(layout1)],
+        immediate_size: 0,
+    });
+    shaders::TICK
+        .iter()
+        .map(|&(entry, indirect, _)| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(if indirect { &pl_b } else { &pl_a }),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        })
+        .collect()
+}
+
+/// The buffer of the row jobs' indirect dispatch (its workgroup counts and the tick), and its
+/// group 1.
+fn indirect_dispatch(device: &wgpu::Device, layout1: &wgpu::BindGroupLayout) -> (wgpu::Buffer, wgpu::BindGroup) {
+    let dispatch = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("indirect dispatch"),
+        size: 16,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
+        mapped_at_creation: false,
+    });
+    let group1 = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("indirect"),
+        layout: layout1,
+        entries: &[wgpu::BindGroupEntry { binding: 0, resource: dispatch.as_entire_binding() }],
+    });
+    (dispatch, group1)
+}
+
 impl Resources {
+    /// The bind-group layouts and pipelines of the tick, then every buffer of the image (its
+    /// synaptic words included) and of the state, sized for `img`.
     pub fn new(ctx: &GpuContext, machine: &Machine, img: &StaticImage, options: &GpuOptions) -> Result<Self> {
         let device = &ctx.device;
-        let max_binding = ctx.limits.max_storage_buffer_binding_size;
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..BINDINGS)
-            .map(|b| wgpu::BindGroupLayoutEntry {
-                binding: b as u32,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: if b == 0 {
-                        wgpu::BufferBindingType::Uniform
-                    } else {
-                        wgpu::BufferBindingType::Storage { read_only: READ_ONLY.contains(&b) || b == B_PLASTIC_STATIC }
-                    },
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            })
-            .collect();
-        let layout0 = device
-            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("network"), entries: &entries });
-        let layout1 = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("indirect"),
-            entries: &[wgpu::BindGroupLayoutEntry {
-                binding: 0,
-                visibility: wgpu::ShaderStages::COMPUTE,
-                ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage { read_only: false },
-                    has_dynamic_offset: false,
-                    min_binding_size: None,
-                },
-                count: None,
-            }],
-        });
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("spinnsim"),
-            source: wgpu::ShaderSource::Wgsl(shaders::source().into()),
-        });
-        let pl_a = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("network"),
-            bind_group_layouts: &[Some(&layout0)],
-            immediate_size: 0,
-        });
-        let pl_b = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("network+indirect"),
-            bind_group_layouts: &[Some(&layout0), Some(&layout1)],
-            immediate_size: 0,
-        });
-        let pipelines = shaders::TICK
-            .iter()
-            .map(|&(entry, indirect, _)| {
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(entry),
-                    layout: Some(if indirect { &pl_b } else { &pl_a }),
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
-            })
-            .collect();
-        let dispatch = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("indirect dispatch"),
-            size: 16,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
-            mapped_at_creation: false,
-        });
-        let group1 = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("indirect"),
-            layout: &layout1,
-            entries: &[wgpu::BindGroupEntry { binding: 0, resource: dispatch.as_entire_binding() }],
-        });
+        let layout0 = network_layout(device);
+        let layout1 = indirect_layout(device);
+        let pipelines = tick_pipelines(device, &layout0, &layout1);
+        let (dispatch, group1) = indirect_dispatch(device, &layout1);
         let sizes = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("sizes"),
             size: std::mem::size_of::<super::layout::Sizes>() as u64,
@@ -161,7 +190,7 @@ impl Resources {
             group1,
             pipelines,
             record_words: 0,
-            max_binding,
+            max_binding: ctx.limits.max_storage_buffer_binding_size,
         };
         r.write_words(ctx, machine, img, options)?;
         r.write_image(ctx, img, options)?;
@@ -261,7 +290,7 @@ impl Resources {
             (B_JOBS, s.job_capacity as u64 * 8),
             (B_CONTROL, CONTROL_WORDS as u64),
             (B_PLASTIC, s.n_plastic as u64),
-            (B_POST, s.n_post as u64 * super::transfer::POST_WORDS as u64),
+            (B_POST, s.n_post as u64 * super::layout::POST_WORDS as u64),
         ] {
             self.bufs[b] = Some(self.buffer(ctx, b, &zeros(words))?);
         }
@@ -424,10 +453,11 @@ impl Resources {
             self.rebind(ctx);
         }
         ctx.queue.write_buffer(self.buf(B_BATCH), 0, &pad_bytes(&batch.table));
-        // The batch's first tick and the recording words of one instance (CTL_BATCH_START, CTL_RECORD_STRIDE).
+        // The batch's first tick and the recording words of one instance.
+        const _: () = assert!(CTL_RECORD_STRIDE == CTL_BATCH_START + 1);
         ctx.queue.write_buffer(
             self.buf(B_CONTROL),
-            5 * 4,
+            CTL_BATCH_START as u64 * 4,
             bytemuck::cast_slice(&[batch.t0, batch.record_words as u32]),
         );
         let s = &img.sizes;
