@@ -4,11 +4,12 @@
 //! adapter `GpuContext::open` picks (lavapipe on a machine without a GPU); without any adapter
 //! they print a note and pass, unless `CI` is set, where they fail.
 
+mod common;
+
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use spinnsim::engine::gpu::device::GpuContext;
 use spinnsim::fixed::{self, Kiss64};
-use wgpu::util::DeviceExt;
 
 const FIXED: &str = include_str!("../shaders/fixed.wgsl");
 
@@ -137,72 +138,8 @@ fn open() -> Option<GpuContext> {
 
 /// Runs the harness in `mode` over `n` items and returns `out_words` result words.
 fn run(ctx: &GpuContext, mode: u32, n: u32, draws: u32, ins: &[[u32; 4]], out_words: usize) -> Vec<u32> {
-    let device = &ctx.device;
-    let src = shader_source();
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("gpu_fixed"),
-        source: wgpu::ShaderSource::Wgsl(src.into()),
-    });
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("gpu_fixed"),
-        layout: None,
-        module: &module,
-        entry_point: Some("fx_test_main"),
-        compilation_options: Default::default(),
-        cache: None,
-    });
-    let ins_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("ins"),
-        contents: bytemuck::cast_slice(ins),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
-    let size = (out_words * 4) as u64;
-    let outs_buf = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("outs"),
-        size,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
     let params = [mode, n, draws, 0];
-    let params_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let staging = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("staging"),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("gpu_fixed"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: ins_buf.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: outs_buf.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 2, resource: params_buf.as_entire_binding() },
-        ],
-    });
-    let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("gpu_fixed") });
-    {
-        let mut pass =
-            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("gpu_fixed"), timestamp_writes: None });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(n.div_ceil(64), 1, 1);
-    }
-    enc.copy_buffer_to_buffer(&outs_buf, 0, &staging, 0, size);
-    ctx.queue.submit([enc.finish()]);
-    let slice = staging.slice(..);
-    slice.map_async(wgpu::MapMode::Read, |r| r.expect("map staging buffer"));
-    device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
-    let out = {
-        let view = slice.get_mapped_range().expect("mapped range");
-        bytemuck::cast_slice::<u8, u32>(&view).to_vec()
-    };
-    staging.unmap();
-    out
+    common::run_wgsl(ctx, &shader_source(), "fx_test_main", ins, Some(&params), n, out_words)
 }
 
 /// Interesting words: 0, ±1, the extremes, 0x8000/0x7FFF and everything around powers of two

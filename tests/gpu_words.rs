@@ -4,12 +4,13 @@
 //!
 //! Without any adapter the GPU test prints a note and passes, unless `CI` is set, where it fails.
 
+mod common;
+
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use spinnsim::engine::gpu::device::GpuContext;
 use spinnsim::engine::gpu::shaders::{constants, FILES};
 use spinnsim::mapping::words::*;
-use wgpu::util::DeviceExt;
 
 /// The twins, in the order the harness writes their results.
 const TWINS: [&str; 10] = [
@@ -136,62 +137,5 @@ fn the_wgsl_twins_decode_every_word_as_the_rust_functions_do() {
 
 /// Runs the harness over `ins`; returns ten words per input.
 fn run(ctx: &GpuContext, ins: &[[u32; 4]]) -> Vec<u32> {
-    let device = &ctx.device;
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("gpu_words"),
-        source: wgpu::ShaderSource::Wgsl(shader_source().into()),
-    });
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("gpu_words"),
-        layout: None,
-        module: &module,
-        entry_point: Some("words_test_main"),
-        compilation_options: Default::default(),
-        cache: None,
-    });
-    let ins_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("ins"),
-        contents: bytemuck::cast_slice(ins),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
-    let size = (ins.len() * 10 * 4) as u64;
-    let outs_buf = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("outs"),
-        size,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
-    let staging = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("staging"),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("gpu_words"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: ins_buf.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: outs_buf.as_entire_binding() },
-        ],
-    });
-    let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("gpu_words") });
-    {
-        let mut pass =
-            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("gpu_words"), timestamp_writes: None });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups((ins.len() as u32).div_ceil(64), 1, 1);
-    }
-    enc.copy_buffer_to_buffer(&outs_buf, 0, &staging, 0, size);
-    ctx.queue.submit([enc.finish()]);
-    let slice = staging.slice(..);
-    slice.map_async(wgpu::MapMode::Read, |r| r.expect("map staging buffer"));
-    device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
-    let out = {
-        let view = slice.get_mapped_range().expect("mapped range");
-        bytemuck::cast_slice::<u8, u32>(&view).to_vec()
-    };
-    staging.unmap();
-    out
+    common::run_wgsl(ctx, &shader_source(), "words_test_main", ins, None, ins.len() as u32, ins.len() * 10)
 }

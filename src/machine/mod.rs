@@ -13,7 +13,7 @@ pub mod state;
 
 use crate::error::{Error, Result};
 use crate::mapping::words::{half_word, synapse_weight, SynapseFields};
-use crate::mapping::{CoreKind, MachineImage};
+use crate::mapping::{CoreKind, MachineImage, MatrixBlock};
 use crate::record::{Provenance, Recordings};
 use rayon::prelude::*;
 use rows::CompactMatrix;
@@ -322,6 +322,19 @@ impl Machine {
                 t_bits: nc.log_n_synapse_types(),
                 d_bits: nc.log_max_delay(),
             };
+            // A synapse from its row's low half-word (a static word's, or a plastic control
+            // half-word) and weight. The host does not mask the delay field; a stored 0 means M
+            // (docs/semantics.md §3.2).
+            let synapse = |b: &MatrixBlock, pre: u32, stage: u32, low: u32, weight: u16| {
+                let d = f.delay_read_back(low);
+                RowSynapse {
+                    pre,
+                    post: core.lo_atom + f.index(low),
+                    synapse_type: f.synapse_type(low),
+                    weight,
+                    delay: stage * b.max_delay + if d == 0 { b.max_delay } else { d },
+                }
+            };
             let plastic: &[u32] = match &run.state {
                 CoreState::Neuron(s) => &s.plastic,
                 _ => &[],
@@ -332,32 +345,14 @@ impl Machine {
                     if let Some((start, ctrl)) = rows.plastic_row(cr) {
                         let weights = start + rows.header_words() as usize;
                         for (i, &c) in ctrl.iter().enumerate() {
-                            let c = c as u32;
-                            let d = f.delay_read_back(c);
-                            let d = if d == 0 { b.max_delay } else { d };
-                            out.push(RowSynapse {
-                                pre,
-                                post: core.lo_atom + f.index(c),
-                                synapse_type: f.synapse_type(c),
-                                weight: half_word(&plastic[weights..], i),
-                                delay: stage * b.max_delay + d,
-                            });
+                            out.push(synapse(b, pre, stage, c as u32, half_word(&plastic[weights..], i)));
                         }
                     }
                 }
                 for (r, row) in rows.block_rows(b.offset).enumerate() {
                     let (pre, stage) = b.layout.source_of(r as u32);
                     for &w in row {
-                        // The host does not mask the delay field; a stored 0 means M (docs/semantics.md §3.2).
-                        let d = f.delay_read_back(w);
-                        let d = if d == 0 { b.max_delay } else { d };
-                        out.push(RowSynapse {
-                            pre,
-                            post: core.lo_atom + f.index(w),
-                            synapse_type: f.synapse_type(w),
-                            weight: synapse_weight(w) as u16,
-                            delay: stage * b.max_delay + d,
-                        });
+                        out.push(synapse(b, pre, stage, w, synapse_weight(w) as u16));
                     }
                 }
             }

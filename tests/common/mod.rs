@@ -203,3 +203,74 @@ impl std::ops::DerefMut for ImageRun {
         &mut self.machine
     }
 }
+
+/// Runs entry point `entry` of the WGSL module `source` over `n` invocations (workgroups of 64),
+/// group-0 binding 0 being the storage buffer `ins`, binding 1 a storage buffer of `out_words`
+/// words the shader writes and, when given, binding 2 the uniform `params`; returns binding 1.
+/// The test harnesses of the WGSL libraries (`tests/gpu_fixed.rs`, `tests/gpu_words.rs`) use it.
+pub fn run_wgsl(
+    ctx: &spinnsim::engine::gpu::device::GpuContext,
+    source: &str,
+    entry: &str,
+    ins: &[[u32; 4]],
+    params: Option<&[u32; 4]>,
+    n: u32,
+    out_words: usize,
+) -> Vec<u32> {
+    use wgpu::util::DeviceExt;
+    let device = &ctx.device;
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(entry),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: None,
+        module: &module,
+        entry_point: Some(entry),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let storage = |label, contents: &[u8], usage| {
+        device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
+    };
+    let ins_buf = storage("ins", bytemuck::cast_slice(ins), wgpu::BufferUsages::STORAGE);
+    let size = (out_words * 4) as u64;
+    let buffer = |label, usage| {
+        device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation: false })
+    };
+    let outs_buf = buffer("outs", wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC);
+    let staging = buffer("staging", wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
+    let params_buf = params.map(|p| storage("params", bytemuck::cast_slice(p), wgpu::BufferUsages::UNIFORM));
+    let mut entries = vec![
+        wgpu::BindGroupEntry { binding: 0, resource: ins_buf.as_entire_binding() },
+        wgpu::BindGroupEntry { binding: 1, resource: outs_buf.as_entire_binding() },
+    ];
+    if let Some(p) = &params_buf {
+        entries.push(wgpu::BindGroupEntry { binding: 2, resource: p.as_entire_binding() });
+    }
+    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(entry),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(entry) });
+    {
+        let mut pass =
+            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(entry), timestamp_writes: None });
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(n.div_ceil(64), 1, 1);
+    }
+    enc.copy_buffer_to_buffer(&outs_buf, 0, &staging, 0, size);
+    ctx.queue.submit([enc.finish()]);
+    let slice = staging.slice(..);
+    slice.map_async(wgpu::MapMode::Read, |r| r.expect("map staging buffer"));
+    device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    let out = {
+        let view = slice.get_mapped_range().expect("mapped range");
+        bytemuck::cast_slice::<u8, u32>(&view).to_vec()
+    };
+    staging.unmap();
+    out
+}
