@@ -4,7 +4,8 @@
 //! (`Population.set`, `initialize`, reset, reload). Engines (`crate::engine`) advance it tick by
 //! tick; everything else about a run is written here once, for both.
 //!
-//! A sweep batch is n machines of images of one shape, advanced together by one engine.
+//! A sweep batch is to be n machines of images of one shape, advanced together by one engine (the
+//! GPU buffers carry an instance index already); today an engine advances one machine at a time.
 
 pub mod poisson;
 pub mod recording;
