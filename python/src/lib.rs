@@ -492,20 +492,12 @@ fn _panic_for_tests() -> PyResult<()> {
     guarded(|| panic!("a panic raised on purpose by _panic_for_tests"))
 }
 
-/// The `spinnsim` command (the Rust binary's command line): runs `args` (the program name first)
-/// without the GIL and returns the exit status.
-#[pyfunction]
-fn command_line(py: Python<'_>, args: Vec<String>) -> u8 {
-    py.detach(|| spinnsim::cli::status(args))
-}
-
 #[pymodule]
 fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // At import, before any GPU instance: no display probe noise (see the function).
     spinnsim::engine::gpu::device::quiet_display_probe();
     m.add("SpinnsimError", m.py().get_type::<SpinnsimError>())?;
     m.add_function(wrap_pyfunction!(devices, m)?)?;
-    m.add_function(wrap_pyfunction!(command_line, m)?)?;
     m.add_function(wrap_pyfunction!(check_connector, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_class::<Simulation>()?;
