@@ -283,6 +283,48 @@ fn pop_entry_count(w2: u32) -> u32 {
     return w2 >> 16u;
 }
 
+// Which of the sender's cores a key came from (`(key >> shift) & mask`), from an entry's fourth
+// word; and the neurons per sender core, from its fifth.
+fn pop_entry_core_mask(w3: u32) -> u32 {
+    return w3 & 0xFFFFu;
+}
+
+fn pop_entry_core_shift(w3: u32) -> u32 {
+    return w3 >> 16u;
+}
+
+fn pop_entry_n_neurons(w4: u32) -> u32 {
+    return w4 & 0xFFFFu;
+}
+
+// A master-population-table entry, decoded (src/mapping/words.rs `PopEntry`, less its bitfield words).
+struct PopEntry {
+    key: u32,
+    mask: u32,
+    start: u32,
+    count: u32,
+    n_colour_bits: u32,
+    core_mask: u32,
+    core_shift: u32,
+    n_neurons: u32,
+}
+
+// The entry whose five words start at tables[e].
+fn pop_entry(e: u32) -> PopEntry {
+    let w2 = tables[e + 2u];
+    let w3 = tables[e + 3u];
+    return PopEntry(tables[e], tables[e + 1u], pop_entry_start(w2), pop_entry_count(w2), pop_entry_colour_bits(w2),
+        pop_entry_core_mask(w3), pop_entry_core_shift(w3), pop_entry_n_neurons(tables[e + 4u]));
+}
+
+// The sender's neuron that sent `key` (x) and the key's colour (y): `PopEntry::source_of`.
+fn pop_entry_source(entry: PopEntry, key: u32) -> vec2<u32> {
+    let core = (key >> entry.core_shift) & entry.core_mask;
+    let local = key & ~(entry.mask | (entry.core_mask << entry.core_shift));
+    let colour = local & ((1u << entry.n_colour_bits) - 1u);
+    return vec2<u32>((local >> entry.n_colour_bits) + core * entry.n_neurons, colour);
+}
+
 // Where entry i starts in a table.
 fn pop_entry_offset(i: u32) -> u32 {
     return POP_HEADER_WORDS + i * POP_ENTRY_WORDS;

@@ -140,21 +140,14 @@ fn arrival(c: CoreInfo, key: u32, t: u32) -> Arrival {
     if e == NOT_RECORDED {
         return Arrival(e, 0u, 0u, 0u);
     }
-    let mask = tables[e + 1u];
-    let w2 = tables[e + 2u];
-    let w3 = tables[e + 3u];
-    let n_colour = pop_entry_colour_bits(w2);
-    let core_mask = w3 & 0xFFFFu;
-    let shift = w3 >> 16u;
-    let n_neurons = tables[e + 4u] & 0xFFFFu;
-    let core = (key >> shift) & core_mask;
-    let local = key & ~(mask | (core_mask << shift));
-    let neuron_id = (local >> n_colour) + core * n_neurons;
-    // The colour carries the sender's tick; it differs from ours only after a soft reset.
-    let cm = (1u << n_colour) - 1u;
-    let colour_delay = ((t & cm) - (local & cm)) & cm;
+    let entry = pop_entry(e);
+    // The sender's neuron, and the key's colour: the sender's tick, which differs from ours only
+    // after a soft reset.
+    let source = pop_entry_source(entry, key);
+    let cm = (1u << entry.n_colour_bits) - 1u;
+    let colour_delay = ((t & cm) - source.y) & cm;
     let masked_time = ((t - colour_delay) & ((1u << c.d_bits) - 1u)) << (c.n_bits + c.t_bits);
-    return Arrival(e, neuron_id, colour_delay, masked_time);
+    return Arrival(e, source.x, colour_delay, masked_time);
 }
 
 // A packet reaching neuron core di: its pop-table search and the counters of its arrival
@@ -233,8 +226,9 @@ fn route_slot(slot: u32, inst: u32) {
         }
         return;
     }
-    for (var k = 0u; k < tables[e + 3u]; k++) {
-        let d = tables[tables[e + 2u] + k];
+    let route = route_record(e);
+    for (var k = 0u; k < route.n_destinations; k++) {
+        let d = tables[route.destinations + k];
         switch cores[d].kind {
             case KIND_NEURON: {
                 // A core with STDP input takes its packets itself, in order (stdp.wgsl).

@@ -270,8 +270,9 @@ fn stdp_core(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
             continue;
         }
         var mine = false;
-        for (var d = 0u; d < tables[e + 3u]; d++) {
-            mine = mine || tables[tables[e + 2u] + d] == ci;
+        let route = route_record(e);
+        for (var d = 0u; d < route.n_destinations; d++) {
+            mine = mine || tables[route.destinations + d] == ci;
         }
         if mine {
             deliver_in_order(inst, ci, c, si, p, t);

@@ -13,9 +13,11 @@ use spinnsim::engine::gpu::shaders::{common, FILES};
 use spinnsim::machine::poisson::RateSetup;
 use std::mem::{offset_of, size_of};
 
-/// Structs of the WGSL sources that live outside common.wgsl (spike_route.wgsl) and so need no
-/// twin here, should common.wgsl ever declare them.
-const NOT_COMMON: [&str; 2] = ["Packet", "Arrival"];
+/// Structs that need no twin here: those of the WGSL sources that live outside common.wgsl
+/// (spike_route.wgsl), should common.wgsl ever declare them, and `PopEntry`, a pop-table entry
+/// decoded into registers (`pop_entry`), never laid out in a buffer (its words are
+/// src/mapping/words.rs's, tested in tests/gpu_words.rs).
+const NOT_COMMON: [&str; 3] = ["Packet", "Arrival", "PopEntry"];
 
 /// A Rust struct as the test sees it: its fields in declaration order, with offset, size and
 /// type (in WGSL spelling).

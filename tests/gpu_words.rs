@@ -13,10 +13,15 @@ use spinnsim::engine::gpu::shaders::{constants, FILES};
 use spinnsim::mapping::words::*;
 
 /// The twins, in the order the harness writes their results.
-const TWINS: [&str; 10] = [
+const TWINS: [&str; 15] = [
     "pop_entry_start",
     "pop_entry_colour_bits",
     "pop_entry_count",
+    "pop_entry_core_mask",
+    "pop_entry_core_shift",
+    "pop_entry_n_neurons",
+    "pop_entry_source",
+    "pop_entry_source",
     "pop_entry_offset",
     "address_list_offset",
     "item_address",
@@ -26,10 +31,13 @@ const TWINS: [&str; 10] = [
     "synapse_delay",
 ];
 
-/// Per input `(w, n_bits, t_bits, d_bits)`, one result per twin.
+/// Per input `(w, n_bits, t_bits, d_bits)`, one result per twin (`pop_entry_source` of an entry
+/// made from the input: its neuron, then its colour). `tables` is declared for `pop_entry`, which
+/// the harness does not call (it reads the table itself).
 const HARNESS: &str = r#"
 @group(0) @binding(0) var<storage, read> words_test_ins: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> words_test_outs: array<u32>;
+@group(0) @binding(3) var<storage, read> tables: array<u32>;
 
 @compute @workgroup_size(64)
 fn words_test_main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -37,26 +45,47 @@ fn words_test_main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if i >= arrayLength(&words_test_ins) { return; }
     let v = words_test_ins[i];
     let w = v.x;
-    let o = i * 10u;
+    let o = i * 15u;
     words_test_outs[o] = pop_entry_start(w);
     words_test_outs[o + 1u] = pop_entry_colour_bits(w);
     words_test_outs[o + 2u] = pop_entry_count(w);
-    words_test_outs[o + 3u] = pop_entry_offset(w & 0xFFFFu);
-    words_test_outs[o + 4u] = address_list_offset(w & 0xFFFFu);
-    words_test_outs[o + 5u] = item_address(w);
-    words_test_outs[o + 6u] = synapse_weight(w);
-    words_test_outs[o + 7u] = synapse_index(w, v.y);
-    words_test_outs[o + 8u] = synapse_type(w, v.y, v.z);
-    words_test_outs[o + 9u] = synapse_delay(w, v.y, v.z, v.w);
+    words_test_outs[o + 3u] = pop_entry_core_mask(w);
+    words_test_outs[o + 4u] = pop_entry_core_shift(w);
+    words_test_outs[o + 5u] = pop_entry_n_neurons(w);
+    let entry = PopEntry(0u, 0xFFFF0000u << (v.w & 3u), 0u, 0u, v.z & 7u, v.y & 0xFFu, 8u + (v.w & 7u), v.y + 1u);
+    let source = pop_entry_source(entry, w);
+    words_test_outs[o + 6u] = source.x;
+    words_test_outs[o + 7u] = source.y;
+    words_test_outs[o + 8u] = pop_entry_offset(w & 0xFFFFu);
+    words_test_outs[o + 9u] = address_list_offset(w & 0xFFFFu);
+    words_test_outs[o + 10u] = item_address(w);
+    words_test_outs[o + 11u] = synapse_weight(w);
+    words_test_outs[o + 12u] = synapse_index(w, v.y);
+    words_test_outs[o + 13u] = synapse_type(w, v.y, v.z);
+    words_test_outs[o + 14u] = synapse_delay(w, v.y, v.z, v.w);
 }
 "#;
 
 /// The Rust twins' results for one input, in the harness's order.
-fn expected([w, n, t, d]: [u32; 4]) -> [u32; 10] {
+fn expected([w, n, t, d]: [u32; 4]) -> [u32; 15] {
+    let entry = PopEntry {
+        mask: 0xFFFF_0000 << (d & 3),
+        n_colour_bits: t & 7,
+        core_mask: n & 0xFF,
+        core_shift: 8 + (d & 7),
+        n_neurons: n + 1,
+        ..Default::default()
+    };
+    let (neuron, colour) = entry.source_of(w);
     [
         pop_entry_start(w),
         pop_entry_colour_bits(w),
         pop_entry_count(w),
+        pop_entry_core_mask(w),
+        pop_entry_core_shift(w),
+        pop_entry_n_neurons(w),
+        neuron,
+        colour,
         pop_entry_offset((w & 0xFFFF) as usize) as u32,
         address_list_offset(w & 0xFFFF) as u32,
         item_address(w),
@@ -123,7 +152,7 @@ fn the_wgsl_twins_decode_every_word_as_the_rust_functions_do() {
         let want = expected(*input);
         for (k, name) in TWINS.iter().enumerate() {
             assert_eq!(
-                got[i * 10 + k],
+                got[i * TWINS.len() + k],
                 want[k],
                 "{name} of {:#010x} (N {}, T {}, D {})",
                 input[0],
@@ -135,7 +164,7 @@ fn the_wgsl_twins_decode_every_word_as_the_rust_functions_do() {
     }
 }
 
-/// Runs the harness over `ins`; returns ten words per input.
+/// Runs the harness over `ins`; returns fifteen words per input.
 fn run(ctx: &GpuContext, ins: &[[u32; 4]]) -> Vec<u32> {
-    common::run_wgsl(ctx, &shader_source(), "words_test_main", ins, None, ins.len() as u32, ins.len() * 10)
+    common::run_wgsl(ctx, &shader_source(), "words_test_main", ins, None, ins.len() as u32, ins.len() * 15)
 }

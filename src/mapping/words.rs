@@ -56,9 +56,9 @@ impl PopEntry {
             start: pop_entry_start(w2),
             count: pop_entry_count(w2),
             n_colour_bits: pop_entry_colour_bits(w2),
-            core_mask: w3 & 0xFFFF,
-            core_shift: w3 >> 16,
-            n_neurons: w4 & 0xFFFF,
+            core_mask: pop_entry_core_mask(w3),
+            core_shift: pop_entry_core_shift(w3),
+            n_neurons: pop_entry_n_neurons(w4),
             n_bitfield_words: w4 >> 16,
         }
     }
@@ -89,6 +89,25 @@ pub fn pop_entry_colour_bits(w2: u32) -> u32 {
 #[inline]
 pub fn pop_entry_count(w2: u32) -> u32 {
     w2 >> 16
+}
+
+/// Which of the sender's cores a key came from (`(key >> shift) & mask`), from an entry's fourth
+/// word: the mask.
+#[inline]
+pub fn pop_entry_core_mask(w3: u32) -> u32 {
+    w3 & 0xFFFF
+}
+
+/// The shift of the sender's core index in its keys, from an entry's fourth word.
+#[inline]
+pub fn pop_entry_core_shift(w3: u32) -> u32 {
+    w3 >> 16
+}
+
+/// Neurons per sender core, from an entry's fifth word.
+#[inline]
+pub fn pop_entry_n_neurons(w4: u32) -> u32 {
+    w4 & 0xFFFF
 }
 
 /// Where entry `i` starts in the table.
