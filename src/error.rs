@@ -20,6 +20,9 @@ pub enum Error {
     /// The run was asked for something it cannot do.
     #[error("run: {0}")]
     Run(String),
+    /// A sweep specification is invalid, or a sweep's folder cannot be used.
+    #[error("sweep: {0}")]
+    Sweep(String),
     /// Writing or reading result files failed.
     #[error("output {path}: {message}")]
     Output { path: String, message: String },

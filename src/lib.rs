@@ -15,3 +15,5 @@ pub mod machine;
 pub mod mapping;
 pub mod record;
 pub mod sim;
+#[cfg(feature = "parquet")]
+pub mod sweep;

@@ -69,6 +69,12 @@ impl Simulation {
         Ok(Simulation { network, machine, engine, gpu_fallback })
     }
 
+    /// A simulation of `network` from its mapped `machine` and the engine that advances it (as
+    /// a sweep makes them, one device context for many instances).
+    pub fn from_parts(network: Network, machine: Machine, engine: Box<dyn Engine>) -> Self {
+        Simulation { network, machine, engine, gpu_fallback: None }
+    }
+
     /// The engine that runs: [`Backend::Cpu`] or [`Backend::Gpu`] (never `Auto`).
     pub fn backend(&self) -> Backend {
         self.engine.backend()

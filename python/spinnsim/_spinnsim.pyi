@@ -12,7 +12,7 @@ Values = float | Sequence[float] | npt.NDArray[np.float64] | Mapping[str, Any]
 """A parameter value: a number, one per neuron, or a distribution dict
 (``{"distribution": "uniform", "low": ..., "high": ...}``)."""
 
-ErrorKind = Literal["parameter", "network", "network_file", "mapping", "run", "output", "internal", "value"]
+ErrorKind = Literal["parameter", "network", "network_file", "mapping", "run", "output", "sweep", "internal", "value"]
 
 class SpinnsimError(ValueError):
     """An error of the core, with its message; `kind` says what went wrong, and a parameter error

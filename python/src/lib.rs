@@ -47,7 +47,7 @@ fn spinnsim_err(kind: &str, owner: Option<&str>, parameter: Option<&str>, messag
 }
 
 /// The core's error as a `SpinnsimError` that keeps its kind: `kind` is "parameter", "network",
-/// "network_file", "mapping", "run", "output" (or "internal" for a bug, "value" for a bad
+/// "network_file", "mapping", "run", "output", "sweep" (or "internal" for a bug, "value" for a bad
 /// argument of the Python API); a parameter error also carries `owner` (the population,
 /// projection or current source) and `parameter`.
 fn core_err(e: spinnsim::Error) -> PyErr {
@@ -60,6 +60,7 @@ fn core_err(e: spinnsim::Error) -> PyErr {
         Mapping(_) => spinnsim_err("mapping", None, None, message),
         Run(_) => spinnsim_err("run", None, None, message),
         Output { .. } => spinnsim_err("output", None, None, message),
+        Sweep(_) => spinnsim_err("sweep", None, None, message),
     }
 }
 

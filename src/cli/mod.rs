@@ -1,4 +1,5 @@
-//! The command line (cargo feature `cli`): `spinnsim run`, `spinnsim map` and `spinnsim devices`.
+//! The command line (cargo feature `cli`): `spinnsim run`, `spinnsim map`, `spinnsim devices` and
+//! `spinnsim sweep`.
 //! The `spinnsim` binary and the Python package's `spinnsim` command both call [`main`].
 //!
 //! User errors are printed as one `error:` line (with their causes, never a backtrace) and give
@@ -7,6 +8,7 @@
 mod map;
 mod report;
 mod run;
+mod sweep;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -37,6 +39,11 @@ enum Command {
     Devices,
     /// Print how a network maps onto virtual cores.
     Map { network: PathBuf },
+    /// Parameter sweeps: plan, run (sharded over Slurm arrays, Ray or Dask), status, export.
+    Sweep {
+        #[command(subcommand)]
+        command: sweep::SweepCommand,
+    },
 }
 
 /// The file format of the recordings, as the command line names it.
@@ -92,6 +99,7 @@ where
             Ok(0)
         }
         Command::Map { network } => map::print_map(&network).map(|_| 0),
+        Command::Sweep { command } => sweep::sweep(command),
     });
     match outcome {
         Ok(Ok(status)) => status,

@@ -42,6 +42,9 @@ pub(super) struct RunArgs {
     /// their learned weights, are always written) to `connections`.
     #[arg(long)]
     connections: bool,
+    /// Also write the provenance counters of every core to `provenance`.
+    #[arg(long)]
+    provenance: bool,
 }
 
 /// Ctrl-C presses since the run began.
@@ -91,13 +94,13 @@ pub(super) fn run(a: RunArgs) -> Result<u8> {
         RunEnd::Interrupted { done } => Some(format!("interrupted after {done} of {ticks} ticks")),
         RunEnd::Failed { done, error } => Some(format!("stopped by an error after {done} of {ticks} ticks: {error}")),
     };
-    let paths = write_set(&sim, output, a.connections, incomplete.as_deref())?;
+    let paths = write_set(&sim, output, (a.connections, a.provenance), incomplete.as_deref())?;
     let written = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     let done_ms = sim.current_time();
     match end {
         RunEnd::Complete => {
             summary(&sim, done_ms, ticks, wall);
-            println!("wrote {written}{}", if paths.len() > 2 { " (weights as the rows hold them after the run)" } else { "" });
+            println!("wrote {written}{}", if paths.iter().any(|p| p.file_stem().is_some_and(|s| s == "connections")) { " (weights as the rows hold them after the run)" } else { "" });
             Ok(0)
         }
         RunEnd::Interrupted { done } => {
@@ -157,7 +160,7 @@ type TableMaker<'a> = Box<dyn Fn() -> crate::Result<RecordBatch> + 'a>;
 fn write_set(
     sim: &Simulation,
     mut output: OutputSet,
-    all_connections: bool,
+    (all_connections, provenance): (bool, bool),
     incomplete: Option<&str>,
 ) -> Result<Vec<PathBuf>> {
     let net = sim.network();
@@ -168,6 +171,9 @@ fn write_set(
         vec![("spikes", Box::new(|| sim.spikes_batch())), ("samples", Box::new(|| sim.samples_batch()))];
     if !which.is_empty() {
         tables.push(("connections", Box::new(|| sim.connections_batch(&which))));
+    }
+    if provenance {
+        tables.push(("provenance", Box::new(|| sim.provenance_batch())));
     }
     let spinner = Spinner::new("writing");
     for (name, make) in tables {

@@ -11,6 +11,7 @@ pub mod poisson;
 pub mod recording;
 pub mod rows;
 pub mod state;
+mod structure;
 
 use crate::error::{Error, Result};
 use crate::mapping::words::{half_word, synapse_weight, SynapseFields};

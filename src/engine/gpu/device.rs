@@ -64,6 +64,7 @@ pub fn hardware_gpu_present() -> bool {
 }
 
 /// An opened device, with the limits the engine was given.
+#[derive(Clone)]
 pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,

@@ -1,0 +1,406 @@
+//! Running a sweep's batches: the shard's uncommitted batches, each under its lock, each
+//! instance as a single run of its own network file runs, its tables gathered with an
+//! `instance` column and committed as one batch.
+//!
+//! On the CPU engine, a batch of at least as many instances as threads runs one instance per
+//! thread (no barrier between them); a smaller one runs its instances in turn on all threads.
+//! On the GPU engine the instances share one device context.
+
+use super::dataset::{host_name, Commit, Dataset, LockInfo, Outcome, Timings};
+use super::plan::{Batch, Plan};
+use super::spec::Table;
+use super::summary::{summarize, summary_batch};
+use super::{show, Sweep};
+use crate::engine::gpu::device::GpuContext;
+use crate::engine::gpu::GpuEngine;
+use crate::engine::Backend;
+use crate::error::{Error, Result};
+use crate::machine::Machine;
+use crate::sim::Simulation;
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use toml::Value;
+
+/// Which batches a worker runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Select {
+    /// The batches `b` with `b mod count == index`.
+    Shard { index: u32, count: u32 },
+    /// These batches.
+    Batches(Vec<u32>),
+}
+
+impl Select {
+    /// `i/N`, or `auto`: the shard of a Slurm array task (`SLURM_ARRAY_TASK_ID` minus
+    /// `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`).
+    pub fn parse_shard(text: &str) -> Result<Select> {
+        if text == "auto" {
+            return Select::from_slurm(|k| std::env::var(k).ok());
+        }
+        let bad = || Error::Sweep(format!("--shard {text}: give i/N with 0 <= i < N, or auto"));
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (i.trim().parse::<u32>().map_err(|_| bad())?, n.trim().parse::<u32>().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Select::Shard { index, count })
+    }
+
+    /// The shard of a Slurm array task, from the variables `var` gives.
+    pub fn from_slurm(var: impl Fn(&str) -> Option<String>) -> Result<Select> {
+        let get = |k: &str| -> Result<u32> {
+            let v = var(k).ok_or_else(|| {
+                Error::Sweep(format!("--shard auto: {k} is not set (run it as a task of a Slurm job array)"))
+            })?;
+            v.trim().parse().map_err(|_| Error::Sweep(format!("--shard auto: {k} = `{v}` is not a number")))
+        };
+        let (id, min, count) = (get("SLURM_ARRAY_TASK_ID")?, get("SLURM_ARRAY_TASK_MIN")?, get("SLURM_ARRAY_TASK_COUNT")?);
+        if id < min || id - min >= count {
+            return Err(Error::Sweep(format!(
+                "--shard auto: task {id} is outside the array (min {min}, count {count}); use --array=0-{}",
+                count.saturating_sub(1)
+            )));
+        }
+        Ok(Select::Shard { index: id - min, count })
+    }
+
+    pub fn takes(&self, batch: u32) -> bool {
+        match self {
+            Select::Shard { index, count } => batch % count == *index,
+            Select::Batches(b) => b.contains(&batch),
+        }
+    }
+}
+
+/// How a worker runs.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// `Auto` takes the GPU engine when a hardware GPU is present.
+    pub backend: Backend,
+    /// CPU engine threads (default: all cores).
+    pub threads: Option<usize>,
+    pub select: Select,
+    /// A lock older than this is taken over (a lock of a process gone from this host at once).
+    pub stale_after: Duration,
+}
+
+/// What a worker tells its observer (a progress bar).
+pub enum Event<'a> {
+    /// The engine it runs on, and the batches and instances it has to run.
+    Started { engine: &'a str, batches: usize, instances: usize },
+    BatchStarted { batch: u32, instances: usize },
+    InstanceDone { batch: u32 },
+    /// Another live worker holds the batch.
+    BatchSkipped { batch: u32, holder: Option<LockInfo> },
+    BatchCommitted(&'a Commit),
+}
+
+/// What a worker did.
+#[derive(Debug, Default)]
+pub struct ShardReport {
+    pub committed: Vec<Commit>,
+    /// Batches another worker held.
+    pub skipped: Vec<u32>,
+    /// Batches of the shard already committed before it started.
+    pub already: usize,
+}
+
+/// The engine a worker runs instances on.
+enum Engines {
+    Cpu { threads: usize },
+    Gpu { ctx: GpuContext },
+}
+
+impl Engines {
+    fn open(options: &RunOptions) -> Result<Engines> {
+        let threads = match options.threads {
+            Some(0) => return Err(Error::Sweep("threads = 0: give at least 1".into())),
+            Some(t) => t,
+            None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        };
+        Ok(match options.backend.resolve() {
+            Backend::Gpu => Engines::Gpu { ctx: GpuContext::open()? },
+            _ => Engines::Cpu { threads },
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Engines::Cpu { threads } => format!("cpu ({threads} threads)"),
+            Engines::Gpu { ctx } => format!("gpu on `{}` ({} {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.device_type),
+        }
+    }
+}
+
+/// Runs the uncommitted batches of the folder `dir` that `options.select` takes.
+pub fn run_shard(dir: &Path, options: &RunOptions, observe: &(dyn Fn(Event) + Sync)) -> Result<ShardReport> {
+    let (ds, sweep, plan) = Dataset::open(dir)?;
+    let mine: Vec<&Batch> = plan.batches.iter().filter(|b| options.select.takes(b.id)).collect();
+    let mut report = ShardReport::default();
+    let mut todo = Vec::new();
+    for b in mine {
+        if ds.commit_of(b.id)?.is_some() {
+            report.already += 1;
+        } else {
+            todo.push(b);
+        }
+    }
+    let engines = Engines::open(options)?;
+    let engine = engines.describe();
+    let instances = todo.iter().map(|b| b.instances.len()).sum();
+    observe(Event::Started { engine: &engine, batches: todo.len(), instances });
+    for b in todo {
+        let Some(lock) = ds.lock_batch(b.id, options.stale_after)? else {
+            report.skipped.push(b.id);
+            observe(Event::BatchSkipped { batch: b.id, holder: ds.lock_holder(b.id) });
+            continue;
+        };
+        // Another worker may have committed it between the look and the lock.
+        if ds.commit_of(b.id)?.is_some() {
+            continue;
+        }
+        observe(Event::BatchStarted { batch: b.id, instances: b.instances.len() });
+        let commit = run_batch(&ds, &sweep, &plan, b, &engines, &engine, observe)?;
+        drop(lock);
+        ds.refresh_instances(&sweep, &plan)?;
+        observe(Event::BatchCommitted(&commit));
+        report.committed.push(commit);
+    }
+    Ok(report)
+}
+
+/// An instance's tables, or why it failed, and its wall times.
+struct InstanceRun {
+    result: std::result::Result<Vec<(Table, RecordBatch)>, String>,
+    map_s: f64,
+    run_s: f64,
+}
+
+/// Runs one batch and commits it.
+fn run_batch(
+    ds: &Dataset,
+    sweep: &Sweep,
+    plan: &Plan,
+    batch: &Batch,
+    engines: &Engines,
+    engine: &str,
+    observe: &(dyn Fn(Event) + Sync),
+) -> Result<Commit> {
+    let started = Instant::now();
+    let one = |i: u32, threads: usize| {
+        let run = run_instance_guarded(sweep, i as usize, engines, threads);
+        observe(Event::InstanceDone { batch: batch.id });
+        run
+    };
+    let runs: Vec<InstanceRun> = match engines {
+        Engines::Cpu { threads } if batch.instances.len() >= *threads && *threads > 1 => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(*threads)
+                .build()
+                .map_err(|e| Error::Sweep(format!("cannot start {threads} threads: {e}")))?;
+            pool.install(|| batch.instances.par_iter().map(|&i| one(i, 1)).collect())
+        }
+        Engines::Cpu { threads } => batch.instances.iter().map(|&i| one(i, *threads)).collect(),
+        Engines::Gpu { .. } => batch.instances.iter().map(|&i| one(i, 1)).collect(),
+    };
+    let written = Instant::now();
+    let tables = gather(sweep, plan, batch, &runs)?;
+    let outcomes = batch
+        .instances
+        .iter()
+        .zip(&runs)
+        .map(|(&instance, r)| Outcome { instance, ok: r.result.is_ok(), message: r.result.as_ref().err().cloned() })
+        .collect();
+    let commit = Commit {
+        batch: batch.id,
+        sweep: plan.sweep.clone(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        engine: engine.split(' ').next().unwrap_or("cpu").into(),
+        adapter: match engines {
+            Engines::Gpu { ctx } => Some(ctx.adapter.name.clone()),
+            Engines::Cpu { .. } => None,
+        },
+        host: host_name(),
+        outcomes,
+        files: Vec::new(),
+        timings: Timings {
+            map_s: runs.iter().map(|r| r.map_s).sum(),
+            run_s: runs.iter().map(|r| r.run_s).sum(),
+            write_s: 0.0,
+            wall_s: 0.0,
+        },
+    };
+    let mut commit = commit;
+    commit.timings.write_s = written.elapsed().as_secs_f64();
+    commit.timings.wall_s = started.elapsed().as_secs_f64();
+    ds.commit(commit, &tables)
+}
+
+/// [`run_instance`], with a panic (a bug) failing the instance only.
+fn run_instance_guarded(sweep: &Sweep, i: usize, engines: &Engines, threads: usize) -> InstanceRun {
+    let mut times = (0.0, 0.0);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_instance(sweep, i, engines, threads, &mut times)))
+        .unwrap_or_else(|p| {
+            let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+            Err(format!("internal error (a bug in spinnsim; please report it): {}", what.unwrap_or_default()))
+        });
+    InstanceRun { result, map_s: times.0, run_s: times.1 }
+}
+
+/// Maps and runs instance `i` as `spinnsim run` runs its network file; returns its tables.
+fn run_instance(
+    sweep: &Sweep,
+    i: usize,
+    engines: &Engines,
+    threads: usize,
+    times: &mut (f64, f64),
+) -> std::result::Result<Vec<(Table, RecordBatch)>, String> {
+    let t0 = Instant::now();
+    let net = sweep.network(i).map_err(|e| e.to_string())?;
+    let options = sweep.map_options();
+    let mut sim = match engines {
+        Engines::Cpu { .. } => Simulation::new(net.clone(), options, Some(threads)),
+        Engines::Gpu { ctx } => crate::mapping::map(&net, options).and_then(Machine::new).and_then(|m| {
+            let engine = GpuEngine::on_context(ctx.clone(), &m, Default::default())?;
+            Ok(Simulation::from_parts(net.clone(), m, Box::new(engine)))
+        }),
+    }
+    .map_err(|e| e.to_string())?;
+    times.0 = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let ticks = sim.ticks_for(sweep.run_ms).map_err(|e| e.to_string())?;
+    sim.check_recording_fits(ticks, crate::record::arrow::SAMPLE_ROW_BYTES).map_err(|e| e.to_string())?;
+    sim.run_ticks(ticks).map_err(|e| e.to_string())?;
+    times.1 = t1.elapsed().as_secs_f64();
+    instance_tables(&sim, &sweep.tables, i as u32).map_err(|e| e.to_string())
+}
+
+/// The tables `which` of a run, each with the `instance` column first and no metadata.
+pub fn instance_tables(sim: &Simulation, which: &[Table], instance: u32) -> Result<Vec<(Table, RecordBatch)>> {
+    which
+        .iter()
+        .map(|&t| {
+            let batch = match t {
+                Table::Summary => {
+                    let s = summarize(sim.network(), &sim.recordings(), 0, sim.current_time());
+                    return Ok((t, summary_batch(&[(instance, s)])?));
+                }
+                Table::Spikes => sim.spikes_batch()?,
+                Table::Samples => sim.samples_batch()?,
+                Table::Provenance => sim.provenance_batch()?,
+                Table::Connections => sim.connections_batch(&(0..sim.network().projections.len()).collect::<Vec<_>>())?,
+            };
+            Ok((t, with_instance(&batch, instance)?))
+        })
+        .collect()
+}
+
+/// `batch` with an `instance` column first, without the run's metadata.
+fn with_instance(batch: &RecordBatch, instance: u32) -> Result<RecordBatch> {
+    let mut fields = vec![Arc::new(Field::new("instance", DataType::UInt32, false))];
+    fields.extend(batch.schema().fields().iter().cloned());
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from(vec![instance; batch.num_rows()]))];
+    cols.extend(batch.columns().iter().cloned());
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| Error::Run(format!("instance column: {e}")))
+}
+
+/// The metadata of every table of a sweep.
+fn sweep_metadata(sweep: &Sweep, plan: &Plan, batch: Option<u32>) -> HashMap<String, String> {
+    let mut m = HashMap::from([
+        ("spinnsim.sweep".to_string(), plan.sweep.clone()),
+        ("spinnsim.profile".to_string(), sweep.profile.clone()),
+        ("spinnsim.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("spinnsim.semantics".to_string(), "sPyNNaker 7.4.1".to_string()),
+    ]);
+    if let Some(b) = batch {
+        m.insert("spinnsim.batch".into(), b.to_string());
+    }
+    m
+}
+
+/// Per table, the rows of the batch's instances that ran, in instance order.
+fn gather(sweep: &Sweep, plan: &Plan, batch: &Batch, runs: &[InstanceRun]) -> Result<Vec<(Table, RecordBatch)>> {
+    let mut out = Vec::new();
+    for &t in &sweep.tables {
+        let parts: Vec<&RecordBatch> = runs
+            .iter()
+            .filter_map(|r| r.result.as_ref().ok())
+            .filter_map(|tables| tables.iter().find(|(tt, _)| *tt == t).map(|(_, b)| b))
+            .collect();
+        let Some(first) = parts.first() else { continue };
+        let schema = Arc::new(first.schema().as_ref().clone().with_metadata(sweep_metadata(sweep, plan, Some(batch.id))));
+        let parts: Vec<RecordBatch> = parts.iter().map(|b| (*b).clone().with_schema(schema.clone())).collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
+        let joined = arrow_select::concat::concat_batches(&schema, &parts)
+            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
+        out.push((t, joined));
+    }
+    Ok(out)
+}
+
+/// The instances table: `instance, batch, structure, seed`, one typed column per axis (int64,
+/// float64, bool or utf8; a mixed or compound axis as TOML text), `status` (`planned`, `ok` or
+/// `failed`) and `message`.
+pub fn instances_batch(sweep: &Sweep, plan: &Plan, commits: &BTreeMap<u32, Commit>) -> Result<RecordBatch> {
+    let n = plan.instances.len();
+    let mut status: Vec<&str> = vec!["planned"; n];
+    let mut message: Vec<Option<String>> = vec![None; n];
+    for (i, p) in plan.instances.iter().enumerate() {
+        if let Some(e) = &p.error {
+            status[i] = "failed";
+            message[i] = Some(e.clone());
+        }
+    }
+    for o in commits.values().flat_map(|c| &c.outcomes) {
+        status[o.instance as usize] = if o.ok { "ok" } else { "failed" };
+        message[o.instance as usize] = o.message.clone();
+    }
+    let mut fields = vec![
+        Field::new("instance", DataType::UInt32, false),
+        Field::new("batch", DataType::UInt32, true),
+        Field::new("structure", DataType::Utf8, true),
+        Field::new("seed", DataType::UInt64, false),
+    ];
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from_iter_values(0..n as u32)),
+        Arc::new(UInt32Array::from_iter(plan.instances.iter().map(|p| p.batch))),
+        Arc::new(StringArray::from_iter(plan.instances.iter().map(|p| p.structure.as_deref()))),
+        Arc::new(UInt64Array::from_iter_values(plan.instances.iter().map(|p| p.seed))),
+    ];
+    // An axis `seed` (of the network seed) is the `seed` column.
+    for (k, axis) in sweep.axes.iter().enumerate().filter(|(_, a)| a.name != "seed") {
+        let values: Vec<&Value> = sweep.instances.iter().map(|inst| &inst.values[k]).collect();
+        let (ty, col) = axis_column(&values);
+        fields.push(Field::new(&axis.name, ty, false));
+        cols.push(col);
+    }
+    fields.push(Field::new("status", DataType::Utf8, false));
+    fields.push(Field::new("message", DataType::Utf8, true));
+    cols.push(Arc::new(StringArray::from(status)));
+    cols.push(Arc::new(StringArray::from(message)));
+    let schema = Schema::new(fields).with_metadata(sweep_metadata(sweep, plan, None));
+    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Run(format!("instances table: {e}")))
+}
+
+/// An axis's values as one typed column.
+fn axis_column(values: &[&Value]) -> (DataType, ArrayRef) {
+    if values.iter().all(|v| v.is_integer()) {
+        return (DataType::Int64, Arc::new(Int64Array::from_iter_values(values.iter().map(|v| v.as_integer().unwrap_or(0)))));
+    }
+    if values.iter().all(|v| v.is_integer() || v.is_float()) {
+        let f = |v: &Value| v.as_float().unwrap_or_else(|| v.as_integer().unwrap_or(0) as f64);
+        return (DataType::Float64, Arc::new(Float64Array::from_iter_values(values.iter().map(|v| f(v)))));
+    }
+    if values.iter().all(|v| v.is_bool()) {
+        return (DataType::Boolean, Arc::new(BooleanArray::from_iter(values.iter().map(|v| v.as_bool()))));
+    }
+    if values.iter().all(|v| v.is_str()) {
+        return (DataType::Utf8, Arc::new(StringArray::from_iter_values(values.iter().map(|v| v.as_str().unwrap_or("")))));
+    }
+    (DataType::Utf8, Arc::new(StringArray::from_iter_values(values.iter().map(|v| show(v)))))
+}
