@@ -1,7 +1,7 @@
 //! `spinnsim sweep plan | run | status | export`: parameter sweeps as one dataset (docs/sweeps.md).
 
-use super::report::duration;
 use super::parse_backend;
+use super::report::duration;
 use crate::engine::Backend;
 use crate::sweep::dataset::Dataset;
 use crate::sweep::plan::plan;
@@ -108,7 +108,9 @@ fn select(a: &RunArgs) -> Result<Select> {
             Select::Batches(vec![id.trim().parse().with_context(|| format!("SLURM_ARRAY_TASK_ID = `{id}`"))?])
         }
         (None, Some(b)) => Select::Batches(
-            b.split(',').map(|x| x.trim().parse::<u32>().with_context(|| format!("--batch {b}"))).collect::<Result<_>>()?,
+            b.split(',')
+                .map(|x| x.trim().parse::<u32>().with_context(|| format!("--batch {b}")))
+                .collect::<Result<_>>()?,
         ),
         (None, None) => Select::Shard { index: 0, count: 1 },
     })
@@ -141,7 +143,12 @@ fn run(a: RunArgs) -> Result<u8> {
         Event::BatchCommitted(c) => {
             let failed = c.outcomes.iter().filter(|o| !o.ok).count();
             let f = if failed > 0 { format!(", {failed} failed") } else { String::new() };
-            bar.println(format!("batch {}: {} instances{f} in {}", c.batch, c.outcomes.len(), duration(c.timings.wall_s)));
+            bar.println(format!(
+                "batch {}: {} instances{f} in {}",
+                c.batch,
+                c.outcomes.len(),
+                duration(c.timings.wall_s)
+            ));
         }
     };
     let report = run_shard(&out, &options, &observe).with_context(|| format!("in {}", out.display()))?;

@@ -16,6 +16,7 @@
 //! half-written file; [`Dataset::committed_files`] lists the files of committed batches only.
 
 use super::plan::Plan;
+pub use super::records::{Commit, FileRecord, Outcome, Timings};
 use super::spec::Table;
 use super::Sweep;
 use crate::error::{Error, Result};
@@ -58,55 +59,6 @@ fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         d.sync_all().ok();
     }
-}
-
-/// A file of a committed batch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileRecord {
-    pub table: Table,
-    /// Relative to the output folder.
-    pub path: String,
-    pub rows: u64,
-    pub sha256: String,
-}
-
-/// How an instance of a committed batch ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Outcome {
-    pub instance: u32,
-    pub ok: bool,
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-/// Wall times of a batch, in seconds (only here: never in the data files).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Timings {
-    pub map_s: f64,
-    pub run_s: f64,
-    pub write_s: f64,
-    pub wall_s: f64,
-}
-
-/// A batch's commit record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Commit {
-    pub batch: u32,
-    pub sweep: String,
-    pub version: String,
-    pub engine: String,
-    #[serde(default)]
-    pub adapter: Option<String>,
-    pub host: String,
-    #[serde(rename = "outcome")]
-    pub outcomes: Vec<Outcome>,
-    #[serde(rename = "file")]
-    pub files: Vec<FileRecord>,
-    pub timings: Timings,
 }
 
 /// The name of this host, for locks and commit records.
@@ -160,7 +112,11 @@ impl Dataset {
         let ds = Dataset { dir: dir.to_path_buf() };
         let read = |name: &str| {
             std::fs::read_to_string(ds.path(name)).map_err(|e| {
-                Error::Sweep(format!("{}: {e} (is {} a sweep folder made by `spinnsim sweep plan`?)", name, dir.display()))
+                Error::Sweep(format!(
+                    "{}: {e} (is {} a sweep folder made by `spinnsim sweep plan`?)",
+                    name,
+                    dir.display()
+                ))
             })
         };
         let text = read("sweep.toml")?;
@@ -275,7 +231,7 @@ impl Dataset {
 
     fn write_instances(&self, sweep: &Sweep, plan: &Plan) -> Result<()> {
         let commits = self.commits(plan)?;
-        let batch = super::run::instances_batch(sweep, plan, &commits)?;
+        let batch = super::tables::instances_batch(sweep, plan, &commits)?;
         crate::record::parquet::write_parquet(&batch, &self.path("instances.parquet"))
     }
 

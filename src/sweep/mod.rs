@@ -10,9 +10,11 @@
 pub mod dataset;
 pub mod path;
 pub mod plan;
+pub mod records;
 pub mod run;
 pub mod spec;
 pub mod summary;
+pub mod tables;
 
 use crate::error::{Error, Result};
 use crate::mapping::{MapOptions, Profile};
@@ -67,8 +69,8 @@ pub struct Instance {
 impl Sweep {
     /// The sweep of a sweep file; the base network is read relative to the file.
     pub fn from_file(path: &Path) -> Result<Sweep> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Sweep(format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::Sweep(format!("cannot read {}: {e}", path.display())))?;
         let spec: SpecFile = toml::from_str(&text)
             .map_err(|e| Error::Sweep(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
         let base = match &spec.network {
@@ -76,8 +78,9 @@ impl Sweep {
                 let at = path.parent().unwrap_or(Path::new(".")).join(file);
                 let text = std::fs::read_to_string(&at)
                     .map_err(|e| Error::Sweep(format!("the base network {}: {e}", at.display())))?;
-                let table: toml::Table = toml::from_str(&text)
-                    .map_err(|e| Error::Sweep(format!("the base network {}: {}", at.display(), e.to_string().trim_end())))?;
+                let table: toml::Table = toml::from_str(&text).map_err(|e| {
+                    Error::Sweep(format!("the base network {}: {}", at.display(), e.to_string().trim_end()))
+                })?;
                 Some(table)
             }
             None => None,
@@ -103,7 +106,9 @@ impl Sweep {
             Some(nets) if nets.len() != points.len() => {
                 return Err(Error::Sweep(format!("{} networks for {} points", nets.len(), points.len())))
             }
-            Some(nets) => points.into_iter().zip(nets).map(|(values, n)| Instance { values, network: Some(n) }).collect(),
+            Some(nets) => {
+                points.into_iter().zip(nets).map(|(values, n)| Instance { values, network: Some(n) }).collect()
+            }
             None => points.into_iter().map(|values| Instance { values, network: None }).collect(),
         };
         let axes = spec.axes.iter().map(|a| Axis { name: a.name.clone(), path: a.path.clone() }).collect();
@@ -137,9 +142,13 @@ impl Sweep {
 
     /// Reads a frozen sweep.
     pub fn from_toml(text: &str) -> Result<Sweep> {
-        let s: Sweep = toml::from_str(text).map_err(|e| Error::Sweep(format!("sweep.toml: {}", e.to_string().trim_end())))?;
+        let s: Sweep =
+            toml::from_str(text).map_err(|e| Error::Sweep(format!("sweep.toml: {}", e.to_string().trim_end())))?;
         if s.format != SWEEP_FORMAT {
-            return Err(Error::Sweep(format!("sweep.toml is of format {}, this spinnsim reads {SWEEP_FORMAT}", s.format)));
+            return Err(Error::Sweep(format!(
+                "sweep.toml is of format {}, this spinnsim reads {SWEEP_FORMAT}",
+                s.format
+            )));
         }
         Ok(s)
     }
@@ -186,7 +195,9 @@ impl Sweep {
     /// `instance 3 (w = 0.5, seed = 2)`.
     pub fn describe(&self, i: usize) -> String {
         let vals: Vec<String> = match self.instances.get(i) {
-            Some(inst) => self.axes.iter().zip(&inst.values).map(|(a, v)| format!("{} = {}", a.name, show(v))).collect(),
+            Some(inst) => {
+                self.axes.iter().zip(&inst.values).map(|(a, v)| format!("{} = {}", a.name, show(v))).collect()
+            }
             None => Vec::new(),
         };
         if vals.is_empty() {

@@ -82,11 +82,7 @@ impl<'a> DocNode<'a> {
 /// The index of element `key` of the array at `at`: a number, or the label of a table in it.
 fn element(a: &[Value], key: &str, at: &str) -> Result<usize, String> {
     if let Ok(i) = key.parse::<usize>() {
-        return if i < a.len() {
-            Ok(i)
-        } else {
-            Err(format!("`{at}` has {} entries: there is no `{key}`", a.len()))
-        };
+        return if i < a.len() { Ok(i) } else { Err(format!("`{at}` has {} entries: there is no `{key}`", a.len())) };
     }
     let label = |v: &Value| v.get("label").and_then(Value::as_str).map(str::to_string);
     a.iter().position(|v| label(v).as_deref() == Some(key)).ok_or_else(|| {

@@ -58,7 +58,9 @@ pub fn plan(sweep: &Sweep, progress: &(dyn Fn(usize) + Sync)) -> Result<Plan> {
             let mapped = crate::mapping::map(&net, options).and_then(Machine::new);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1);
             Ok(match mapped {
-                Ok(m) => PlannedInstance { seed: net.seed, structure: Some(m.structure_key()), batch: None, error: None },
+                Ok(m) => {
+                    PlannedInstance { seed: net.seed, structure: Some(m.structure_key()), batch: None, error: None }
+                }
                 Err(e) => PlannedInstance { seed: net.seed, structure: None, batch: None, error: Some(e.to_string()) },
             })
         })

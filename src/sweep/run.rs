@@ -9,22 +9,18 @@
 use super::dataset::{host_name, Commit, Dataset, LockInfo, Outcome, Timings};
 use super::plan::{Batch, Plan};
 use super::spec::Table;
-use super::summary::{summarize, summary_batch};
-use super::{show, Sweep};
+use super::tables::{gather, instance_tables};
+use super::Sweep;
 use crate::engine::gpu::device::GpuContext;
 use crate::engine::gpu::GpuEngine;
 use crate::engine::Backend;
 use crate::error::{Error, Result};
 use crate::machine::Machine;
 use crate::sim::Simulation;
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::RecordBatch;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use toml::Value;
 
 /// Which batches a worker runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,7 +55,8 @@ impl Select {
             })?;
             v.trim().parse().map_err(|_| Error::Sweep(format!("--shard auto: {k} = `{v}` is not a number")))
         };
-        let (id, min, count) = (get("SLURM_ARRAY_TASK_ID")?, get("SLURM_ARRAY_TASK_MIN")?, get("SLURM_ARRAY_TASK_COUNT")?);
+        let (id, min, count) =
+            (get("SLURM_ARRAY_TASK_ID")?, get("SLURM_ARRAY_TASK_MIN")?, get("SLURM_ARRAY_TASK_COUNT")?);
         if id < min || id - min >= count {
             return Err(Error::Sweep(format!(
                 "--shard auto: task {id} is outside the array (min {min}, count {count}); use --array=0-{}",
@@ -92,11 +89,23 @@ pub struct RunOptions {
 /// What a worker tells its observer (a progress bar).
 pub enum Event<'a> {
     /// The engine it runs on, and the batches and instances it has to run.
-    Started { engine: &'a str, batches: usize, instances: usize },
-    BatchStarted { batch: u32, instances: usize },
-    InstanceDone { batch: u32 },
+    Started {
+        engine: &'a str,
+        batches: usize,
+        instances: usize,
+    },
+    BatchStarted {
+        batch: u32,
+        instances: usize,
+    },
+    InstanceDone {
+        batch: u32,
+    },
     /// Another live worker holds the batch.
-    BatchSkipped { batch: u32, holder: Option<LockInfo> },
+    BatchSkipped {
+        batch: u32,
+        holder: Option<LockInfo>,
+    },
     BatchCommitted(&'a Commit),
 }
 
@@ -113,7 +122,7 @@ pub struct ShardReport {
 /// The engine a worker runs instances on.
 enum Engines {
     Cpu { threads: usize },
-    Gpu { ctx: GpuContext },
+    Gpu { ctx: Box<GpuContext> },
 }
 
 impl Engines {
@@ -124,7 +133,7 @@ impl Engines {
             None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         };
         Ok(match options.backend.resolve() {
-            Backend::Gpu => Engines::Gpu { ctx: GpuContext::open()? },
+            Backend::Gpu => Engines::Gpu { ctx: Box::new(GpuContext::open()?) },
             _ => Engines::Cpu { threads },
         })
     }
@@ -132,7 +141,9 @@ impl Engines {
     fn describe(&self) -> String {
         match self {
             Engines::Cpu { threads } => format!("cpu ({threads} threads)"),
-            Engines::Gpu { ctx } => format!("gpu on `{}` ({} {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.device_type),
+            Engines::Gpu { ctx } => {
+                format!("gpu on `{}` ({} {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.device_type)
+            }
         }
     }
 }
@@ -209,7 +220,8 @@ fn run_batch(
         Engines::Gpu { .. } => batch.instances.iter().map(|&i| one(i, 1)).collect(),
     };
     let written = Instant::now();
-    let tables = gather(sweep, plan, batch, &runs)?;
+    let results: Vec<_> = runs.iter().map(|r| &r.result).collect();
+    let tables = gather(sweep, plan, batch, &results)?;
     let outcomes = batch
         .instances
         .iter()
@@ -244,11 +256,13 @@ fn run_batch(
 /// [`run_instance`], with a panic (a bug) failing the instance only.
 fn run_instance_guarded(sweep: &Sweep, i: usize, engines: &Engines, threads: usize) -> InstanceRun {
     let mut times = (0.0, 0.0);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_instance(sweep, i, engines, threads, &mut times)))
-        .unwrap_or_else(|p| {
-            let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
-            Err(format!("internal error (a bug in spinnsim; please report it): {}", what.unwrap_or_default()))
-        });
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_instance(sweep, i, engines, threads, &mut times)))
+            .unwrap_or_else(|p| {
+                let what =
+                    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+                Err(format!("internal error (a bug in spinnsim; please report it): {}", what.unwrap_or_default()))
+            });
     InstanceRun { result, map_s: times.0, run_s: times.1 }
 }
 
@@ -266,7 +280,7 @@ fn run_instance(
     let mut sim = match engines {
         Engines::Cpu { .. } => Simulation::new(net.clone(), options, Some(threads)),
         Engines::Gpu { ctx } => crate::mapping::map(&net, options).and_then(Machine::new).and_then(|m| {
-            let engine = GpuEngine::on_context(ctx.clone(), &m, Default::default())?;
+            let engine = GpuEngine::on_context(ctx.as_ref().clone(), &m, Default::default())?;
             Ok(Simulation::from_parts(net.clone(), m, Box::new(engine)))
         }),
     }
@@ -278,129 +292,4 @@ fn run_instance(
     sim.run_ticks(ticks).map_err(|e| e.to_string())?;
     times.1 = t1.elapsed().as_secs_f64();
     instance_tables(&sim, &sweep.tables, i as u32).map_err(|e| e.to_string())
-}
-
-/// The tables `which` of a run, each with the `instance` column first and no metadata.
-pub fn instance_tables(sim: &Simulation, which: &[Table], instance: u32) -> Result<Vec<(Table, RecordBatch)>> {
-    which
-        .iter()
-        .map(|&t| {
-            let batch = match t {
-                Table::Summary => {
-                    let s = summarize(sim.network(), &sim.recordings(), 0, sim.current_time());
-                    return Ok((t, summary_batch(&[(instance, s)])?));
-                }
-                Table::Spikes => sim.spikes_batch()?,
-                Table::Samples => sim.samples_batch()?,
-                Table::Provenance => sim.provenance_batch()?,
-                Table::Connections => sim.connections_batch(&(0..sim.network().projections.len()).collect::<Vec<_>>())?,
-            };
-            Ok((t, with_instance(&batch, instance)?))
-        })
-        .collect()
-}
-
-/// `batch` with an `instance` column first, without the run's metadata.
-fn with_instance(batch: &RecordBatch, instance: u32) -> Result<RecordBatch> {
-    let mut fields = vec![Arc::new(Field::new("instance", DataType::UInt32, false))];
-    fields.extend(batch.schema().fields().iter().cloned());
-    let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from(vec![instance; batch.num_rows()]))];
-    cols.extend(batch.columns().iter().cloned());
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| Error::Run(format!("instance column: {e}")))
-}
-
-/// The metadata of every table of a sweep.
-fn sweep_metadata(sweep: &Sweep, plan: &Plan, batch: Option<u32>) -> HashMap<String, String> {
-    let mut m = HashMap::from([
-        ("spinnsim.sweep".to_string(), plan.sweep.clone()),
-        ("spinnsim.profile".to_string(), sweep.profile.clone()),
-        ("spinnsim.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
-        ("spinnsim.semantics".to_string(), "sPyNNaker 7.4.1".to_string()),
-    ]);
-    if let Some(b) = batch {
-        m.insert("spinnsim.batch".into(), b.to_string());
-    }
-    m
-}
-
-/// Per table, the rows of the batch's instances that ran, in instance order.
-fn gather(sweep: &Sweep, plan: &Plan, batch: &Batch, runs: &[InstanceRun]) -> Result<Vec<(Table, RecordBatch)>> {
-    let mut out = Vec::new();
-    for &t in &sweep.tables {
-        let parts: Vec<&RecordBatch> = runs
-            .iter()
-            .filter_map(|r| r.result.as_ref().ok())
-            .filter_map(|tables| tables.iter().find(|(tt, _)| *tt == t).map(|(_, b)| b))
-            .collect();
-        let Some(first) = parts.first() else { continue };
-        let schema = Arc::new(first.schema().as_ref().clone().with_metadata(sweep_metadata(sweep, plan, Some(batch.id))));
-        let parts: Vec<RecordBatch> = parts.iter().map(|b| (*b).clone().with_schema(schema.clone())).collect::<std::result::Result<_, _>>()
-            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
-        let joined = arrow_select::concat::concat_batches(&schema, &parts)
-            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
-        out.push((t, joined));
-    }
-    Ok(out)
-}
-
-/// The instances table: `instance, batch, structure, seed`, one typed column per axis (int64,
-/// float64, bool or utf8; a mixed or compound axis as TOML text), `status` (`planned`, `ok` or
-/// `failed`) and `message`.
-pub fn instances_batch(sweep: &Sweep, plan: &Plan, commits: &BTreeMap<u32, Commit>) -> Result<RecordBatch> {
-    let n = plan.instances.len();
-    let mut status: Vec<&str> = vec!["planned"; n];
-    let mut message: Vec<Option<String>> = vec![None; n];
-    for (i, p) in plan.instances.iter().enumerate() {
-        if let Some(e) = &p.error {
-            status[i] = "failed";
-            message[i] = Some(e.clone());
-        }
-    }
-    for o in commits.values().flat_map(|c| &c.outcomes) {
-        status[o.instance as usize] = if o.ok { "ok" } else { "failed" };
-        message[o.instance as usize] = o.message.clone();
-    }
-    let mut fields = vec![
-        Field::new("instance", DataType::UInt32, false),
-        Field::new("batch", DataType::UInt32, true),
-        Field::new("structure", DataType::Utf8, true),
-        Field::new("seed", DataType::UInt64, false),
-    ];
-    let mut cols: Vec<ArrayRef> = vec![
-        Arc::new(UInt32Array::from_iter_values(0..n as u32)),
-        Arc::new(UInt32Array::from_iter(plan.instances.iter().map(|p| p.batch))),
-        Arc::new(StringArray::from_iter(plan.instances.iter().map(|p| p.structure.as_deref()))),
-        Arc::new(UInt64Array::from_iter_values(plan.instances.iter().map(|p| p.seed))),
-    ];
-    // An axis `seed` (of the network seed) is the `seed` column.
-    for (k, axis) in sweep.axes.iter().enumerate().filter(|(_, a)| a.name != "seed") {
-        let values: Vec<&Value> = sweep.instances.iter().map(|inst| &inst.values[k]).collect();
-        let (ty, col) = axis_column(&values);
-        fields.push(Field::new(&axis.name, ty, false));
-        cols.push(col);
-    }
-    fields.push(Field::new("status", DataType::Utf8, false));
-    fields.push(Field::new("message", DataType::Utf8, true));
-    cols.push(Arc::new(StringArray::from(status)));
-    cols.push(Arc::new(StringArray::from(message)));
-    let schema = Schema::new(fields).with_metadata(sweep_metadata(sweep, plan, None));
-    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Run(format!("instances table: {e}")))
-}
-
-/// An axis's values as one typed column.
-fn axis_column(values: &[&Value]) -> (DataType, ArrayRef) {
-    if values.iter().all(|v| v.is_integer()) {
-        return (DataType::Int64, Arc::new(Int64Array::from_iter_values(values.iter().map(|v| v.as_integer().unwrap_or(0)))));
-    }
-    if values.iter().all(|v| v.is_integer() || v.is_float()) {
-        let f = |v: &Value| v.as_float().unwrap_or_else(|| v.as_integer().unwrap_or(0) as f64);
-        return (DataType::Float64, Arc::new(Float64Array::from_iter_values(values.iter().map(|v| f(v)))));
-    }
-    if values.iter().all(|v| v.is_bool()) {
-        return (DataType::Boolean, Arc::new(BooleanArray::from_iter(values.iter().map(|v| v.as_bool()))));
-    }
-    if values.iter().all(|v| v.is_str()) {
-        return (DataType::Utf8, Arc::new(StringArray::from_iter_values(values.iter().map(|v| v.as_str().unwrap_or("")))));
-    }
-    (DataType::Utf8, Arc::new(StringArray::from_iter_values(values.iter().map(|v| show(v)))))
 }

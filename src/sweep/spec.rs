@@ -233,7 +233,10 @@ impl AxisSpec {
     pub fn values(&self) -> Result<Vec<Value>> {
         let given = [self.values.is_some(), self.linspace.is_some(), self.range.is_some(), self.logspace.is_some()];
         if given.iter().filter(|&&g| g).count() != 1 {
-            return Err(err(&self.name, "give its values in exactly one of `values`, `linspace`, `range` or `logspace`"));
+            return Err(err(
+                &self.name,
+                "give its values in exactly one of `values`, `linspace`, `range` or `logspace`",
+            ));
         }
         if self.distribution.is_some() {
             return Err(err(&self.name, "`distribution` is for method = \"random\" only"));
@@ -265,7 +268,10 @@ impl AxisSpec {
     /// `n` draws from the axis's distribution, from the stream of axis `index`.
     pub fn draw(&self, index: usize, n: usize, seed: u64) -> Result<Vec<Value>> {
         let d = self.distribution.as_ref().ok_or_else(|| {
-            err(&self.name, "method = \"random\" needs a `distribution` (uniform, loguniform, normal, randint or choice)")
+            err(
+                &self.name,
+                "method = \"random\" needs a `distribution` (uniform, loguniform, normal, randint or choice)",
+            )
         })?;
         if self.values.is_some() || self.linspace.is_some() || self.range.is_some() || self.logspace.is_some() {
             return Err(err(&self.name, "method = \"random\" draws its values: give a `distribution` only"));
@@ -301,7 +307,7 @@ impl AxisSpec {
 }
 
 /// The host-RNG stream of a sweep's random draws (apart from every network's own streams).
-const SWEEP_STREAM: u64 = 0x5357_4545_50; // "SWEEP"
+const SWEEP_STREAM: u64 = 0x0053_5745_4550; // "SWEEP"
 
 /// The points of a sweep: per point, one value per axis (in the axes' order).
 pub fn points(spec: &SpecFile) -> Result<Vec<Vec<Value>>> {
@@ -411,7 +417,8 @@ fn list(spec: &SpecFile) -> Result<Vec<Vec<Value>>> {
 
 fn random(spec: &SpecFile) -> Result<Vec<Vec<Value>>> {
     let n = spec.n.ok_or_else(|| Error::Sweep("method = \"random\" needs `n`, the number of points".into()))? as usize;
-    let seed = spec.seed.ok_or_else(|| Error::Sweep("method = \"random\" needs `seed` (draws are reproducible)".into()))?;
+    let seed =
+        spec.seed.ok_or_else(|| Error::Sweep("method = \"random\" needs `seed` (draws are reproducible)".into()))?;
     if n == 0 || n > MOST_INSTANCES {
         return Err(Error::Sweep(format!("n = {n}: give between 1 and {MOST_INSTANCES} points")));
     }

@@ -1,0 +1,159 @@
+//! A sweep's tables: an instance's tables with the `instance` column first, a batch's tables
+//! (its instances' rows in instance order), and the instances table.
+
+use super::plan::{Batch, Plan};
+use super::records::Commit;
+use super::spec::Table;
+use super::summary::{summarize, summary_batch};
+use super::{show, Sweep};
+use crate::error::{Error, Result};
+use crate::sim::Simulation;
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use toml::Value;
+
+/// The tables `which` of a run, each with the `instance` column first and no metadata.
+pub fn instance_tables(sim: &Simulation, which: &[Table], instance: u32) -> Result<Vec<(Table, RecordBatch)>> {
+    which
+        .iter()
+        .map(|&t| {
+            let batch = match t {
+                Table::Summary => {
+                    let s = summarize(sim.network(), &sim.recordings(), 0, sim.current_time());
+                    return Ok((t, summary_batch(&[(instance, s)])?));
+                }
+                Table::Spikes => sim.spikes_batch()?,
+                Table::Samples => sim.samples_batch()?,
+                Table::Provenance => sim.provenance_batch()?,
+                Table::Connections => {
+                    sim.connections_batch(&(0..sim.network().projections.len()).collect::<Vec<_>>())?
+                }
+            };
+            Ok((t, with_instance(&batch, instance)?))
+        })
+        .collect()
+}
+
+/// `batch` with an `instance` column first, without the run's metadata.
+fn with_instance(batch: &RecordBatch, instance: u32) -> Result<RecordBatch> {
+    let mut fields = vec![Arc::new(Field::new("instance", DataType::UInt32, false))];
+    fields.extend(batch.schema().fields().iter().cloned());
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt32Array::from(vec![instance; batch.num_rows()]))];
+    cols.extend(batch.columns().iter().cloned());
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| Error::Run(format!("instance column: {e}")))
+}
+
+/// The metadata of every table of a sweep.
+fn sweep_metadata(sweep: &Sweep, plan: &Plan, batch: Option<u32>) -> HashMap<String, String> {
+    let mut m = HashMap::from([
+        ("spinnsim.sweep".to_string(), plan.sweep.clone()),
+        ("spinnsim.profile".to_string(), sweep.profile.clone()),
+        ("spinnsim.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("spinnsim.semantics".to_string(), "sPyNNaker 7.4.1".to_string()),
+    ]);
+    if let Some(b) = batch {
+        m.insert("spinnsim.batch".into(), b.to_string());
+    }
+    m
+}
+
+/// Per table, the rows of the batch's instances that ran, in instance order.
+pub fn gather(
+    sweep: &Sweep,
+    plan: &Plan,
+    batch: &Batch,
+    runs: &[&std::result::Result<Vec<(Table, RecordBatch)>, String>],
+) -> Result<Vec<(Table, RecordBatch)>> {
+    let mut out = Vec::new();
+    for &t in &sweep.tables {
+        let parts: Vec<&RecordBatch> = runs
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .filter_map(|tables| tables.iter().find(|(tt, _)| *tt == t).map(|(_, b)| b))
+            .collect();
+        let Some(first) = parts.first() else { continue };
+        let schema =
+            Arc::new(first.schema().as_ref().clone().with_metadata(sweep_metadata(sweep, plan, Some(batch.id))));
+        let parts: Vec<RecordBatch> = parts
+            .iter()
+            .map(|b| (*b).clone().with_schema(schema.clone()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
+        let joined = arrow_select::concat::concat_batches(&schema, &parts)
+            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
+        out.push((t, joined));
+    }
+    Ok(out)
+}
+
+/// The instances table: `instance, batch, structure, seed`, one typed column per axis (int64,
+/// float64, bool or utf8; a mixed or compound axis as TOML text), `status` (`planned`, `ok` or
+/// `failed`) and `message`.
+pub fn instances_batch(sweep: &Sweep, plan: &Plan, commits: &BTreeMap<u32, Commit>) -> Result<RecordBatch> {
+    let n = plan.instances.len();
+    let mut status: Vec<&str> = vec!["planned"; n];
+    let mut message: Vec<Option<String>> = vec![None; n];
+    for (i, p) in plan.instances.iter().enumerate() {
+        if let Some(e) = &p.error {
+            status[i] = "failed";
+            message[i] = Some(e.clone());
+        }
+    }
+    for o in commits.values().flat_map(|c| &c.outcomes) {
+        status[o.instance as usize] = if o.ok { "ok" } else { "failed" };
+        message[o.instance as usize] = o.message.clone();
+    }
+    let mut fields = vec![
+        Field::new("instance", DataType::UInt32, false),
+        Field::new("batch", DataType::UInt32, true),
+        Field::new("structure", DataType::Utf8, true),
+        Field::new("seed", DataType::UInt64, false),
+    ];
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from_iter_values(0..n as u32)),
+        Arc::new(UInt32Array::from_iter(plan.instances.iter().map(|p| p.batch))),
+        Arc::new(StringArray::from_iter(plan.instances.iter().map(|p| p.structure.as_deref()))),
+        Arc::new(UInt64Array::from_iter_values(plan.instances.iter().map(|p| p.seed))),
+    ];
+    // An axis `seed` (of the network seed) is the `seed` column.
+    for (k, axis) in sweep.axes.iter().enumerate().filter(|(_, a)| a.name != "seed") {
+        let values: Vec<&Value> = sweep.instances.iter().map(|inst| &inst.values[k]).collect();
+        let (ty, col) = axis_column(&values);
+        fields.push(Field::new(&axis.name, ty, false));
+        cols.push(col);
+    }
+    fields.push(Field::new("status", DataType::Utf8, false));
+    fields.push(Field::new("message", DataType::Utf8, true));
+    cols.push(Arc::new(StringArray::from(status)));
+    cols.push(Arc::new(StringArray::from(message)));
+    let schema = Schema::new(fields).with_metadata(sweep_metadata(sweep, plan, None));
+    RecordBatch::try_new(Arc::new(schema), cols).map_err(|e| Error::Run(format!("instances table: {e}")))
+}
+
+/// An axis's values as one typed column.
+fn axis_column(values: &[&Value]) -> (DataType, ArrayRef) {
+    if values.iter().all(|v| v.is_integer()) {
+        return (
+            DataType::Int64,
+            Arc::new(Int64Array::from_iter_values(values.iter().map(|v| v.as_integer().unwrap_or(0)))),
+        );
+    }
+    if values.iter().all(|v| v.is_integer() || v.is_float()) {
+        let f = |v: &Value| v.as_float().unwrap_or_else(|| v.as_integer().unwrap_or(0) as f64);
+        return (DataType::Float64, Arc::new(Float64Array::from_iter_values(values.iter().map(|v| f(v)))));
+    }
+    if values.iter().all(|v| v.is_bool()) {
+        return (DataType::Boolean, Arc::new(BooleanArray::from_iter(values.iter().map(|v| v.as_bool()))));
+    }
+    if values.iter().all(|v| v.is_str()) {
+        return (
+            DataType::Utf8,
+            Arc::new(StringArray::from_iter_values(values.iter().map(|v| v.as_str().unwrap_or("")))),
+        );
+    }
+    (DataType::Utf8, Arc::new(StringArray::from_iter_values(values.iter().map(|v| show(v)))))
+}
