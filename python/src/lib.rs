@@ -1,6 +1,8 @@
 //! The extension module `spinnsim._spinnsim`: the core's `Simulation` for Python, with its tables
 //! handed over as Arrow through the Arrow PyCapsule interface (no copies).
 
+mod sweep;
+
 use std::ffi::CStr;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
@@ -463,6 +465,8 @@ fn adapter_dict<'py>(py: Python<'py>, a: &AdapterSummary) -> PyResult<Bound<'py,
     d.set_item("max_buffer_size", a.max_buffer_size)?;
     d.set_item("max_storage_buffers_per_shader_stage", a.max_storage_buffers_per_shader_stage)?;
     d.set_item("max_compute_workgroups_per_dimension", a.max_compute_workgroups_per_dimension)?;
+    d.set_item("pci_bus_id", &a.pci_bus_id)?;
+    d.set_item("chosen_by", &a.chosen_by)?;
     Ok(d)
 }
 
@@ -501,6 +505,12 @@ fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_function(wrap_pyfunction!(check_connector, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_points, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_run_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_committed_files, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_export, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_evaluate, m)?)?;
     m.add_class::<Simulation>()?;
     m.add_class::<ArrowTable>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -29,7 +29,8 @@ pub(super) fn list_devices() {
     }
     println!("{} adapter{}:", list.len(), if list.len() == 1 { "" } else { "s" });
     for (i, a) in list.iter().enumerate() {
-        println!("  [{i}] {}", a.name);
+        let bus = if a.pci_bus_id.is_empty() { String::new() } else { format!(" (PCI {})", a.pci_bus_id) };
+        println!("  [{i}] {}{bus}", a.name);
         println!(
             "      backend {}, type {}, driver {}",
             a.backend,

@@ -231,11 +231,12 @@ fn summary(sim: &Simulation, run_ms: f64, ticks: u32, wall: f64) {
 fn engine_line(sim: &Simulation, asked: Backend, threads: Option<usize>) -> String {
     match sim.adapter() {
         Some(a) => format!(
-            "engine: gpu on `{}` ({} {}, backend {asked}; {})",
+            "engine: gpu on `{}` ({} {}, backend {asked}; {}{})",
             a.name,
             a.backend,
             a.device_type,
-            super::map::adapter_kind(a)
+            super::map::adapter_kind(a),
+            a.chosen_by.as_ref().map(|w| format!("; chosen by {w}")).unwrap_or_default()
         ),
         None => {
             let threads = threads.map(|t| format!("{t} threads")).unwrap_or_else(|| "all cores".into());

@@ -231,7 +231,7 @@ impl Dataset {
 
     fn write_instances(&self, sweep: &Sweep, plan: &Plan) -> Result<()> {
         let commits = self.commits(plan)?;
-        let batch = super::tables::instances_batch(sweep, plan, &commits)?;
+        let batch = super::tables::instances_batch(sweep, plan, commits.values().flat_map(|c| &c.outcomes))?;
         crate::record::parquet::write_parquet(&batch, &self.path("instances.parquet"))
     }
 

@@ -142,7 +142,9 @@ impl Engines {
         match self {
             Engines::Cpu { threads } => format!("cpu ({threads} threads)"),
             Engines::Gpu { ctx } => {
-                format!("gpu on `{}` ({} {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.device_type)
+                let a = &ctx.adapter;
+                let why = a.chosen_by.as_ref().map(|w| format!("; chosen by {w}")).unwrap_or_default();
+                format!("gpu on `{}` ({} {}{why})", a.name, a.backend, a.device_type)
             }
         }
     }
@@ -192,6 +194,41 @@ struct InstanceRun {
     run_s: f64,
 }
 
+/// Runs the instances of one batch; `observe` is told of each one done.
+fn run_instances(
+    sweep: &Sweep,
+    batch: &Batch,
+    engines: &Engines,
+    observe: &(dyn Fn(Event) + Sync),
+) -> Result<Vec<InstanceRun>> {
+    let one = |i: u32, threads: usize| {
+        let run = run_instance_guarded(sweep, i as usize, engines, threads);
+        observe(Event::InstanceDone { batch: batch.id });
+        run
+    };
+    Ok(match engines {
+        Engines::Cpu { threads } if batch.instances.len() >= *threads && *threads > 1 => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(*threads)
+                .build()
+                .map_err(|e| Error::Sweep(format!("cannot start {threads} threads: {e}")))?;
+            pool.install(|| batch.instances.par_iter().map(|&i| one(i, 1)).collect())
+        }
+        Engines::Cpu { threads } => batch.instances.iter().map(|&i| one(i, *threads)).collect(),
+        Engines::Gpu { .. } => batch.instances.iter().map(|&i| one(i, 1)).collect(),
+    })
+}
+
+/// How the instances of a batch ended.
+fn outcomes(batch: &Batch, runs: &[InstanceRun]) -> Vec<Outcome> {
+    batch
+        .instances
+        .iter()
+        .zip(runs)
+        .map(|(&instance, r)| Outcome { instance, ok: r.result.is_ok(), message: r.result.as_ref().err().cloned() })
+        .collect()
+}
+
 /// Runs one batch and commits it.
 fn run_batch(
     ds: &Dataset,
@@ -203,32 +240,11 @@ fn run_batch(
     observe: &(dyn Fn(Event) + Sync),
 ) -> Result<Commit> {
     let started = Instant::now();
-    let one = |i: u32, threads: usize| {
-        let run = run_instance_guarded(sweep, i as usize, engines, threads);
-        observe(Event::InstanceDone { batch: batch.id });
-        run
-    };
-    let runs: Vec<InstanceRun> = match engines {
-        Engines::Cpu { threads } if batch.instances.len() >= *threads && *threads > 1 => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(*threads)
-                .build()
-                .map_err(|e| Error::Sweep(format!("cannot start {threads} threads: {e}")))?;
-            pool.install(|| batch.instances.par_iter().map(|&i| one(i, 1)).collect())
-        }
-        Engines::Cpu { threads } => batch.instances.iter().map(|&i| one(i, *threads)).collect(),
-        Engines::Gpu { .. } => batch.instances.iter().map(|&i| one(i, 1)).collect(),
-    };
+    let runs = run_instances(sweep, batch, engines, observe)?;
     let written = Instant::now();
     let results: Vec<_> = runs.iter().map(|r| &r.result).collect();
     let tables = gather(sweep, plan, batch, &results)?;
-    let outcomes = batch
-        .instances
-        .iter()
-        .zip(&runs)
-        .map(|(&instance, r)| Outcome { instance, ok: r.result.is_ok(), message: r.result.as_ref().err().cloned() })
-        .collect();
-    let commit = Commit {
+    let mut commit = Commit {
         batch: batch.id,
         sweep: plan.sweep.clone(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -238,7 +254,7 @@ fn run_batch(
             Engines::Cpu { .. } => None,
         },
         host: host_name(),
-        outcomes,
+        outcomes: outcomes(batch, &runs),
         files: Vec::new(),
         timings: Timings {
             map_s: runs.iter().map(|r| r.map_s).sum(),
@@ -247,10 +263,54 @@ fn run_batch(
             wall_s: 0.0,
         },
     };
-    let mut commit = commit;
     commit.timings.write_s = written.elapsed().as_secs_f64();
     commit.timings.wall_s = started.elapsed().as_secs_f64();
     ds.commit(commit, &tables)
+}
+
+/// What [`evaluate`] gives: per table asked for, every instance's rows in instance order, and
+/// the instances table (values and status).
+pub struct Evaluation {
+    pub tables: Vec<(Table, RecordBatch)>,
+    pub instances: RecordBatch,
+}
+
+/// Runs every instance of `sweep` now, writing nothing (for ask-and-tell optimisers): the
+/// instances are planned and batched as in a folder, and give the same rows.
+pub fn evaluate(sweep: &Sweep, backend: Backend, threads: Option<usize>) -> Result<Evaluation> {
+    let plan = super::plan::plan(sweep, &|_| {})?;
+    let options =
+        RunOptions { backend, threads, select: Select::Shard { index: 0, count: 1 }, stale_after: Duration::ZERO };
+    let engines = Engines::open(&options)?;
+    let mut outcomes_all = Vec::new();
+    let mut per_table: Vec<(Table, Vec<RecordBatch>)> = sweep.tables.iter().map(|&t| (t, Vec::new())).collect();
+    for b in &plan.batches {
+        let runs = run_instances(sweep, b, &engines, &|_| {})?;
+        let results: Vec<_> = runs.iter().map(|r| &r.result).collect();
+        for (t, batch) in gather(sweep, &plan, b, &results)? {
+            if let Some((_, parts)) = per_table.iter_mut().find(|(tt, _)| *tt == t) {
+                parts.push(batch);
+            }
+        }
+        outcomes_all.extend(outcomes(b, &runs));
+    }
+    let mut tables = Vec::new();
+    for (t, parts) in per_table {
+        let Some(first) = parts.first() else { continue };
+        let meta = super::tables::sweep_metadata(sweep, &plan, None);
+        let schema = std::sync::Arc::new(first.schema().as_ref().clone().with_metadata(meta));
+        // (Batches of different batches differ only in their metadata.)
+        let parts: Vec<RecordBatch> = parts
+            .into_iter()
+            .map(|p| RecordBatch::try_new(schema.clone(), p.columns().to_vec()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
+        let joined = arrow_select::concat::concat_batches(&schema, &parts)
+            .map_err(|e| Error::Run(format!("{} table: {e}", t.name())))?;
+        tables.push((t, super::tables::by_instance(&joined)?));
+    }
+    let instances = super::tables::instances_batch(sweep, &plan, &outcomes_all)?;
+    Ok(Evaluation { tables, instances })
 }
 
 /// [`run_instance`], with a panic (a bug) failing the instance only.

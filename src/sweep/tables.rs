@@ -2,7 +2,7 @@
 //! (its instances' rows in instance order), and the instances table.
 
 use super::plan::{Batch, Plan};
-use super::records::Commit;
+use super::records::Outcome;
 use super::spec::Table;
 use super::summary::{summarize, summary_batch};
 use super::{show, Sweep};
@@ -12,7 +12,7 @@ use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use toml::Value;
 
@@ -48,7 +48,7 @@ fn with_instance(batch: &RecordBatch, instance: u32) -> Result<RecordBatch> {
 }
 
 /// The metadata of every table of a sweep.
-fn sweep_metadata(sweep: &Sweep, plan: &Plan, batch: Option<u32>) -> HashMap<String, String> {
+pub(super) fn sweep_metadata(sweep: &Sweep, plan: &Plan, batch: Option<u32>) -> HashMap<String, String> {
     let mut m = HashMap::from([
         ("spinnsim.sweep".to_string(), plan.sweep.clone()),
         ("spinnsim.profile".to_string(), sweep.profile.clone()),
@@ -93,7 +93,11 @@ pub fn gather(
 /// The instances table: `instance, batch, structure, seed`, one typed column per axis (int64,
 /// float64, bool or utf8; a mixed or compound axis as TOML text), `status` (`planned`, `ok` or
 /// `failed`) and `message`.
-pub fn instances_batch(sweep: &Sweep, plan: &Plan, commits: &BTreeMap<u32, Commit>) -> Result<RecordBatch> {
+pub fn instances_batch<'a>(
+    sweep: &Sweep,
+    plan: &Plan,
+    outcomes: impl IntoIterator<Item = &'a Outcome>,
+) -> Result<RecordBatch> {
     let n = plan.instances.len();
     let mut status: Vec<&str> = vec!["planned"; n];
     let mut message: Vec<Option<String>> = vec![None; n];
@@ -103,7 +107,7 @@ pub fn instances_batch(sweep: &Sweep, plan: &Plan, commits: &BTreeMap<u32, Commi
             message[i] = Some(e.clone());
         }
     }
-    for o in commits.values().flat_map(|c| &c.outcomes) {
+    for o in outcomes {
         status[o.instance as usize] = if o.ok { "ok" } else { "failed" };
         message[o.instance as usize] = o.message.clone();
     }
@@ -156,4 +160,17 @@ fn axis_column(values: &[&Value]) -> (DataType, ArrayRef) {
         );
     }
     (DataType::Utf8, Arc::new(StringArray::from_iter_values(values.iter().map(|v| show(v)))))
+}
+
+/// `batch`'s rows in the order of their `instance` column (stable: an instance's rows keep their order).
+pub fn by_instance(batch: &RecordBatch) -> Result<RecordBatch> {
+    let inst = batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<UInt32Array>()
+        .ok_or_else(|| Error::Run("the first column is not the instance".into()))?;
+    let mut order: Vec<u32> = (0..batch.num_rows() as u32).collect();
+    order.sort_by_key(|&r| inst.value(r as usize));
+    arrow_select::take::take_record_batch(batch, &UInt32Array::from(order))
+        .map_err(|e| Error::Run(format!("ordering rows by instance: {e}")))
 }
