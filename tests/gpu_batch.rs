@@ -14,7 +14,7 @@ use spinnsim::engine::gpu::device::GpuContext;
 use spinnsim::engine::gpu::{GpuEngine, GpuOptions};
 use spinnsim::engine::{Engine, RunControl};
 use spinnsim::machine::{Machine, RowSynapse};
-use spinnsim::mapping::{map, CoreKind, MapOptions};
+use spinnsim::mapping::{map, remap_population, CoreKind, MapOptions};
 use spinnsim::model::*;
 use spinnsim::record::{Provenance, Recordings};
 
@@ -478,4 +478,67 @@ fn the_capacity_of_a_batch_follows_the_device() {
     let tiny = GpuOptions { memory_budget: Some(1024), ..Default::default() };
     assert!(GpuEngine::batch_capacity(&ctx, &m, &tiny).is_err());
     assert!(GpuEngine::on_context(ctx.clone(), &m, tiny).is_err());
+}
+
+#[test]
+fn values_changed_between_runs_of_a_batch_are_taken_up_as_alone() {
+    if !common::gpu_or_skip() {
+        return;
+    }
+    let ctx = GpuContext::open().unwrap();
+    let all = nets(&sweep_variants()[..3]);
+    let exc = all[1].populations.iter().position(|p| p.label == "exc").unwrap();
+    // After 30 ticks, `Population.set` of instance 1's tau_m and i_offset.
+    let mut changed = all[1].clone();
+    set(&mut changed, "exc", "tau_m", 25.0);
+    set(&mut changed, "exc", "i_offset", 0.3);
+    let change = |m: &mut Machine| m.update_image(|img| remap_population(&changed, exc, img)).unwrap();
+    let mut machines: Vec<Machine> = all.iter().map(machine).collect();
+    let refs: Vec<&Machine> = machines.iter().collect();
+    let mut engine = GpuEngine::for_batch(ctx.clone(), &refs, GpuOptions::default()).unwrap();
+    let mut run = |machines: &mut [Machine], ticks: u32| {
+        let mut refs: Vec<&mut Machine> = machines.iter_mut().collect();
+        engine
+            .run_batch(&mut refs, ticks, &mut |_| RunControl::Continue(()))
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(&mut machines, 30), vec![30; 3]);
+    change(&mut machines[1]);
+    assert_eq!(run(&mut machines, 30), vec![30; 3]);
+    for (i, net) in all.iter().enumerate() {
+        let mut m = machine(net);
+        let mut cpu = CpuEngine::new(Some(1)).unwrap();
+        cpu.run(&mut m, 30).unwrap();
+        if i == 1 {
+            change(&mut m);
+        }
+        cpu.run(&mut m, 30).unwrap();
+        let runs = vec![Ok(30), Ok(30)];
+        let what = format!("instance {i}, instance 1 changed after 30 ticks");
+        assert_same(
+            &outcome(&m, net.projections.len(), runs.clone()),
+            &outcome(&machines[i], net.projections.len(), runs),
+            &what,
+        );
+    }
+    // A change of structure (one more spike) is refused before any machine runs.
+    let mut more = all[2].clone();
+    let input = more.populations.iter().position(|p| p.label == "input").unwrap();
+    more.populations[input].spike_times = Some(SpikeTimes::PerNeuron(vec![
+        vec![5.0, 20.0, 41.0, 70.0],
+        vec![7.0, 30.0],
+        vec![9.0],
+        vec![12.0, 13.0, 60.0],
+        vec![3.0, 50.0],
+    ]));
+    machines[2].update_image(|img| remap_population(&more, input, img)).unwrap();
+    let mut refs: Vec<&mut Machine> = machines.iter_mut().collect();
+    let results = engine.run_batch(&mut refs, 10, &mut |_| RunControl::Continue(()));
+    for r in &results {
+        let e = r.as_ref().expect_err("refused").to_string();
+        assert!(e.contains("machine 2") && e.contains("spikes of the spike arrays (11 in machine 0, 12 here)"), "{e}");
+    }
+    assert!(machines.iter().all(|m| m.tick() == 60));
 }

@@ -187,7 +187,8 @@ impl GpuEngine {
         ticks: u32,
         progress: &mut dyn FnMut(u32) -> RunControl,
     ) -> Vec<Result<u32>> {
-        if let Err(e) = self.check_batch(machines) {
+        // The batch is checked (its structure again if an image changed) before any run begins.
+        if let Err(e) = self.check_batch(machines).and_then(|_| self.write_image_if_changed(machines)) {
             return errors_for_all(e, machines.len());
         }
         for m in machines.iter_mut() {
