@@ -1,9 +1,15 @@
 // The machine image and core state in GPU buffers, shared by every stage.
 // Rust twins: src/engine/gpu/layout.rs (checked member by member in tests/gpu_layout.rs).
 //
-// Instance dimension: every buffer of mutable state is laid out as [instance][...], with the
-// instance taken from global_invocation_id.z, so that one dispatch can advance several copies
-// of a network. The engine runs one instance today.
+// Instance dimension: one dispatch advances a batch of instances of one network structure with
+// different values (src/engine/gpu/batch.rs). Every buffer of mutable state is laid out as
+// [instance][...], with the instance taken from global_invocation_id.z, and so are what holds the
+// values: the neuron parameters (with the ring-buffer shifts), the spike times, the value words at
+// the end of the tables (value_word) and, when the instances' weights differ, the synaptic words.
+// The core table, the structure part of the tables, the row starts and the plastic control words
+// are shared. Each instance has its own control block (control_index): its row jobs, unrouted
+// packets and errors; the tick, the batch's first tick and the recording stride are the batch's,
+// in block 0.
 //
 // The constants shared with Rust (KIND_*, MODEL_*, REC_*, PROV_*, CS_*, CTL_*, ERR_*, the word
 // formats' and STDP's) are not written here: src/engine/gpu/shaders.rs `constants` emits them,
@@ -29,6 +35,13 @@ struct Sizes {
     // STDP: neurons with a post-event history, plastic-region words (per instance)
     n_post: u32,
     n_plastic: u32,
+    // batches: synaptic words per instance (0 when the instances share them), where the value
+    // words of instance 0 start in the tables and how many each instance has, spike-array spikes
+    // per instance
+    word_stride: u32,
+    values_offset: u32,
+    n_values: u32,
+    n_spike_times: u32,
     pad0: u32,
     pad1: u32,
 }
@@ -48,14 +61,13 @@ struct CoreInfo {
     n_bits: u32,
     t_bits: u32,
     d_bits: u32,
-    shift_exc: u32,
-    shift_inh: u32,
     ring_base: u32,
     pop_base: u32,
     // per address-list item: first compact row, rows (2 words)
     item_rows_base: u32,
     n_items: u32,
     row_base: u32,
+    // the core's current sources in its instance's value words (value_word)
     cs_base: u32,
     n_cs: u32,
     cs_state_base: u32,
@@ -96,6 +108,9 @@ struct NeuronParams {
     c: i32,
     d: i32,
     reset_h: i32,
+    // the ring-buffer left shifts of the neuron's core (excitatory, inhibitory)
+    shift_exc: u32,
+    shift_inh: u32,
     core: u32,
 }
 
@@ -118,12 +133,12 @@ struct PoissonSource {
     sqrt_lambda: u32,
     mean_isi_ticks: u32,
     time_to_spike_ticks: u32,
-    // the source's precomputed rate set-ups in the tables: offset and count
+    // the source's precomputed rate set-ups in its instance's value words: offset and count
     rates_offset: u32,
     n_rates: u32,
 }
 
-// A current source of a neuron core in the tables (cs_base + CS_RECORD_WORDS per source): the
+// A current source of a neuron core in the value words (cs_base + CS_RECORD_WORDS per source): the
 // neurons it drives (their number and list), then for a DC source (kind CS_DC) its amplitude,
 // start and stop ticks, for a step source (CS_STEP) its number of steps and where their times
 // and amplitudes are.
@@ -136,7 +151,7 @@ struct CurrentSourceRecord {
     stop_or_amplitudes: u32,
 }
 
-// What set_spike_source_rate gives for one rate of a Poisson source (its rates_offset +
+// What set_spike_source_rate gives for one rate of a Poisson source (in the value words at its rates_offset +
 // RATE_SETUP_WORDS per rate); the random part is drawn on the GPU (machine/poisson.rs `RateSetup`).
 struct RateSetup {
     is_fast: u32,
@@ -156,7 +171,8 @@ struct RouteRecord {
     n_destinations: u32,
 }
 
-// The STDP block of a core in the tables (CoreInfo::stdp; layout.rs `StdpInfo`), read by stdp.wgsl `stdp_info`.
+// The STDP block of a core in the tables (CoreInfo::stdp; layout.rs `StdpInfo`), read by stdp.wgsl `stdp_info`;
+// its look-up tables and weight parameters are in the instance's value words.
 struct StdpInfo {
     flags: u32,
     lut_plus: u32,
@@ -202,13 +218,31 @@ fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * 64u;
 }
 
-// The records the tables hold, read at word `b`.
-fn current_source_record(b: u32) -> CurrentSourceRecord {
-    return CurrentSourceRecord(tables[b], tables[b + 1u], tables[b + 2u], tables[b + 3u], tables[b + 4u], tables[b + 5u]);
+// Word `word` of the control block of instance `inst` (CTL_*).
+fn control_index(inst: u32, word: u32) -> u32 {
+    return inst * CONTROL_WORDS + word;
 }
 
-fn rate_setup(o: u32) -> RateSetup {
-    return RateSetup(tables[o], tables[o + 1u], tables[o + 2u], tables[o + 3u], tables[o + 4u], tables[o + 5u], tables[o + 6u]);
+// Word i of the value words of instance `inst`: its current sources, Poisson rate set-ups, STDP
+// look-up tables and weight parameters (the words of the tables that differ between instances).
+fn value_word(inst: u32, i: u32) -> u32 {
+    return tables[sizes.values_offset + inst * sizes.n_values + i];
+}
+
+// The records the value words of an instance hold, read at word `b`.
+fn current_source_record(inst: u32, b: u32) -> CurrentSourceRecord {
+    return CurrentSourceRecord(value_word(inst, b), value_word(inst, b + 1u), value_word(inst, b + 2u),
+        value_word(inst, b + 3u), value_word(inst, b + 4u), value_word(inst, b + 5u));
+}
+
+fn rate_setup(inst: u32, o: u32) -> RateSetup {
+    return RateSetup(value_word(inst, o), value_word(inst, o + 1u), value_word(inst, o + 2u), value_word(inst, o + 3u),
+        value_word(inst, o + 4u), value_word(inst, o + 5u), value_word(inst, o + 6u));
+}
+
+// Spike k of a spike-array core of an instance: (tick, neuron).
+fn spike_time(inst: u32, c: CoreInfo, k: u32) -> vec2<u32> {
+    return spike_times[inst * sizes.n_spike_times + c.first + k];
 }
 
 fn route_record(e: u32) -> RouteRecord {
@@ -219,10 +253,12 @@ fn tick() -> u32 {
     return atomicLoad(&control[CTL_TICK]);
 }
 
-// The synaptic word at a global index, from its chunk.
-fn synaptic_word(i: u32) -> u32 {
-    let c = i >> sizes.words_chunk_log2;
-    let j = i & ((1u << sizes.words_chunk_log2) - 1u);
+// The synaptic word of an instance at a global index, from its chunk (the instances' words follow
+// one another, or are one set when word_stride is 0).
+fn synaptic_word(inst: u32, i: u32) -> u32 {
+    let g = inst * sizes.word_stride + i;
+    let c = g >> sizes.words_chunk_log2;
+    let j = g & ((1u << sizes.words_chunk_log2) - 1u);
     switch c {
         case 0u: { return words0[j]; }
         case 1u: { return words1[j]; }
@@ -383,8 +419,8 @@ fn core_state_index(inst: u32, core: u32, word: u32) -> u32 {
 // Mesa's llvmpipe (lavapipe, the CI device) ends the loops of an invocation once they have run
 // 65535 iterations in all, silently. A loop of two iterations at the end of a stage (its trip
 // count read from a buffer, so that it is not unrolled) finds out whether that happened, and the
-// run stops with an error instead of going on with wrong results.
-fn check_loop_limit() {
+// run of the instance stops with an error instead of going on with wrong results.
+fn check_loop_limit(inst: u32) {
     let n = 2u + (sizes.n_instances >> 31u);
     var k = 0u;
     loop {
@@ -394,6 +430,6 @@ fn check_loop_limit() {
         }
     }
     if k < n {
-        atomicOr(&control[CTL_ERRORS], ERR_LOOP_LIMIT);
+        atomicOr(&control[control_index(inst, CTL_ERRORS)], ERR_LOOP_LIMIT);
     }
 }

@@ -1,13 +1,13 @@
 // Stage 2b of a tick, twin of src/engine/cpu/neuron_update.rs: every neuron of every neuron core,
 // one invocation each: ring drain, record, integrate, threshold, send, decay.
 
-// Position of x in the sorted list of n words at tables[off], or NOT_RECORDED.
-fn rank_in(off: u32, n: u32, x: u32) -> u32 {
+// Position of x in the sorted list of n value words of an instance at `off`, or NOT_RECORDED.
+fn rank_in(inst: u32, off: u32, n: u32, x: u32) -> u32 {
     var lo = 0u;
     var hi = n;
     while lo < hi {
         let mid = (lo + hi) >> 1u;
-        let v = tables[off + mid];
+        let v = value_word(inst, off + mid);
         if v == x {
             return mid;
         }
@@ -23,11 +23,11 @@ fn rank_in(off: u32, n: u32, x: u32) -> u32 {
 // Step sources keep (index, amplitude) per source and advance at most one step per evaluation,
 // neuron by neuron (docs/decisions.md D6). The neuron of rank r in the source's list sees the
 // state after the r evaluations before it this tick; tick_end.wgsl moves the state on.
-fn step_position(times_off: u32, len: u32, idx0: u32, evaluations: u32, t: u32) -> u32 {
+fn step_position(inst: u32, times_off: u32, len: u32, idx0: u32, evaluations: u32, t: u32) -> u32 {
     var idx = idx0;
     var k = 0u;
     loop {
-        if k >= evaluations || idx >= len || t < tables[times_off + idx] {
+        if k >= evaluations || idx >= len || t < value_word(inst, times_off + idx) {
             break;
         }
         idx += 1u;
@@ -39,8 +39,8 @@ fn step_position(times_off: u32, len: u32, idx0: u32, evaluations: u32, t: u32) 
 fn current_source_offset(inst: u32, c: CoreInfo, local: u32, t: u32) -> i32 {
     var total = 0i;
     for (var k = 0u; k < c.n_cs; k++) {
-        let cs = current_source_record(c.cs_base + k * CS_RECORD_WORDS);
-        let rank = rank_in(cs.neurons, cs.n_neurons, local);
+        let cs = current_source_record(inst, c.cs_base + k * CS_RECORD_WORDS);
+        let rank = rank_in(inst, cs.neurons, cs.n_neurons, local);
         if rank == NOT_RECORDED {
             continue;
         }
@@ -54,13 +54,13 @@ fn current_source_offset(inst: u32, c: CoreInfo, local: u32, t: u32) -> i32 {
             let times_off = cs.start_or_times;
             let amps_off = cs.stop_or_amplitudes;
             let idx0 = u32(st.x);
-            let idx = step_position(times_off, len, idx0, rank, t);
+            let idx = step_position(inst, times_off, len, idx0, rank, t);
             var amp = st.y;
             if idx > idx0 {
-                amp = bitcast<i32>(tables[amps_off + idx - 1u]);
+                amp = bitcast<i32>(value_word(inst, amps_off + idx - 1u));
             }
-            if idx < len && t >= tables[times_off + idx] {
-                amp = bitcast<i32>(tables[amps_off + idx]);
+            if idx < len && t >= value_word(inst, times_off + idx) {
+                amp = bitcast<i32>(value_word(inst, amps_off + idx));
             }
             total += amp;
         }
@@ -75,7 +75,7 @@ fn neuron_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     if g >= sizes.n_neurons {
         return;
     }
-    let p = params[g];
+    let p = params[inst * sizes.n_neurons + g];
     let ci = p.core;
     let c = cores[ci];
     let local = g - c.first;

@@ -2,7 +2,7 @@
 // core's sources share one KISS generator, drawn in source order as on the chip. What
 // `set_spike_source_rate` computes from a rate alone (fast or slow, exp(-lambda), sqrt(lambda),
 // the mean ISI, start, end and next ticks) is computed by the host for every rate of every
-// source (7 words each in the tables); the draw of a slow source's first time to spike is made
+// source (7 words each in the instance's value words); the draw of a slow source's first time to spike is made
 // here, from the running generator.
 
 fn norminv_urt(u: u32) -> i32 {
@@ -18,7 +18,7 @@ fn poisson_timer(inst: u32, ci: u32, c: CoreInfo, t: u32) {
         if s.next_ticks <= t && s.index < s.n_rates {
             s.index += 1u;
             if s.index < s.n_rates {
-                let setup = rate_setup(s.rates_offset + s.index * RATE_SETUP_WORDS);
+                let setup = rate_setup(inst, s.rates_offset + s.index * RATE_SETUP_WORDS);
                 s.is_fast = setup.is_fast;
                 s.exp_minus_lambda = setup.exp_minus_lambda;
                 s.sqrt_lambda = setup.sqrt_lambda;

@@ -8,8 +8,8 @@ fn ring_drain(inst: u32, c: CoreInfo, local: u32, p: NeuronParams, s: ptr<functi
     let ve = min(ring_take(base + (slot_base | local)), 0xFFFFu);
     let vi = min(ring_take(base + (slot_base | (1u << c.n_bits) | local)), 0xFFFFu);
     // synapse_row_convert_weight_to_input: value << shift as s16.15.
-    let ie = bitcast<i32>(ve << c.shift_exc);
-    let ii = bitcast<i32>(vi << c.shift_inh);
+    let ie = bitcast<i32>(ve << p.shift_exc);
+    let ii = bitcast<i32>(vi << p.shift_inh);
     if c.model == MODEL_IF_CURR_DELTA {
         (*s).isyn_exc = (*s).isyn_exc + ie;
         (*s).isyn_inh = (*s).isyn_inh + ii;

@@ -187,9 +187,9 @@ fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
         prov_add(inst, di, PROV_PRE_SYNAPTIC_EVENTS, p.count * (row.y - row.x));
         for (var s = row.x; s < row.y; s += JOB_WORDS) {
             let job = RowJob(di, s, min(s + JOB_WORDS, row.y), a.masked_time, a.colour_delay, p.count, inst, 0u);
-            let j = atomicAdd(&control[CTL_JOBS], 1u);
+            let j = atomicAdd(&control[control_index(inst, CTL_JOBS)], 1u);
             if j < sizes.job_capacity {
-                jobs[j] = job;
+                jobs[inst * sizes.job_capacity + j] = job;
             } else {
                 // No room left this tick: the adds are made here (their order does not matter).
                 synapse_run(job);
@@ -204,7 +204,7 @@ fn deliver_to_neuron_core(inst: u32, di: u32, p: Packet, t: u32) {
 @compute @workgroup_size(64)
 fn spike_route(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     route_slot(linear_id(gid, nwg), gid.z);
-    check_loop_limit();
+    check_loop_limit(gid.z);
 }
 
 fn route_slot(slot: u32, inst: u32) {
@@ -220,9 +220,9 @@ fn route_slot(slot: u32, inst: u32) {
     prov_add(inst, p.core, PROV_PACKETS_SENT, p.packets);
     let e = route_of(p.key);
     if e == NOT_RECORDED {
-        let old = atomicAdd(&control[CTL_UNROUTED], p.packets);
+        let old = atomicAdd(&control[control_index(inst, CTL_UNROUTED)], p.packets);
         if old + p.packets < old {
-            atomicAdd(&control[CTL_UNROUTED + 1u], 1u);
+            atomicAdd(&control[control_index(inst, CTL_UNROUTED + 1u)], 1u);
         }
         return;
     }

@@ -11,11 +11,11 @@ fn spike_array(inst: u32, ci: u32, c: CoreInfo, t: u32) {
     let si = core_state_index(inst, ci, CS_NEXT_SPIKE);
     var next = atomicLoad(&core_state[si]);
     // Spikes before this tick (a run that began later) are skipped.
-    while next < c.n_spikes && spike_times[c.first + next].x < t {
+    while next < c.n_spikes && spike_time(inst, c, next).x < t {
         next += 1u;
     }
-    while next < c.n_spikes && spike_times[c.first + next].x == t {
-        let n = spike_times[c.first + next].y;
+    while next < c.n_spikes && spike_time(inst, c, next).x == t {
+        let n = spike_time(inst, c, next).y;
         if c.sends != 0u {
             slots[base + n] += 1u;
         }
@@ -33,7 +33,7 @@ fn spike_array(inst: u32, ci: u32, c: CoreInfo, t: u32) {
 @compute @workgroup_size(64)
 fn source_timer(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     source_core(linear_id(gid, nwg), gid.z);
-    check_loop_limit();
+    check_loop_limit(gid.z);
 }
 
 fn source_core(ci: u32, inst: u32) {

@@ -24,10 +24,10 @@ fn mul16(a: i32, b: i32) -> i32 {
     return (sext16(a) * sext16(b)) >> 11u;
 }
 
-// `maths_lut_exponential_decay`: lut[dt], 0 beyond the table.
-fn lut_decay(off: u32, size: u32, dt: u32) -> i32 {
+// `maths_lut_exponential_decay`: lut[dt] (in the instance's value words), 0 beyond the table.
+fn lut_decay(inst: u32, off: u32, size: u32, dt: u32) -> i32 {
     if dt < size {
-        return sext16(bitcast<i32>(tables[off + dt]));
+        return sext16(bitcast<i32>(value_word(inst, off + dt)));
     }
     return 0;
 }
@@ -45,7 +45,7 @@ fn add_post(inst: u32, si: StdpInfo, local: u32, t: u32) {
     if pair {
         let last_t = post_hist[b + 1u + c];
         let last_tr = bitcast<i32>(post_hist[b + 1u + HISTORY + c]);
-        trace = sext16(mul16(last_tr, lut_decay(si.lut_minus, si.lut_minus_size, t - last_t)) + TRACE_ONE);
+        trace = sext16(mul16(last_tr, lut_decay(inst, si.lut_minus, si.lut_minus_size, t - last_t)) + TRACE_ONE);
     }
     var k = HISTORY - 1u;
     if c < HISTORY - 1u {
@@ -74,9 +74,9 @@ fn ring_add_saturating(i: u32, w: u32) -> bool {
     return false;
 }
 
-fn potentiate(si: StdpInfo, wp: u32, w: i32, x: i32) -> i32 {
-    let w_max = bitcast<i32>(tables[wp + 1u]);
-    let a_plus = bitcast<i32>(tables[wp + 2u]);
+fn potentiate(inst: u32, si: StdpInfo, wp: u32, w: i32, x: i32) -> i32 {
+    let w_max = bitcast<i32>(value_word(inst, wp + 1u));
+    let a_plus = bitcast<i32>(value_word(inst, wp + 2u));
     if (si.flags & STDP_ADDITIVE) != 0u {
         let v = w + mul_k(x, a_plus);
         return select(v, w_max, w_max < v);
@@ -84,9 +84,9 @@ fn potentiate(si: StdpInfo, wp: u32, w: i32, x: i32) -> i32 {
     return w + mul_k(mul_k(w_max - w, a_plus), x);
 }
 
-fn depress(si: StdpInfo, wp: u32, w: i32, x: i32) -> i32 {
-    let w_min = bitcast<i32>(tables[wp]);
-    let a_minus = bitcast<i32>(tables[wp + 3u]);
+fn depress(inst: u32, si: StdpInfo, wp: u32, w: i32, x: i32) -> i32 {
+    let w_min = bitcast<i32>(value_word(inst, wp));
+    let a_minus = bitcast<i32>(value_word(inst, wp + 3u));
     if (si.flags & STDP_ADDITIVE) != 0u {
         let v = w - mul_k(x, a_minus);
         return select(w_min, v, w_min < v);
@@ -109,7 +109,7 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
     }
     plastic[h] = big_t;
     if pair {
-        let tr = bitcast<u32>(mul16(last_trace, lut_decay(si.lut_plus, si.lut_plus_size, big_t - last_time)) + TRACE_ONE) & 0xFFFFu;
+        let tr = bitcast<u32>(mul16(last_trace, lut_decay(inst, si.lut_plus, si.lut_plus_size, big_t - last_time)) + TRACE_ONE) & 0xFFFFu;
         plastic[h + 1u] = (plastic[h + 1u] & 0xFFFF0000u) | tr;
     }
     let nt = c.n_bits + c.t_bits;
@@ -120,13 +120,15 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
     let weights = h + si.header_words;
     let ring_base = inst * sizes.n_ring + c.ring_base;
     let backprop = (si.flags & STDP_BACKPROP) != 0u;
+    // The core's ring-buffer shifts, which every neuron's parameters carry.
+    let shifts = params[inst * sizes.n_neurons + c.first];
     for (var i = 0u; i < n_ctrl; i++) {
         let cw = (plastic_static[ctrl + i / 2u] >> (16u * (i % 2u))) & 0xFFFFu;
         let typ = (cw >> c.n_bits) & t_mask;
         let d = (cw >> nt) & d_mask;
         let j = cw & n_mask;
         let wp = si.weight_params + 4u * typ;
-        let shift = select(c.shift_exc, c.shift_inh, typ >= 1u);
+        let shift = select(shifts.shift_exc, shifts.shift_inh, typ >= 1u);
         let word = weights + i / 2u;
         let half = 16u * (i % 2u);
         let w16 = (plastic[word] >> half) & 0xFFFFu;
@@ -156,16 +158,16 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
             if dpre != 0u {
                 var x = 0;
                 if pair {
-                    x = mul16(last_trace, lut_decay(si.lut_plus, si.lut_plus_size, dpre)) << 4u;
+                    x = mul16(last_trace, lut_decay(inst, si.lut_plus, si.lut_plus_size, dpre)) << 4u;
                 } else {
                     // Only the nearest post spike after the pre spike potentiates; the previous
                     // post time is not delayed (docs/stdp.md §7).
                     let dpost = tp + dd - prev_t;
                     if dpre <= dpost {
-                        x = lut_decay(si.lut_plus, si.lut_plus_size, dpre) << 4u;
+                        x = lut_decay(inst, si.lut_plus, si.lut_plus_size, dpre) << 4u;
                     }
                 }
-                w = potentiate(si, wp, w, x);
+                w = potentiate(inst, si, wp, w, x);
             }
             prev_t = tp;
             if pair {
@@ -175,11 +177,11 @@ fn process_plastic_row(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, pstart: u3
         if any || prev != 0u {
             // From the unclamped T − d; a wrap reads 0 from the table.
             let dpost = big_t - dd - prev_t;
-            var x = lut_decay(si.lut_minus, si.lut_minus_size, dpost) << 4u;
+            var x = lut_decay(inst, si.lut_minus, si.lut_minus_size, dpost) << 4u;
             if pair {
-                x = mul16(prev_tr, lut_decay(si.lut_minus, si.lut_minus_size, dpost)) << 4u;
+                x = mul16(prev_tr, lut_decay(inst, si.lut_minus, si.lut_minus_size, dpost)) << 4u;
             }
-            w = depress(si, wp, w, x);
+            w = depress(inst, si, wp, w, x);
         }
         let w_new = bitcast<u32>(w >> shift) & 0xFFFFu;
         if d > colour_delay {
@@ -226,7 +228,7 @@ fn deliver_in_order(inst: u32, ci: u32, c: CoreInfo, si: StdpInfo, p: Packet, t:
             let words = row_words(c, r);
             prov_add(inst, ci, PROV_PRE_SYNAPTIC_EVENTS, words.y - words.x);
             for (var i = words.x; i < words.y; i++) {
-                let w = synaptic_word(i);
+                let w = synaptic_word(inst, i);
                 let delay = synapse_delay(w, c.n_bits, c.t_bits, c.d_bits);
                 if delay != 0u && delay <= a.colour_delay {
                     prov_add(inst, ci, PROV_SYNAPSES_SKIPPED, 1u);
@@ -278,5 +280,5 @@ fn stdp_core(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
             deliver_in_order(inst, ci, c, si, p, t);
         }
     }
-    check_loop_limit();
+    check_loop_limit(inst);
 }

@@ -18,7 +18,7 @@ fn synapse_run(job: RowJob) {
     var skipped = 0u;
     var saturated = false;
     for (var i = job.start; i < job.end; i++) {
-        let w = synaptic_word(i);
+        let w = synaptic_word(job.instance, i);
         let delay = synapse_delay(w, c.n_bits, c.t_bits, c.d_bits);
         if delay != 0u && delay <= job.colour_delay {
             skipped += job.count;
@@ -30,7 +30,7 @@ fn synapse_run(job: RowJob) {
         }
         let old = ring_add(base + ((w + job.masked_time) & ring_mask), add);
         if old + add < old {
-            atomicOr(&control[CTL_ERRORS], ERR_RING_OVERFLOW);
+            atomicOr(&control[control_index(job.instance, CTL_ERRORS)], ERR_RING_OVERFLOW);
         }
         if old + add > 0xFFFFu {
             saturated = true;
@@ -45,10 +45,11 @@ fn synapse_run(job: RowJob) {
 @compute @workgroup_size(64)
 fn synapse_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let j = linear_id(gid, nwg);
-    if j >= min(atomicLoad(&control[CTL_JOBS]), sizes.job_capacity) {
+    let inst = gid.z;
+    if j >= min(atomicLoad(&control[control_index(inst, CTL_JOBS)]), sizes.job_capacity) {
         return;
     }
-    synapse_run(jobs[j]);
+    synapse_run(jobs[inst * sizes.job_capacity + j]);
 }
 
 // The replay is made per neuron: adds to the entries of different neurons do not meet, so each
@@ -82,7 +83,7 @@ fn replay_adds(c: CoreInfo, w: u32, local: u32, a: Arrival) -> bool {
 
 // Pass 0 takes the packet's adds to the neuron out of the ring (count × weight per word); pass 1
 // collects the words (n > REPLAY_WORDS: too many to keep).
-fn replay_scan(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival, phase: u32) -> Collected {
+fn replay_scan(inst: u32, c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival, phase: u32) -> Collected {
     var out: Collected;
     out.n = 0u;
     let w2 = tables[a.entry + 2u];
@@ -94,7 +95,7 @@ fn replay_scan(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival, phase:
         }
         let row = find_row(c, pop_entry_start(w2) + k, a.neuron_id);
         for (var i = row.x; i < row.y; i++) {
-            let w = synaptic_word(i);
+            let w = synaptic_word(inst, i);
             if !replay_adds(c, w, local, a) {
                 continue;
             }
@@ -112,8 +113,8 @@ fn replay_scan(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival, phase:
 }
 
 // Pass 1 for one packet: puts its adds to the neuron back, returns how many saturated.
-fn replay_packet(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u32 {
-    let got = replay_scan(c, base, local, p, a, 1u);
+fn replay_packet(inst: u32, c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u32 {
+    let got = replay_scan(inst, c, base, local, p, a, 1u);
     var saturations = 0u;
     if got.n > REPLAY_WORDS {
         // Repeat by repeat, item by item, word by word.
@@ -127,7 +128,7 @@ fn replay_packet(c: CoreInfo, base: u32, local: u32, p: Packet, a: Arrival) -> u
                 }
                 let row = find_row(c, pop_entry_start(w2) + k, a.neuron_id);
                 for (var i = row.x; i < row.y; i++) {
-                    let w = synaptic_word(i);
+                    let w = synaptic_word(inst, i);
                     if replay_adds(c, w, local, a) && ring_add(replay_ring_index(c, base, w, a), synapse_weight(w)) + synapse_weight(w) > 0xFFFFu {
                         saturations += 1u;
                     }
@@ -199,9 +200,9 @@ fn replay_pass(inst: u32, ci: u32, local: u32, t: u32, phase: u32) -> u32 {
                 continue;
             }
             if phase == 0u {
-                replay_scan(c, base, local, p, a, 0u);
+                replay_scan(inst, c, base, local, p, a, 0u);
             } else {
-                saturations += replay_packet(c, base, local, p, a);
+                saturations += replay_packet(inst, c, base, local, p, a);
             }
         }
     }
@@ -212,7 +213,7 @@ fn saturation_replay_neuron(g: u32, inst: u32) {
     if g >= sizes.n_neurons {
         return;
     }
-    let ci = params[g].core;
+    let ci = params[inst * sizes.n_neurons + g].core;
     if atomicLoad(&core_state[core_state_index(inst, ci, CS_SATURATED)]) == 0u {
         return;
     }
@@ -226,5 +227,5 @@ fn saturation_replay_neuron(g: u32, inst: u32) {
 @compute @workgroup_size(64)
 fn saturation_replay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     saturation_replay_neuron(linear_id(gid, nwg), gid.z);
-    check_loop_limit();
+    check_loop_limit(gid.z);
 }

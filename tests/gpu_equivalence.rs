@@ -1030,6 +1030,7 @@ fn small_chunks_tiny_job_queue_and_short_batches() {
             ring_chunk_log2: Some(ring_log2),
             job_capacity: Some(3),
             max_batch_ticks: Some(7),
+            ..Default::default()
         };
         let mut pair = Pair::new(image.clone(), options, &format!("chunks, network {seed}, dt {dt}"));
         for c in [37, 60, 63] {

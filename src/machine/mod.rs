@@ -4,8 +4,9 @@
 //! (`Population.set`, `initialize`, reset, reload). Engines (`crate::engine`) advance it tick by
 //! tick; everything else about a run is written here once, for both.
 //!
-//! A sweep batch is to be n machines of images of one shape, advanced together by one engine (the
-//! GPU buffers carry an instance index already); today an engine advances one machine at a time.
+//! A sweep batch is n machines of images of one mapped structure whose values differ, advanced
+//! together by one GPU engine (`crate::engine::gpu::GpuEngine::for_batch`); `Engine::advance`
+//! advances one machine, the batch of one.
 
 pub mod poisson;
 pub mod recording;

@@ -1,6 +1,8 @@
 //! Adapters and devices: which GPUs wgpu can see, and opening one for the engine.
 
+use super::pipelines::TickPipelines;
 use crate::error::{Error, Result};
+use std::sync::{Arc, OnceLock};
 
 /// What `spinnsim devices` prints for one adapter.
 #[derive(Clone, Debug)]
@@ -173,13 +175,16 @@ pub fn hardware_gpu_present() -> bool {
     adapters().iter().any(|a| a.is_hardware && a.backend != "Gl")
 }
 
-/// An opened device, with the limits the engine was given.
+/// An opened device, with the limits the engine was given. Cloning it is cheap and shares the
+/// device, its queue and the tick's pipelines, compiled once on first use ([`GpuContext::pipelines`]):
+/// a sweep opens one context and builds one engine per batch on clones of it.
 #[derive(Clone)]
 pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub adapter: AdapterSummary,
     pub limits: wgpu::Limits,
+    pipelines: Arc<OnceLock<TickPipelines>>,
 }
 
 /// Storage buffers the engine's largest stage binds at once.
@@ -223,7 +228,33 @@ impl GpuContext {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|e| Error::Run(format!("could not open GPU adapter `{}`: {e}", summary.name)))?;
-        Ok(GpuContext { device, queue, adapter: summary, limits })
+        Ok(GpuContext { device, queue, adapter: summary, limits, pipelines: Arc::default() })
+    }
+
+    /// The layouts and pipelines of a tick on this device, compiled on the first call and shared
+    /// by every clone of the context.
+    pub fn pipelines(&self) -> &TickPipelines {
+        self.pipelines.get_or_init(|| TickPipelines::compile(&self.device))
+    }
+
+    /// Whether the tick's pipelines have been compiled on this device (by an engine on this
+    /// context or a clone of it).
+    pub fn pipelines_compiled(&self) -> bool {
+        self.pipelines.get().is_some()
+    }
+
+    /// Bytes of memory the engine may plan to hold on this device, where that is known: for a CPU
+    /// implementation of Vulkan (lavapipe), which allocates the host's memory, three quarters of
+    /// the memory the host has available; None on a hardware GPU, whose allocation failures are
+    /// reported instead (wgpu does not tell the size of a device's memory).
+    pub fn memory_budget(&self) -> Option<u64> {
+        if self.adapter.is_hardware {
+            return None;
+        }
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024 / 4 * 3)
     }
 }
 

@@ -55,8 +55,10 @@ pub const CS_COLOUR: u32 = 0;
 pub const CS_NEXT_SPIKE: u32 = 1;
 pub const CS_SATURATED: u32 = 2;
 
-/// The control words of an instance: the tick, the row jobs queued, the unrouted packets (u64),
-/// the errors seen, the batch's first tick and the recording words of one instance.
+/// The control words of an instance (its block of `control`, `control_index` in the shaders): the
+/// tick, the row jobs queued, the unrouted packets (u64), the errors seen, the batch's first tick
+/// and the recording words of one instance. The row jobs, unrouted packets and errors are each
+/// instance's own; the tick, the first tick and the recording stride are the batch's, in block 0.
 pub const CONTROL_WORDS: usize = 8;
 pub const CTL_TICK: u32 = 0;
 pub const CTL_JOBS: u32 = 1;
@@ -97,6 +99,13 @@ pub struct Sizes {
     pub norminv_offset: u32,
     pub n_post: u32,
     pub n_plastic: u32,
+    /// Batches: synaptic words per instance (0 when the instances share one set of words), where
+    /// instance 0's value words start in the tables and how many each instance has, spike-array
+    /// spikes per instance.
+    pub word_stride: u32,
+    pub values_offset: u32,
+    pub n_values: u32,
+    pub n_spike_times: u32,
     pub pad0: u32,
     pub pad1: u32,
 }
@@ -116,13 +125,12 @@ pub struct CoreInfo {
     pub n_bits: u32,
     pub t_bits: u32,
     pub d_bits: u32,
-    pub shift_exc: u32,
-    pub shift_inh: u32,
     pub ring_base: u32,
     pub pop_base: u32,
     pub item_rows_base: u32,
     pub n_items: u32,
     pub row_base: u32,
+    /// The core's current sources in its instance's value words.
     pub cs_base: u32,
     pub n_cs: u32,
     pub cs_state_base: u32,
@@ -163,6 +171,10 @@ pub struct NeuronParams {
     pub c: i32,
     pub d: i32,
     pub reset_h: i32,
+    /// The ring-buffer left shifts of the neuron's core (they follow the weights, so they are a
+    /// value of the instance).
+    pub shift_exc: u32,
+    pub shift_inh: u32,
     pub core: u32,
 }
 
@@ -219,7 +231,7 @@ pub struct BatchCore {
 pub const CS_DC: u32 = 0;
 pub const CS_STEP: u32 = 1;
 
-/// A current source of a neuron core in the tables (`cs_base` + 6 words per source): the
+/// A current source of a neuron core in the value words (`cs_base` + 6 words per source): the
 /// neurons it drives (their number and where their list is), then for a DC source its
 /// amplitude, start and stop ticks, for a step source its number of steps and where their
 /// times and amplitudes are.
@@ -245,10 +257,10 @@ pub struct RouteRecord {
     pub n_destinations: u32,
 }
 
-/// Words of a [`CurrentSourceRecord`] and of a [`RouteRecord`] in the tables.
+/// Words of a [`CurrentSourceRecord`] (in the value words) and of a [`RouteRecord`] (in the tables).
 pub const CS_RECORD_WORDS: usize = std::mem::size_of::<CurrentSourceRecord>() / 4;
 pub const ROUTE_RECORD_WORDS: usize = std::mem::size_of::<RouteRecord>() / 4;
-/// Words of a Poisson source's [`RateSetup`] in the tables.
+/// Words of a Poisson source's [`RateSetup`] in the value words.
 pub const RATE_SETUP_WORDS: usize = std::mem::size_of::<RateSetup>() / 4;
 
 fn model_code(m: CellType) -> u32 {
@@ -263,13 +275,22 @@ fn model_code(m: CellType) -> u32 {
 }
 
 /// Everything the GPU holds that does not change tick by tick, plus where each core's state
-/// lives in the state buffers.
+/// lives in the state buffers: of one machine ([`StaticImage::build`]), or of a batch of them
+/// (`batch::merge`, which lays the values out per instance).
 #[derive(Default)]
 pub struct StaticImage {
     pub sizes: Sizes,
     pub cores: Vec<CoreInfo>,
     pub params: Vec<NeuronParams>,
+    /// The words of the structure (pop tables, rows of the address lists, recording columns,
+    /// senders, routes, the STDP blocks, the inverse normal), then from `sizes.values_offset` the
+    /// value words of each instance.
     pub tables: Vec<u32>,
+    /// One machine's value words: current sources, Poisson rate set-ups, STDP look-up tables and
+    /// weight parameters (appended to `tables` when the batch is laid out).
+    pub values: Vec<u32>,
+    /// Where each part of the structure's tables starts, and what it is (for messages).
+    pub regions: Vec<(u32, String)>,
     pub spike_times: Vec<[u32; 2]>,
     pub row_start: Vec<u32>,
     /// Per core, the first word of its rows in the global word array.
@@ -289,9 +310,10 @@ pub const STDP_NEAREST: u32 = 1;
 pub const STDP_ADDITIVE: u32 = 2;
 pub const STDP_BACKPROP: u32 = 4;
 
-/// The STDP block of a core in the tables (`CoreInfo::stdp`): its flags, look-up tables and
-/// weight parameters, where its plastic regions, plastic rows and post histories are, the slots
-/// that route to it (in slot order), and the words of a plastic row's pre-event header.
+/// The STDP block of a core in the tables (`CoreInfo::stdp`): its flags, where its look-up tables
+/// and weight parameters are in the value words and the tables' sizes, where its plastic regions,
+/// plastic rows and post histories are, the slots that route to it (in slot order), and the words
+/// of a plastic row's pre-event header.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
 pub struct StdpInfo {
@@ -309,9 +331,15 @@ pub struct StdpInfo {
     pub header_words: u32,
 }
 
-/// The STDP blocks of the cores with STDP input (see [`StdpInfo`]), their plastic rows in
-/// `plastic_static`, and the sizes of the plastic regions and post histories.
-fn stdp_blocks(machine: &Machine, s: &mut StaticImage, tables: &mut Vec<u32>) -> crate::error::Result<()> {
+/// The STDP blocks of the cores with STDP input (see [`StdpInfo`]), their look-up tables and
+/// weight parameters in the value words, their plastic rows in `plastic_static`, and the sizes of
+/// the plastic regions and post histories.
+fn stdp_blocks(
+    machine: &Machine,
+    s: &mut StaticImage,
+    tables: &mut Vec<u32>,
+    values: &mut Vec<u32>,
+) -> crate::error::Result<()> {
     let image = &machine.image;
     let stdp_cores: Vec<usize> = image
         .cores
@@ -336,17 +364,18 @@ fn stdp_blocks(machine: &Machine, s: &mut StaticImage, tables: &mut Vec<u32>) ->
             .iter()
             .filter(|(on, _)| *on)
             .fold(0, |f, (_, bit)| f | bit);
-        info.lut_plus = push_len(tables, &core.label)?;
+        info.lut_plus = push_len(values, &core.label)?;
         info.lut_plus_size = st.lut_plus.len() as u32;
-        tables.extend(st.lut_plus.iter().map(|&v| v as u32));
-        info.lut_minus = push_len(tables, &core.label)?;
+        values.extend(st.lut_plus.iter().map(|&v| v as u32));
+        info.lut_minus = push_len(values, &core.label)?;
         info.lut_minus_size = st.lut_minus.len() as u32;
-        tables.extend(st.lut_minus.iter().map(|&v| v as u32));
-        info.weight_params = push_len(tables, &core.label)?;
+        values.extend(st.lut_minus.iter().map(|&v| v as u32));
+        info.weight_params = push_len(values, &core.label)?;
         for p in &st.weight_params {
-            tables.extend(p.iter().map(|&v| v as u32));
+            values.extend(p.iter().map(|&v| v as u32));
         }
         info.rows_base = plastic_rows(rows, &mut s.plastic_static);
+        s.regions.push((push_len(tables, &core.label)?, format!("the STDP block of core {ci} (`{}`)", core.label)));
         info.candidates = push_len(tables, &core.label)?;
         info.n_candidates = candidates[ci].len() as u32;
         tables.extend_from_slice(&candidates[ci]);
@@ -425,6 +454,7 @@ fn push_len(tables: &[u32], what: &str) -> crate::error::Result<u32> {
 struct Builder {
     s: StaticImage,
     tables: Vec<u32>,
+    values: Vec<u32>,
     n_neurons: u32,
     n_slots: u32,
     n_ring: u32,
@@ -455,12 +485,13 @@ impl StaticImage {
         let poisson_offsets = b.rate_setups(image.cores.len())?;
         let (senders_offset, routes_offset) = b.routes(&image.routing_table)?;
         // The inverse normal of the fastest Poisson sources, as a table of every 16-bit input.
-        let norminv_offset = push_len(&b.tables, "norminv")?;
+        let norminv_offset = b.region("norminv", "the inverse normal table of the Poisson sources")?;
         if !b.poisson_rates.is_empty() {
             b.tables.extend((-32768i32..32768).map(|x| crate::fixed::norminv_rbits(x) as u32));
         }
-        stdp_blocks(machine, &mut b.s, &mut b.tables)?;
+        stdp_blocks(machine, &mut b.s, &mut b.tables, &mut b.values)?;
         push_len(&b.tables, "the end")?;
+        let n_values = push_len(&b.values, "the end of the value words")?;
         let mut s = b.s;
         s.sizes = Sizes {
             n_cores: image.cores.len() as u32,
@@ -478,9 +509,13 @@ impl StaticImage {
             norminv_offset,
             n_post: s.sizes.n_post,
             n_plastic: s.sizes.n_plastic,
+            values_offset: push_len(&b.tables, "the value words")?,
+            n_values,
+            n_spike_times: s.spike_times.len() as u32,
             ..Default::default()
         };
         s.tables = b.tables;
+        s.values = b.values;
         s.row_start = b.row_start;
         s.n_words = b.word_base;
         s.poisson_offsets = poisson_offsets;
@@ -489,6 +524,14 @@ impl StaticImage {
 }
 
 impl Builder {
+    /// Where the next part of the tables starts (`at` names it if the tables pass 2^32 words),
+    /// noted as `what` for the messages of `batch::merge`.
+    fn region(&mut self, at: &str, what: &str) -> crate::error::Result<u32> {
+        let start = push_len(&self.tables, at)?;
+        self.s.regions.push((start, what.to_string()));
+        Ok(start)
+    }
+
     /// Core `ci`: its `CoreInfo`, and what its kind puts in the tables and the other buffers.
     fn core(&mut self, machine: &Machine, ci: usize, core: &Core) -> crate::error::Result<()> {
         let mut info = CoreInfo {
@@ -544,7 +587,7 @@ impl Builder {
         if sends && self.n_slots > info.slot_base {
             self.senders.push((info.slot_base, ci as u32));
         }
-        self.recording_columns(core, &mut info)?;
+        self.recording_columns(ci, core, &mut info)?;
         info.stdp = NOT_RECORDED;
         self.s.cores.push(info);
         Ok(())
@@ -566,15 +609,15 @@ impl Builder {
         info.n_bits = nc.log_n_neurons();
         info.t_bits = nc.log_n_synapse_types();
         info.d_bits = nc.log_max_delay();
-        [info.shift_exc, info.shift_inh] = nc.shifts();
         info.ring_base = self.n_ring;
         self.n_ring = self
             .n_ring
             .checked_add(nc.ring_buffer_len() as u32)
             .ok_or_else(|| crate::error::Error::Run("the ring buffers pass 2^32 entries".into()))?;
-        info.pop_base = push_len(&self.tables, &core.label)?;
+        info.pop_base =
+            self.region(&core.label, &format!("the master population table of core {ci} (`{}`)", core.label))?;
         self.tables.extend_from_slice(&nc.pop_table);
-        self.rows(&machine.rows[ci], core, info)?;
+        self.rows(&machine.rows[ci], ci, core, info)?;
         self.current_sources(core, nc, info)?;
         self.neuron_params(ci, core, nc);
         self.n_neurons += core.n_atoms;
@@ -583,8 +626,9 @@ impl Builder {
 
     /// A neuron core's packed rows: the rows of each address-list item in the tables, and the
     /// global start of every row (the next core continues the list).
-    fn rows(&mut self, rows: &CompactMatrix, core: &Core, info: &mut CoreInfo) -> crate::error::Result<()> {
-        info.item_rows_base = push_len(&self.tables, &core.label)?;
+    fn rows(&mut self, rows: &CompactMatrix, ci: usize, core: &Core, info: &mut CoreInfo) -> crate::error::Result<()> {
+        info.item_rows_base =
+            self.region(&core.label, &format!("the rows of the address list of core {ci} (`{}`)", core.label))?;
         info.n_items = rows.item_rows().len() as u32;
         for &(first, n) in rows.item_rows() {
             self.tables.extend_from_slice(&[first, n]);
@@ -605,15 +649,15 @@ impl Builder {
         Ok(())
     }
 
-    /// A neuron core's current sources: a [`CurrentSourceRecord`] each, then their neurons and
-    /// steps.
+    /// A neuron core's current sources in the value words: a [`CurrentSourceRecord`] each, then
+    /// their neurons and steps.
     fn current_sources(&mut self, core: &Core, nc: &NeuronCore, info: &mut CoreInfo) -> crate::error::Result<()> {
-        info.cs_base = push_len(&self.tables, &core.label)?;
+        info.cs_base = push_len(&self.values, &core.label)?;
         info.n_cs = nc.current_sources.len() as u32;
         info.cs_state_base = self.n_steps;
         self.n_steps += info.n_cs;
-        let header = self.tables.len();
-        self.tables.resize(header + CS_RECORD_WORDS * nc.current_sources.len(), 0);
+        let header = self.values.len();
+        self.values.resize(header + CS_RECORD_WORDS * nc.current_sources.len(), 0);
         // The neurons a source drives, as the CPU engine decides it: each neuron of the core for
         // which a binary search of the source's list succeeds, once, in index order (the list
         // may be unsorted or hold repeats; a neuron's rank in this list is then the number of
@@ -624,8 +668,8 @@ impl Builder {
             let record = match cs {
                 CurrentSourceImage::Dc { neurons, amplitude, start, stop } => {
                     let neurons = &driven(neurons);
-                    let off = self.tables.len() as u32;
-                    self.tables.extend_from_slice(neurons);
+                    let off = self.values.len() as u32;
+                    self.values.extend_from_slice(neurons);
                     CurrentSourceRecord {
                         kind: CS_DC,
                         n_neurons: neurons.len() as u32,
@@ -637,12 +681,12 @@ impl Builder {
                 }
                 CurrentSourceImage::Step { neurons, times, amplitudes } => {
                     let neurons = &driven(neurons);
-                    let off = self.tables.len() as u32;
-                    self.tables.extend_from_slice(neurons);
-                    let t_off = self.tables.len() as u32;
-                    self.tables.extend_from_slice(times);
-                    let a_off = self.tables.len() as u32;
-                    self.tables.extend(amplitudes.iter().map(|&a| a as u32));
+                    let off = self.values.len() as u32;
+                    self.values.extend_from_slice(neurons);
+                    let t_off = self.values.len() as u32;
+                    self.values.extend_from_slice(times);
+                    let a_off = self.values.len() as u32;
+                    self.values.extend(amplitudes.iter().map(|&a| a as u32));
                     CurrentSourceRecord {
                         kind: CS_STEP,
                         n_neurons: neurons.len() as u32,
@@ -654,14 +698,15 @@ impl Builder {
                 }
             };
             let h = header + CS_RECORD_WORDS * k;
-            self.tables[h..h + CS_RECORD_WORDS].copy_from_slice(bytemuck::cast_slice(&[record]));
+            self.values[h..h + CS_RECORD_WORDS].copy_from_slice(bytemuck::cast_slice(&[record]));
         }
         Ok(())
     }
 
-    /// The parameters of each neuron of a neuron core.
+    /// The parameters of each neuron of a neuron core, with the core's ring-buffer shifts.
     fn neuron_params(&mut self, ci: usize, core: &Core, nc: &NeuronCore) {
         let a = &nc.neurons;
+        let [shift_exc, shift_inh] = nc.shifts();
         for i in 0..core.n_atoms as usize {
             self.s.params.push(NeuronParams {
                 v_rest: at(&a.v_rest, i),
@@ -683,6 +728,8 @@ impl Builder {
                 c: at(&a.c, i),
                 d: at(&a.d, i),
                 reset_h: at(&a.reset_h, i),
+                shift_exc,
+                shift_inh,
                 core: ci as u32,
             });
         }
@@ -690,7 +737,7 @@ impl Builder {
 
     /// What a core records, and for neuron cores and spike arrays the recording column of each
     /// neuron: 4 words per neuron (spikes, v, gsyn_exc, gsyn_inh; `NOT_RECORDED` for none).
-    fn recording_columns(&mut self, core: &Core, info: &mut CoreInfo) -> crate::error::Result<()> {
+    fn recording_columns(&mut self, ci: usize, core: &Core, info: &mut CoreInfo) -> crate::error::Result<()> {
         let rec = &core.recording;
         let specs = [&rec.spikes, &rec.v, &rec.gsyn_exc, &rec.gsyn_inh];
         let column_kinds = matches!(core.kind, CoreKind::Neuron(_) | CoreKind::SpikeArray(_));
@@ -704,7 +751,8 @@ impl Builder {
         if info.rec_flags == 0 || !column_kinds {
             return Ok(());
         }
-        info.rec_cols_base = push_len(&self.tables, &core.label)?;
+        info.rec_cols_base =
+            self.region(&core.label, &format!("the recording columns of core {ci} (`{}`)", core.label))?;
         let base = self.tables.len();
         self.tables.resize(base + 4 * core.n_atoms as usize, NOT_RECORDED);
         for (k, spec) in specs.iter().enumerate() {
@@ -718,13 +766,14 @@ impl Builder {
         Ok(())
     }
 
-    /// The Poisson rate set-ups, a [`RateSetup`] per rate; per core, per source, (first word, rates).
+    /// The Poisson rate set-ups in the value words, a [`RateSetup`] per rate; per core, per source,
+    /// (first word, rates).
     fn rate_setups(&mut self, n_cores: usize) -> crate::error::Result<Vec<Vec<(u32, u32)>>> {
         let mut offsets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_cores];
         for (ci, setups) in &self.poisson_rates {
             for src in setups {
-                offsets[*ci].push((push_len(&self.tables, "Poisson rates")?, src.len() as u32));
-                self.tables.extend_from_slice(bytemuck::cast_slice(src));
+                offsets[*ci].push((push_len(&self.values, "Poisson rates")?, src.len() as u32));
+                self.values.extend_from_slice(bytemuck::cast_slice(src));
             }
         }
         Ok(offsets)
@@ -733,11 +782,11 @@ impl Builder {
     /// The senders (first slot, core) and the routing table: a [`RouteRecord`] per entry, then
     /// the destinations of all. Returns where each starts.
     fn routes(&mut self, table: &[RouteEntry]) -> crate::error::Result<(u32, u32)> {
-        let senders_offset = push_len(&self.tables, "senders")?;
+        let senders_offset = self.region("senders", "the senders (the first slot of each core that sends)")?;
         for &(b, c) in &self.senders {
             self.tables.extend_from_slice(&[b, c]);
         }
-        let routes_offset = push_len(&self.tables, "routes")?;
+        let routes_offset = self.region("routes", "the routing table")?;
         let mut dest_off = self.tables.len() + ROUTE_RECORD_WORDS * table.len();
         let mut dests = Vec::new();
         for e in table {

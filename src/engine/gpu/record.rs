@@ -8,11 +8,13 @@ use crate::error::{Error, Result};
 use crate::machine::recording::{record_spike, record_spike_counts};
 use crate::machine::Machine;
 
-/// One submission's ticks and its recording layout.
+/// One submission's ticks and its recording layout (the same for every instance of a batch of
+/// machines, each instance's recordings following the one before).
 pub struct Batch {
     pub t0: u32,
     pub ticks: u32,
     pub table: Vec<BatchCore>,
+    /// The recording words of one instance.
     pub record_words: u64,
 }
 
@@ -45,16 +47,30 @@ fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
     (table, off)
 }
 
-/// The next batch from tick `t0`: at most `most` ticks, as many as the recording buffer allows.
+/// The recording words the recording buffer holds at most, for all the instances of a batch.
+pub fn max_record_words(ctx: &GpuContext) -> u64 {
+    (ctx.limits.max_storage_buffer_binding_size / 4).min(16 << 20)
+}
+
+/// The recording words of one tick of one instance at most (the first tick of a batch may
+/// sample every variable).
+pub fn tick_record_words(img: &StaticImage) -> u64 {
+    layout(img, 0, 1).1
+}
+
+/// The next batch from tick `t0`: at most `most` ticks, as many as the recording buffer allows
+/// for the image's instances.
 pub fn plan(img: &StaticImage, t0: u32, most: u32, ctx: &GpuContext) -> Result<Batch> {
-    let max_words = (ctx.limits.max_storage_buffer_binding_size / 4).min(16 << 20);
+    let max_words = max_record_words(ctx);
+    let instances = img.sizes.n_instances.max(1) as u64;
     let mut n = most.max(1);
     loop {
         let (table, words) = layout(img, t0, n);
-        if words <= max_words || n == 1 {
-            if words > max_words || words >= u32::MAX as u64 {
+        if words * instances <= max_words || n == 1 {
+            if words * instances > max_words || words * instances >= u32::MAX as u64 {
                 return Err(Error::Run(format!(
-                    "one tick of recording needs {words} words, more than a GPU buffer holds"
+                    "one tick of recording needs {words} words for each of {instances} instances, more than a GPU \
+                     buffer holds"
                 )));
             }
             return Ok(Batch { t0, ticks: n, table, record_words: words });
@@ -63,7 +79,8 @@ pub fn plan(img: &StaticImage, t0: u32, most: u32, ctx: &GpuContext) -> Result<B
     }
 }
 
-/// Moves a batch's recordings into the machine's recording buffers.
+/// Moves a batch's recordings of one instance (`words`, its part of the recording buffer) into
+/// the machine's recording buffers.
 pub fn decode(machine: &mut Machine, img: &StaticImage, batch: &Batch, words: &[u32]) {
     let Machine { image, runs, .. } = machine;
     for (ci, (info, b)) in img.cores.iter().zip(&batch.table).enumerate() {

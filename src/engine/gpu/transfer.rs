@@ -1,6 +1,7 @@
 //! Core state between the host and the GPU. Between runs the state lives in the machine
 //! (`crate::machine`, where reset, parameter changes and resumes are written once for both
-//! engines); a run uploads it, runs on the GPU and downloads it back.
+//! engines); a run uploads it, runs on the GPU and downloads it back. A batch's state is its
+//! instances' states one after another in each buffer ([`HostState::concat`], [`HostState::instance`]).
 
 use super::layout::*;
 use crate::machine::poisson::{PoissonState, Source};
@@ -9,7 +10,8 @@ use crate::machine::Machine;
 use crate::mapping::stdp::HISTORY;
 use crate::record::Provenance;
 
-/// The mutable state of one instance, as the GPU buffers hold it.
+/// The mutable state of one instance (or of a batch's, one instance after another), as the GPU
+/// buffers hold it.
 #[derive(Default)]
 pub struct HostState {
     pub neurons: Vec<NeuronState>,
@@ -20,7 +22,8 @@ pub struct HostState {
     pub delay_counters: Vec<u32>,
     pub poisson: Vec<PoissonSource>,
     pub rng: Vec<[u32; 4]>,
-    pub control: [u32; CONTROL_WORDS],
+    /// The instance's control block (`CONTROL_WORDS` words).
+    pub control: Vec<u32>,
     /// STDP: the plastic regions of every STDP core, and the post histories (33 words per
     /// neuron: count_minus_one, 16 times, 16 traces).
     pub plastic: Vec<u32>,
@@ -75,9 +78,49 @@ impl HostState {
             delay_counters: vec![0; sz.n_delay_counters as usize],
             poisson: vec![PoissonSource::default(); sz.n_poisson as usize],
             rng: vec![[0; 4]; sz.n_cores as usize],
-            control: [0; CONTROL_WORDS],
+            control: vec![0; CONTROL_WORDS],
             plastic: vec![0; sz.n_plastic as usize],
             post_hist: vec![0; POST_WORDS * sz.n_post as usize],
+        }
+    }
+
+    /// The states of a batch's instances, one after another as the GPU buffers hold them.
+    pub fn concat(parts: &[HostState]) -> HostState {
+        let mut h = HostState::default();
+        for p in parts {
+            h.neurons.extend_from_slice(&p.neurons);
+            h.ring.extend_from_slice(&p.ring);
+            h.core_state.extend_from_slice(&p.core_state);
+            h.prov.extend_from_slice(&p.prov);
+            h.steps.extend_from_slice(&p.steps);
+            h.delay_counters.extend_from_slice(&p.delay_counters);
+            h.poisson.extend_from_slice(&p.poisson);
+            h.rng.extend_from_slice(&p.rng);
+            h.control.extend_from_slice(&p.control);
+            h.plastic.extend_from_slice(&p.plastic);
+            h.post_hist.extend_from_slice(&p.post_hist);
+        }
+        h
+    }
+
+    /// Instance `i` of a batch's state, `sz` giving the sizes of one instance.
+    pub fn instance(&self, i: usize, sz: &Sizes) -> HostState {
+        fn part<T: Clone>(all: &[T], one: Vec<T>, i: usize) -> Vec<T> {
+            all[i * one.len()..(i + 1) * one.len()].to_vec()
+        }
+        let one = HostState::sized(sz);
+        HostState {
+            neurons: part(&self.neurons, one.neurons, i),
+            ring: part(&self.ring, one.ring, i),
+            core_state: part(&self.core_state, one.core_state, i),
+            prov: part(&self.prov, one.prov, i),
+            steps: part(&self.steps, one.steps, i),
+            delay_counters: part(&self.delay_counters, one.delay_counters, i),
+            poisson: part(&self.poisson, one.poisson, i),
+            rng: part(&self.rng, one.rng, i),
+            control: part(&self.control, one.control, i),
+            plastic: part(&self.plastic, one.plastic, i),
+            post_hist: part(&self.post_hist, one.post_hist, i),
         }
     }
 }
