@@ -13,6 +13,18 @@ use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMet
 use crate::record::{Provenance, Recordings};
 use arrow_array::RecordBatch;
 
+/// Ticks for `ms` of model time at timestep `dt` ms: `ceil(ms / dt)`, as sPyNNaker counts them.
+pub fn ticks_for(ms: f64, dt: f64) -> Result<u32> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(Error::Run(format!("run time {ms} ms must be a finite number >= 0")));
+    }
+    let ticks = (ms / dt - 1e-9).ceil().max(0.0);
+    if ticks > u32::MAX as f64 {
+        return Err(Error::Run(format!("{ms} ms is more than 2^32 ticks")));
+    }
+    Ok(ticks as u32)
+}
+
 /// A mapped network: its machine state and the engine that advances it.
 pub struct Simulation {
     network: Network,
@@ -69,12 +81,6 @@ impl Simulation {
         Ok(Simulation { network, machine, engine, gpu_fallback })
     }
 
-    /// A simulation of `network` from its mapped `machine` and the engine that advances it (as
-    /// a sweep makes them, one device context for many instances).
-    pub fn from_parts(network: Network, machine: Machine, engine: Box<dyn Engine>) -> Self {
-        Simulation { network, machine, engine, gpu_fallback: None }
-    }
-
     /// The engine that runs: [`Backend::Cpu`] or [`Backend::Gpu`] (never `Auto`).
     pub fn backend(&self) -> Backend {
         self.engine.backend()
@@ -113,16 +119,15 @@ impl Simulation {
         &self.machine
     }
 
+    /// The machine state, for an engine that advances many simulations' machines together (a
+    /// sweep's batch on the GPU).
+    pub(crate) fn machine_mut(&mut self) -> &mut Machine {
+        &mut self.machine
+    }
+
     /// Ticks for `ms` of model time: `ceil(ms / dt)`, as sPyNNaker counts them.
     pub fn ticks_for(&self, ms: f64) -> Result<u32> {
-        if !ms.is_finite() || ms < 0.0 {
-            return Err(Error::Run(format!("run time {ms} ms must be a finite number >= 0")));
-        }
-        let ticks = (ms / self.network.timestep - 1e-9).ceil().max(0.0);
-        if ticks > u32::MAX as f64 {
-            return Err(Error::Run(format!("{ms} ms is more than 2^32 ticks")));
-        }
-        Ok(ticks as u32)
+        ticks_for(ms, self.network.timestep)
     }
 
     /// Runs for `ms` more model time.

@@ -255,13 +255,20 @@ fn each_instance_is_its_own_run(backend: Backend) {
 common::on_both_engines!(each_instance_is_its_own_run);
 
 /// Plans and runs a sweep file into `out` in this process, with `extra` settings.
-fn sweep_in_process(dir: &Path, seed: u64, extra: &str, out: &Path, select: spinnsim::sweep::run::Select) {
+fn sweep_in_process(
+    dir: &Path,
+    seed: u64,
+    extra: &str,
+    out: &Path,
+    select: spinnsim::sweep::run::Select,
+    backend: Backend,
+) {
     let spec = write_sweep(dir, seed, ALL_TABLES, extra);
     let sweep = spinnsim::sweep::Sweep::from_file(&spec).unwrap();
     let plan = spinnsim::sweep::plan::plan(&sweep, &|_| {}).unwrap();
     spinnsim::sweep::dataset::Dataset::create(out, &sweep, &plan).unwrap();
     let options = spinnsim::sweep::run::RunOptions {
-        backend: Backend::Cpu,
+        backend,
         threads: Some(2),
         select,
         stale_after: std::time::Duration::from_secs(3600),
@@ -273,18 +280,50 @@ fn all() -> spinnsim::sweep::run::Select {
     spinnsim::sweep::run::Select::Shard { index: 0, count: 1 }
 }
 
-#[test]
-fn batch_sizes_do_not_change_an_instance() {
-    let dir = scratch("batches");
+/// The instances in batches of 1, 3 and all give the same rows (on the GPU: one engine advances
+/// a whole batch together).
+fn batch_sizes_do_not_change_an_instance(backend: Backend) {
+    let dir = scratch(&format!("batches-{backend}"));
     let mut seen = Vec::new();
     for size in ["batch_size = 1", "batch_size = 3", "batch_size = 1000"] {
         let out = dir.join(size.replace(" = ", ""));
-        sweep_in_process(&dir, 11, size, &out, all());
+        sweep_in_process(&dir, 11, size, &out, all(), backend);
         let (n, status) = instances(&out);
         assert!(status.iter().all(|s| s == "ok"), "{status:?}");
+        if backend == Backend::Gpu {
+            // One engine advanced each whole batch.
+            let (ds, _, plan) = spinnsim::sweep::dataset::Dataset::open(&out).unwrap();
+            for (b, c) in ds.commits(&plan).unwrap() {
+                let device = c.device.expect("a GPU batch records how it ran");
+                assert_eq!(device.engines, [plan.batches[b as usize].instances.len() as u32], "batch {b}");
+            }
+        }
         seen.push(per_instance(&out, n));
     }
     assert!(seen[0] == seen[1] && seen[1] == seen[2]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+common::on_both_engines!(
+    batch_sizes_do_not_change_an_instance,
+    a_saturated_or_failing_instance_leaves_the_others_alone
+);
+
+/// The CPU and the GPU engine write the same data files, byte for byte.
+#[test]
+fn both_engines_write_the_same_files() {
+    if !common::gpu_or_skip() {
+        return;
+    }
+    let dir = scratch("engines");
+    let mut files = Vec::new();
+    for backend in [Backend::Cpu, Backend::Gpu] {
+        let out = dir.join(backend.name());
+        sweep_in_process(&dir, 6, "batch_size = 4", &out, all(), backend);
+        files.push(files_of(&out));
+    }
+    assert!(files[0].len() > 5);
+    assert_eq!(files[0], files[1]);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -328,9 +367,8 @@ fn reversing_the_points_gives_each_point_the_same_tables() {
 /// One instance saturates its ring buffers (all its neurons fire together into each other,
 /// against a shift made for no input), another cannot be mapped (a row longer than a SpiNNaker row): the other instances'
 /// tables are those of a sweep without them.
-#[test]
-fn a_saturated_or_failing_instance_leaves_the_others_alone() {
-    let dir = scratch("isolation");
+fn a_saturated_or_failing_instance_leaves_the_others_alone(backend: Backend) {
+    let dir = scratch(&format!("isolation-{backend}"));
     let (net, _) =
         (4..).map(random_case).find(|(n, _)| n.contains("\"IF_curr_exp\"") && !n.contains("synapse_dynamics")).unwrap();
     // The excitatory neurons all connected to each other, so that they excite each other together.

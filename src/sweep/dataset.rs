@@ -16,7 +16,7 @@
 //! half-written file; [`Dataset::committed_files`] lists the files of committed batches only.
 
 use super::plan::Plan;
-pub use super::records::{Commit, FileRecord, Outcome, Timings};
+pub use super::records::{Commit, DeviceRecord, FileRecord, Outcome, Timings};
 use super::spec::Table;
 use super::Sweep;
 use crate::error::{Error, Result};

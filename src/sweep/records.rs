@@ -34,6 +34,18 @@ pub struct Timings {
     pub wall_s: f64,
 }
 
+/// How a batch ran on the GPU: the instances of each engine (one engine advances its instances
+/// together), and what the engines did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRecord {
+    pub engines: Vec<u32>,
+    pub dispatches: u64,
+    pub submissions: u64,
+    /// Bytes on the device of the largest engine, recording and staging buffers excluded.
+    pub device_bytes: u64,
+}
+
 /// A batch's commit record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,4 +62,6 @@ pub struct Commit {
     #[serde(rename = "file")]
     pub files: Vec<FileRecord>,
     pub timings: Timings,
+    #[serde(default)]
+    pub device: Option<DeviceRecord>,
 }

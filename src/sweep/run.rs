@@ -4,9 +4,11 @@
 //!
 //! On the CPU engine, a batch of at least as many instances as threads runs one instance per
 //! thread (no barrier between them); a smaller one runs its instances in turn on all threads.
-//! On the GPU engine the instances share one device context.
+//! On the GPU engine a batch's instances are mapped, then advanced together by one engine (one
+//! dispatch per stage per tick for all of them; [`GpuEngine::for_batch`]), as many at once as the
+//! device holds.
 
-use super::dataset::{host_name, Commit, Dataset, LockInfo, Outcome, Timings};
+use super::dataset::{host_name, Commit, Dataset, DeviceRecord, LockInfo, Outcome, Timings};
 use super::plan::{Batch, Plan};
 use super::spec::Table;
 use super::tables::{gather, instance_tables};
@@ -194,15 +196,15 @@ struct InstanceRun {
     run_s: f64,
 }
 
-/// Runs the instances of one batch; `observe` is told of each one done.
+/// Runs the instances of one batch; `observe` is told of each one done. On the GPU, also how.
 fn run_instances(
     sweep: &Sweep,
     batch: &Batch,
     engines: &Engines,
     observe: &(dyn Fn(Event) + Sync),
-) -> Result<Vec<InstanceRun>> {
+) -> Result<(Vec<InstanceRun>, Option<DeviceRecord>)> {
     let one = |i: u32, threads: usize| {
-        let run = run_instance_guarded(sweep, i as usize, engines, threads);
+        let run = run_instance_guarded(sweep, i as usize, threads);
         observe(Event::InstanceDone { batch: batch.id });
         run
     };
@@ -212,11 +214,94 @@ fn run_instances(
                 .num_threads(*threads)
                 .build()
                 .map_err(|e| Error::Sweep(format!("cannot start {threads} threads: {e}")))?;
-            pool.install(|| batch.instances.par_iter().map(|&i| one(i, 1)).collect())
+            (pool.install(|| batch.instances.par_iter().map(|&i| one(i, 1)).collect()), None)
         }
-        Engines::Cpu { threads } => batch.instances.iter().map(|&i| one(i, *threads)).collect(),
-        Engines::Gpu { .. } => batch.instances.iter().map(|&i| one(i, 1)).collect(),
+        Engines::Cpu { threads } => (batch.instances.iter().map(|&i| one(i, *threads)).collect(), None),
+        Engines::Gpu { ctx } => {
+            let (runs, device) = guarded(|| Ok(run_on_gpu(sweep, batch, ctx))).unwrap_or_else(|e| {
+                let failed = |_| InstanceRun { result: Err(e.clone()), map_s: 0.0, run_s: 0.0 };
+                (batch.instances.iter().map(failed).collect(), DeviceRecord::default())
+            });
+            batch.instances.iter().for_each(|_| observe(Event::InstanceDone { batch: batch.id }));
+            (runs, Some(device))
+        }
     })
+}
+
+/// An instance mapped for a GPU batch: the simulation that holds its machine (which would go on
+/// on the CPU engine, with the same results), or why it could not be mapped.
+type Mapped = std::result::Result<Simulation, String>;
+
+/// Maps instance `i` into a simulation whose machine a GPU batch advances.
+fn map_for_batch(sweep: &Sweep, i: usize) -> Mapped {
+    let net = sweep.network(i).map_err(|e| e.to_string())?;
+    let sim = Simulation::new(net, sweep.map_options(), Some(1)).map_err(|e| e.to_string())?;
+    let ticks = sim.ticks_for(sweep.run_ms).map_err(|e| e.to_string())?;
+    sim.check_recording_fits(ticks, crate::record::arrow::SAMPLE_ROW_BYTES).map_err(|e| e.to_string())?;
+    Ok(sim)
+}
+
+/// Runs a batch on the GPU: its instances mapped, then advanced together, as many at once as the
+/// device holds ([`GpuEngine::batch_capacity`]), one dispatch per stage per tick for them all.
+fn run_on_gpu(sweep: &Sweep, batch: &Batch, ctx: &GpuContext) -> (Vec<InstanceRun>, DeviceRecord) {
+    let t0 = Instant::now();
+    let mut mapped: Vec<Mapped> = batch.instances.iter().map(|&i| map_for_batch(sweep, i as usize)).collect();
+    let map_s = t0.elapsed().as_secs_f64() / batch.instances.len().max(1) as f64;
+    let mut outcome: Vec<Option<String>> = mapped.iter().map(|m| m.as_ref().err().cloned()).collect();
+    let t1 = Instant::now();
+    let mut ok: Vec<(usize, &mut Simulation)> =
+        mapped.iter_mut().enumerate().filter_map(|(k, m)| m.as_mut().ok().map(|s| (k, s))).collect();
+    let most = ok
+        .first()
+        .map(|(_, s)| GpuEngine::batch_capacity(ctx, s.machine(), &Default::default()).unwrap_or(1).max(1))
+        .unwrap_or(1) as usize;
+    let mut device = DeviceRecord::default();
+    for chunk in ok.chunks_mut(most) {
+        for (k, failure) in advance_together(sweep, ctx, chunk, &mut device) {
+            outcome[k] = Some(failure);
+        }
+    }
+    let run_s = t1.elapsed().as_secs_f64() / batch.instances.len().max(1) as f64;
+    let runs = mapped
+        .into_iter()
+        .zip(outcome)
+        .zip(&batch.instances)
+        .map(|((m, failed), &i)| {
+            let result = match (m, failed) {
+                (_, Some(e)) => Err(e),
+                (Ok(sim), None) => instance_tables(&sim, &sweep.tables, i).map_err(|e| e.to_string()),
+                (Err(e), None) => Err(e),
+            };
+            InstanceRun { result, map_s, run_s }
+        })
+        .collect();
+    (runs, device)
+}
+
+/// Runs the simulations of `chunk` (index in the batch, simulation) together on one GPU engine;
+/// returns the instances that failed, with their messages.
+fn advance_together(
+    sweep: &Sweep,
+    ctx: &GpuContext,
+    chunk: &mut [(usize, &mut Simulation)],
+    device: &mut DeviceRecord,
+) -> Vec<(usize, String)> {
+    let ticks = match crate::sim::ticks_for(sweep.run_ms, chunk[0].1.network().timestep) {
+        Ok(t) => t,
+        Err(e) => return chunk.iter().map(|(k, _)| (*k, e.to_string())).collect(),
+    };
+    let machines: Vec<&Machine> = chunk.iter().map(|(_, s)| s.machine()).collect();
+    let mut engine = match GpuEngine::for_batch(ctx.clone(), &machines, Default::default()) {
+        Ok(e) => e,
+        Err(e) => return chunk.iter().map(|(k, _)| (*k, e.to_string())).collect(),
+    };
+    let mut refs: Vec<&mut Machine> = chunk.iter_mut().map(|(_, s)| s.machine_mut()).collect();
+    let results = engine.run_batch(&mut refs, ticks, &mut |_| crate::engine::RunControl::Continue(()));
+    device.engines.push(refs.len() as u32);
+    device.dispatches += engine.stats.dispatches;
+    device.submissions += engine.stats.submissions;
+    device.device_bytes = device.device_bytes.max(engine.gpu_memory_bytes());
+    chunk.iter().zip(results).filter_map(|((k, _), r)| r.err().map(|e| (*k, e.to_string()))).collect()
 }
 
 /// How the instances of a batch ended.
@@ -240,7 +325,7 @@ fn run_batch(
     observe: &(dyn Fn(Event) + Sync),
 ) -> Result<Commit> {
     let started = Instant::now();
-    let runs = run_instances(sweep, batch, engines, observe)?;
+    let (runs, device) = run_instances(sweep, batch, engines, observe)?;
     let written = Instant::now();
     let results: Vec<_> = runs.iter().map(|r| &r.result).collect();
     let tables = gather(sweep, plan, batch, &results)?;
@@ -262,6 +347,7 @@ fn run_batch(
             write_s: 0.0,
             wall_s: 0.0,
         },
+        device,
     };
     commit.timings.write_s = written.elapsed().as_secs_f64();
     commit.timings.wall_s = started.elapsed().as_secs_f64();
@@ -285,7 +371,7 @@ pub fn evaluate(sweep: &Sweep, backend: Backend, threads: Option<usize>) -> Resu
     let mut outcomes_all = Vec::new();
     let mut per_table: Vec<(Table, Vec<RecordBatch>)> = sweep.tables.iter().map(|&t| (t, Vec::new())).collect();
     for b in &plan.batches {
-        let runs = run_instances(sweep, b, &engines, &|_| {})?;
+        let (runs, _) = run_instances(sweep, b, &engines, &|_| {})?;
         let results: Vec<_> = runs.iter().map(|r| &r.result).collect();
         for (t, batch) in gather(sweep, &plan, b, &results)? {
             if let Some((_, parts)) = per_table.iter_mut().find(|(tt, _)| *tt == t) {
@@ -313,38 +399,32 @@ pub fn evaluate(sweep: &Sweep, backend: Backend, threads: Option<usize>) -> Resu
     Ok(Evaluation { tables, instances })
 }
 
-/// [`run_instance`], with a panic (a bug) failing the instance only.
-fn run_instance_guarded(sweep: &Sweep, i: usize, engines: &Engines, threads: usize) -> InstanceRun {
+/// `f`, with a panic (a bug) as an error.
+fn guarded<T>(f: impl FnOnce() -> std::result::Result<T, String>) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+        Err(format!("internal error (a bug in spinnsim; please report it): {}", what.unwrap_or_default()))
+    })
+}
+
+/// [`run_instance`], with a panic failing the instance only.
+fn run_instance_guarded(sweep: &Sweep, i: usize, threads: usize) -> InstanceRun {
     let mut times = (0.0, 0.0);
-    let result =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_instance(sweep, i, engines, threads, &mut times)))
-            .unwrap_or_else(|p| {
-                let what =
-                    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
-                Err(format!("internal error (a bug in spinnsim; please report it): {}", what.unwrap_or_default()))
-            });
+    let result = guarded(|| run_instance(sweep, i, threads, &mut times));
     InstanceRun { result, map_s: times.0, run_s: times.1 }
 }
 
-/// Maps and runs instance `i` as `spinnsim run` runs its network file; returns its tables.
+/// Maps and runs instance `i` on the CPU engine as `spinnsim run` runs its network file; returns
+/// its tables.
 fn run_instance(
     sweep: &Sweep,
     i: usize,
-    engines: &Engines,
     threads: usize,
     times: &mut (f64, f64),
 ) -> std::result::Result<Vec<(Table, RecordBatch)>, String> {
     let t0 = Instant::now();
     let net = sweep.network(i).map_err(|e| e.to_string())?;
-    let options = sweep.map_options();
-    let mut sim = match engines {
-        Engines::Cpu { .. } => Simulation::new(net.clone(), options, Some(threads)),
-        Engines::Gpu { ctx } => crate::mapping::map(&net, options).and_then(Machine::new).and_then(|m| {
-            let engine = GpuEngine::on_context(ctx.as_ref().clone(), &m, Default::default())?;
-            Ok(Simulation::from_parts(net.clone(), m, Box::new(engine)))
-        }),
-    }
-    .map_err(|e| e.to_string())?;
+    let mut sim = Simulation::new(net, sweep.map_options(), Some(threads)).map_err(|e| e.to_string())?;
     times.0 = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let ticks = sim.ticks_for(sweep.run_ms).map_err(|e| e.to_string())?;
