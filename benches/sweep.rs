@@ -108,6 +108,8 @@ struct Figures {
     sums: [f64; 3],
     one_by_one_s: f64,
     single_thread_s: f64,
+    /// GPU: dispatches, submissions, device bytes per instance.
+    device: (u64, u64, u64),
 }
 
 fn read_table(files: &[PathBuf]) -> Vec<RecordBatch> {
@@ -202,20 +204,33 @@ fn measure(name: &str, n: usize, ms: f64, tables: &str, engine: Backend) -> Figu
     // One by one: every instance for small sweeps, else 4 of them, scaled up.
     let k = n.min(4);
     let one_by_one: f64 = (0..k).map(|i| single(&sweep, i * n / k, engine, None).1).sum::<f64>() * n as f64 / k as f64;
-    let single_thread_s = if engine == Backend::Cpu { single(&sweep, 0, engine, Some(1)).1 } else { f64::NAN };
+    // One instance on one thread, its mapping included (which otherwise uses every core).
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let single_thread_s =
+        if engine == Backend::Cpu { one_thread.install(|| single(&sweep, 0, engine, Some(1)).1) } else { f64::NAN };
+    let device = report.committed.iter().filter_map(|c| c.device.as_ref()).fold((0u64, 0u64, 0u64), |d, r| {
+        (
+            d.0 + r.dispatches,
+            d.1 + r.submissions,
+            d.2.max(r.device_bytes / r.engines.iter().max().copied().unwrap_or(1).max(1) as u64),
+        )
+    });
     std::fs::remove_dir_all(&dir).ok();
-    Figures { plan_s, run_s, sums, one_by_one_s: one_by_one, single_thread_s }
+    Figures { plan_s, run_s, sums, one_by_one_s: one_by_one, single_thread_s, device }
 }
 
 fn main() {
+    spinnsim::engine::gpu::device::quiet_display_probe();
     let a = parse_args();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let machine = format!("{} threads; engine {}", threads, a.engine);
-    println!("sweep benchmark ({machine}); identity of 3 instances per row checked before it is printed");
     println!(
-        "| network | instances | tables | plan s | run s | map/run/write s (sums) | inst-model-s per s | vs one by one | vs N/{threads} single-thread runs |"
+        "sweep benchmark ({threads} threads; engine {}); 3 instances per row checked against their single runs first",
+        a.engine
     );
-    println!("|---|---:|---|---:|---:|---|---:|---:|---:|");
+    println!(
+        "| network | instances | tables | plan s | run s | map/run/write s (sums) | inst-model-s per s | vs one by one | vs N/{threads} single-thread runs | dispatches, submissions | device bytes per instance |"
+    );
+    println!("|---|---:|---|---:|---:|---|---:|---:|---:|---:|---:|");
     for name in &a.networks {
         let ms = a.ms.unwrap_or(network(name).3);
         for &n in &a.instances {
@@ -223,8 +238,12 @@ fn main() {
                 let f = measure(name, n, ms, tables, a.engine);
                 let rate = n as f64 * ms / 1000.0 / f.run_s;
                 let ideal = n as f64 / threads as f64 * f.single_thread_s;
+                let scaling = if ideal.is_finite() { format!("{:.2}", f.run_s / ideal) } else { "–".into() };
+                let (d, sub, bytes) = f.device;
+                let device =
+                    if sub > 0 { (format!("{d}, {sub}"), bytes.to_string()) } else { ("–".into(), "–".into()) };
                 println!(
-                    "| {name} | {n} | {} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} | {rate:.3} | {:.2}× | {:.2} |",
+                    "| {name} | {n} | {} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} | {rate:.3} | {:.2}× | {scaling} | {} | {} |",
                     tables.replace('"', ""),
                     f.plan_s,
                     f.run_s,
@@ -232,7 +251,8 @@ fn main() {
                     f.sums[1],
                     f.sums[2],
                     f.one_by_one_s / f.run_s,
-                    f.run_s / ideal
+                    device.0,
+                    device.1
                 );
             }
         }

@@ -172,6 +172,17 @@ fn summary(out: &Path, r: &ShardReport, wall: f64) -> Result<()> {
         outcomes.len() - ok,
         model_s / wall.max(1e-9)
     );
+    let mut walls: Vec<f64> = r.committed.iter().map(|c| c.timings.wall_s).collect();
+    walls.sort_by(f64::total_cmp);
+    if let (Some(lo), Some(hi)) = (walls.first(), walls.last()) {
+        let median = walls[walls.len() / 2];
+        println!(
+            "  batch wall time: {} (fastest) / {} (median) / {} (slowest)",
+            duration(*lo),
+            duration(median),
+            duration(*hi)
+        );
+    }
     for o in outcomes.iter().filter(|o| !o.ok) {
         println!("  failed: {}: {}", sweep.describe(o.instance as usize), o.message.as_deref().unwrap_or(""));
     }

@@ -245,7 +245,7 @@ fn map_for_batch(sweep: &Sweep, i: usize) -> Mapped {
 /// device holds ([`GpuEngine::batch_capacity`]), one dispatch per stage per tick for them all.
 fn run_on_gpu(sweep: &Sweep, batch: &Batch, ctx: &GpuContext) -> (Vec<InstanceRun>, DeviceRecord) {
     let t0 = Instant::now();
-    let mut mapped: Vec<Mapped> = batch.instances.iter().map(|&i| map_for_batch(sweep, i as usize)).collect();
+    let mut mapped: Vec<Mapped> = batch.instances.par_iter().map(|&i| map_for_batch(sweep, i as usize)).collect();
     let map_s = t0.elapsed().as_secs_f64() / batch.instances.len().max(1) as f64;
     let mut outcome: Vec<Option<String>> = mapped.iter().map(|m| m.as_ref().err().cloned()).collect();
     let t1 = Instant::now();

@@ -174,3 +174,72 @@ pub fn by_instance(batch: &RecordBatch) -> Result<RecordBatch> {
     arrow_select::take::take_record_batch(batch, &UInt32Array::from(order))
         .map_err(|e| Error::Run(format!("ordering rows by instance: {e}")))
 }
+
+/// Sampled traces as a dense array: the rows of `variable` of `population` in a sweep's samples
+/// table, as (instances, neurons, ticks, values) with `values[[i, n, t]]` the value of the i-th
+/// instance's n-th neuron at the t-th tick (each list ascending; NaN where an instance has no
+/// sample there).
+pub type Traces = (Vec<u32>, Vec<u32>, Vec<u32>, ndarray::Array3<f64>);
+
+/// See [`Traces`].
+pub fn traces(samples: &RecordBatch, population: &str, variable: &str) -> Result<Traces> {
+    let col = |name: &str| {
+        samples.column_by_name(name).ok_or_else(|| Error::Run(format!("the samples table has no `{name}` column")))
+    };
+    let u32s = |name: &str| -> Result<&UInt32Array> {
+        col(name)?.as_any().downcast_ref::<UInt32Array>().ok_or_else(|| Error::Run(format!("`{name}` is not u32")))
+    };
+    let strs = |name: &str| -> Result<&StringArray> {
+        col(name)?.as_any().downcast_ref::<StringArray>().ok_or_else(|| Error::Run(format!("`{name}` is not utf8")))
+    };
+    let (inst, neuron, tick) = (u32s("instance")?, u32s("neuron")?, u32s("tick")?);
+    let (pop, var) = (strs("population")?, strs("variable")?);
+    let value =
+        col("value")?.as_any().downcast_ref::<Float64Array>().ok_or_else(|| Error::Run("`value` is not f64".into()))?;
+    let rows: Vec<usize> =
+        (0..samples.num_rows()).filter(|&r| pop.value(r) == population && var.value(r) == variable).collect();
+    let sorted = |a: &UInt32Array| {
+        let mut v: Vec<u32> = rows.iter().map(|&r| a.value(r)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (is, ns, ts) = (sorted(inst), sorted(neuron), sorted(tick));
+    let mut out = ndarray::Array3::from_elem((is.len(), ns.len(), ts.len()), f64::NAN);
+    let at = |v: &[u32], x: u32| v.binary_search(&x).expect("every value is listed");
+    for &r in &rows {
+        out[[at(&is, inst.value(r)), at(&ns, neuron.value(r)), at(&ts, tick.value(r))]] = value.value(r);
+    }
+    Ok((is, ns, ts, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traces_are_instance_by_neuron_by_tick() {
+        let schema = Schema::new(vec![
+            Field::new("instance", DataType::UInt32, false),
+            Field::new("population", DataType::Utf8, false),
+            Field::new("variable", DataType::Utf8, false),
+            Field::new("neuron", DataType::UInt32, false),
+            Field::new("tick", DataType::UInt32, false),
+            Field::new("value", DataType::Float64, false),
+        ]);
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from(vec![3, 3, 1, 1, 3])),
+            Arc::new(StringArray::from(vec!["e", "e", "e", "e", "i"])),
+            Arc::new(StringArray::from(vec!["v", "v", "v", "v", "v"])),
+            Arc::new(UInt32Array::from(vec![0, 2, 0, 0, 0])),
+            Arc::new(UInt32Array::from(vec![5, 5, 5, 6, 5])),
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 4.0, 9.0])),
+        ];
+        let b = RecordBatch::try_new(Arc::new(schema), cols).unwrap();
+        let (is, ns, ts, a) = traces(&b, "e", "v").unwrap();
+        assert_eq!((is, ns, ts), (vec![1, 3], vec![0, 2], vec![5, 6]));
+        assert_eq!(a[[1, 1, 0]], 2.0);
+        assert_eq!(a[[0, 0, 1]], 4.0);
+        assert!(a[[0, 1, 0]].is_nan());
+    }
+}
