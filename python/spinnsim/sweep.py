@@ -119,10 +119,10 @@ class Sweep:
 
     def run(self, out: str | os.PathLike[str], *, backend: str = "auto", threads: int | None = None,
             shard: tuple[int, int] = (0, 1)) -> dict[str, Any]:
-        """Plans the sweep into ``out`` (unless it is there) and runs the uncommitted batches of
-        ``shard`` (index, count). Returns what :func:`run_shard` returns."""
-        if not (Path(out) / "sweep.toml").exists():
-            self.plan(out)
+        """Plans the sweep into ``out`` (unless it is planned there; a folder of another sweep is
+        refused) and runs the uncommitted batches of ``shard`` (index, count). Returns what
+        :func:`run_shard` returns."""
+        self.plan(out)
         return run_shard(out, shard[0], shard[1], backend=backend, threads=threads)
 
     def evaluate(self, points: Sequence[Mapping[str, Any]], *, backend: str = "auto",

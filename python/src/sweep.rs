@@ -73,7 +73,8 @@ pub(super) fn sweep_points(spec_json: &str) -> PyResult<String> {
     })
 }
 
-/// Resolves, maps and plans a sweep into the folder `out`; returns (instances, batches).
+/// Resolves, maps and plans a sweep into the folder `out` (the folder of the same sweep is
+/// opened as it is; one of another sweep is refused); returns (instances, batches).
 #[pyfunction]
 #[pyo3(signature = (spec_json, out, base_json = None, base_toml = None, networks_json = None))]
 pub(super) fn sweep_plan(
@@ -87,8 +88,7 @@ pub(super) fn sweep_plan(
     guarded(|| {
         let sweep = resolve(spec_json, Networks { json: base_json, toml: base_toml, built: networks_json })?;
         py.detach(|| {
-            let plan = spinnsim::sweep::plan::plan(&sweep, &|_| {})?;
-            Dataset::create(std::path::Path::new(out), &sweep, &plan)?;
+            let (_, plan) = Dataset::plan_into(std::path::Path::new(out), &sweep, &|_| {})?;
             Ok((sweep.instances.len(), plan.batches.len()))
         })
         .map_err(core_err)

@@ -184,3 +184,12 @@ def test_the_dask_recipe_runs_a_sweep_on_a_local_cluster(tmp_path):
         for b in range(5):
             rel = Path(table) / f"batch={b}" / "part-0.parquet"
             assert (tmp_path / "dask" / rel).read_bytes() == (tmp_path / "alone" / rel).read_bytes(), rel
+
+
+def test_running_another_sweep_into_a_folder_is_refused(tmp_path):
+    axes = {"w": ("projection.input.connector.conn_list.0.2", [2.0])}
+    Sweep(SYNFIRE, run_ms=10, axes=axes).run(tmp_path / "out", backend="cpu")
+    again = Sweep(SYNFIRE, run_ms=10, axes=axes).run(tmp_path / "out", backend="cpu")
+    assert again["already"] == 1 and again["committed"] == []
+    with pytest.raises(spinnsim.SpinnsimError, match="resuming with a different spec is refused"):
+        Sweep(SYNFIRE, run_ms=11, axes=axes).run(tmp_path / "out", backend="cpu")

@@ -4,7 +4,6 @@ use super::parse_backend;
 use super::report::duration;
 use crate::engine::Backend;
 use crate::sweep::dataset::Dataset;
-use crate::sweep::plan::plan;
 use crate::sweep::run::{run_shard, Event, RunOptions, Select, ShardReport};
 use crate::sweep::Sweep;
 use anyhow::{Context, Result};
@@ -73,9 +72,8 @@ fn plan_into(spec: &Path, out: &Path) -> Result<()> {
     let sweep = Sweep::from_file(spec).with_context(|| format!("in {}", spec.display()))?;
     let n = sweep.instances.len();
     let bar = count_bar(n as u64, "mapping instances");
-    let p = plan(&sweep, &|done| bar.set_position(done as u64))?;
+    let (_, p) = Dataset::plan_into(out, &sweep, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    Dataset::create(out, &sweep, &p)?;
     let failed = p.instances.iter().filter(|i| i.error.is_some()).count();
     let structures = {
         let mut s: Vec<&str> = p.batches.iter().map(|b| b.structure.as_str()).collect();

@@ -82,22 +82,10 @@ impl Dataset {
     pub fn create(dir: &Path, sweep: &Sweep, plan: &Plan) -> Result<Dataset> {
         let frozen = sweep.to_toml()?;
         let ds = Dataset { dir: dir.to_path_buf() };
-        match std::fs::read_to_string(ds.path("sweep.toml")) {
-            Ok(old) => {
-                let old_hash = sha256_hex(old.as_bytes());
-                if old_hash != plan.sweep {
-                    return Err(Error::Sweep(format!(
-                        "{} holds another sweep (sweep.toml has SHA-256 {}…, this one {}…): resuming with a different \
-                         spec is refused; give another folder, or remove this one to start again",
-                        dir.display(),
-                        &old_hash[..12],
-                        &plan.sweep[..12]
-                    )));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&ds.path("sweep.toml"), e)),
+        if sha256_hex(frozen.as_bytes()) != plan.sweep {
+            return Err(Error::Sweep("the plan is of another sweep".into()));
         }
+        ds.check_same_sweep(&plan.sweep)?;
         for sub in ["", "_commits", "_locks", "_staging"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| io_err(&dir.join(sub), e))?;
         }
@@ -105,6 +93,42 @@ impl Dataset {
         write_atomically(&ds.path("sweep.toml"), frozen.as_bytes())?;
         ds.write_instances(sweep, plan)?;
         Ok(ds)
+    }
+
+    /// Whether the folder holds a sweep (`Ok(true)`: the one of hash `hash`); a folder of
+    /// another sweep is an error.
+    fn check_same_sweep(&self, hash: &str) -> Result<bool> {
+        match std::fs::read_to_string(self.path("sweep.toml")) {
+            Ok(old) => {
+                let old_hash = sha256_hex(old.as_bytes());
+                if old_hash != hash {
+                    return Err(Error::Sweep(format!(
+                        "{} holds another sweep (sweep.toml has SHA-256 {}…, this one {}…): resuming with a different \
+                         spec is refused; give another folder, or remove this one to start again",
+                        self.dir.display(),
+                        &old_hash[..12],
+                        &hash[..12]
+                    )));
+                }
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io_err(&self.path("sweep.toml"), e)),
+        }
+    }
+
+    /// Plans `sweep` into `dir`: a new folder is planned (every instance mapped, `progress` told
+    /// how many) and written; the folder of the same sweep is opened as it is (a resume: nothing
+    /// is mapped again); a folder of another sweep is refused before anything is mapped.
+    pub fn plan_into(dir: &Path, sweep: &Sweep, progress: &(dyn Fn(usize) + Sync)) -> Result<(Dataset, Plan)> {
+        let ds = Dataset { dir: dir.to_path_buf() };
+        if ds.check_same_sweep(&sweep.hash()?)? {
+            let (ds, _, plan) = Dataset::open(dir)?;
+            return Ok((ds, plan));
+        }
+        let plan = super::plan::plan(sweep, progress)?;
+        let ds = Dataset::create(dir, sweep, &plan)?;
+        Ok((ds, plan))
     }
 
     /// Opens a planned folder: its sweep and plan, checked to belong together.

@@ -50,17 +50,40 @@ pub fn summarize(net: &Network, rec: &Recordings, segment: u32, ms: f64) -> Vec<
         .collect()
 }
 
-/// The CV (population standard deviation over mean) of the intervals between sorted `ticks`;
-/// None for fewer than two intervals or a zero mean.
+/// A neuron's inter-spike intervals summed as integers (so that any engine, or a device that
+/// accumulates them spike by spike, gets the same): how many, their sum and their sum of squares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Intervals {
+    pub n: u64,
+    pub sum: u64,
+    pub sum_sq: u128,
+}
+
+impl Intervals {
+    /// The intervals between sorted `ticks`.
+    pub fn of(ticks: &[u32]) -> Intervals {
+        ticks.windows(2).fold(Intervals::default(), |a, w| {
+            let x = u64::from(w[1] - w[0]);
+            Intervals { n: a.n + 1, sum: a.sum + x, sum_sq: a.sum_sq + u128::from(x) * u128::from(x) }
+        })
+    }
+
+    /// Their CV, standard deviation (of the population) over mean: `sqrt(n Σx² − (Σx)²) / Σx`,
+    /// the integers exact and then one square root and one division; None for fewer than two
+    /// intervals or a zero mean.
+    pub fn cv(self) -> Option<f64> {
+        if self.n < 2 || self.sum == 0 {
+            return None;
+        }
+        let spread = u128::from(self.n) * self.sum_sq - u128::from(self.sum) * u128::from(self.sum);
+        Some((spread as f64).sqrt() / self.sum as f64)
+    }
+}
+
+/// The CV of the intervals between `ticks` (sorted here).
 fn cv_of_intervals(ticks: &mut [u32]) -> Option<f64> {
     ticks.sort_unstable();
-    let isi: Vec<f64> = ticks.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-    if isi.len() < 2 {
-        return None;
-    }
-    let mean = isi.iter().sum::<f64>() / isi.len() as f64;
-    let var = isi.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / isi.len() as f64;
-    (mean > 0.0).then(|| var.sqrt() / mean)
+    Intervals::of(ticks).cv()
 }
 
 /// The summary table of instances: `instance, population, neurons, spikes, mean_rate_hz, cv_isi`.
