@@ -121,12 +121,18 @@ fn random_case(seed: u64) -> (String, Vec<String>) {
     (f, axes)
 }
 
-/// A sweep file over two or three of the case's axes.
+/// A sweep file over two of the case's axes, on a grid; or, with `method = "zip"` in `extra`,
+/// over every axis of the case at once (each with its first two values).
 fn write_sweep(dir: &Path, seed: u64, tables: &str, extra: &str) -> PathBuf {
     let (net, axes) = random_case(seed);
     std::fs::write(dir.join("net.toml"), net).unwrap();
     let mut rng = StdRng::seed_from_u64(seed ^ 0xABCD);
     let mut chosen: Vec<&String> = Vec::new();
+    let two_values: Vec<String>;
+    if extra.contains("method = \"zip\"") {
+        two_values = axes.iter().map(|a| a.replace(", 33.0]", "]")).collect();
+        chosen = two_values.iter().collect();
+    }
     while chosen.len() < 2 {
         let a = &axes[rng.random_range(0..axes.len())];
         if !chosen.contains(&a) {
@@ -208,10 +214,12 @@ fn instances(out: &Path) -> (u32, Vec<String>) {
 /// Every instance of random sweeps over every kind of axis: its tables are those `spinnsim run`
 /// writes for its exported network file, on the same engine.
 fn each_instance_is_its_own_run(backend: Backend) {
-    let cases = if backend == Backend::Gpu { 3 } else { 6 };
+    let cases = if backend == Backend::Gpu { 4 } else { 8 };
     for seed in 0..cases {
         let dir = scratch(&format!("identity-{backend}-{seed}"));
-        let spec = write_sweep(&dir, seed, ALL_TABLES, "batch_size = 3");
+        // Every other case sweeps every kind of axis its network has at once.
+        let extra = if seed % 2 == 0 { "batch_size = 3" } else { "batch_size = 3\nmethod = \"zip\"" };
+        let spec = write_sweep(&dir, seed, ALL_TABLES, extra);
         let out = dir.join("out");
         ok(spinnsim().args(["sweep", "run"]).arg(&spec).arg("--out").arg(&out).args(["--backend", backend.name()]));
         let (n, status) = instances(&out);
@@ -595,5 +603,28 @@ fn bad_axes_are_named_before_anything_runs() {
         assert!(!o.status.success() && err.contains(want), "{axis}: {err}");
         assert!(!out.exists(), "nothing is written for a bad sweep");
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The Slurm recipe as an array task runs it: `--shard auto` from the task's variables.
+#[test]
+fn the_slurm_recipe_runs_its_array_task_shard() {
+    let dir = scratch("slurm-recipe");
+    let spec = write_sweep(&dir, 8, "\"summary\"", "batch_size = 1");
+    let out = dir.join("out");
+    ok(spinnsim().args(["sweep", "plan"]).arg(&spec).arg("--out").arg(&out));
+    let bin = Path::new(env!("CARGO_BIN_EXE_spinnsim")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sweeps/slurm_array.sh");
+    for task in 0..2 {
+        ok(Command::new("bash")
+            .arg(script)
+            .env("PATH", &path)
+            .env("SWEEP", &out)
+            .env("SLURM_ARRAY_TASK_ID", task.to_string())
+            .env("SLURM_ARRAY_TASK_MIN", "0")
+            .env("SLURM_ARRAY_TASK_COUNT", "2"));
+    }
+    assert!(ok(spinnsim().args(["sweep", "status"]).arg(&out)).contains("complete"));
     std::fs::remove_dir_all(&dir).ok();
 }
