@@ -551,6 +551,15 @@ fn shard_auto_takes_the_slurm_array_task() {
     let mut want = want;
     want.sort();
     assert_eq!(committed, want);
+    // What `sweep status` says to resubmit: `--batch auto`, one missing batch per array task.
+    let status = ok(spinnsim().args(["sweep", "status"]).arg(&out));
+    assert!(status.contains("--batch auto") && status.contains("missing batches: 0,"), "{status}");
+    ok(spinnsim()
+        .args(["sweep", "run"])
+        .arg(&out)
+        .args(["--batch", "auto", "--backend", "cpu"])
+        .env("SLURM_ARRAY_TASK_ID", "0"));
+    assert!(out.join("_commits/batch-0.toml").exists() && !out.join("_commits/batch-2.toml").exists());
     let o = spinnsim()
         .args(["sweep", "run"])
         .arg(&out)

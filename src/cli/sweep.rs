@@ -38,6 +38,7 @@ pub(super) enum SweepCommand {
 pub(super) struct RunArgs {
     /// A planned sweep folder, or a sweep file (then --out names the folder).
     target: PathBuf,
+    /// The folder to plan a sweep file into (with a sweep file as the target).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Run the batches b with b mod N == i (`i/N`), or `auto`: the shard of this Slurm array task.
