@@ -519,11 +519,17 @@ fn a_sweep_killed_and_resumed_writes_the_files_of_one_uninterrupted() {
     }
     worker.kill().unwrap(); // SIGKILL
     worker.wait().unwrap();
+    // What a kill in the middle of writing a batch leaves (whether or not this one did).
+    let host = spinnsim::sweep::dataset::host_name();
+    let left = killed.join(format!("_staging/{host}-{}-7", worker.id()));
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::write(left.join("summary.parquet"), b"half a file").unwrap();
     let k = commits(&killed);
     assert!((2..8).contains(&k), "killed after {k} batches");
     let status = ok(spinnsim().args(["sweep", "status"]).arg(&killed));
     assert!(status.contains("missing batches"), "{status}");
     ok(spinnsim().args(["sweep", "run"]).arg(&killed).args(["--backend", "cpu"]));
+    assert!(!left.exists(), "the killed worker's staging folder is removed");
     assert_eq!(files_of(&whole), files_of(&killed));
     std::fs::remove_dir_all(&dir).ok();
 }

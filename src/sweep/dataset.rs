@@ -259,6 +259,24 @@ impl Dataset {
         crate::record::parquet::write_parquet(&batch, &self.path("instances.parquet"))
     }
 
+    /// Removes the staging folders of workers that are gone from this host (killed while they
+    /// wrote a batch; that batch has no commit record and runs again).
+    pub fn remove_abandoned_staging(&self) {
+        let Ok(entries) = std::fs::read_dir(self.path("_staging")) else { return };
+        let here = host_name();
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // `<host>-<pid>-<batch>`; the host may hold dashes itself.
+            let mut parts = name.rsplitn(3, '-');
+            let (_batch, pid, host) = (parts.next(), parts.next(), parts.next());
+            let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+            let gone = Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists();
+            if host == Some(here.as_str()) && gone {
+                std::fs::remove_dir_all(e.path()).ok();
+            }
+        }
+    }
+
     /// Takes the lock of `batch`, unless another live worker holds it.
     pub fn lock_batch(&self, batch: u32, stale_after: Duration) -> Result<Option<Lock>> {
         Lock::take(&self.path(&format!("_locks/batch-{batch}.lock")), stale_after)

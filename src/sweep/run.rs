@@ -155,6 +155,7 @@ impl Engines {
 /// Runs the uncommitted batches of the folder `dir` that `options.select` takes.
 pub fn run_shard(dir: &Path, options: &RunOptions, observe: &(dyn Fn(Event) + Sync)) -> Result<ShardReport> {
     let (ds, sweep, plan) = Dataset::open(dir)?;
+    ds.remove_abandoned_staging();
     let mine: Vec<&Batch> = plan.batches.iter().filter(|b| options.select.takes(b.id)).collect();
     let mut report = ShardReport::default();
     let mut todo = Vec::new();
