@@ -318,16 +318,9 @@ impl Lock {
     /// Creates `path` exclusively; a stale lock is taken over; another live worker's lock
     /// gives None.
     pub fn take(path: &Path, stale_after: Duration) -> Result<Option<Lock>> {
-        use std::io::Write;
         for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(mut f) => {
-                    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-                    let info = LockInfo { host: host_name(), pid: std::process::id(), time: now };
-                    let text = toml::to_string(&info).map_err(|e| io_err(path, e))?;
-                    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| io_err(path, e))?;
-                    return Ok(Some(Lock { path: path.to_path_buf() }));
-                }
+            match Self::create(path) {
+                Ok(()) => return Ok(Some(Lock { path: path.to_path_buf() })),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let info: Option<LockInfo> =
                         std::fs::read_to_string(path).ok().and_then(|t| toml::from_str(&t).ok());
@@ -349,8 +342,81 @@ impl Lock {
     }
 }
 
+impl Lock {
+    /// Creates the lock file `path` with its holder in it, or fails with `AlreadyExists`. The
+    /// holder is written to a file of this process's own and hard-linked into place, so that the
+    /// lock never exists empty: a worker killed while it takes a lock leaves either no lock or
+    /// one naming it, which the next worker takes over at once. Where the file system has no
+    /// hard links, the lock is created and then written.
+    fn create(path: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let info = LockInfo { host: host_name(), pid: std::process::id(), time: now };
+        let text = toml::to_string(&info).map_err(std::io::Error::other)?;
+        let mine = path.with_extension(format!("taking-{}", std::process::id()));
+        let written = std::fs::File::create(&mine).and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&mine, path));
+        std::fs::remove_file(&mine).ok();
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+                f.write_all(text.as_bytes())?;
+                f.sync_all()
+            }
+            other => other,
+        }
+    }
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         std::fs::remove_file(&self.path).ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("spinnsim-lock-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_lock_names_its_holder_from_the_moment_it_exists() {
+        let d = scratch("holder");
+        let path = d.join("batch-0.lock");
+        let lock = Lock::take(&path, Duration::from_secs(60)).unwrap().expect("free");
+        let info: LockInfo = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!((info.host, info.pid), (host_name(), std::process::id()));
+        assert!(Lock::take(&path, Duration::from_secs(60)).unwrap().is_none(), "held by a live process");
+        let names: Vec<_> = std::fs::read_dir(&d).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("batch-0.lock")], "nothing else is left");
+        drop(lock);
+        assert!(!path.exists());
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn the_lock_of_a_process_gone_from_this_host_is_taken_over_at_once() {
+        let d = scratch("gone");
+        let path = d.join("batch-3.lock");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let info = LockInfo { host: host_name(), pid: gone, time: now };
+        std::fs::write(&path, toml::to_string(&info).unwrap()).unwrap();
+        let lock = Lock::take(&path, Duration::from_secs(3600)).unwrap();
+        assert!(lock.is_some(), "a dead holder's lock is free");
+        let info: LockInfo = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(info.pid, std::process::id());
+        std::fs::remove_dir_all(&d).ok();
     }
 }
