@@ -42,7 +42,7 @@ struct Sizes {
     values_offset: u32,
     n_values: u32,
     n_spike_times: u32,
-    pad0: u32,
+    n_tallies: u32,
     pad1: u32,
 }
 
@@ -86,6 +86,8 @@ struct CoreInfo {
     rec_ncols: array<u32, 4>,
     // the core's STDP block in the tables (stdp.wgsl), or NOT_RECORDED
     stdp: u32,
+    // the core's first spike tally in its instance's tallies (REC_TALLIED)
+    tally_base: u32,
 }
 
 struct NeuronParams {

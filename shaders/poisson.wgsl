@@ -75,7 +75,9 @@ fn poisson_timer(inst: u32, ci: u32, c: CoreInfo, t: u32) {
         if c.sends != 0u {
             slots[base + i] = n;
         }
-        if recorded && n > 0u {
+        if recorded && n > 0u && (c.rec_flags & (1u << REC_TALLIED)) != 0u {
+            tally_spikes(tally_at(inst, c, i), t, n);
+        } else if recorded && n > 0u {
             let k = t - atomicLoad(&control[CTL_BATCH_START]);
             atomicStore(&record[record_base(inst) + batch[ci].poisson + k * c.n_atoms + i], n);
         }

@@ -119,6 +119,13 @@ impl Simulation {
         &self.machine
     }
 
+    /// Keeps a spike tally per recorded neuron instead of its spikes, from tick 0 (see
+    /// [`Machine::tally_spikes`]): the spike recordings stay empty, and
+    /// `spinnsim::sweep::summary::summarize_tallies` gives the summary they would have given.
+    pub fn tally_spikes(&mut self) -> Result<()> {
+        self.machine.tally_spikes()
+    }
+
     /// The machine state, for an engine that advances many simulations' machines together (a
     /// sweep's batch on the GPU).
     pub(crate) fn machine_mut(&mut self) -> &mut Machine {

@@ -105,7 +105,7 @@ fn twins() -> Vec<Twin> {
             values_offset,
             n_values,
             n_spike_times,
-            pad0,
+            n_tallies,
             pad1,
         }),
         twin!(CoreInfo {
@@ -139,6 +139,7 @@ fn twins() -> Vec<Twin> {
             rec_rate,
             rec_ncols,
             stdp,
+            tally_base,
         }),
         twin!(NeuronParams {
             v_rest,

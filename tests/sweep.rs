@@ -271,7 +271,20 @@ fn sweep_in_process(
     select: spinnsim::sweep::run::Select,
     backend: Backend,
 ) {
-    let spec = write_sweep(dir, seed, ALL_TABLES, extra);
+    sweep_tables_in_process(dir, seed, ALL_TABLES, extra, out, select, backend)
+}
+
+/// [`sweep_in_process`] writing the tables `tables`.
+fn sweep_tables_in_process(
+    dir: &Path,
+    seed: u64,
+    tables: &str,
+    extra: &str,
+    out: &Path,
+    select: spinnsim::sweep::run::Select,
+    backend: Backend,
+) {
+    let spec = write_sweep(dir, seed, tables, extra);
     let sweep = spinnsim::sweep::Sweep::from_file(&spec).unwrap();
     let plan = spinnsim::sweep::plan::plan(&sweep, &|_| {}).unwrap();
     spinnsim::sweep::dataset::Dataset::create(out, &sweep, &plan).unwrap();
@@ -312,7 +325,26 @@ fn batch_sizes_do_not_change_an_instance(backend: Backend) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A sweep that writes only the summary keeps spike tallies, not spikes (on the GPU they are
+/// updated on the device and no spike bitfield is read back); its summary rows are those of the
+/// same sweep made from the spikes it records.
+fn a_summary_only_sweep_summarizes_the_spikes_it_does_not_keep(backend: Backend) {
+    let dir = scratch(&format!("summary-only-{backend}"));
+    let (whole, only) = (dir.join("whole"), dir.join("only"));
+    sweep_tables_in_process(&dir, 12, ALL_TABLES, "batch_size = 4", &whole, all(), backend);
+    sweep_tables_in_process(&dir, 12, "\"summary\"", "batch_size = 4", &only, all(), backend);
+    let (n, status) = instances(&only);
+    assert!(status.iter().all(|s| s == "ok"), "{status:?}");
+    assert!(!only.join("spikes").exists());
+    let summary = |out: &Path| per_instance(out, n).into_iter().filter(|(k, _)| k.1 == "summary").collect::<Vec<_>>();
+    let (a, b) = (summary(&whole), summary(&only));
+    assert_eq!(a.len(), n as usize);
+    assert!(a == b, "the summaries differ");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 common::on_both_engines!(
+    a_summary_only_sweep_summarizes_the_spikes_it_does_not_keep,
     batch_sizes_do_not_change_an_instance,
     a_saturated_or_failing_instance_leaves_the_others_alone
 );

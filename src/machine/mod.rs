@@ -17,7 +17,7 @@ mod structure;
 use crate::error::{Error, Result};
 use crate::mapping::words::{half_word, synapse_weight, SynapseFields};
 use crate::mapping::{CoreKind, MachineImage, MatrixBlock};
-use crate::record::{Provenance, Recordings};
+use crate::record::{Provenance, Recordings, SpikeTally};
 use rayon::prelude::*;
 use rows::CompactMatrix;
 use state::{CoreRun, CoreState};
@@ -67,6 +67,8 @@ pub struct Machine {
     /// Incremented whenever the image changes between runs, so that an engine holding a copy
     /// of it (the GPU's buffers) knows to write it again.
     image_version: u64,
+    /// Whether recorded spikes are tallied instead of kept ([`Machine::tally_spikes`]).
+    spike_tallies: bool,
 }
 
 impl Machine {
@@ -116,6 +118,7 @@ impl Machine {
             ticks_since_load: 0,
             warnings: Vec::new(),
             image_version: 0,
+            spike_tallies: false,
         })
     }
 
@@ -259,6 +262,9 @@ impl Machine {
         let fresh: Vec<CoreRun> =
             self.image.cores.iter().zip(&self.rows).map(|(c, r)| CoreRun::loaded(c, r, self.segment)).collect();
         let old = std::mem::replace(&mut self.runs, fresh);
+        if self.spike_tallies {
+            self.keep_tallies();
+        }
         // With STDP, sPyNNaker regenerates the data and reloads the binaries whatever the mode
         // (docs/stdp.md §8, docs/decisions.md D12): fresh weights, headers, histories and colours.
         let stdp = self.image.cores.iter().any(|c| matches!(&c.kind, CoreKind::Neuron(nc) if nc.stdp.is_some()));
@@ -294,6 +300,63 @@ impl Machine {
                 (16 - offset) % 16
             ));
         }
+    }
+
+    /// Keeps, from tick 0, a [`SpikeTally`] per recorded neuron instead of its spikes: the
+    /// spike count and the intervals of the entries its recording would hold, a few words per
+    /// neuron instead of a list that grows with every spike (a summary-only sweep). The spike
+    /// recordings stay empty. An error after the first tick, or when a spike recording samples
+    /// less often than every tick (the GPU tallies spikes tick by tick, as they happen).
+    pub fn tally_spikes(&mut self) -> Result<()> {
+        if self.tick != 0 || self.segment != 0 {
+            return Err(Error::Run("spikes can be tallied only from the start of a run, at tick 0".into()));
+        }
+        for c in &self.image.cores {
+            if let Some(spec) = &c.recording.spikes {
+                if spec.rate > 1 && !matches!(c.kind, CoreKind::Poisson(_)) {
+                    return Err(Error::Run(format!(
+                        "spikes of `{}` are recorded every {} ticks; they can be tallied only when recorded every tick",
+                        c.label, spec.rate
+                    )));
+                }
+            }
+        }
+        self.spike_tallies = true;
+        self.keep_tallies();
+        // An engine holding the image (the GPU's core table) lays the recordings out again.
+        self.image_version += 1;
+        Ok(())
+    }
+
+    fn keep_tallies(&mut self) {
+        for (run, core) in self.runs.iter_mut().zip(&self.image.cores) {
+            run.keep_tallies(core);
+        }
+    }
+
+    /// Whether recorded spikes are tallied ([`Machine::tally_spikes`]).
+    pub fn tallies_spikes(&self) -> bool {
+        self.spike_tallies
+    }
+
+    /// The spike tallies of the current segment, per population in population order: each
+    /// recorded neuron (population index) and its tally, in neuron order. Empty unless the
+    /// machine tallies spikes.
+    pub fn spike_tallies(&self) -> Vec<Vec<(u32, SpikeTally)>> {
+        let mut out = vec![Vec::new(); self.image.population_cores.len()];
+        for (run, core) in self.runs.iter().zip(&self.image.cores) {
+            let Some(spec) = &core.recording.spikes else { continue };
+            let neuron = |col: usize| match core.kind {
+                CoreKind::Poisson(_) => col as u32,
+                _ => spec.neurons[col],
+            };
+            out[core.population]
+                .extend(run.tallies.iter().enumerate().map(|(col, &t)| (core.lo_atom + neuron(col), t)));
+        }
+        for p in &mut out {
+            p.sort_unstable_by_key(|&(n, _)| n);
+        }
+        out
     }
 
     /// Everything recorded since the start, every segment.

@@ -1,5 +1,6 @@
 //! Recording (docs/semantics.md §6): sampled words every `rate` ticks from tick 0; spike bitfields OR'ed over a
-//! period and stamped with its last tick; empty bitfields are not written.
+//! period and stamped with its last tick; empty bitfields are not written. A machine that tallies
+//! spikes keeps, per recorded neuron, the integers of the entries its recording would hold.
 
 use super::state::CoreRun;
 use crate::mapping::RecordSpec;
@@ -18,6 +19,11 @@ pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_ato
         run.spike_period.sort_unstable();
         if let Some(r) = run.spikes.as_mut() {
             r.spikes.extend(run.spike_period.iter().map(|&n| (t, n + lo_atom)));
+        }
+        for &n in &run.spike_period {
+            if let Some(tally) = spec.neurons.binary_search(&n).ok().and_then(|col| run.tallies.get_mut(col)) {
+                tally.add(t, 1);
+            }
         }
         clear_period(run);
     }
@@ -50,6 +56,11 @@ pub fn record_spike_counts(run: &mut CoreRun, counts: &[(u32, u32)], lo_atom: u3
     if let Some(r) = run.spikes.as_mut() {
         for &(i, n) in counts {
             r.spikes.extend(std::iter::repeat_n((t, i + lo_atom), n as usize));
+        }
+    }
+    for &(i, n) in counts {
+        if let Some(tally) = run.tallies.get_mut(i as usize) {
+            tally.add(t, n);
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::mapping::stdp::HISTORY;
 use crate::mapping::{Core, CoreKind};
 use crate::record::Provenance;
-use crate::record::{SampledRecording, SpikeRecording};
+use crate::record::{SampledRecording, SpikeRecording, SpikeTally};
 
 /// A multicast packet: routing key and spike count (payload; 1 for a plain spike).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,10 @@ pub struct CoreRun {
     /// they first did, and the same as bits (for the membership test).
     pub spike_period: Vec<u32>,
     pub spike_period_bits: Vec<u64>,
+    /// In a machine that tallies spikes ([`crate::machine::Machine::tally_spikes`]), one tally
+    /// per spike-recording column (a neuron core's or spike array's recorded neurons in
+    /// recording order; every source of a Poisson core) in place of `spikes`; otherwise empty.
+    pub tallies: Vec<SpikeTally>,
     pub sampled: Vec<SampledRecording>,
     pub prov: Provenance,
     /// (index, amplitude) of each current source of a neuron core; zeroed at every resume.
@@ -88,6 +92,18 @@ impl CoreRun {
             s.plastic.clear();
             s.plastic.extend_from_slice(rows.plastic_init());
         }
+    }
+
+    /// Tallies the core's recorded spikes from now on instead of keeping them (nothing for a
+    /// core that records no spikes).
+    pub fn keep_tallies(&mut self, core: &Core) {
+        let Some(spec) = &core.recording.spikes else { return };
+        let columns = match core.kind {
+            CoreKind::Poisson(_) => core.n_atoms as usize,
+            _ => spec.neurons.len(),
+        };
+        self.spikes = None;
+        self.tallies = vec![SpikeTally::default(); columns];
     }
 
     pub fn new(core: &Core, segment: u32) -> Self {
@@ -144,6 +160,7 @@ impl CoreRun {
             spikes,
             spike_period: Vec::new(),
             spike_period_bits: Vec::new(),
+            tallies: Vec::new(),
             sampled,
             prov: Provenance { core: core.label.clone(), ..Default::default() },
             spiked: Vec::new(),

@@ -6,6 +6,8 @@ pub use provenance::Provenance;
 pub mod output;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+mod tally;
+pub use tally::{Intervals, SpikeTally, TALLY_COUNT, TALLY_FIRST, TALLY_LAST, TALLY_SQ_HI, TALLY_SQ_LO, TALLY_WORDS};
 
 /// Spikes of one core: (tick, global neuron index), in tick order then neuron order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

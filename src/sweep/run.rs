@@ -236,7 +236,8 @@ type Mapped = std::result::Result<Simulation, String>;
 /// Maps instance `i` into a simulation whose machine a GPU batch advances.
 fn map_for_batch(sweep: &Sweep, i: usize) -> Mapped {
     let net = sweep.network(i).map_err(|e| e.to_string())?;
-    let sim = Simulation::new(net, sweep.map_options(), Some(1)).map_err(|e| e.to_string())?;
+    let mut sim = Simulation::new(net, sweep.map_options(), Some(1)).map_err(|e| e.to_string())?;
+    keep_what_is_written(&mut sim, sweep);
     let ticks = sim.ticks_for(sweep.run_ms).map_err(|e| e.to_string())?;
     sim.check_recording_fits(ticks, crate::record::arrow::SAMPLE_ROW_BYTES).map_err(|e| e.to_string())?;
     Ok(sim)
@@ -408,6 +409,17 @@ fn guarded<T>(f: impl FnOnce() -> std::result::Result<T, String>) -> std::result
     })
 }
 
+/// A sweep that writes no spikes table keeps spike tallies instead of spikes: a few words per
+/// recorded neuron, all the summary needs, updated on the device by the GPU engine, which then
+/// reads no spike bitfields back. Where the machine cannot tally them (spikes recorded less
+/// often than every tick), the spikes are kept and the summary is made from them; either way its
+/// bytes are the same.
+fn keep_what_is_written(sim: &mut Simulation, sweep: &Sweep) {
+    if !sweep.tables.contains(&Table::Spikes) {
+        sim.tally_spikes().ok();
+    }
+}
+
 /// [`run_instance`], with a panic failing the instance only.
 fn run_instance_guarded(sweep: &Sweep, i: usize, threads: usize) -> InstanceRun {
     let mut times = (0.0, 0.0);
@@ -426,6 +438,7 @@ fn run_instance(
     let t0 = Instant::now();
     let net = sweep.network(i).map_err(|e| e.to_string())?;
     let mut sim = Simulation::new(net, sweep.map_options(), Some(threads)).map_err(|e| e.to_string())?;
+    keep_what_is_written(&mut sim, sweep);
     times.0 = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let ticks = sim.ticks_for(sweep.run_ms).map_err(|e| e.to_string())?;

@@ -1,8 +1,9 @@
 //! A run's summary: per population that records spikes, its spikes, mean rate and the CV of its
 //! inter-spike intervals, as a table row and as dense arrays over a sweep's instances.
 
-use crate::model::Network;
-use crate::record::Recordings;
+use crate::machine::Machine;
+use crate::model::{Network, Population};
+use crate::record::{Intervals, Recordings};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use ndarray::Array2;
@@ -25,10 +26,7 @@ pub struct PopulationSummary {
 /// The summaries of the populations of `net` that record spikes, in population order, over
 /// `ms` of model time in the segment `segment`.
 pub fn summarize(net: &Network, rec: &Recordings, segment: u32, ms: f64) -> Vec<PopulationSummary> {
-    net.populations
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.record.iter().any(|r| r.variable == "spikes"))
+    recording_spikes(net)
         .map(|(pi, p)| {
             let spikes = rec.population_spikes(pi, segment);
             let mut per_neuron: Vec<Vec<u32>> = vec![Vec::new(); p.size as usize];
@@ -37,46 +35,46 @@ pub fn summarize(net: &Network, rec: &Recordings, segment: u32, ms: f64) -> Vec<
                     v.push(tick);
                 }
             }
-            let cvs: Vec<f64> = per_neuron.iter_mut().filter_map(|t| cv_of_intervals(t)).collect();
-            let rate = if ms > 0.0 { spikes.len() as f64 / p.size as f64 / (ms / 1000.0) } else { 0.0 };
-            PopulationSummary {
-                population: p.label.clone(),
-                neurons: p.size,
-                spikes: spikes.len() as u64,
-                mean_rate_hz: rate,
-                cv_isi: (!cvs.is_empty()).then(|| cvs.iter().sum::<f64>() / cvs.len() as f64),
-            }
+            let cvs = per_neuron.iter_mut().map(|t| cv_of_intervals(t));
+            population_summary(p, spikes.len() as u64, cvs, ms)
         })
         .collect()
 }
 
-/// A neuron's inter-spike intervals summed as integers (so that any engine, or a device that
-/// accumulates them spike by spike, gets the same): how many, their sum and their sum of squares.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Intervals {
-    pub n: u64,
-    pub sum: u64,
-    pub sum_sq: u128,
+/// [`summarize`] of a machine that tallies spikes (`Machine::tally_spikes`), from its tallies:
+/// the same numbers, bit for bit, as the recordings the tallies stand for would give.
+pub fn summarize_tallies(net: &Network, machine: &Machine, ms: f64) -> Vec<PopulationSummary> {
+    let tallies = machine.spike_tallies();
+    recording_spikes(net)
+        .map(|(pi, p)| {
+            let of = tallies.get(pi).map_or(&[][..], Vec::as_slice);
+            let spikes = of.iter().map(|(_, t)| u64::from(t.count)).sum();
+            population_summary(p, spikes, of.iter().map(|(_, t)| t.intervals().cv()), ms)
+        })
+        .collect()
 }
 
-impl Intervals {
-    /// The intervals between sorted `ticks`.
-    pub fn of(ticks: &[u32]) -> Intervals {
-        ticks.windows(2).fold(Intervals::default(), |a, w| {
-            let x = u64::from(w[1] - w[0]);
-            Intervals { n: a.n + 1, sum: a.sum + x, sum_sq: a.sum_sq + u128::from(x) * u128::from(x) }
-        })
-    }
+/// The populations of `net` that record spikes, with their indices.
+fn recording_spikes(net: &Network) -> impl Iterator<Item = (usize, &Population)> {
+    net.populations.iter().enumerate().filter(|(_, p)| p.record.iter().any(|r| r.variable == "spikes"))
+}
 
-    /// Their CV, standard deviation (of the population) over mean: `sqrt(n Σx² − (Σx)²) / Σx`,
-    /// the integers exact and then one square root and one division; None for fewer than two
-    /// intervals or a zero mean.
-    pub fn cv(self) -> Option<f64> {
-        if self.n < 2 || self.sum == 0 {
-            return None;
-        }
-        let spread = u128::from(self.n) * self.sum_sq - u128::from(self.sum) * u128::from(self.sum);
-        Some((spread as f64).sqrt() / self.sum as f64)
+/// A population's summary from its spike count and the CV of each neuron, in neuron order (the
+/// mean is summed in that order, so that every way of getting them gives the same bits).
+fn population_summary(
+    p: &Population,
+    spikes: u64,
+    cvs: impl Iterator<Item = Option<f64>>,
+    ms: f64,
+) -> PopulationSummary {
+    let cvs: Vec<f64> = cvs.flatten().collect();
+    let rate = if ms > 0.0 { spikes as f64 / p.size as f64 / (ms / 1000.0) } else { 0.0 };
+    PopulationSummary {
+        population: p.label.clone(),
+        neurons: p.size,
+        spikes,
+        mean_rate_hz: rate,
+        cv_isi: (!cvs.is_empty()).then(|| cvs.iter().sum::<f64>() / cvs.len() as f64),
     }
 }
 

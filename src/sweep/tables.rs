@@ -4,7 +4,7 @@
 use super::plan::{Batch, Plan};
 use super::records::Outcome;
 use super::spec::Table;
-use super::summary::{summarize, summary_batch};
+use super::summary::{summarize, summarize_tallies, summary_batch};
 use super::{show, Sweep};
 use crate::error::{Error, Result};
 use crate::sim::Simulation;
@@ -23,7 +23,11 @@ pub fn instance_tables(sim: &Simulation, which: &[Table], instance: u32) -> Resu
         .map(|&t| {
             let batch = match t {
                 Table::Summary => {
-                    let s = summarize(sim.network(), &sim.recordings(), 0, sim.current_time());
+                    let s = if sim.machine().tallies_spikes() {
+                        summarize_tallies(sim.network(), sim.machine(), sim.current_time())
+                    } else {
+                        summarize(sim.network(), &sim.recordings(), 0, sim.current_time())
+                    };
                     return Ok((t, summary_batch(&[(instance, s)])?));
                 }
                 Table::Spikes => sim.spikes_batch()?,

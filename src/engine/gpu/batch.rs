@@ -133,6 +133,7 @@ fn core_field_difference(a: &CoreInfo, b: &CoreInfo) -> Option<String> {
         rec_rate,
         rec_ncols,
         stdp,
+        tally_base,
     );
     all.into_iter().find(|(_, x, y)| x != y).map(|(f, x, y)| format!("`{f}` ({x} in machine 0, {y} here)"))
 }

@@ -37,6 +37,7 @@ pub const B_RECORD: usize = shaders::binding_of("record");
 pub const B_PLASTIC: usize = shaders::binding_of("plastic");
 pub const B_POST: usize = shaders::binding_of("post_hist");
 pub const B_PLASTIC_STATIC: usize = shaders::binding_of("plastic_static");
+pub const B_TALLY: usize = shaders::binding_of("tally");
 
 /// The bytes of a buffer holding `bytes` of data: at least 256, a whole number of words.
 pub fn padded(bytes: u64) -> u64 {
@@ -70,7 +71,7 @@ impl Plan {
 
 /// Words of each buffer of the state, for all the instances of a batch of sizes `s` (the ring
 /// buffers in their two chunks).
-pub fn state_words(s: &Sizes) -> [(usize, u64); 14] {
+pub fn state_words(s: &Sizes) -> [(usize, u64); 15] {
     let n = s.n_instances as u64;
     let ring_chunk = 1u64 << s.ring_chunk_log2;
     let n_ring = n * s.n_ring as u64;
@@ -89,6 +90,7 @@ pub fn state_words(s: &Sizes) -> [(usize, u64); 14] {
         (B_CONTROL, n * CONTROL_WORDS as u64),
         (B_PLASTIC, n * s.n_plastic as u64),
         (B_POST, n * s.n_post as u64 * POST_WORDS as u64),
+        (B_TALLY, n * s.n_tallies as u64 * crate::record::TALLY_WORDS as u64),
     ]
 }
 

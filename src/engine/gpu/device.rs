@@ -188,7 +188,7 @@ pub struct GpuContext {
 }
 
 /// Storage buffers the engine's largest stage binds at once.
-pub const STORAGE_BUFFERS_NEEDED: u32 = 27;
+pub const STORAGE_BUFFERS_NEEDED: u32 = 28;
 /// All buffers (storage and uniform) of the largest stage.
 pub const BUFFERS_NEEDED: u32 = 28;
 

@@ -29,6 +29,12 @@ pub const REC_SPIKES: u32 = 0;
 pub const REC_V: u32 = 1;
 pub const REC_GSYN_EXC: u32 = 2;
 pub const REC_GSYN_INH: u32 = 3;
+/// Bit `REC_TALLIED` of `rec_flags`: the core tallies its recorded spikes (a [`SpikeTally`] per
+/// recording column, at `CoreInfo::tally_base` in its instance's tallies) instead of writing
+/// spike bitfields (`Machine::tally_spikes`).
+///
+/// [`SpikeTally`]: crate::record::SpikeTally
+pub const REC_TALLIED: u32 = 4;
 /// A neuron's recording column when it is not recorded, and a core without an STDP block.
 pub const NOT_RECORDED: u32 = u32::MAX;
 
@@ -106,7 +112,8 @@ pub struct Sizes {
     pub values_offset: u32,
     pub n_values: u32,
     pub n_spike_times: u32,
-    pub pad0: u32,
+    /// Spike tallies per instance (`REC_TALLIED`).
+    pub n_tallies: u32,
     pub pad1: u32,
 }
 
@@ -147,6 +154,8 @@ pub struct CoreInfo {
     pub rec_rate: [u32; 4],
     pub rec_ncols: [u32; 4],
     pub stdp: u32,
+    /// The core's first spike tally in its instance's tallies (`REC_TALLIED`).
+    pub tally_base: u32,
 }
 
 #[repr(C)]
@@ -461,6 +470,7 @@ struct Builder {
     n_poisson: u32,
     n_delay_counters: u32,
     n_steps: u32,
+    n_tallies: u32,
     /// The first compact row and synaptic word of the next neuron core.
     row_base: u32,
     word_base: u64,
@@ -512,6 +522,7 @@ impl StaticImage {
             values_offset: push_len(&b.tables, "the value words")?,
             n_values,
             n_spike_times: s.spike_times.len() as u32,
+            n_tallies: b.n_tallies,
             ..Default::default()
         };
         s.tables = b.tables;
@@ -588,6 +599,11 @@ impl Builder {
             self.senders.push((info.slot_base, ci as u32));
         }
         self.recording_columns(ci, core, &mut info)?;
+        if machine.tallies_spikes() && core.recording.spikes.is_some() {
+            info.rec_flags |= 1 << REC_TALLIED;
+            info.tally_base = self.n_tallies;
+            self.n_tallies += if matches!(core.kind, CoreKind::Poisson(_)) { core.n_atoms } else { info.rec_ncols[0] };
+        }
         info.stdp = NOT_RECORDED;
         self.s.cores.push(info);
         Ok(())

@@ -3,7 +3,7 @@
 //! apply the recording period and selection, so both engines record alike).
 
 use super::device::GpuContext;
-use super::layout::{BatchCore, StaticImage, KIND_NEURON, KIND_POISSON, KIND_SPIKE_ARRAY};
+use super::layout::{BatchCore, StaticImage, KIND_NEURON, KIND_POISSON, KIND_SPIKE_ARRAY, REC_TALLIED};
 use crate::error::{Error, Result};
 use crate::machine::recording::{record_spike, record_spike_counts};
 use crate::machine::Machine;
@@ -23,7 +23,8 @@ fn layout(img: &StaticImage, t0: u32, n: u32) -> (Vec<BatchCore>, u64) {
     let mut table = Vec::with_capacity(img.cores.len());
     for c in &img.cores {
         let mut b = BatchCore::default();
-        if c.rec_flags & 1 != 0 {
+        // A core that tallies its spikes writes no spike bitfields.
+        if c.rec_flags & 1 != 0 && c.rec_flags & (1 << REC_TALLIED) == 0 {
             if c.kind == KIND_POISSON {
                 b.poisson = off as u32;
                 off += n as u64 * c.n_atoms as u64;
@@ -90,7 +91,8 @@ pub fn decode(machine: &mut Machine, img: &StaticImage, batch: &Batch, words: &[
         let core = &image.cores[ci];
         let run = &mut runs[ci];
         let rec = &core.recording;
-        if let Some(spec) = &rec.spikes {
+        let bitfields = info.rec_flags & (1 << REC_TALLIED) == 0;
+        if let Some(spec) = rec.spikes.as_ref().filter(|_| bitfields) {
             if info.kind == KIND_POISSON {
                 let n = info.n_atoms as usize;
                 let mut counts = Vec::new();

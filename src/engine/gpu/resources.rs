@@ -233,6 +233,9 @@ impl Resources {
         if !h.post_hist.is_empty() {
             q.write_buffer(self.buf(B_POST), 0, &pad_bytes(&h.post_hist));
         }
+        if !h.tallies.is_empty() {
+            q.write_buffer(self.buf(B_TALLY), 0, &pad_bytes(&h.tallies));
+        }
     }
 
     /// Copies buffers (whole word counts) to a staging buffer and reads them.
@@ -294,6 +297,7 @@ impl Resources {
             (self.buf(B_CONTROL), h.control.len() as u64),
             (self.buf(B_PLASTIC), h.plastic.len() as u64),
             (self.buf(B_POST), h.post_hist.len() as u64),
+            (self.buf(B_TALLY), h.tallies.len() as u64 * crate::record::TALLY_WORDS as u64),
         ];
         let got = self.read(ctx, &parts)?;
         h.neurons = bytemuck::cast_slice(&got[0]).to_vec();
@@ -307,6 +311,7 @@ impl Resources {
         h.control.copy_from_slice(&got[9]);
         h.plastic = got[10].clone();
         h.post_hist = got[11].clone();
+        h.tallies = bytemuck::cast_slice(&got[12]).to_vec();
         Ok(())
     }
 

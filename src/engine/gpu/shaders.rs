@@ -7,6 +7,7 @@ use super::layout::*;
 use crate::mapping::neurons::{IZK_140, IZK_5, IZK_MAGIC, IZK_SPIKE_H, IZK_THRESHOLD};
 use crate::mapping::stdp::{HISTORY, TRACE_ONE};
 use crate::mapping::words::{INVALID_ADDRESS, POP_ENTRY_WORDS, POP_HEADER_WORDS};
+use crate::record::{TALLY_COUNT, TALLY_FIRST, TALLY_LAST, TALLY_SQ_HI, TALLY_SQ_LO, TALLY_WORDS};
 
 /// Every WGSL file, in the order they are joined.
 pub const FILES: [(&str, &str); 12] = [
@@ -74,7 +75,7 @@ const fn binding(var: &'static str, ty: &'static str, access: Access, what: &'st
 
 /// Every group-0 binding, by number: the one place binding numbers are written. The module's
 /// declarations are emitted from it ([`bindings`]) and the engine's bind group is laid out by it.
-pub const BINDINGS: [Binding; 27] = [
+pub const BINDINGS: [Binding; 28] = [
     binding("sizes", "Sizes", Access::Uniform, "sizes"),
     binding("cores", "array<CoreInfo>", Access::Read, "core table"),
     binding("params", "array<NeuronParams>", Access::Read, "neuron parameters"),
@@ -104,6 +105,8 @@ pub const BINDINGS: [Binding; 27] = [
     binding("plastic", "array<u32>", Access::ReadWrite, "plastic rows"),
     binding("post_hist", "array<u32>", Access::ReadWrite, "post-event histories"),
     binding("plastic_static", "array<u32>", Access::Read, "plastic control words"),
+    // Spike tallies (record.wgsl `tally_spikes`), `TALLY_WORDS` per recording column.
+    binding("tally", "array<u32>", Access::ReadWrite, "spike tallies"),
 ];
 
 const fn same(a: &str, b: &str) -> bool {
@@ -162,7 +165,8 @@ pub fn constants() -> String {
     let u = wgsl_consts!("u32", "u", u32:
         KIND_NEURON, KIND_SPIKE_ARRAY, KIND_POISSON, KIND_DELAY,
         MODEL_IF_COND_EXP, MODEL_IF_CURR_DELTA, MODEL_IZHIKEVICH, MODEL_IZHIKEVICH_COND,
-        REC_SPIKES, REC_V, REC_GSYN_EXC, REC_GSYN_INH, NOT_RECORDED,
+        REC_SPIKES, REC_V, REC_GSYN_EXC, REC_GSYN_INH, REC_TALLIED, NOT_RECORDED,
+        TALLY_WORDS, TALLY_COUNT, TALLY_FIRST, TALLY_LAST, TALLY_SQ_LO, TALLY_SQ_HI,
         PROV_WORDS, PROV_PRE_SYNAPTIC_EVENTS, PROV_WEIGHT_SATURATIONS, PROV_INVALID_POP_HITS, PROV_GHOST_SEARCHES,
         PROV_SPIKES_PROCESSED, PROV_PACKETS_SENT, PROV_DELAY_SATURATIONS, PROV_LATE_SPIKES, PROV_SYNAPSES_SKIPPED,
         PROV_ROWS_OUTSIDE, PROV_MAX_LATE, PROV_PLASTIC_SATURATIONS,

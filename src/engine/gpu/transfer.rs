@@ -8,7 +8,7 @@ use crate::machine::poisson::{PoissonState, Source};
 use crate::machine::state::{self, CoreRun, CoreState};
 use crate::machine::Machine;
 use crate::mapping::stdp::HISTORY;
-use crate::record::Provenance;
+use crate::record::{Provenance, SpikeTally};
 
 /// The mutable state of one instance (or of a batch's, one instance after another), as the GPU
 /// buffers hold it.
@@ -28,6 +28,8 @@ pub struct HostState {
     /// neuron: count_minus_one, 16 times, 16 traces).
     pub plastic: Vec<u32>,
     pub post_hist: Vec<u32>,
+    /// The spike tallies of the cores that tally spikes, at their `tally_base`.
+    pub tallies: Vec<SpikeTally>,
 }
 
 /// The u64 counters of a core's provenance and their words on the GPU (`PROV_*`, low word
@@ -81,6 +83,7 @@ impl HostState {
             control: vec![0; CONTROL_WORDS],
             plastic: vec![0; sz.n_plastic as usize],
             post_hist: vec![0; POST_WORDS * sz.n_post as usize],
+            tallies: vec![SpikeTally::default(); sz.n_tallies as usize],
         }
     }
 
@@ -99,6 +102,7 @@ impl HostState {
             h.control.extend_from_slice(&p.control);
             h.plastic.extend_from_slice(&p.plastic);
             h.post_hist.extend_from_slice(&p.post_hist);
+            h.tallies.extend_from_slice(&p.tallies);
         }
         h
     }
@@ -121,6 +125,7 @@ impl HostState {
             control: part(&self.control, one.control, i),
             plastic: part(&self.plastic, one.plastic, i),
             post_hist: part(&self.post_hist, one.post_hist, i),
+            tallies: part(&self.tallies, one.tallies, i),
         }
     }
 }
@@ -133,6 +138,8 @@ pub fn pack(machine: &Machine, img: &StaticImage) -> HostState {
     h.control[CTL_UNROUTED as usize + 1] = (machine.unrouted_packets >> 32) as u32;
     for (ci, (run, info)) in machine.runs.iter().zip(&img.cores).enumerate() {
         h.prov[ci * PROV_WORDS..(ci + 1) * PROV_WORDS].copy_from_slice(&prov_words(&run.prov));
+        let at = info.tally_base as usize;
+        h.tallies[at..at + run.tallies.len()].copy_from_slice(&run.tallies);
         match &run.state {
             CoreState::Neuron(s) => {
                 pack_neuron_core(&mut h, ci, info, s, &run.step_sources);
@@ -229,8 +236,11 @@ pub fn unpack(machine: &mut Machine, img: &StaticImage, h: &HostState) {
     let unrouted = CTL_UNROUTED as usize;
     machine.unrouted_packets = h.control[unrouted] as u64 | (h.control[unrouted + 1] as u64) << 32;
     for (ci, (run, info)) in machine.runs.iter_mut().zip(&img.cores).enumerate() {
-        let CoreRun { state, prov, step_sources, .. } = run;
+        let CoreRun { state, prov, step_sources, tallies, .. } = run;
         set_prov(prov, &h.prov[ci * PROV_WORDS..(ci + 1) * PROV_WORDS]);
+        let at = info.tally_base as usize;
+        let n = tallies.len();
+        tallies.copy_from_slice(&h.tallies[at..at + n]);
         match state {
             CoreState::Neuron(s) => {
                 unpack_neuron_core(h, ci, info, s, step_sources);
