@@ -20,9 +20,11 @@ pub fn record_spike(run: &mut CoreRun, spec: &RecordSpec, spiked: &[u32], lo_ato
         if let Some(r) = run.spikes.as_mut() {
             r.spikes.extend(run.spike_period.iter().map(|&n| (t, n + lo_atom)));
         }
-        for &n in &run.spike_period {
-            if let Some(tally) = spec.neurons.binary_search(&n).ok().and_then(|col| run.tallies.get_mut(col)) {
-                tally.add(t, 1);
+        if !run.tallies.is_empty() {
+            for &n in &run.spike_period {
+                if let Ok(col) = spec.neurons.binary_search(&n) {
+                    run.tallies[col].add(t, 1);
+                }
             }
         }
         clear_period(run);
