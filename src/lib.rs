@@ -11,6 +11,7 @@ pub use error::{Error, Result};
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
+pub mod expander;
 pub mod machine;
 pub mod mapping;
 pub mod record;
