@@ -304,6 +304,7 @@ impl Simulation {
             timestep_ms: self.network.timestep,
             profile: self.image().profile.name().into(),
             seed: self.network.seed,
+            unseeded: crate::mapping::seeds::unseeded_machine_draws(&self.network, self.image()),
         }
     }
 

@@ -136,6 +136,7 @@ fn lif_trace_of_the_fact_sheet_holds_exactly() {
         min_delay: None,
         max_delay: None,
         seed: 0,
+        draws: Default::default(),
         run_ms: None,
         populations: vec![Population {
             label: "lif".into(),

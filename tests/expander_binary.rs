@@ -144,6 +144,11 @@ fn run_binary(cases: &[(ConnectionBuilder, usize)]) -> Option<Vec<serde_json::Va
     let input = serde_json::json!({
         "cases": cases.iter().map(|(b, n)| serde_json::json!({"region": b.words(), "matrix_words": n})).collect::<Vec<_>>()
     });
+    run_json(&input)
+}
+
+/// The binary's results for the cases of `input` (tools/binaries/synapse_expander.py's stdin).
+fn run_json(input: &serde_json::Value) -> Option<Vec<serde_json::Value>> {
     let script = root().join("tools/binaries/synapse_expander.py");
     let mut child = Command::new("python3")
         .arg(&script)
@@ -205,4 +210,184 @@ fn the_region_reads_back_as_written() {
         let (b, _) = case(&mut r);
         assert_eq!(ConnectionBuilder::from_words(&b.words()).unwrap(), b);
     }
+}
+
+/// A random distribution of PyNN's, around `centre`, in TOML.
+fn distribution(r: &mut StdRng, centre: f64, spread: f64) -> String {
+    let (low, high) = (centre - spread * r.random_range(0.2..1.0), centre + spread * r.random_range(0.2..1.5));
+    let sigma = spread * r.random_range(0.1..0.6);
+    match r.random_range(0..6) {
+        0 => format!("{centre}"),
+        1 => format!(r#"{{ distribution = "uniform", low = {low}, high = {high} }}"#),
+        2 => format!(r#"{{ distribution = "normal", mu = {centre}, sigma = {sigma} }}"#),
+        3 => format!(
+            r#"{{ distribution = "normal_clipped", mu = {centre}, sigma = {sigma}, low = {low}, high = {high} }}"#
+        ),
+        4 => format!(
+            r#"{{ distribution = "normal_clipped_to_boundary", mu = {centre}, sigma = {sigma}, low = {low}, high = {high} }}"#
+        ),
+        _ => format!(r#"{{ distribution = "exponential", beta = {sigma} }}"#),
+    }
+}
+
+/// A random network whose projections the synapse expander builds: a spike source and one or two
+/// neuron populations over several cores, every on-chip connector, constant and random weights
+/// and delays (some past the in-core delay), recurrent projections with and without self
+/// connections.
+fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
+    let dt = [1.0, 0.1][r.random_range(0..2)];
+    let sizes: Vec<u32> = (0..3).map(|_| r.random_range(1..=200)).collect();
+    let per_core = |r: &mut StdRng| [8u32, 16, 32, 64, 256][r.random_range(0..5)];
+    let mut toml = format!("timestep = {dt}\nseed = {}\n", r.random::<u32>());
+    toml += &format!(
+        "[[population]]\nlabel = \"src\"\nsize = {}\ncell_type = \"SpikeSourceArray\"\nmax_atoms_per_core = {}\n",
+        sizes[0],
+        per_core(r)
+    );
+    for (k, &n) in sizes[1..].iter().enumerate() {
+        toml += &format!(
+            "[[population]]\nlabel = \"pop{k}\"\nsize = {n}\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = {}\nseed = {}\n",
+            per_core(r),
+            r.random::<u32>()
+        );
+    }
+    for k in 0..r.random_range(1..=4) {
+        let (pre, post) = (r.random_range(0..3usize), r.random_range(1..3usize));
+        let (n_pre, n_post) = (sizes[pre] as u64, sizes[post] as u64);
+        let label = |i: usize| if i == 0 { "src".to_string() } else { format!("pop{}", i - 1) };
+        let allow = r.random_bool(0.5) || pre != post;
+        let repl = r.random_bool(0.5);
+        let avail = |n: u64| n - u64::from(!allow && pre == post);
+        let connector = match r.random_range(0..6) {
+            0 if n_pre == n_post => "{ type = \"OneToOneConnector\" }".to_string(),
+            0 | 1 => format!("{{ type = \"AllToAllConnector\", allow_self_connections = {allow} }}"),
+            2 => format!(
+                "{{ type = \"FixedProbabilityConnector\", p_connect = {}, allow_self_connections = {allow} }}",
+                r.random_range(0.01..0.9)
+            ),
+            3 => format!(
+                "{{ type = \"FixedTotalNumberConnector\", n = {}, with_replacement = {repl}, allow_self_connections = {allow} }}",
+                r.random_range(0..=n_pre * n_post / 2)
+            ),
+            4 if avail(n_pre) > 0 => format!(
+                "{{ type = \"FixedNumberPreConnector\", n = {}, with_replacement = {repl}, allow_self_connections = {allow} }}",
+                r.random_range(1..=avail(n_pre).min(40))
+            ),
+            _ if avail(n_post) > 0 => format!(
+                "{{ type = \"FixedNumberPostConnector\", n = {}, with_replacement = {repl}, allow_self_connections = {allow} }}",
+                r.random_range(1..=avail(n_post).min(40))
+            ),
+            _ => format!("{{ type = \"AllToAllConnector\", allow_self_connections = {allow} }}"),
+        };
+        let (w, d) = (r.random_range(0.05..2.0), r.random_range(1.0..40.0));
+        let (weight, delay) = (distribution(r, w, 0.5), distribution(r, d, 10.0));
+        let receptor = ["excitatory", "inhibitory"][r.random_range(0..2)];
+        toml += &format!(
+            "[[projection]]\nlabel = \"p{k}\"\npre = \"{}\"\npost = \"{}\"\nconnector = {connector}\nweight = {weight}\n\
+             delay = {delay}\nreceptor_type = \"{receptor}\"\n",
+            label(pre),
+            label(post)
+        );
+    }
+    toml::from_str(&toml).unwrap_or_else(|e| panic!("{e}\n{toml}"))
+}
+
+#[test]
+fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
+    use spinnsim::expander::matrix::UNUSED_OFFSET;
+    use spinnsim::mapping::{map, CoreKind, MapOptions};
+    let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 1);
+    let n_networks = env_u64("SPINNSIM_EXPANDER_CASES", 300) / 10;
+    let (mut cores, mut unmapped) = (Vec::new(), 0);
+    for _ in 0..n_networks {
+        let net = random_network(&mut r);
+        // A row too long for SpiNNaker, or a core the expander stops, is refused by the mapping.
+        let Ok(image) = map(&net, MapOptions::default()) else {
+            unmapped += 1;
+            continue;
+        };
+        for c in image.cores {
+            let CoreKind::Neuron(nc) = c.kind else { continue };
+            let Ok(region) = ConnectionBuilder::from_words(&nc.connection_builder) else { continue };
+            // The host writes the rows it builds; the expander's blocks follow them.
+            let first = region.edges.iter().flat_map(|e| [e.matrix.matrix_offset, e.matrix.delayed_offset]);
+            let Some(host_words) = first.filter(|&o| o != UNUSED_OFFSET).min() else { continue };
+            cores.push((c.label, nc.connection_builder.clone(), nc.synaptic_matrix, host_words as usize));
+        }
+    }
+    println!("{} cores of {} networks ({unmapped} refused by the mapping)", cores.len(), n_networks - unmapped);
+    assert!(unmapped * 4 < n_networks, "{unmapped} of {n_networks} networks were refused");
+    let input = serde_json::json!({ "cases": cores.iter().map(|(_, region, matrix, host)| serde_json::json!({
+        "region": region, "matrix_words": matrix.len(), "fill": { "6": &matrix[..*host] } })).collect::<Vec<_>>() });
+    let Some(results) = run_json(&input) else { return };
+    for ((label, region, ours, _), got) in cores.iter().zip(&results) {
+        let what = format!("core {label}: {:?}", ConnectionBuilder::from_words(region).unwrap());
+        let error = got["error"].as_str().unwrap_or("");
+        // Full rows are warnings (synapses lost, as the mapping warns); anything else is not.
+        for bad in ["rt_error", "fault", "timeout", "outside"] {
+            assert!(!error.contains(bad), "{what}\nbinary: {error}");
+        }
+        let theirs = words(&got["matrix"]);
+        if let Some(i) = (0..ours.len()).find(|&i| theirs[i] != ours[i]) {
+            panic!("word {i}: binary {:#010x}, spinnsim {:#010x}; {what}", theirs[i], ours[i]);
+        }
+    }
+    assert!(cores.len() as u64 >= n_networks, "only {} cores compared", cores.len());
+}
+
+#[test]
+fn a_reservoir_past_the_stack_stops_the_core_where_the_binary_faults() {
+    use spinnsim::expander::connectors::MAX_RESERVOIR_PAIRS;
+    use spinnsim::expander::Abort;
+    // One fixed-total-without-replacement edge of 149 × 195 pairs onto a 16-atom core.
+    let region = |n: u32| {
+        let matrix = StaticMatrix {
+            matrix_offset: 0,
+            delayed_offset: u32::MAX,
+            max_row_words: 40,
+            max_delayed_row_words: 0,
+            synapse_type: 0,
+            type_bits: 1,
+            index_bits: 4,
+            max_stage: 1,
+            max_delay_per_stage: 16,
+            delay_bits: 4,
+            n_pre: 149,
+            pre_atoms_per_core: 149,
+        };
+        let edge = GeneratedEdge {
+            pre_lo: 0,
+            pre_hi: 148,
+            post_lo: 0,
+            post_hi: 194,
+            synapse_type: 0,
+            matrix,
+            connector: ConnectionGenerator::FixedTotal { allow_self: true, with_replacement: false, n },
+            weight: ParamGenerator::Constant(1 << 15),
+            delay: ParamGenerator::Constant(1 << 15),
+        };
+        let builder = ConnectionBuilder {
+            region_ids: [6, 5, 14, u32::MAX],
+            post_slice_start: 0,
+            post_slice_count: 16,
+            timestep_per_delay: 1 << 15,
+            pop_seed: [1, 2, 3, 4],
+            core_seed: [5, 6, 7, 8],
+            weight_scales: vec![1 << 48],
+            edges: vec![edge],
+            key_map: vec![149],
+        };
+        (builder, 149 * 43)
+    };
+    let cases = [region(MAX_RESERVOIR_PAIRS), region(MAX_RESERVOIR_PAIRS + 1), region(8300)];
+    for (b, n) in &cases[1..] {
+        let x = b.expand(&mut vec![0; *n]);
+        assert!(matches!(x.abort, Some((0, Abort::ReservoirTooLarge { .. }))), "{:?}", x.abort);
+    }
+    let Some(results) = run_binary(&cases) else { return };
+    let mut matrix = vec![0u32; cases[0].1];
+    assert!(cases[0].0.expand(&mut matrix).abort.is_none());
+    assert_eq!(words(&results[0]["matrix"]), matrix, "the largest reservoir spinnsim draws is the binary's");
+    let error = results[2]["error"].as_str().unwrap_or("");
+    assert!(error.contains("fault"), "8300 pairs overflow the binary's stack: {error}");
 }

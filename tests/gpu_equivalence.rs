@@ -593,6 +593,7 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
         min_delay: None,
         max_delay: None,
         seed,
+        draws: Default::default(),
         run_ms: None,
         populations: pops,
         projections,
@@ -858,6 +859,7 @@ fn saturating_network(dt: f64) -> Network {
         min_delay: None,
         max_delay: None,
         seed: 5,
+        draws: Default::default(),
         run_ms: None,
         populations: vec![array, flood, sink, cond],
         projections: vec![
@@ -960,6 +962,7 @@ fn a_replay_past_the_llvmpipe_loop_limit_is_an_error_there() {
         min_delay: None,
         max_delay: None,
         seed: 9,
+        draws: Default::default(),
         run_ms: None,
         populations: vec![array, sink],
         projections: vec![projection(

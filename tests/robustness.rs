@@ -135,8 +135,9 @@ fn distributions_are_refused_when_their_sampler_cannot_draw_and_never_hang() {
 
 #[test]
 fn memory_is_refused_before_it_is_needed() {
-    // Without replacement, 10 pairs of 10^10: drawn without making the list of pairs.
-    let toml = "[[population]]\nlabel = \"a\"\nsize = 100000\ncell_type = \"IF_curr_exp\"\n\
+    // Without replacement, 10 pairs of 10^10: spinnsim's own generator draws them without making
+    // the list of pairs (the machine's expander draws once per pair).
+    let toml = "draws = \"spinnsim\"\n[[population]]\nlabel = \"a\"\nsize = 100000\ncell_type = \"IF_curr_exp\"\n\
                 [[population]]\nlabel = \"b\"\nsize = 100000\ncell_type = \"IF_curr_exp\"\n\
                 [[projection]]\npre = \"a\"\npost = \"b\"\n\
                 connector = { type = \"FixedTotalNumberConnector\", n = 10, with_replacement = false }\n";
@@ -155,12 +156,19 @@ fn memory_is_refused_before_it_is_needed() {
     // A network larger than the memory is refused with its biggest part named.
     let toml = "[[population]]\nlabel = \"a\"\nsize = 60000\ncell_type = \"IF_curr_exp\"\n\
                 [[projection]]\npre = \"a\"\npost = \"a\"\nconnector = { type = \"FixedProbabilityConnector\", p_connect = 0.9 }\n";
-    let net = load_toml(toml).unwrap();
-    let err = spinnsim::mapping::memory::check_before_drawing(&net, 8.0 * (1u64 << 30) as f64).unwrap_err().to_string();
+    let refusal = |draws: &str| {
+        let net = load_toml(&format!("{draws}{toml}")).unwrap();
+        spinnsim::mapping::memory::check_before_drawing(&net, 8.0 * (1u64 << 30) as f64).unwrap_err().to_string()
+    };
+    // The machine's expander holds no connections on the host, spinnsim's own draws do.
+    let err = refusal("");
     assert!(
-        err.contains("GiB of memory to map and run, but only 8 GiB is available") && err.contains("drawn connections"),
+        err.contains("GiB of memory to map and run, but only 8 GiB is available")
+            && err.contains("the largest part is the synaptic matrices in sPyNNaker's padded layout"),
         "{err}"
     );
+    let err = refusal("draws = \"spinnsim\"\n");
+    assert!(err.contains("drawn connections"), "{err}");
 }
 
 #[test]
@@ -170,17 +178,23 @@ fn what_the_machine_does_differently_is_said_once() {
     let w = run_toml(toml, 1.0).unwrap();
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("population `fast`") && w[0].contains("70000 Hz runs at 4464 Hz"), "{w:?}");
-    // A weight larger than a synaptic word holds is kept modulo 2^16.
-    let toml = format!(
-        "{LIF1}[[population]]\nlabel = \"s\"\nsize = 1\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
-         [[projection]]\nlabel = \"huge\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = 1e9\n"
-    );
-    let w = run_toml(&toml, 5.0).unwrap();
+    // A weight larger than a synaptic word holds is kept modulo 2^16 (with spinnsim's draws, which
+    // take it as it is); the synapse expander cannot be given one past S1615 at all.
+    let huge = |draws: &str, weight: f64| {
+        format!(
+            "{draws}{LIF1}[[population]]\nlabel = \"s\"\nsize = 1\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
+             [[projection]]\nlabel = \"huge\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = {weight}\n"
+        )
+    };
+    let w = run_toml(&huge("draws = \"spinnsim\"\n", 1e9), 5.0).unwrap();
     assert!(
         w.iter().any(|w| w.contains("projection `huge`: 1 of 1 weights are larger than a synaptic word holds")
             && w.contains("the largest, 1000000000 nA")),
         "{w:?}"
     );
+    let err = run_toml(&huge("", 1e9), 5.0).unwrap_err().to_string();
+    assert!(err.contains("projection `huge`") && err.contains("cannot be written for the synapse expander"), "{err}");
+
     // Plastic synapses with a delay field of 0 are never delivered.
     let toml = "[[population]]\nlabel = \"a\"\nsize = 4\ncell_type = \"IF_curr_exp\"\n\
          [[population]]\nlabel = \"s\"\nsize = 4\ncell_type = \"SpikeSourcePoisson\"\nparameters = { rate = 20.0 }\n\

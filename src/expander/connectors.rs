@@ -10,6 +10,11 @@ use crate::fixed::Kiss64;
 
 /// Tries a connector makes to place a synapse whose row is full before it gives up.
 const MAX_WRITE_RETRIES: u32 = 10;
+/// The most pairs fixed total without replacement may draw: the binary keeps its reservoir on
+/// the stack, 8 bytes a pair, and past 64 KiB (8192 pairs) the core faults; before that the stack
+/// runs over the heap the chip keeps in the same 64 KiB DTCM (the connector's parameters and
+/// generators). 7168 pairs leave 8 KiB for the binary's data, heap and frames.
+pub const MAX_RESERVOIR_PAIRS: u32 = 7168;
 
 /// A connector as the host hands it to the expander (`gen_connector_id` and
 /// `gen_connector_params`): ids 0–5.
@@ -91,6 +96,34 @@ pub struct EdgeRun<'a> {
     pub lost: u64,
     /// Writes refused because the row was full (each one a warning of the binary).
     pub full_writes: u64,
+    /// The reservoirs already drawn by other cores of the population.
+    pub reservoirs: &'a Reservoirs,
+}
+
+/// What identifies the reservoir of a fixed total without replacement: the population generator's
+/// state at the edge, the view ranges, `n` and whether self connections are allowed.
+type ReservoirKey = ([u32; 4], [u32; 4], u32, bool);
+/// The pairs of a reservoir, in reservoir order, and the population generator's state after it.
+type Reservoir = (Vec<(u32, u32)>, [u32; 4]);
+
+/// The reservoirs of fixed total without replacement, shared by the cores of a population. Every
+/// core draws the same one from the population's generator (whose draws do not depend on the
+/// core), over every pair of the projection; drawn once, each core keeps the pairs on it.
+#[derive(Default)]
+pub struct Reservoirs(
+    std::sync::Mutex<std::collections::HashMap<ReservoirKey, std::sync::Arc<std::sync::OnceLock<Reservoir>>>>,
+);
+
+impl Reservoirs {
+    fn get(
+        &self,
+        key: ReservoirKey,
+        draw: impl FnOnce() -> Reservoir,
+    ) -> std::sync::Arc<std::sync::OnceLock<Reservoir>> {
+        let cell = self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
+        cell.get_or_init(draw);
+        cell
+    }
 }
 
 impl EdgeRun<'_> {
@@ -248,7 +281,35 @@ fn fixed_total_without(
     allow_self: bool,
     n: u32,
 ) -> Result<(), Abort> {
-    let (pre_lo, pre_hi) = (e.pre_lo, e.pre_hi);
+    if n > MAX_RESERVOIR_PAIRS {
+        return Err(Abort::ReservoirTooLarge { n });
+    }
+    let key = (pop.seed, [e.pre_lo, e.pre_hi, e.post_lo, e.post_hi], n, allow_self);
+    let (pre_lo, pre_hi, post_lo, post_hi) = (e.pre_lo, e.pre_hi, e.post_lo, e.post_hi);
+    let mut drawing = Kiss64::from_state(pop.seed);
+    let cell = e.reservoirs.get(key, || {
+        let conns = reservoir_of_pairs(&mut drawing, (pre_lo, pre_hi), (post_lo, post_hi), n, allow_self);
+        (conns, drawing.seed)
+    });
+    let (conns, after) = cell.get().expect("drawn");
+    *pop = Kiss64::from_state(*after);
+    for &(pre, post) in conns {
+        if e.in_slice(post) {
+            e.connect_or_abort(core, pre, post, e.weight_scale)?;
+        }
+    }
+    Ok(())
+}
+
+/// The reservoir over the pairs in pre-fastest order: the first `n`, then each later pair `i`
+/// replaces entry `r < n` for `r` drawn below `i + 1`.
+fn reservoir_of_pairs(
+    pop: &mut Kiss64,
+    (pre_lo, pre_hi): (u32, u32),
+    (post_lo, post_hi): (u32, u32),
+    n: u32,
+    allow_self: bool,
+) -> Vec<(u32, u32)> {
     let next = |(pre, post): (u32, u32)| if pre + 1 > pre_hi { (pre_lo, post + 1) } else { (pre + 1, post) };
     let next_allowed = |at: (u32, u32)| {
         let at = next(at);
@@ -258,14 +319,14 @@ fn fixed_total_without(
             at
         }
     };
-    let mut at = (e.pre_lo, e.post_lo);
+    let mut at = (pre_lo, post_lo);
     let mut conns = Vec::with_capacity(n as usize);
     for _ in 0..n {
         conns.push(at);
         at = next_allowed(at);
     }
     let mut i = n;
-    while at.0 <= e.pre_hi && at.1 <= e.post_hi {
+    while at.0 <= pre_hi && at.1 <= post_hi {
         let r = rand_below(pop, i.wrapping_add(1));
         if r < n {
             conns[r as usize] = at;
@@ -273,12 +334,7 @@ fn fixed_total_without(
         at = next_allowed(at);
         i = i.wrapping_add(1);
     }
-    for (pre, post) in conns {
-        if e.in_slice(post) {
-            e.connect_or_abort(core, pre, post, e.weight_scale)?;
-        }
-    }
-    Ok(())
+    conns
 }
 
 /// The reservoir of fixed pre and fixed post: `n` of `n_values` candidates `j + lo`, skipping the

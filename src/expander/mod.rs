@@ -42,6 +42,14 @@ pub enum Abort {
     /// population: the binary would write over whatever follows the region).
     #[error("the row of pre-synaptic neuron {pre} lies outside the synaptic-matrix region")]
     OutsideRegion { pre: u32 },
+    /// Fixed total without replacement asks more pairs than the core's stack holds (the binary
+    /// would fault or overwrite its own parameters).
+    #[error(
+        "fixed total without replacement draws {n} pairs, more than the {} whose reservoir fits the core's 64 KiB \
+         DTCM (the binary keeps it on the stack)",
+        connectors::MAX_RESERVOIR_PAIRS
+    )]
+    ReservoirTooLarge { n: u32 },
     /// The region names a generator the binary does not have, or ends early.
     #[error("the connection-builder region is malformed: {0}")]
     Malformed(&'static str),

@@ -3,6 +3,7 @@
 //! expander's run over it: the population's and the core's generators are seeded once from the
 //! header and carry on from edge to edge, in the region's edge order.
 
+use super::connectors::Reservoirs;
 use super::matrix::StaticMatrix;
 use super::{Abort, ConnectionGenerator, ParamGenerator};
 use crate::fixed::Kiss64;
@@ -136,6 +137,11 @@ impl ConnectionBuilder {
         w
     }
 
+    /// The number of edges a region's words hold (0 for no region).
+    pub fn edge_count(words: &[u32]) -> u32 {
+        words.get(4).copied().unwrap_or(0)
+    }
+
     /// Reads a region back from its words; what follows the last edge is the key map.
     pub fn from_words(w: &[u32]) -> Result<Self, Abort> {
         let h = w.get(..HEADER_WORDS).ok_or(Abort::Malformed("the header ends early"))?;
@@ -168,6 +174,11 @@ impl ConnectionBuilder {
     /// synaptic-matrix region, which must hold every edge's rows). Stops at the first abort, as
     /// the core does.
     pub fn expand(&self, matrix: &mut [u32]) -> Expansion {
+        self.expand_sharing(matrix, &Reservoirs::default())
+    }
+
+    /// [`Self::expand`], with the reservoirs other cores of the population have drawn.
+    pub fn expand_sharing(&self, matrix: &mut [u32], reservoirs: &Reservoirs) -> Expansion {
         let (mut pop, mut core) = (Kiss64::from_state(self.pop_seed), Kiss64::from_state(self.core_seed));
         let mut lost = Vec::with_capacity(self.edges.len());
         let mut full_writes = Vec::with_capacity(self.edges.len());
@@ -195,6 +206,7 @@ impl ConnectionBuilder {
                 words: matrix,
                 lost: 0,
                 full_writes: 0,
+                reservoirs,
             };
             let r = e.connector.generate(&mut run, &mut pop, &mut core);
             lost.push(run.lost);

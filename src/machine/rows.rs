@@ -51,6 +51,11 @@ impl CompactMatrix {
         }
         let mut blocks = nc.blocks.clone();
         blocks.sort_by_key(|b| b.offset);
+        // Sized first, so that packing holds no more than the packed rows beside the matrix.
+        let rows =
+            || blocks.iter().flat_map(|b| (0..b.n_rows as usize).map(|r| b.offset as usize + r * b.stride as usize));
+        c.words.reserve_exact(rows().map(|row| RowHeader::read(&m[row..]).n_fixed).sum());
+        c.row_start.reserve_exact(rows().count());
         for b in &blocks {
             c.blocks.push((b.offset, c.row_start.len() as u32 - 1, b.n_rows));
             for r in 0..b.n_rows as usize {

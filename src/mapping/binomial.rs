@@ -38,9 +38,10 @@ pub fn binom_ppf(q: f64, n: u64, p: f64) -> u64 {
     k
 }
 
-/// `get_probable_maximum_selected(n_total_trials, n_trials, p, chance = 1e-4)`.
-pub fn probable_maximum_selected(n_total_trials: u64, n_trials: u64, p: f64) -> u64 {
-    binom_ppf(1.0 - 1e-4 / n_total_trials.max(1) as f64, n_trials, p)
+/// `get_probable_maximum_selected(n_total_trials, n_trials, p, chance)`: the `binom.ppf` of
+/// `1 − chance / n_total_trials`. Connectors pass their own `chance` (1e-2 when they pass none).
+pub fn probable_maximum_selected(n_total_trials: u64, n_trials: u64, p: f64, chance: f64) -> u64 {
+    binom_ppf(1.0 - chance / n_total_trials.max(1) as f64, n_trials, p)
 }
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 //! sPyNNaker's estimates of fan-in and row length that the statistics and the matrices use
 //! (docs/spynnaker-mapping.md §7).
 
-use super::{binomial, synapses, MapStep};
+use super::generation::{self, Generated};
+use super::{estimates, synapses, MapStep};
 use crate::error::{Error, Result};
-use crate::model::{host_rng, Connector, Network, Values};
+use crate::model::{host_rng, Network, Projection, Values};
 use rayon::prelude::*;
 
 /// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
@@ -17,6 +18,8 @@ pub(super) struct Drawn {
     pub post: usize,
     pub synapse_type: u32,
     pub on_chip: bool,
+    /// Built by the synapse expander (then `conns` is empty).
+    pub generated: Option<Generated>,
     pub conns: Vec<DrawnConnection>,
     pub max_delay_ms: f64,
 }
@@ -44,8 +47,9 @@ pub(super) fn draw_projections(
         .collect()
 }
 
-/// The connections of projection `k`, with delays in ticks.
-fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board: bool) -> Result<Drawn> {
+/// The connections of projection `k`, with delays in ticks; none for a projection the synapse
+/// expander builds, whose longest delay is then the host's estimate.
+fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Result<Drawn> {
     let dt = net.timestep;
     let steps_per_ms = 1.0 / dt;
     let pops = &net.populations;
@@ -53,6 +57,18 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
     let pre = net.population_index(&proj.pre).expect("validated");
     let post = net.population_index(&proj.post).expect("validated");
     let (n_pre, n_post) = (pops[pre].size, pops[post].size);
+    let on_chip = generation::on_chip(proj, dt) && !virtual_board;
+    let synapse_type = proj.receptor_type.index();
+    if let Some(g) = generation::generated(net, k, proj, virtual_board)? {
+        let delays = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+        let n_draws = estimates::draws_estimate(&proj.connector, n_pre as u64, n_post as u64);
+        let max_delay_ms = estimates::delay_maximum(&delays, n_draws).map_err(|m| Error::param(&name, "delay", m))?;
+        estimates::weight_statistics(&proj.weight, n_draws).map_err(|m| Error::param(&name, "weight", m))?;
+        if let Values::Scalar(d) = delays {
+            check_delay(&name, d, dt)?;
+        }
+        return Ok(Drawn { pre, post, synapse_type, on_chip, generated: Some(g), conns: Vec::new(), max_delay_ms });
+    }
     let mut rng = host_rng(net.seed, &[2, k as u64]);
     // Connections already drawn (`connections`), or a FromList, carry their own weights and delays.
     let list = proj.listed();
@@ -65,7 +81,6 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
     let (mut wrng, mut drng) = (host_rng(net.seed, &[3, k as u64]), host_rng(net.seed, &[4, k as u64]));
     let mut weights = proj.weight.stream(n).map_err(|m| Error::param(&name, "weight", m))?;
     let mut delays = delay_values.stream(n).map_err(|m| Error::param(&name, "delay", m))?;
-    let on_chip = proj.connector.generated_on_chip() && !virtual_board;
     let mut out = Vec::with_capacity(n);
     let mut max_delay_ms = 0.0f64;
     for (i, &(pre, post)) in pairs.iter().enumerate() {
@@ -84,9 +99,7 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
             Some(&d) => d,
             None => d.map_err(|m| Error::param(&name, "delay", m))?,
         };
-        if !d.is_finite() || d < dt * (1.0 - 1e-9) {
-            return Err(Error::param(&name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
-        }
+        check_delay(&name, d, dt)?;
         max_delay_ms = max_delay_ms.max(d);
         let ticks =
             if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
@@ -98,7 +111,15 @@ fn draw(net: &Network, k: usize, proj: &crate::model::Projection, virtual_board:
         Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
         _ => {}
     }
-    Ok(Drawn { pre, post, synapse_type: proj.receptor_type.index(), on_chip, conns: out, max_delay_ms })
+    Ok(Drawn { pre, post, synapse_type, on_chip, generated: None, conns: out, max_delay_ms })
+}
+
+/// A delay must be finite and at least one timestep.
+fn check_delay(name: &str, d: f64, dt: f64) -> Result<()> {
+    if !d.is_finite() || d < dt * (1.0 - 1e-9) {
+        return Err(Error::param(name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
+    }
+    Ok(())
 }
 
 /// Mean, variance and maximum of |values| (for the ring-buffer statistics): of the constant when
@@ -116,54 +137,15 @@ pub(super) fn stats_of<I: Iterator<Item = f64>>(declared: Option<&Values>, drawn
     }
 }
 
-/// `get_n_connections_to_post_vertex_maximum` of each connector.
-pub(super) fn fan_in_maximum(c: &Connector, conns: &[DrawnConnection], n_pre: u64, n_post: u64) -> u64 {
-    use binomial::probable_maximum_selected as pms;
-    match *c {
-        Connector::OneToOneConnector => 1,
-        Connector::AllToAllConnector { .. } => n_pre,
-        Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_pre, p_connect),
-        Connector::FixedNumberPreConnector { n, .. } => n,
-        Connector::FixedNumberPostConnector { n, .. } => pms(n_pre * n_post, n_pre, n as f64 / n_post as f64),
-        Connector::FixedTotalNumberConnector { n, .. } => pms(n_pre * n_post, n, 1.0 / n_post as f64),
-        Connector::FromListConnector { .. } => {
-            let mut counts = vec![0u64; n_post as usize];
-            for c in conns {
-                counts[c.1 as usize] += 1;
-            }
-            counts.into_iter().max().unwrap_or(0)
-        }
+/// `get_n_connections_to_post_vertex_maximum`: for a FromListConnector the most connections
+/// onto one neuron of its list; for the others the host's estimate.
+pub(super) fn fan_in_maximum(proj: &Projection, conns: &[DrawnConnection], n_pre: u64, n_post: u64) -> u64 {
+    if !matches!(proj.connector, crate::model::Connector::FromListConnector { .. }) {
+        return estimates::fan_in_maximum(&proj.connector, n_pre, n_post);
     }
-}
-
-/// sPyNNaker's estimate of the longest undelayed and delayed row (`get_n_connections_from_pre_vertex_maximum`),
-/// for connectors whose rows are built on chip; host-built rows use their real lengths.
-pub(super) fn row_estimate(
-    c: &Connector,
-    n_pre: u64,
-    n_post: u64,
-    n_post_atoms: u64,
-    drawn_split: (bool, bool),
-    m: u32,
-    declared_delay: Option<u32>,
-) -> (usize, usize) {
-    use binomial::probable_maximum_selected as pms;
-    let est = match *c {
-        Connector::OneToOneConnector => 1,
-        Connector::AllToAllConnector { .. } => n_post_atoms,
-        Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_post_atoms, p_connect),
-        Connector::FixedNumberPostConnector { n, .. } => n.min(n_post_atoms),
-        Connector::FixedNumberPreConnector { n, .. } => pms(n_pre * n_post, n_post_atoms, n as f64 / n_pre as f64),
-        Connector::FixedTotalNumberConnector { n, .. } => {
-            pms(n_pre * n_post, n, n_post_atoms as f64 / (n_pre * n_post) as f64)
-        }
-        Connector::FromListConnector { .. } => return (0, 0),
-    } as usize;
-    // Which matrices the estimate applies to follows the declared delay: a constant delay puts every
-    // synapse in one of them; otherwise the delays drawn decide.
-    let (any_und, any_del) = match declared_delay {
-        Some(ticks) => (ticks <= m, ticks > m),
-        None => drawn_split,
-    };
-    (if any_und { est } else { 0 }, if any_del { est } else { 0 })
+    let mut counts = vec![0u64; n_post as usize];
+    for c in conns {
+        counts[c.1 as usize] += 1;
+    }
+    counts.into_iter().max().unwrap_or(0)
 }

@@ -131,6 +131,9 @@ pub struct NeuronCore {
     pub pop_table: Vec<u32>,
     /// Region 6 (SynBlocks): the synaptic matrices, rows `[P, F, Q, words…]`.
     pub synaptic_matrix: Vec<u32>,
+    /// Region 12 (ConnectorBuilderRegion): what the synapse expander builds the generated rows of
+    /// region 6 from (docs/expander.md §1); empty when the core has no synaptic matrix.
+    pub connection_builder: Vec<u32>,
     pub neurons: NeuronArrays,
     pub current_sources: Vec<CurrentSourceImage>,
     /// The blocks of rows in the synaptic matrix.

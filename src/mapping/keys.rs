@@ -12,14 +12,7 @@ pub fn allocator_bits_needed(size: u64) -> u32 {
     }
 }
 
-/// sPyNNaker's `get_n_bits`: 0 for 0, 1 for 1, otherwise ceil(log2 n).
-pub fn get_n_bits(n: u64) -> u32 {
-    match n {
-        0 => 0,
-        1 => 1,
-        _ => 64 - (n - 1).leading_zeros(),
-    }
-}
+pub use super::words::get_n_bits;
 
 /// One application vertex with an outgoing partition, as the allocator sees it.
 pub struct KeyRequest {

@@ -154,6 +154,7 @@ fn population_cores(
                 synapse_params: Vec::new(),
                 pop_table: Vec::new(),
                 synaptic_matrix: Vec::new(),
+                connection_builder: Vec::new(),
                 neurons: neurons::neuron_arrays(&p.name(), model, resolved, lo as usize, n as usize, dt, opts.profile)?,
                 current_sources: sources::current_sources(net, pi, lo, n, dt)?,
                 blocks: Vec::new(),

@@ -4,13 +4,13 @@
 //! (docs/spynnaker-mapping.md §7), and each core's master population table and synaptic matrix
 //! regions (docs/spynnaker-mapping.md §8, §10.5).
 
-use super::draw::{fan_in_maximum, row_estimate, stats_of, Drawn, DrawnConnection};
+use super::draw::{fan_in_maximum, stats_of, Drawn, DrawnConnection};
 use super::image::*;
 use super::keys::{get_n_bits, Keys};
 use super::layout::{Layout, Placed};
 use super::shifts::{weight_scale, IncomingStats, ShiftStats};
 use super::synapses::{self, IncomingMatrix, Synapse};
-use super::{check_row_length, slices, stdp, warnings};
+use super::{check_row_length, estimates, generation, seeds, slices, stdp, warnings};
 use crate::error::Result;
 use crate::model::{Connector, Network, Stdp, Values};
 use rayon::prelude::*;
@@ -51,13 +51,18 @@ pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], d
     for &k in incoming {
         let d = &drawn[k];
         let proj = &net.projections[k];
-        let n_conns = fan_in_maximum(&proj.connector, &d.conns, pops[d.pre].size as u64, p.size as u64);
+        let (n_pre, n_post) = (pops[d.pre].size as u64, p.size as u64);
+        let n_conns = fan_in_maximum(proj, &d.conns, n_pre, n_post);
         let weights = || d.conns.iter().map(|c| c.2);
         let delays = || d.conns.iter().map(|c| c.3 as f64);
-        let (mut w_mean, mut w_var, mut w_max) = match &proj.connector {
-            Connector::FromListConnector { conn_list } if conn_list.iter().any(|c| c.len() > 2) => {
+        // The host's statistics of a distribution are the distribution's, whoever draws it.
+        let n_draws = estimates::draws_estimate(&proj.connector, n_pre, n_post);
+        let from_distribution = estimates::weight_statistics(&proj.weight, n_draws).ok();
+        let (mut w_mean, mut w_var, mut w_max) = match (&proj.connector, &proj.weight) {
+            (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 2) => {
                 stats_of(None, weights)
             }
+            (_, Values::Random(_)) if from_distribution.is_some() => from_distribution.expect("some"),
             _ => stats_of(Some(&proj.weight), weights),
         };
         if let Some(stdp) = &proj.synapse_dynamics {
@@ -66,10 +71,11 @@ pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], d
             (w_mean, w_var, w_max) = (m, 0.0, m);
         }
         let d_var = match (&proj.connector, &proj.delay) {
+            (_, Some(delay @ Values::Random(_))) => estimates::delay_variance(delay),
             (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => {
                 stats_of(None, delays).1
             }
-            (_, Some(Values::Array(_) | Values::Random(_))) => stats_of(None, delays).1,
+            (_, Some(Values::Array(_))) => stats_of(None, delays).1,
             _ => 0.0,
         };
         stats.add(IncomingStats { synapse_type: d.synapse_type as usize, n_conns, w_mean, w_var, w_max, d_var });
@@ -95,16 +101,34 @@ fn quantise(r: &Receiver, k: usize, d: &Drawn, conns: Vec<DrawnConnection>, post
             Synapse { pre, post, weight, delay }
         })
         .collect();
-    let lengths = synapses::max_row_lengths(&syns, post_slices, m);
+    let lengths = if d.generated.is_some() { (0, 0) } else { synapses::max_row_lengths(&syns, post_slices, m) };
     let proj = &net.projections[k];
     let name = proj.name(k);
-    let mut notes: Vec<String> =
-        unheld.warning(&name, p, shifts[d.synapse_type as usize], scale, syns.len()).into_iter().collect();
+    let shift = shifts[d.synapse_type as usize];
+    let mut notes: Vec<String> = unheld.warning(&name, p, shift, scale, syns.len()).into_iter().collect();
     if proj.synapse_dynamics.is_some() {
         let never = syns.iter().filter(|s| s.delay % m == 0).count();
         notes.extend(warnings::plastic_delay_field_zero(&name, p, never, syns.len(), m, net.timestep));
     }
     Quantised { synapses: syns, longest: lengths, split, notes }
+}
+
+/// The host's estimate of projection `k`'s longest undelayed and delayed rows
+/// (`get_max_row_info`). The declared delays decide which matrices exist; for an array of delays
+/// (rows built on the host), the delays drawn (`split`).
+fn row_estimate(r: &Receiver, k: usize, d: &Drawn, split: (bool, bool)) -> (usize, usize) {
+    let (net, layout, dt) = (r.net, r.layout, r.net.timestep);
+    let proj = &net.projections[k];
+    let m = layout.in_core_delay(r.pi);
+    let delays = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+    let stages = if d.max_delay_ms > m as f64 * dt { layout.delay_stages[d.pre] } else { 0 };
+    let sizes = (net.populations[d.pre].size as u64, net.populations[r.pi].size as u64);
+    let (und, del) =
+        estimates::row_lengths(&proj.connector, sizes, layout.max_atoms[r.pi] as u64, &delays, m as f64 * dt, stages);
+    match delays {
+        Values::Array(_) => (if split.0 { und } else { 0 }, if split.1 { del } else { 0 }),
+        _ => (und, del),
+    }
 }
 
 /// The incoming projections `incoming` of population `pi` as sPyNNaker's matrices: quantised
@@ -129,25 +153,12 @@ pub(super) fn incoming_matrices(
         warnings.extend(notes);
         let d = &drawn[k];
         let proj = &net.projections[k];
-        let declared = match &proj.delay {
-            Some(Values::Scalar(ms)) => Some(if d.on_chip {
-                synapses::expander_delay(*ms, 1.0 / dt)
-            } else {
-                synapses::host_delay(*ms, 1.0 / dt)
-            }),
-            None => Some(1),
-            _ => None,
+        let (und, del) = if matches!(proj.connector, Connector::FromListConnector { .. }) {
+            (und, del)
+        } else {
+            let (und_est, del_est) = row_estimate(r, k, d, split);
+            (und.max(und_est), del.max(del_est))
         };
-        let (und_est, del_est) = row_estimate(
-            &proj.connector,
-            pops[d.pre].size as u64,
-            p.size as u64,
-            layout.max_atoms[pi] as u64,
-            split,
-            m,
-            declared,
-        );
-        let (und, del) = (und.max(und_est), del.max(del_est));
         let plastic_header_bytes = proj.synapse_dynamics.as_ref().map(|s| stdp::header_bytes(s.timing.is_nearest()));
         check_row_length(&proj.name(k), und.max(del), plastic_header_bytes.is_some(), &p.label)?;
         let stages = layout.delay_stages[d.pre];
@@ -165,6 +176,7 @@ pub(super) fn incoming_matrices(
             pre_max_atoms: layout.max_atoms[d.pre],
             post_max_atoms: layout.max_atoms[pi],
             on_chip: d.on_chip,
+            generated: d.generated,
             synapses: syns,
             undelayed_max_n: und,
             delayed_max_n: del,
@@ -172,6 +184,18 @@ pub(super) fn incoming_matrices(
         });
     }
     Ok(matrices)
+}
+
+/// What the cores of the receiving population write alike in their connection-builder regions,
+/// and each core's seed, drawn from the population's `RandomState` (docs/expander.md §1).
+fn population_generation(r: &Receiver, n_cores: usize) -> Result<(generation::PopulationGeneration, Vec<[u32; 4]>)> {
+    let (net, p) = (r.net, &r.net.populations[r.pi]);
+    let (pop_seed, core_seeds) = seeds::vertex_kiss_seeds(seeds::population_seed(p, net.seed, r.pi)?, n_cores);
+    let global = p.cell_type.global_weight_scale();
+    let scales = r.shifts.map(|s| weight_scale(s, global));
+    let timestep_us = (net.timestep * 1000.0 - 1e-9).ceil() as u32;
+    let g = generation::PopulationGeneration::new(timestep_us, pop_seed, &scales, p.size, r.layout.max_atoms[r.pi]);
+    Ok((g, core_seeds))
 }
 
 /// Writes the synaptic regions of every core of population `pi` (SynapseParams, PopTable,
@@ -198,16 +222,23 @@ pub(super) fn write_regions(
         }
         None => None,
     };
+    let (generation, core_seeds) = population_generation(r, placed.population_cores[pi].len())?;
     // The cores' regions are independent of each other: built in parallel, used in core order.
     let cores = &placed.cores;
+    let reservoirs = crate::expander::connectors::Reservoirs::default();
     let all_regions: Vec<Result<synapses::CoreRegions>> = placed.population_cores[pi]
         .par_iter()
-        .map(|&c| {
-            synapses::build_core_regions(matrices, cores[c as usize].lo_atom, cores[c as usize].n_atoms, n_bits, 1)
+        .zip(&core_seeds)
+        .map(|(&c, &seed)| {
+            let core = &cores[c as usize];
+            let expander =
+                synapses::ExpanderCore { label: &core.label, seed, population: &generation, reservoirs: &reservoirs };
+            synapses::build_core_regions(matrices, core.lo_atom, core.n_atoms, n_bits, 1, &expander)
         })
         .collect();
     for (&c, regions) in placed.population_cores[pi].iter().zip(all_regions) {
         let regions = regions?;
+        warnings.extend(regions.expander_notes);
         let core = &mut placed.cores[c as usize];
         for (k, count) in regions.dropped.iter().copied().enumerate().filter(|&(_, c)| c > 0) {
             warnings.push(format!(
@@ -222,6 +253,7 @@ pub(super) fn write_regions(
                 vec![layout.max_atoms[pi], 2, n_bits, 1, layout.log_d[pi], 0, 256, shifts[0], shifts[1]];
             nc.pop_table = regions.pop_table;
             nc.synaptic_matrix = regions.matrix;
+            nc.connection_builder = regions.connection_builder;
             nc.blocks = regions.blocks;
             nc.stdp = stdp_core.clone();
         }

@@ -15,7 +15,7 @@
 //!
 //! `tests/memory_estimate.rs` holds it to the heap measured on networks of several shapes.
 
-use super::draw::row_estimate;
+use super::estimates;
 use super::{check_row_length, in_core_delay_bits, slices, stages_beyond_core, synapses};
 use crate::model::{Connector, Distribution, Network, Values};
 
@@ -51,6 +51,8 @@ pub struct MemoryEstimate {
 struct Planned {
     post: usize,
     synapses: f64,
+    /// Built by the synapse expander: none of its connections are held on the host.
+    generated: bool,
     /// Working set of its connector while drawing, beyond the drawn connections.
     drawing: f64,
     /// Padded matrix bytes on each core of the post population.
@@ -73,14 +75,25 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
     let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size).max(1)).collect();
     let n_cores: Vec<f64> = pops.iter().zip(&max_atoms).map(|(p, &m)| p.size.div_ceil(m) as f64).collect();
     let (neurons, base) = neurons_and_ring_buffers(net, &max_atoms);
-    let drawn: f64 = plan.iter().map(|k| k.synapses * DRAWN).sum();
+    let drawn: f64 = plan.iter().map(|k| k.held() * DRAWN).sum();
     let mut peak = drawing(&plan, drawn, threads);
     let built = receiving_populations(net, &plan, &n_cores, drawn, &mut peak);
-    building_the_engine(&plan, &n_cores, built, &mut peak);
+    building_the_engine(&plan, &n_cores, built, threads, &mut peak);
     let mut parts: Vec<(String, f64)> = vec![(format!("{neurons} neurons"), base)];
     parts.extend(peak.parts);
     let biggest = parts.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
     MemoryEstimate { peak: base + peak.bytes, biggest }
+}
+
+impl Planned {
+    /// The synapses held on the host as connections while mapping.
+    fn held(&self) -> f64 {
+        if self.generated {
+            0.0
+        } else {
+            self.synapses
+        }
+    }
 }
 
 /// The highest step of mapping and building so far, beyond what the neurons hold throughout: its
@@ -112,10 +125,10 @@ fn neurons_and_ring_buffers(net: &Network, max_atoms: &[u32]) -> (f64, f64) {
 /// projection being drawn holds the larger of its connector's working set, and its pairs beside
 /// its drawn connections).
 fn drawing(plan: &[Planned], drawn: f64, threads: usize) -> Peak {
-    let mut working: Vec<f64> = plan.iter().map(|k| (k.drawing - k.synapses * DRAWN).max(k.synapses * PAIR)).collect();
+    let mut working: Vec<f64> = plan.iter().map(|k| (k.drawing - k.held() * DRAWN).max(k.held() * PAIR)).collect();
     working.sort_by(|a, b| b.total_cmp(a));
     let bytes = drawn + working.iter().take(threads.max(1)).sum::<f64>();
-    let largest = plan.iter().max_by(|a, b| a.synapses.total_cmp(&b.synapses));
+    let largest = plan.iter().max_by(|a, b| a.held().total_cmp(&b.held()));
     let of_largest =
         largest.map(|k| format!(" (the most: {}, {:.0} synapses)", k.name, k.synapses)).unwrap_or_default();
     Peak { bytes, parts: vec![(format!("the drawn connections{of_largest}"), bytes)] }
@@ -130,8 +143,8 @@ fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn
     let mut to_come = drawn;
     for (pi, p) in net.populations.iter().enumerate().filter(|(_, p)| !p.cell_type.is_source()) {
         let incoming: Vec<&Planned> = plan.iter().filter(|k| k.post == pi).collect();
-        let syns: f64 = incoming.iter().map(|k| k.synapses).sum();
-        let largest = incoming.iter().map(|k| k.synapses).fold(0.0, f64::max);
+        let syns: f64 = incoming.iter().map(|k| k.held()).sum();
+        let largest = incoming.iter().map(|k| k.held()).fold(0.0, f64::max);
         let padded: f64 = incoming.iter().map(|k| k.padded_per_core).sum::<f64>() * n_cores[pi];
         to_come -= syns * DRAWN;
         // Quantising (drawn connections beside the synapses made of them), then laying out.
@@ -161,7 +174,7 @@ fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn
 /// The engine: each core's rows are packed and its padded matrix dropped (of the `built` bytes of
 /// all), one core after the other, so the padded matrices or the packed rows, whichever is more;
 /// raises `peak` where that is higher.
-fn building_the_engine(plan: &[Planned], n_cores: &[f64], built: f64, peak: &mut Peak) {
+fn building_the_engine(plan: &[Planned], n_cores: &[f64], built: f64, threads: usize, peak: &mut Peak) {
     let packed: f64 = plan
         .iter()
         .map(|k| {
@@ -169,12 +182,18 @@ fn building_the_engine(plan: &[Planned], n_cores: &[f64], built: f64, peak: &mut
                 + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
         })
         .sum();
-    if built.max(packed) > peak.bytes {
+    // The cores being packed (one per thread) hold their packed rows beside the padded matrices.
+    let mut per_core = vec![0.0; n_cores.len()];
+    for k in plan {
+        per_core[k.post] += k.synapses * 4.0 / n_cores[k.post].max(1.0);
+    }
+    let in_flight = threads.max(1) as f64 * per_core.iter().copied().fold(0.0, f64::max);
+    if built.max(packed) + in_flight > peak.bytes {
         *peak = Peak {
-            bytes: built.max(packed),
+            bytes: built.max(packed) + in_flight,
             parts: vec![
                 ("the synaptic matrices in sPyNNaker's padded layout".to_string(), built),
-                ("the engine's packed rows".to_string(), packed),
+                ("the engine's packed rows".to_string(), packed + in_flight),
             ],
         };
     }
@@ -239,10 +258,12 @@ fn plan(net: &Network) -> Vec<Planned> {
             let words = |n: usize| header.map_or(n, |h| super::stdp::row_words(n, h)) as f64 + 3.0;
             let block = |n: usize, rows: f64| if n == 0 { 0.0 } else { rows * words(n) * 4.0 };
             let stage_rows = n_pre as f64 * stages[pre].max(1) as f64;
+            let generated = super::generation::generated(net, k, p, false).ok().flatten().is_some();
             Some(Planned {
                 post,
                 synapses,
-                drawing: drawing_bytes(&p.connector, synapses),
+                generated,
+                drawing: if generated { 0.0 } else { drawing_bytes(&p.connector, synapses) },
                 padded_per_core: block(und, n_pre as f64) + block(del, stage_rows),
                 rows_per_core: if und > 0 { n_pre as f64 } else { 0.0 } + if del > 0 { stage_rows } else { 0.0 },
                 plastic: header.is_some(),
@@ -310,22 +331,11 @@ fn row_lengths(
             || list.iter().map(|e| (e[0] as u32, e[1] as u32, declared_ticks(e.get(3).copied().unwrap_or(fallback))));
         return synapses::max_row_lengths_of(items, &post_slices, m);
     }
-    let declared = match &p.delay {
-        Some(Values::Scalar(ms)) => Some(synapses::expander_delay(*ms, 1.0 / dt)),
-        None => Some(1),
-        _ => None,
-    };
     let longest = declared_ticks(declared_max_delay(p, dt));
-    let split = (true, longest > m);
-    row_estimate(
-        &p.connector,
-        pops[pre].size as u64,
-        pops[post].size as u64,
-        max_atoms[post] as u64,
-        split,
-        m,
-        declared,
-    )
+    let stages = if longest > m { longest.div_ceil(m) - 1 } else { 0 };
+    let delays = p.delay.clone().unwrap_or(Values::Scalar(dt));
+    let sizes = (pops[pre].size as u64, pops[post].size as u64);
+    estimates::row_lengths(&p.connector, sizes, max_atoms[post] as u64, &delays, m as f64 * dt, stages)
 }
 
 /// A size in bytes for people: `2 GiB`, `153 MiB`, `1.46 KiB`, `65536 B` (three significant

@@ -3,6 +3,8 @@
 
 mod binomial;
 mod draw;
+mod estimates;
+pub mod generation;
 pub mod image;
 pub mod keys;
 mod layout;
@@ -11,6 +13,7 @@ pub mod memory;
 pub mod neurons;
 mod poisson;
 mod routes;
+pub mod seeds;
 pub mod shifts;
 mod sources;
 pub mod stdp;

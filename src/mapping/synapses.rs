@@ -1,12 +1,16 @@
 //! Synaptic words, rows, matrices and the master population table of a post core (docs/spynnaker-mapping.md §8, docs/spynnaker-mapping.md §10.5),
 //! laid out as `SynapticMatrices.generate_data` / `SynapticMatrixApp` / `MasterPopTableAsBinarySearch` do.
 
+use super::generation::PopulationGeneration;
 use super::image::{MatrixBlock, RowLayout};
+use super::words::get_n_bits;
 use super::words::{
     address_item, encode_pop_table, plastic_control, synaptic_word, PopEntry, RowHeader, ADDRESS_SCALE,
     INVALID_ADDRESS, INVALID_ITEM, ROW_HEADER_WORDS,
 };
 use crate::error::{Error, Result};
+use crate::expander::matrix::UNUSED_OFFSET;
+use crate::expander::{ConnectionBuilder, Expansion, GeneratedEdge, StaticMatrix};
 use crate::fixed::{encode_s1615, encode_u3232, mul_k};
 use std::collections::{BTreeMap, HashMap};
 
@@ -80,6 +84,9 @@ pub struct IncomingMatrix {
     pub pre_max_atoms: u32,
     pub post_max_atoms: u32,
     pub on_chip: bool,
+    /// The expander's connector and generators when the machine builds the rows (then
+    /// `synapses` is empty).
+    pub generated: Option<super::generation::Generated>,
     pub synapses: Vec<Synapse>,
     pub undelayed_max_n: usize,
     pub delayed_max_n: usize,
@@ -194,12 +201,26 @@ struct Entry {
     items: Vec<u32>,
 }
 
-/// Regions 5 and 6 of a post core, the blocks of region 6 and the synapses the host writer drops.
+/// Regions 5, 6 and 12 of a post core, the blocks of region 6, the synapses the host writer drops
+/// and what the synapse expander's run says.
 pub struct CoreRegions {
     pub pop_table: Vec<u32>,
     pub matrix: Vec<u32>,
     pub blocks: Vec<super::image::MatrixBlock>,
     pub dropped: Vec<usize>,
+    /// Region 12 (ConnectorBuilderRegion); empty when the core has no synaptic matrix.
+    pub connection_builder: Vec<u32>,
+    pub expander_notes: Vec<String>,
+}
+
+/// A post core as the synapse expander sees it: its label (for messages), its seed and what its
+/// population's cores share.
+pub struct ExpanderCore<'a> {
+    pub label: &'a str,
+    pub seed: [u32; 4],
+    pub population: &'a PopulationGeneration,
+    /// The reservoirs the population's cores share.
+    pub reservoirs: &'a crate::expander::connectors::Reservoirs,
 }
 
 /// Byte offsets in region 6 of a matrix's undelayed and delayed block (`None`: no such block).
@@ -223,14 +244,16 @@ struct PostCore {
     log_t: u32,
 }
 
-/// Builds regions 5 (PopTable) and 6 (SynBlocks) of one post core; also returns, per matrix, the
-/// number of delayed synapses the host writer drops.
+/// Builds regions 5 (PopTable), 6 (SynBlocks) and 12 (ConnectorBuilderRegion) of one post core:
+/// the host's rows first, then the synapse expander's run over region 12 writes the rest, as on
+/// the machine. Also returns, per matrix, the number of delayed synapses the host writer drops.
 pub fn build_core_regions(
     matrices: &[IncomingMatrix],
     post_lo: u32,
     post_n: u32,
     log_n: u32,
     log_t: u32,
+    expander: &ExpanderCore,
 ) -> Result<CoreRegions> {
     let core = PostCore { lo: post_lo, n: post_n, log_n, log_t };
     let reserved = reserve_blocks(matrices)?;
@@ -240,8 +263,23 @@ pub fn build_core_regions(
     for &(i, (und, del)) in &reserved.offsets {
         dropped[i] = write_blocks(&matrices[i], und, del, core, &mut words)?;
     }
+    let (mut connection_builder, mut expander_notes) = (Vec::new(), Vec::new());
+    if reserved.bytes > 0 {
+        let region = connection_builder_region(
+            matrices,
+            &reserved.offsets,
+            (post_lo, post_n),
+            expander.seed,
+            expander.population,
+        );
+        if !region.edges.is_empty() {
+            let x = region.expand_sharing(&mut words, expander.reservoirs);
+            expander_notes = outcome(matrices, &reserved.offsets, expander.label, &x)?;
+        }
+        connection_builder = region.words();
+    }
     let blocks = block_descriptions(matrices, &reserved.offsets);
-    Ok(CoreRegions { pop_table, matrix: words, blocks, dropped })
+    Ok(CoreRegions { pop_table, matrix: words, blocks, dropped, connection_builder, expander_notes })
 }
 
 /// Reserves each matrix's blocks, 16-byte aligned, and makes its pop-table address items.
@@ -419,6 +457,111 @@ fn block_descriptions(matrices: &[IncomingMatrix], offsets: &[(usize, BlockOffse
         }
     }
     blocks
+}
+
+/// The bit-field key map (`get_bitfield_key_map_data`): per source of the core's pop table, its
+/// atoms (a delay source: atoms × stages), in key order.
+fn key_map(matrices: &[IncomingMatrix]) -> Vec<u32> {
+    let mut sources = std::collections::BTreeMap::new();
+    for m in matrices {
+        sources.insert(m.key.key, m.n_pre_atoms);
+        if let Some(d) = m.delay_key {
+            sources.insert(d.key, m.n_pre_atoms * m.n_delay_stages);
+        }
+    }
+    sources.into_values().collect()
+}
+
+/// The expander's view of matrix `m`'s blocks at word offsets `und` and `del` of region 6.
+fn static_matrix(m: &IncomingMatrix, und: Option<usize>, del: Option<usize>, post_max_atoms: u32) -> StaticMatrix {
+    let words = |o: Option<usize>| o.map_or(UNUSED_OFFSET, |b| (b / 4) as u32);
+    let stages = if m.delay_key.is_some() { m.n_delay_stages } else { 0 };
+    StaticMatrix {
+        matrix_offset: words(und),
+        delayed_offset: words(del),
+        max_row_words: m.words_for(m.undelayed_max_n) as u32,
+        max_delayed_row_words: m.words_for(m.delayed_max_n) as u32,
+        synapse_type: m.synapse_type,
+        type_bits: get_n_bits(2),
+        index_bits: get_n_bits(post_max_atoms as u64),
+        max_stage: stages + 1,
+        max_delay_per_stage: m.max_delay,
+        delay_bits: get_n_bits(m.max_delay as u64),
+        n_pre: m.n_pre_atoms,
+        pre_atoms_per_core: m.pre_max_atoms.min(m.n_pre_atoms),
+    }
+}
+
+/// The connection-builder region of the post core of atoms `[lo, lo + n)` whose seed is
+/// `core_seed`; `offsets` are the byte offsets of each matrix's blocks, in the order reserved.
+pub(super) fn connection_builder_region(
+    matrices: &[IncomingMatrix],
+    offsets: &[(usize, BlockOffsets)],
+    (lo, n): (u32, u32),
+    core_seed: [u32; 4],
+    pop: &PopulationGeneration,
+) -> ConnectionBuilder {
+    let edges = offsets
+        .iter()
+        .filter_map(|&(i, (und, del))| {
+            let m = &matrices[i];
+            let g = m.generated?;
+            Some(GeneratedEdge {
+                pre_lo: 0,
+                pre_hi: m.n_pre_atoms - 1,
+                post_lo: 0,
+                post_hi: pop.n_post_atoms - 1,
+                synapse_type: m.synapse_type,
+                matrix: static_matrix(m, und, del, pop.post_max_atoms),
+                connector: g.connector,
+                weight: g.weight,
+                delay: g.delay,
+            })
+        })
+        .collect();
+    ConnectionBuilder {
+        region_ids: super::generation::COMBINED_CORE_REGION_IDS,
+        post_slice_start: lo,
+        post_slice_count: n,
+        timestep_per_delay: pop.timestep_per_ms,
+        pop_seed: pop.pop_seed,
+        core_seed,
+        weight_scales: pop.weight_scales.clone(),
+        edges,
+        key_map: key_map(matrices),
+    }
+}
+
+/// What the expander's run over a core means for the user: an error when it stops the core (the
+/// machine could not start the run), otherwise one warning per projection that lost synapses.
+pub(super) fn outcome(
+    matrices: &[IncomingMatrix],
+    offsets: &[(usize, BlockOffsets)],
+    core: &str,
+    x: &Expansion,
+) -> Result<Vec<String>> {
+    let generated: Vec<&IncomingMatrix> =
+        offsets.iter().map(|&(i, _)| &matrices[i]).filter(|m| m.generated.is_some()).collect();
+    if let Some((e, why)) = x.abort {
+        return Err(Error::Mapping(format!(
+            "{}: the synapse expander of sPyNNaker 7.4.1 stops core {core}, so the machine could not run this \
+             network: {why}",
+            generated[e].label
+        )));
+    }
+    Ok(generated
+        .iter()
+        .zip(&x.lost)
+        .filter(|(_, &lost)| lost > 0)
+        .map(|(m, lost)| {
+            format!(
+                "{}: {lost} synapses onto core {core} are lost, as the synapse expander of sPyNNaker 7.4.1 loses them: \
+                 their rows were full (the host sizes rows of {} undelayed and {} delayed synapses from its estimate \
+                 of the longest row)",
+                m.label, m.undelayed_max_n, m.delayed_max_n
+            )
+        })
+        .collect())
 }
 
 #[cfg(test)]

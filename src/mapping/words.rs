@@ -6,6 +6,15 @@
 //! `tests/gpu_words.rs` runs them against these on every kind of word.
 
 /// An address-list item naming no row block (its top 24 bits).
+/// sPyNNaker's `get_n_bits`: 0 for 0, 1 for 1, otherwise ceil(log2 n).
+pub fn get_n_bits(n: u64) -> u32 {
+    match n {
+        0 => 0,
+        1 => 1,
+        _ => 64 - (n - 1).leading_zeros(),
+    }
+}
+
 pub const INVALID_ADDRESS: u32 = 0xFF_FFFF;
 /// Bytes per unit of an address-list item's address.
 pub const ADDRESS_SCALE: usize = 16;

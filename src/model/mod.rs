@@ -37,6 +37,10 @@ pub struct Network {
     /// Seed of every host-side random draw (connectors, random parameters, Poisson seeds).
     #[serde(default)]
     pub seed: u64,
+    /// Whose draws the connectors the synapse expander builds use: the machine's (default) or
+    /// spinnsim's own generator.
+    #[serde(default)]
+    pub draws: Draws,
     /// How long a network file asks to be run, in ms (used by `spinnsim run`).
     #[serde(default)]
     pub run_ms: Option<f64>,
@@ -46,6 +50,19 @@ pub struct Network {
     pub projections: Vec<Projection>,
     #[serde(default, rename = "current_source")]
     pub current_sources: Vec<CurrentSource>,
+}
+
+/// Who draws the connections, weights and delays of the projections sPyNNaker 7.4.1 generates
+/// on the machine (docs/expander.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Draws {
+    /// The synapse expander's draws, from the post population's seed: the machine's network.
+    #[default]
+    Machine,
+    /// spinnsim's own generator from the network seed: a statistically equivalent network, not
+    /// the machine's.
+    Spinnsim,
 }
 
 fn default_timestep() -> f64 {
@@ -68,7 +85,10 @@ pub struct Population {
     /// SpikeSourceArray: one list for every neuron, or one list per neuron.
     #[serde(default)]
     pub spike_times: Option<SpikeTimes>,
-    /// SpikeSourcePoisson seed (sPyNNaker's `seed=`); default derived from the network seed.
+    /// sPyNNaker's `Population(..., seed=)`: the `numpy.random.RandomState` seed of the
+    /// population's on-chip draws (Poisson spikes, the expanders' connections, weights, delays and
+    /// random parameters). Without one it is drawn from the network seed (sPyNNaker would use OS
+    /// entropy, so the machine's own result would not repeat either).
     #[serde(default)]
     pub seed: Option<u64>,
     #[serde(default)]

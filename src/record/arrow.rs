@@ -21,6 +21,9 @@ pub struct RunMetadata {
     pub timestep_ms: f64,
     pub profile: String,
     pub seed: u64,
+    /// Populations whose on-chip draws spinnsim seeded from the network seed because they have no
+    /// `seed` (the machine would use OS entropy: its own result would not repeat).
+    pub unseeded: Vec<String>,
 }
 
 fn metadata(m: &RunMetadata) -> HashMap<String, String> {
@@ -30,6 +33,7 @@ fn metadata(m: &RunMetadata) -> HashMap<String, String> {
         ("spinnsim.seed".into(), m.seed.to_string()),
         ("spinnsim.version".into(), env!("CARGO_PKG_VERSION").into()),
         ("spinnsim.semantics".into(), "sPyNNaker 7.4.1".into()),
+        ("spinnsim.unseeded_populations".into(), m.unseeded.join(",")),
     ])
 }
 

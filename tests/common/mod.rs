@@ -41,6 +41,7 @@ pub fn synfire(n: u32, delay: f64, neurons_per_core: Option<u32>, record_all: bo
         min_delay: Some(1.0),
         max_delay: Some(144.0),
         seed: 1,
+        draws: Default::default(),
         run_ms: None,
         populations: vec![
             Population {

@@ -171,8 +171,9 @@ def build(n_scaling, k_scaling, input_type, run_ms, seed, connector):
     else:
         h("# Background: DC of bg_rate * K_ext * w_mean * tau_syn_E (the example's input_type 'DC'), in i_offset.")
     h("# No thalamic input (the example's default). dt 0.1 ms; spikes of all populations recorded.")
-    h("# Random draws (connections, weights, delays, initial v) come from spinnsim's seeded host generator,")
-    h("# not from a PyNN NumpyRNG or the chip's expanders: single connections differ from a PyNN run.")
+    h("# Connections, weights and delays are the synapse expander's draws, as on the machine, from each")
+    h("# population's seed; initial v comes from spinnsim's seeded host generator (not yet the neuron")
+    h("# expander's). A PyNN NumpyRNG would not be used by sPyNNaker either.")
     h(f"run_ms = {fmt(run_ms)}")
     h("timestep = 0.1")
     h("min_delay = 0.1")

@@ -370,7 +370,261 @@ def _networks():
              "receptor_type": "excitatory"},
         ],
     })
+    nets.extend(_random_networks())
     return nets
+
+
+def _dist(name, **params):
+    """A RandomDistribution in the description: {"distribution": name, ...}."""
+    d = {"distribution": name}
+    d.update(params)
+    return d
+
+
+def _random_networks():
+    """
+    Networks whose _onchip variants exercise the synapse expander's random
+    generation (FixedTotalNumber / FixedNumberPre / FixedNumberPost /
+    FixedProbability connectors, random weights and delays) and the neuron
+    builder's random initial values. No rng= is passed anywhere: on the
+    machine the draws are seeded by the receiving Population's seed; on the
+    host (virtual board) the unseeded NumpyRNGs are seeded in creation order
+    from HOST_RNG_SEED_BASE (see child_main) so that the host fixtures are
+    reproducible.
+    """
+    nets = []
+    nets.append({
+        "name": "fixed_total_random",
+        "description": (
+            "60 SSA -> 120 IF_curr_exp (64 per core, 2 cores), "
+            "FixedTotalNumberConnector(500, with_replacement=True), "
+            "w uniform(0.1, 0.5), d uniform(1, 12), excitatory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 60,
+             "spike_times": [[1.0 + (i % 7), 8.0 + (i % 5)]
+                             for i in range(60)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 120,
+             "max_atoms_per_core": 64, "seed": 1101,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedTotalNumberConnector", "n": 500,
+                           "with_replacement": True,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("uniform", low=0.1, high=0.5),
+             "delay": _dist("uniform", low=1.0, high=12.0),
+             "receptor_type": "excitatory"},
+        ],
+    })
+    nets.append({
+        "name": "fixed_total_noreplace",
+        "description": (
+            "40 SSA -> 100 IF_curr_exp (64 per core, 2 cores), "
+            "FixedTotalNumberConnector(300, with_replacement=False), "
+            "w normal(0.3, 0.05), d 2, inhibitory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 40,
+             "spike_times": [[2.0 + (i % 9)] for i in range(40)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 100,
+             "max_atoms_per_core": 64, "seed": 1102,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedTotalNumberConnector", "n": 300,
+                           "with_replacement": False,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("normal", mu=0.3, sigma=0.05),
+             "delay": 2.0,
+             "receptor_type": "inhibitory"},
+        ],
+    })
+    nets.append({
+        "name": "fixed_pre_random",
+        "description": (
+            "50 SSA -> 80 IF_curr_exp (32 per core, 3 cores), "
+            "FixedNumberPreConnector(10), w normal_clipped(mu 0.4, sigma "
+            "0.1, low 0.1, high 0.7), d normal_clipped_to_boundary(mu 5, "
+            "sigma 2, low 1, high 9), excitatory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 50,
+             "spike_times": [[1.0 + (i % 4), 11.0 + (i % 6)]
+                             for i in range(50)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 80,
+             "max_atoms_per_core": 32, "seed": 1103,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedNumberPreConnector", "n": 10,
+                           "with_replacement": False,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("normal_clipped", mu=0.4, sigma=0.1, low=0.1,
+                             high=0.7),
+             "delay": _dist("normal_clipped_to_boundary", mu=5.0,
+                            sigma=2.0, low=1.0, high=9.0),
+             "receptor_type": "excitatory"},
+        ],
+    })
+    nets.append({
+        "name": "fixed_post_random",
+        "description": (
+            "50 SSA -> 80 IF_curr_exp (32 per core, 3 cores), "
+            "FixedNumberPostConnector(8), w exponential(beta 0.2), d 3, "
+            "excitatory. On the host (virtual board) sPyNNaker 7.4.1 "
+            "generates no connection for FixedNumberPostConnector (its "
+            "__build_post_neurons starts from a list of empty arrays and "
+            "only fills the entries that are None) and warns 'No "
+            "connection in FixedNumberPostConnector(8)', so the host "
+            "fixture has empty rows and an empty proj_get."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 50,
+             "spike_times": [[3.0 + (i % 5), 12.0] for i in range(50)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 80,
+             "max_atoms_per_core": 32, "seed": 1104,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedNumberPostConnector", "n": 8,
+                           "with_replacement": False,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("exponential", beta=0.2),
+             "delay": 3.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+    nets.append({
+        "name": "recurrent_random",
+        "description": (
+            "150 IF_curr_exp (64 per core, 3 cores) with initial v "
+            "uniform(-70, -55); 20 SSA -> pop FixedProbability(0.3) w 1 d 1; "
+            "pop -> pop FixedProbability(0.1, allow_self_connections=False) "
+            "w uniform(0.05, 0.2) d uniform(1, 20) excitatory; pop -> pop "
+            "AllToAll(allow_self_connections=False) w 0.01 d 1 inhibitory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 20,
+             "spike_times": [[1.0 + i % 10, 10.0 + i % 3]
+                             for i in range(20)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 150,
+             "max_atoms_per_core": 64, "seed": 1105,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": _dist("uniform", low=-70.0,
+                                           high=-55.0)}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.3,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 1.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+            {"label": "rec_exc", "pre": "pop", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.1,
+                           "allow_self_connections": False},
+             "synapse": "StaticSynapse",
+             "weight": _dist("uniform", low=0.05, high=0.2),
+             "delay": _dist("uniform", low=1.0, high=20.0),
+             "receptor_type": "excitatory"},
+            {"label": "rec_inh", "pre": "pop", "post": "pop",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": False},
+             "synapse": "StaticSynapse", "weight": 0.01, "delay": 1.0,
+             "receptor_type": "inhibitory"},
+        ],
+    })
+    nets.append({
+        "name": "long_delays_random",
+        "description": (
+            "dt 1 ms. 100 SSA -> 200 IF_curr_exp FixedProbability(0.2), "
+            "w 0.5, d uniform(1, 60), excitatory. 200 atoms on one core "
+            "leave 14 - (8 + 1) = 5 delay bits (32 ticks in core), so the "
+            "delays of 33..60 ticks go through a delay extension (1 stage). "
+            "(With 100 post atoms the core would have 6 delay bits, i.e. 64 "
+            "ticks, and no delay extension.)"),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 100,
+             "spike_times": [[float(i % 15)] for i in range(100)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 200,
+             "seed": 1106, "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.2,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 0.5,
+             "delay": _dist("uniform", low=1.0, high=60.0),
+             "receptor_type": "excitatory"},
+        ],
+    })
+    return nets
+
+
+RANDOM_NETWORKS = [n["name"] for n in _random_networks()]
+
+
+def _single_post_core(net):
+    net["populations"][1].pop("max_atoms_per_core")
+    net["description"] += (
+        " Host variant: the population is on one core (no "
+        "max_atoms_per_core).")
+
+
+def _all_to_all_with_self(net):
+    net["projections"][2]["connector"]["allow_self_connections"] = True
+    net["description"] = net["description"].replace(
+        "AllToAll(allow_self_connections=False) w 0.01",
+        "AllToAll(allow_self_connections=True) w 0.01") + (
+        " Host variant: the inhibitory AllToAll allows self connections.")
+
+
+_MULTAPSE_ERROR = (
+    "sPyNNaker 7.4.1 raises 'ValueError: The truth value of an array with "
+    "more than one element is ambiguous. Use a.any() or a.all()' in "
+    "MultapseConnector._get_n_connections (`if not "
+    "self.__synapses_per_edge:` on the numpy multinomial result) when the "
+    "host generates a FixedTotalNumberConnector for a post population of "
+    "more than one core")
+
+# Host (virtual board) variants that sPyNNaker 7.4.1 refuses as specified:
+# the change made for the host variant only (the _onchip variant builds the
+# network as described), and what sPyNNaker said.
+HOST_VARIANT_CHANGES = {
+    "fixed_total_random": (_single_post_core, _MULTAPSE_ERROR),
+    "fixed_total_noreplace": (_single_post_core, _MULTAPSE_ERROR),
+    "recurrent_random": (_all_to_all_with_self, (
+        "sPyNNaker 7.4.1 raises 'ValueError: could not broadcast input "
+        "array from shape (22350,) into shape (9536,)' in "
+        "AllToAllConnector.create_synaptic_block: with "
+        "allow_self_connections=False on a recurrent projection it builds "
+        "the sources of all n*(n-1) pairs instead of those of the post "
+        "core, so host generation fails when the population has more than "
+        "one core")),
+}
+
+# Base seed for the unseeded NumpyRNGs of the host variants of
+# RANDOM_NETWORKS: the k-th NumpyRNG() created without a seed gets its
+# numpy RandomState seeded with HOST_RNG_SEED_BASE + k (its .seed attribute
+# stays None, so sPyNNaker's check_rng does not see a user rng).
+HOST_RNG_SEED_BASE = 7100
 
 
 def _stdp_networks():
@@ -481,7 +735,7 @@ NETWORKS = {n["name"]: n for n in _networks() + _stdp_networks()}
 ONCHIP_VARIANTS = ["fixed_probability", "all_to_all", "conductance",
                    "poisson", "delay_extension_b",
                    "delay_extension_b_combined", "delay_extension_c",
-                   "izhikevich"]
+                   "izhikevich"] + RANDOM_NETWORKS
 
 
 # ---------------------------------------------------------------------------
@@ -606,6 +860,14 @@ def hx(v):
     return hex(int(v) & 0xFFFFFFFF)
 
 
+def _value(sim, v):
+    """A description value: a number, None or {"distribution": ...}."""
+    if isinstance(v, dict) and "distribution" in v:
+        params = {k: x for k, x in v.items() if k != "distribution"}
+        return sim.RandomDistribution(v["distribution"], **params)
+    return v
+
+
 def build_network(sim, net):
     from pyNN.random import NumpyRNG
     pops = {}
@@ -623,7 +885,8 @@ def build_network(sim, net):
             cell = getattr(sim, model)(**p.get("params", {}))
         pop = sim.Population(p["n"], cell, label=p["label"], **kw)
         if p.get("initial_values"):
-            pop.initialize(**p["initial_values"])
+            pop.initialize(**{k: _value(sim, v) for k, v in
+                              p["initial_values"].items()})
         if p.get("max_atoms_per_core"):
             pop.set_max_atoms_per_core(p["max_atoms_per_core"])
         if p.get("record"):
@@ -645,14 +908,27 @@ def build_network(sim, net):
             conn = sim.FixedProbabilityConnector(
                 c["p_connect"],
                 allow_self_connections=c["allow_self_connections"],
-                rng=NumpyRNG(seed=c["rng_seed"]))
+                rng=(NumpyRNG(seed=c["rng_seed"]) if "rng_seed" in c
+                     else None))
+        elif t == "FixedTotalNumberConnector":
+            conn = sim.FixedTotalNumberConnector(
+                c["n"], allow_self_connections=c["allow_self_connections"],
+                with_replacement=c["with_replacement"])
+        elif t == "FixedNumberPreConnector":
+            conn = sim.FixedNumberPreConnector(
+                c["n"], allow_self_connections=c["allow_self_connections"],
+                with_replacement=c["with_replacement"])
+        elif t == "FixedNumberPostConnector":
+            conn = sim.FixedNumberPostConnector(
+                c["n"], allow_self_connections=c["allow_self_connections"],
+                with_replacement=c["with_replacement"])
         else:
             raise ValueError(t)
         syn_kw = {}
         if pr["weight"] is not None:
-            syn_kw["weight"] = pr["weight"]
+            syn_kw["weight"] = _value(sim, pr["weight"])
         if pr["delay"] is not None:
-            syn_kw["delay"] = pr["delay"]
+            syn_kw["delay"] = _value(sim, pr["delay"])
         if pr["synapse"] == "STDPMechanism":
             st = pr["stdp"]
             for k in ("weight", "delay"):
@@ -897,6 +1173,23 @@ def install_get_synapses_probe():
 def child_main(name, onchip, out_dir):
     import numpy
     net = NETWORKS[name]
+    host_change = None
+    if not onchip and name in HOST_VARIANT_CHANGES:
+        change, said = HOST_VARIANT_CHANGES[name]
+        original = net
+        net = json.loads(json.dumps(net))
+        change(net)
+        host_change = {
+            "refused": said,
+            "changed": {
+                "populations": [
+                    [a, b] for a, b in zip(original["populations"],
+                                           net["populations"]) if a != b],
+                "projections": [
+                    [a, b] for a, b in zip(original["projections"],
+                                           net["projections"]) if a != b]},
+            "note": "[as specified, as built] pairs; the _onchip variant "
+                    "builds the network as specified"}
 
     if onchip:
         # Ignore the "virtual board => generate on host" rule so that the
@@ -922,6 +1215,33 @@ def child_main(name, onchip, out_dir):
         del get_config_bool
 
     host_rows = install_get_synapses_probe()
+
+    host_rng_note = None
+    if name in RANDOM_NETWORKS:
+        # No rng= is given to these networks; make pyNN's unseeded
+        # NumpyRNG() reproducible by seeding its RandomState in creation
+        # order (the .seed attribute stays None, as sPyNNaker sees it).
+        import itertools
+        import pyNN.random as pyNN_random
+        counter = itertools.count(HOST_RNG_SEED_BASE)
+        orig_rng_init = pyNN_random.NumpyRNG.__init__
+
+        def rng_init(self, seed=None, parallel_safe=True):
+            orig_rng_init(self, seed, parallel_safe)
+            if seed is None:
+                self.rng.seed(next(counter))
+        pyNN_random.NumpyRNG.__init__ = rng_init
+        # MultapseConnector (FixedTotalNumber) draws its pairs with the
+        # global numpy.random.choice
+        numpy.random.seed(HOST_RNG_SEED_BASE)
+        host_rng_note = (
+            "no rng= is passed; the k-th unseeded pyNN NumpyRNG() created "
+            f"in this run has its RandomState seeded with {HOST_RNG_SEED_BASE}"
+            " + k (k from 0; NumpyRNG.seed stays None) so that host draws "
+            "are reproducible, and the global numpy.random (used by "
+            f"FixedTotalNumberConnector on the host) is seeded with "
+            f"{HOST_RNG_SEED_BASE}; on the machine the draws are seeded by "
+            "the Population seed")
 
     import pyNN.spiNNaker as sim
     from spynnaker.pyNN.data import SpynnakerDataView as V
@@ -957,6 +1277,10 @@ def child_main(name, onchip, out_dir):
         "description": net["description"],
         "network": net,
     }
+    if host_rng_note is not None:
+        out["host_rng_seeding"] = host_rng_note
+    if host_change is not None:
+        out["host_variant_change"] = host_change
     out["timestep_us"] = V.get_simulation_time_step_us()
     out["time_scale_factor"] = V.get_time_scale_factor()
     out["hardware_timestep_us"] = V.get_hardware_time_step_us()

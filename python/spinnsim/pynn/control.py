@@ -24,7 +24,7 @@ MACHINE_KEYWORDS = ("time_scale_factor", "n_chips_required", "n_boards_required"
 
 def setup(timestep: float | str | None = None, min_delay: float | str = 'auto', max_delay: float | str | None = None,
           profile: str = "spinnaker-7", backend: str = "auto", threads: int | None = None, seed: int = 0,
-          **extra_params: Any) -> int:
+          draws: str = "machine", **extra_params: Any) -> int:
     """Starts a new simulation session (any previous network is discarded).
 
     As in sPyNNaker: ``timestep`` in ms (default 0.1 with a warning, ``'auto'`` = 1.0),
@@ -37,7 +37,10 @@ def setup(timestep: float | str | None = None, min_delay: float | str = 'auto', 
     CPU-emulated ones such as lavapipe included, an error when there is none; the results are the
     same bit for bit; the environment variable SPINNSIM_ADAPTER picks an adapter by name),
     ``threads`` (engine threads; default: all cores), ``seed`` (every draw of the core's own
-    generator and of distributions made without an rng derives from it).
+    generator and of distributions made without an rng derives from it), ``draws`` ("machine":
+    the projections sPyNNaker generates on the machine are drawn as its synapse expander draws
+    them, from the post-synaptic Population's ``seed``; "spinnsim": PyNN's connector code and the
+    core's own generator, honouring connector and distribution rngs).
     """
     if timestep is None:
         warn("setup(): no timestep given; using PyNN's default of 0.1 ms "
@@ -71,6 +74,8 @@ def setup(timestep: float | str | None = None, min_delay: float | str = 'auto', 
             "setup(backend='gpu'): no GPU adapter was found (install a Vulkan driver, for example "
             "Mesa's lavapipe, Debian package mesa-vulkan-drivers, which runs the GPU engine on the "
             "CPU; see `spinnsim devices`), or use backend='cpu' or 'auto'")
+    if draws not in ("machine", "spinnsim"):
+        raise errors.InvalidParameterValueError(f"setup(): draws must be 'machine' or 'spinnsim', not {draws!r}")
     if threads is not None and (int(threads) != threads or threads < 1):
         raise errors.InvalidParameterValueError(f"setup(): threads must be a whole number >= 1, not {threads!r}")
     for bad in ('mindelay', 'maxdelay', 'dt', 'time_step'):
@@ -95,6 +100,7 @@ def setup(timestep: float | str | None = None, min_delay: float | str = 'auto', 
     state.backend = backend
     state.threads = None if threads is None else int(threads)
     state.seed = int(seed)
+    state.draws = draws
     state.is_setup = True
     state.ended = False
     return 0

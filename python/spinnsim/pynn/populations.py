@@ -163,7 +163,8 @@ class Population(_SpinnsimPopulationMixin, common.Population):
     __doc__ = common.Population.__doc__ + """
     spinnsim (as sPyNNaker) also takes ``additional_parameters`` (a dict) or keywords:
     ``spikes_per_second`` and ``ring_buffer_sigma`` (the ring-buffer shift statistics),
-    ``seed`` (SpikeSourcePoisson), ``neurons_per_core``; the machine-only ones
+    ``seed`` (the seed of its on-chip draws: a SpikeSourcePoisson's spikes, the synapse expander's
+    connections onto it), ``neurons_per_core``; the machine-only ones
     (``incoming_spike_buffer_size``, ``splitter``, ...) are accepted with a warning.
     """
     _simulator = simulator

@@ -17,8 +17,8 @@ from pyNN.space import Space
 
 from . import simulator
 from .connectors import core_spec
-from .random import core_distribution
-from .simulator import _core_module, state, translate_core_error
+from .random import MACHINE_DISTRIBUTIONS, core_distribution
+from .simulator import _core_module, state, translate_core_error, warn
 from .synapses import (
     STDP_PARAMETERS, StaticSynapse, STDPMechanism, check_delays, check_weights,
 )
@@ -81,7 +81,8 @@ class _Part:
             entry["synapse_dynamics"] = proj._stdp_entry(post_root)
         if proj._fast is not None:
             spec, w, d = proj._fast
-            entry.update(connector=spec, weight=abs(float(w)), delay=float(d))
+            entry.update(connector=spec, weight=w if isinstance(w, dict) else abs(float(w)),
+                         delay=d if isinstance(d, dict) else float(d))
             return entry
         c = proj._conn
         sel = self.sel
@@ -218,19 +219,54 @@ class Projection(common.Projection):
         self._delay_spec = self._describe(ps["delay"])
         spec = core_spec(connector)
         from .populations import Population
-        if (spec is not None and getattr(connector, "_user_rng", True) is False
-                and isinstance(self.pre, Population) and isinstance(self.post, Population)
-                and w is not None and d is not None):
+        whole = spec is not None and isinstance(self.pre, Population) and isinstance(self.post, Population)
+        machine = self._machine_draws(whole, ps)
+        if machine is not None:
+            self._fast = (spec, *machine)
+            self._parts = [_Part(self, 0, 0)]
+        elif whole and getattr(connector, "_user_rng", True) is False and w is not None and d is not None:
             check_weights(w, self)
             check_delays(d, self)
-            if spec["type"] == "OneToOneConnector" and self.pre.size != self.post.size:
-                pass  # the core connects min(n_pre, n_post), as PyNN does
             self._fast = (spec, w, d)
             self._parts = [_Part(self, 0, 0)]
         else:
             self._draw()
         state.projections.append(self)
         state.structure_changed()
+
+    def _machine_draws(self, whole, ps):
+        """(weight, delay) as the core's synapse expander takes them, when the machine generates
+        this projection and ``setup(draws='machine')``: whole Populations, a connector the core
+        knows, static synapses, constant or machine-generated weights and delays. sPyNNaker 7.4.1
+        then ignores the rngs of the connector and the distributions (it says so), and so does
+        this: the draws come from the post-synaptic Population's ``seed``."""
+        if state.draws != "machine" or not whole or self._stdp is not None:
+            return None
+        specs = []
+        for name in ("weight", "delay"):
+            number = _homogeneous_number(ps[name])
+            if number is not None:
+                specs.append(number)
+                continue
+            larr = ps[name]
+            if not (isinstance(larr, LazyArray) and not larr.operations
+                    and isinstance(larr.base_value, _PyNNRandomDistribution)
+                    and larr.base_value.name in MACHINE_DISTRIBUTIONS):
+                return None
+            if getattr(larr.base_value, "_user_rng", False):
+                warn(f"projection {self.label}: the rng of the RandomDistribution in {name} is not used: "
+                     "sPyNNaker 7.4.1 generates this projection on the machine from the post-synaptic "
+                     "Population's seed (give it seed=...)")
+            specs.append(core_distribution(larr.base_value))
+        if isinstance(specs[0], float):
+            check_weights(specs[0], self)
+        if isinstance(specs[1], float):
+            check_delays(specs[1], self)
+        if getattr(self._connector, "_user_rng", False):
+            warn(f"projection {self.label}: the rng of {type(self._connector).__name__} is not used: sPyNNaker "
+                 "7.4.1 generates this projection on the machine from the post-synaptic Population's seed "
+                 "(give it seed=...)")
+        return tuple(specs)
 
     # ------------------------------------------------------------- STDP
     def _post_roots(self):
@@ -384,9 +420,12 @@ class Projection(common.Projection):
                 and getattr(self, "_sim", None) is state.sim:
             return self._read_back()
         if self._fast is not None:
-            pre, post, _, _ = self._read_back()
+            # A distribution the machine draws has only the machine's values.
+            pre, post, machine_w, machine_d = self._read_back()
             _, w, d = self._fast
-            return pre, post, np.full(pre.size, w), np.full(pre.size, d)
+            w = machine_w if isinstance(w, dict) else np.full(pre.size, w)
+            d = machine_d if isinstance(d, dict) else np.full(pre.size, d)
+            return pre, post, w, d
         c = self._conn
         return c["pre"], c["post"], c["weight"], c["delay"]
 
@@ -478,10 +517,12 @@ class Projection(common.Projection):
                        if isinstance(v, (int, float, np.integer, np.floating))}
             if len(numbers) == len(attributes):
                 spec, w, d = self._fast
-                w = float(numbers.get("weight", w))
-                d = float(numbers.get("delay", d))
-                check_weights(w, self)
-                check_delays(d, self)
+                w = float(numbers["weight"]) if "weight" in numbers else w
+                d = float(numbers["delay"]) if "delay" in numbers else d
+                if not isinstance(w, dict):
+                    check_weights(w, self)
+                if not isinstance(d, dict):
+                    check_delays(d, self)
                 self._fast = (spec, w, d)
                 self._weight_spec, self._delay_spec = w, d
                 state.structure_changed()

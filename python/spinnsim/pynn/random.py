@@ -39,9 +39,16 @@ class RandomDistribution(_PyNNRandomDistribution):
             raise errors.InvalidParameterValueError(
                 f"unknown distribution '{distribution}'; available: "
                 f"{', '.join(sorted(available_distributions))}")
+        user_rng = rng is not None
         if rng is None:
             rng = state.default_rng()
         super().__init__(distribution, parameters_pos, rng=rng, **parameters_named)
+        self._user_rng = user_rng
+
+
+#: The distributions the synapse expander of sPyNNaker 7.4.1 generates (and the host has statistics
+#: for: not uniform_int).
+MACHINE_DISTRIBUTIONS = ("uniform", "normal", "normal_clipped", "normal_clipped_to_boundary", "exponential")
 
 
 def core_distribution(rd):

@@ -111,6 +111,7 @@ class State(BaseState):
         self.backend = "auto"
         self.threads = None
         self.seed = 0
+        self.draws = "machine"
         self.is_setup = False
         self.ended = False
         self.clear()
@@ -186,6 +187,7 @@ class State(BaseState):
             "timestep": float(self.dt),
             "min_delay": float(self.min_delay),
             "seed": int(self.seed),
+            "draws": self.draws,
             "population": [p._core_entry() for p in self.populations],
             "projection": [],
             "current_source": [],

@@ -1,0 +1,114 @@
+"""spinnsim.pynn hands the projections sPyNNaker 7.4.1 generates on the machine to the core as a
+connector and distributions, as sPyNNaker does: no connection is drawn in Python, the PyNN script
+and the network file written for it give the same connections (the synapse expander's, from the
+post-synaptic Population's seed), and the rngs sPyNNaker ignores there are ignored with a warning.
+`setup(draws="spinnsim")` keeps PyNN's connector code and its rngs."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import spinnsim.pynn as sim
+from spinnsim import Simulation
+
+CELL = {"tau_m": 20.0, "cm": 0.2, "v_rest": -49.0, "v_reset": -60.0, "v_thresh": -50.0,
+        "tau_syn_E": 5.0, "tau_syn_I": 10.0, "tau_refrac": 5.0, "i_offset": 0.0}
+W_EXC = {"distribution": "uniform", "low": 0.01, "high": 0.03}
+D_EXC = {"distribution": "normal_clipped", "mu": 1.5, "sigma": 0.5, "low": 0.2, "high": 5.0}
+
+
+def script(rng=None, draws="machine"):
+    """A Vogels-Abbott-like network in PyNN: two seeded populations, random weights and delays."""
+    sim.setup(timestep=0.1, min_delay=0.2, seed=5, draws=draws)
+    exc = sim.Population(400, sim.IF_curr_exp(**CELL), label="exc", seed=11)
+    inh = sim.Population(100, sim.IF_curr_exp(**CELL), label="inh", seed=12)
+    w = sim.RandomDistribution("uniform", (0.01, 0.03), rng=rng)
+    d = sim.RandomDistribution("normal_clipped", mu=1.5, sigma=0.5, low=0.2, high=5.0, rng=rng)
+    kw = {} if rng is None else {"rng": rng}
+    projs = [
+        sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.05, **kw),
+                       sim.StaticSynapse(weight=w, delay=d), receptor_type="excitatory"),
+        sim.Projection(exc, inh, sim.FixedTotalNumberConnector(1500, **kw),
+                       sim.StaticSynapse(weight=w, delay=0.2), receptor_type="excitatory"),
+        sim.Projection(inh, exc, sim.FixedNumberPreConnector(10, **kw),
+                       sim.StaticSynapse(weight=0.09, delay=d), receptor_type="inhibitory"),
+    ]
+    return projs
+
+
+def network_file() -> dict:
+    """The same network as a network file (the form `spinnsim run` reads)."""
+    pop = {"cell_type": "IF_curr_exp", "parameters": CELL}
+    return {
+        "timestep": 0.1, "min_delay": 0.2, "seed": 5,
+        "population": [dict(pop, label="exc", size=400, seed=11), dict(pop, label="inh", size=100, seed=12)],
+        "projection": [
+            {"pre": "exc", "post": "exc", "connector": {"type": "FixedProbabilityConnector", "p_connect": 0.05},
+             "weight": W_EXC, "delay": D_EXC},
+            {"pre": "exc", "post": "inh", "connector": {"type": "FixedTotalNumberConnector", "n": 1500},
+             "weight": W_EXC, "delay": 0.2},
+            {"pre": "inh", "post": "exc", "connector": {"type": "FixedNumberPreConnector", "n": 10},
+             "weight": 0.09, "delay": D_EXC, "receptor_type": "inhibitory"},
+        ],
+    }
+
+
+def rows(a) -> np.ndarray:
+    a = np.asarray(a, dtype=float).reshape(-1, 4)
+    return a[np.lexsort((a[:, 3], a[:, 2], a[:, 1], a[:, 0]))]
+
+
+def test_the_script_and_the_network_file_give_the_machines_connections():
+    projs = script()
+    # Nothing was drawn in Python: the core has the connector and the distributions.
+    assert all(p._conn is None and p._fast is not None for p in projs)
+    sim.run(1.0)
+    from_script = [rows(p.get(["weight", "delay"], format="list")) for p in projs]
+    sim.end()
+    core = Simulation(json.dumps(network_file()), backend="cpu")
+    for k, got in enumerate(from_script):
+        want = rows(core.connections(k))
+        assert got.shape == want.shape and len(got) > 0, f"projection {k}"
+        np.testing.assert_array_equal(got, want, err_msg=f"projection {k}")
+    # The weights and delays are drawn (not one value), within their bounds.
+    w = from_script[0][:, 2]
+    assert len(np.unique(w)) > 10 and w.min() >= 0.01 - 1e-3 and w.max() <= 0.03 + 1e-3
+
+
+def test_rngs_sPyNNaker_ignores_are_ignored_with_a_warning():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        projs = script(rng=sim.NumpyRNG(seed=77))
+    said = " ".join(str(w.message) for w in caught)
+    assert "is not used: sPyNNaker 7.4.1 generates this projection on the machine" in said
+    sim.run(1.0)
+    seeded = [rows(p.get(["weight", "delay"], format="list")) for p in projs]
+    sim.end()
+    projs = script()
+    sim.run(1.0)
+    unseeded = [rows(p.get(["weight", "delay"], format="list")) for p in projs]
+    sim.end()
+    for a, b in zip(seeded, unseeded):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_draws_spinnsim_keeps_pyNNs_connector_code():
+    projs = script(rng=sim.NumpyRNG(seed=77), draws="spinnsim")
+    assert all(p._conn is not None for p in projs), "drawn in Python with the script's rng"
+    sim.run(1.0)
+    theirs = rows(projs[0].get(["weight", "delay"], format="list"))
+    sim.end()
+    projs = script()
+    sim.run(1.0)
+    machine = rows(projs[0].get(["weight", "delay"], format="list"))
+    sim.end()
+    assert theirs.shape != machine.shape or not np.array_equal(theirs, machine)
+
+
+@pytest.mark.parametrize("bad", [{"draws": "chip"}])
+def test_a_bad_draws_is_refused(bad):
+    from pyNN import errors
+    with pytest.raises(errors.InvalidParameterValueError, match="draws must be 'machine' or 'spinnsim'"):
+        sim.setup(timestep=1.0, **bad)

@@ -1,0 +1,175 @@
+//! The projections sPyNNaker 7.4.1 has the synapse expander build on the machine
+//! (docs/expander.md §5): which ones (`SynapseInformation.may_generate_on_machine`), their
+//! connector and distributions as the expander's parameter words, and what every core of a post
+//! population writes alike in its connection-builder region. The region of each core and the
+//! expander's run over it are in [`super::synapses`], beside the blocks they fill.
+
+use crate::error::{Error, Result};
+use crate::expander::{ConnectionGenerator, ParamGenerator};
+use crate::fixed::{encode_s1615, encode_u032, encode_u3232};
+use crate::model::{Connector, Distribution, Draws, Network, Projection, Values, S1615_MAX, S1615_MIN};
+
+/// Region ids the connection-builder region names on a combined neuron-and-synapse core:
+/// synaptic matrix, pop table, bit field, structural (none).
+pub const COMBINED_CORE_REGION_IDS: [u32; 4] = [6, 5, 14, 0xFFFF_FFFF];
+
+/// A projection the synapse expander builds: its connector and its weight and delay generators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Generated {
+    pub connector: ConnectionGenerator,
+    pub weight: ParamGenerator,
+    pub delay: ParamGenerator,
+}
+
+/// Whether a value is one the expander generates (`is_param_generatable`): a constant, or a
+/// distribution it has a generator for. Arrays are drawn on the host.
+fn generatable(v: &Values) -> bool {
+    use Distribution::*;
+    match v {
+        Values::Scalar(_) => true,
+        Values::Random(d) => matches!(
+            d,
+            Uniform { .. }
+                | UniformInt { .. }
+                | Normal { .. }
+                | NormalClipped { .. }
+                | NormalClippedToBoundary { .. }
+                | Exponential { .. }
+        ),
+        Values::Array(_) => false,
+    }
+}
+
+/// Whether sPyNNaker 7.4.1 generates the projection on a real machine
+/// (`may_generate_on_machine`, static synapses or STDP): a connector the expander has, with
+/// weights and delays it can generate. Its weights and delays are then rounded as the expander
+/// rounds them, whoever draws them.
+pub(super) fn on_chip(proj: &Projection, dt: f64) -> bool {
+    let delay = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+    proj.connector.generated_on_chip() && generatable(&proj.weight) && generatable(&delay)
+}
+
+/// Projection `k` as the expander builds it, or `None` when the host builds its rows: on a virtual
+/// board, with spinnsim's own draws, for listed or imported connections, plastic synapses (not yet
+/// generated here), and weights or delays without an on-chip generator.
+pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Result<Option<Generated>> {
+    let delay = proj.delay.clone().unwrap_or(Values::Scalar(net.timestep));
+    if virtual_board
+        || net.draws == Draws::Spinnsim
+        || proj.connections.is_some()
+        || proj.synapse_dynamics.is_some()
+        || !on_chip(proj, net.timestep)
+    {
+        return Ok(None);
+    }
+    let name = proj.name(k);
+    Ok(Some(Generated {
+        connector: connection_generator(&name, &proj.connector, proj.pre == proj.post)?,
+        weight: param_generator(&name, "weight", &proj.weight)?,
+        delay: param_generator(&name, "delay", &delay)?,
+    }))
+}
+
+/// `gen_connector_id` and `gen_connector_params`: self connections count as allowed between two
+/// populations.
+fn connection_generator(name: &str, c: &Connector, same_population: bool) -> Result<ConnectionGenerator> {
+    use ConnectionGenerator as G;
+    let allow = |a: bool| a || !same_population;
+    let count = |n: u64| {
+        u32::try_from(n).map_err(|_| Error::param(name, "n", format!("{n} does not fit the expander's 32-bit count")))
+    };
+    Ok(match *c {
+        Connector::OneToOneConnector => G::OneToOne,
+        Connector::AllToAllConnector { allow_self_connections } => {
+            G::AllToAll { allow_self: allow(allow_self_connections) }
+        }
+        Connector::FixedProbabilityConnector { p_connect, allow_self_connections } => G::FixedProbability {
+            allow_self: allow(allow_self_connections),
+            p: encode_u032(p_connect).map_err(|_| {
+                Error::param(
+                    name,
+                    "p_connect",
+                    format!(
+                        "{p_connect} cannot be written for the synapse expander (sPyNNaker 7.4.1 encodes it as \
+                         U0.32, whose largest value is just below 1); use an AllToAllConnector"
+                    ),
+                )
+            })?,
+        },
+        Connector::FixedTotalNumberConnector { n, allow_self_connections, with_replacement } => {
+            G::FixedTotal { allow_self: allow(allow_self_connections), with_replacement, n: count(n)? }
+        }
+        Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement } => {
+            G::FixedPre { allow_self: allow(allow_self_connections), with_replacement, n: count(n)? }
+        }
+        Connector::FixedNumberPostConnector { n, allow_self_connections, with_replacement } => {
+            G::FixedPost { allow_self: allow(allow_self_connections), with_replacement, n: count(n)? }
+        }
+        Connector::FromListConnector { .. } => unreachable!("a FromListConnector is built on the host"),
+    })
+}
+
+/// `param_generator_id` and `param_generator_params`: S1615 words, infinite bounds as the
+/// type's limits.
+fn param_generator(name: &str, what: &str, v: &Values) -> Result<ParamGenerator> {
+    use Distribution as D;
+    use ParamGenerator as P;
+    let s = |x: f64| -> Result<i32> {
+        if x == f64::INFINITY {
+            return Ok(i32::MAX);
+        }
+        if x == f64::NEG_INFINITY {
+            return Ok(i32::MIN);
+        }
+        encode_s1615(x).map_err(|_| {
+            Error::param(
+                name,
+                what,
+                format!(
+                    "{x} cannot be written for the synapse expander, whose parameters are s16.15 (minimum \
+                     {S1615_MIN}, maximum {S1615_MAX}); sPyNNaker 7.4.1's host refuses it too"
+                ),
+            )
+        })
+    };
+    Ok(match v {
+        Values::Scalar(x) => P::Constant(s(*x)?),
+        Values::Random(d) => match *d {
+            D::Uniform { low, high } | D::UniformInt { low, high } => P::Uniform { low: s(low)?, high: s(high)? },
+            D::Normal { mu, sigma } => P::Normal { mu: s(mu)?, sigma: s(sigma)? },
+            D::NormalClipped { mu, sigma, low, high } => {
+                P::NormalClipped { mu: s(mu)?, sigma: s(sigma)?, low: s(low)?, high: s(high)? }
+            }
+            D::NormalClippedToBoundary { mu, sigma, low, high } => {
+                P::NormalClippedToBoundary { mu: s(mu)?, sigma: s(sigma)?, low: s(low)?, high: s(high)? }
+            }
+            D::Exponential { beta } => P::Exponential { beta: s(beta)? },
+            _ => unreachable!("only generatable distributions reach the expander"),
+        },
+        Values::Array(_) => unreachable!("arrays are drawn on the host"),
+    })
+}
+
+/// What every core of a receiving population writes alike in its connection-builder region.
+pub struct PopulationGeneration {
+    /// Time steps per ms, S1615.
+    pub timestep_per_ms: i32,
+    pub pop_seed: [u32; 4],
+    /// Per synapse type, `2^(15 − shift) · global weight scale` as U3232.
+    pub weight_scales: Vec<u64>,
+    /// The post population's atoms and atoms per core.
+    pub n_post_atoms: u32,
+    pub post_max_atoms: u32,
+}
+
+impl PopulationGeneration {
+    pub fn new(timestep_us: u32, pop_seed: [u32; 4], weight_scales: &[f64], n_post: u32, max: u32) -> Self {
+        PopulationGeneration {
+            timestep_per_ms: encode_s1615(1000.0 / timestep_us as f64).unwrap_or(i32::MAX),
+            pop_seed,
+            weight_scales: weight_scales.iter().map(|&w| encode_u3232(w).unwrap_or(u64::MAX)).collect(),
+            n_post_atoms: n_post,
+            post_max_atoms: max,
+        }
+    }
+}
