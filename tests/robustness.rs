@@ -195,6 +195,17 @@ fn what_the_machine_does_differently_is_said_once() {
     let err = run_toml(&huge("", 1e9), 5.0).unwrap_err().to_string();
     assert!(err.contains("projection `huge`") && err.contains("cannot be written for the synapse expander"), "{err}");
 
+    // p_connect = 1, which the 7.4.1 host cannot give the expander: every pair, said once.
+    let toml = format!(
+        "{LIF1}[[population]]\nlabel = \"s\"\nsize = 3\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
+         [[projection]]\nlabel = \"all\"\npre = \"s\"\npost = \"a\"\nconnector = {{ type = \"FixedProbabilityConnector\", p_connect = 1.0 }}\n"
+    );
+    let w = run_toml(&toml, 2.0).unwrap();
+    let said: Vec<_> =
+        w.iter().filter(|w| w.contains("projection `all`: sPyNNaker 7.4.1 cannot give p_connect = 1")).collect();
+    assert_eq!(said.len(), 1, "{w:?}");
+    let sim = Simulation::new(load_toml(&toml).unwrap(), Default::default(), Some(1)).unwrap();
+    assert_eq!(sim.connections(0).unwrap().len(), 3, "every pair");
     // Plastic synapses with a delay field of 0 are never delivered.
     let toml = "[[population]]\nlabel = \"a\"\nsize = 4\ncell_type = \"IF_curr_exp\"\n\
          [[population]]\nlabel = \"s\"\nsize = 4\ncell_type = \"SpikeSourcePoisson\"\nparameters = { rate = 20.0 }\n\

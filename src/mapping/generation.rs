@@ -59,6 +59,7 @@ pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_boar
         || proj.connections.is_some()
         || proj.synapse_dynamics.is_some()
         || !on_chip(proj, net.timestep)
+        || every_pair(proj)
     {
         return Ok(None);
     }
@@ -68,6 +69,26 @@ pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_boar
         weight: param_generator(&name, "weight", &proj.weight)?,
         delay: param_generator(&name, "delay", &delay)?,
     }))
+}
+
+/// A fixed probability of 1, which the 7.4.1 host cannot write for the expander (U0.32 ends below
+/// 1: it raises): every pair is connected instead, on the host, and the run says so.
+fn every_pair(proj: &Projection) -> bool {
+    matches!(proj.connector, Connector::FixedProbabilityConnector { p_connect, .. } if p_connect >= 1.0)
+}
+
+/// What the run says of a projection the machine would generate but could not, because its
+/// `p_connect` is 1.
+pub(super) fn every_pair_warning(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Option<String> {
+    let machine = !virtual_board && net.draws == Draws::Machine && proj.connections.is_none();
+    (machine && proj.synapse_dynamics.is_none() && on_chip(proj, net.timestep) && every_pair(proj)).then(|| {
+        format!(
+            "{}: sPyNNaker 7.4.1 cannot give p_connect = 1 to the synapse expander (it encodes p as U0.32, which \
+             ends below 1, and raises), so the machine would not run this network; spinnsim connects every pair \
+             on the host instead",
+            proj.name(k)
+        )
+    })
 }
 
 /// `gen_connector_id` and `gen_connector_params`: self connections count as allowed between two

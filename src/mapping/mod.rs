@@ -162,6 +162,12 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     let mut placed = layout::place_cores(net, opts, &resolved, &layout, &drawn)?;
     let keys = keys::Keys::assign(&drawn, &layout, &mut placed)?;
     let mut warnings = first_warnings(net, &resolved);
+    warnings.extend(
+        net.projections
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| generation::every_pair_warning(net, k, p, opts.virtual_board)),
+    );
     let mut ring_buffer_shifts = vec![None; pops.len()];
     let mut routes = routes::Routes::default();
     let receivers: Vec<usize> = (0..pops.len()).filter(|&pi| !pops[pi].cell_type.is_source()).collect();
