@@ -1,10 +1,14 @@
-//! spinnsim's synapse expander (`spinnsim::expander`) against the real `synapse_expander.aplx` of
-//! sPyNNaker 7.4.1, run under the ARM emulator (tools/binaries/synapse_expander.py): for random
+//! spinnsim's expanders (`spinnsim::expander`) against the real `synapse_expander.aplx` and
+//! `neuron_expander.aplx` of sPyNNaker 7.4.1, run under the ARM emulator
+//! (tools/binaries/synapse_expander.py, tools/binaries/neuron_expander.py): for random
 //! connection-builder regions — every connector, every parameter generator as weight and as
 //! delay, several edges and synapse types per core, delays past one stage and past the last,
 //! full rows — the synaptic-matrix words and the final states of both generators are the
-//! binary's, word for word. The budget is `SPINNSIM_EXPANDER_CASES` cases (300 by default);
-//! `SPINNSIM_EXPANDER_SEED` picks another sequence of cases.
+//! binary's, word for word; for random neuron-builder regions and those of every fixture — every
+//! field type, global and per-neuron structs, values split into items, recording indices — the
+//! neuron parameters, the recording region and the core's generator are. The budget is
+//! `SPINNSIM_EXPANDER_CASES` cases (300 by default); `SPINNSIM_EXPANDER_SEED` picks another
+//! sequence of cases.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -147,9 +151,15 @@ fn run_binary(cases: &[(ConnectionBuilder, usize)]) -> Option<Vec<serde_json::Va
     run_json(&input)
 }
 
-/// The binary's results for the cases of `input` (tools/binaries/synapse_expander.py's stdin).
+/// The synapse expander's results for the cases of `input` (tools/binaries/synapse_expander.py's
+/// stdin).
 fn run_json(input: &serde_json::Value) -> Option<Vec<serde_json::Value>> {
-    let script = root().join("tools/binaries/synapse_expander.py");
+    run_tool("synapse_expander.py", input)
+}
+
+/// The results of the emulated binary `tool` (in tools/binaries) for the cases of `input`.
+fn run_tool(tool: &str, input: &serde_json::Value) -> Option<Vec<serde_json::Value>> {
+    let script = root().join("tools/binaries").join(tool);
     let mut child = Command::new("python3")
         .arg(&script)
         .current_dir(root())
@@ -166,7 +176,7 @@ fn run_json(input: &serde_json::Value) -> Option<Vec<serde_json::Value>> {
         println!("SKIPPED: {err}");
         return None;
     }
-    assert!(out.status.success(), "synapse_expander.py failed:\n{err}");
+    assert!(out.status.success(), "{tool} failed:\n{err}");
     Some(String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
 }
 
@@ -390,4 +400,204 @@ fn a_reservoir_past_the_stack_stops_the_core_where_the_binary_faults() {
     assert_eq!(words(&results[0]["matrix"]), matrix, "the largest reservoir spinnsim draws is the binary's");
     let error = results[2]["error"].as_str().unwrap_or("");
     assert!(error.contains("fault"), "8300 pairs overflow the binary's stack: {error}");
+}
+
+use spinnsim::expander::neurons::{
+    FieldBuilder, FieldType, NeuronBuilder, RecordedVariable, StructBuilder, ALL_ATOMS, PER_ATOM, RECORDED,
+};
+
+/// A random field: any of the four types, one value for all repeats or several items.
+fn neuron_field(r: &mut StdRng, repeats: u32, n_atoms: u32) -> FieldBuilder {
+    let field_type = FieldType::from_id(r.random_range(0..4)).unwrap();
+    // Whole numbers and fractions, negative ones too (UINT32 wraps them, U032 shifts them).
+    let (centre, spread) = match field_type {
+        FieldType::S1615 => (r.random_range(-70.0..20.0), r.random_range(0.1..15.0)),
+        FieldType::U032 => (r.random_range(-0.5..0.5), 0.4),
+        _ => (r.random_range(-5.0..200.0), r.random_range(0.5..50.0)),
+    };
+    let count = if repeats == PER_ATOM { n_atoms } else { repeats };
+    let items = if count > 1 && r.random_bool(0.3) {
+        let k = r.random_range(1..count);
+        vec![(k, generator(r, centre, spread)), (count - k, generator(r, centre, spread))]
+    } else {
+        vec![(repeats, generator(r, centre, spread))]
+    };
+    FieldBuilder { field_type, items }
+}
+
+/// A random recorded variable of a core of `n_atoms`: off, all neurons, some or none.
+fn recorded_variable(r: &mut StdRng, n_atoms: u32, sampled: bool) -> RecordedVariable {
+    let element_size = sampled.then_some(4);
+    let rate = r.random_range(1..4);
+    let (n_recording, items) = match r.random_range(0..4) {
+        0 => return RecordedVariable { rate: 0, element_size, n_recording: 0, items: vec![] },
+        1 => (PER_ATOM, vec![ALL_ATOMS | RECORDED]),
+        2 => (PER_ATOM, vec![ALL_ATOMS]),
+        _ => {
+            // Runs alternating between recorded and not, covering the core.
+            let (mut items, mut at, mut recorded, mut n) = (Vec::new(), 0, r.random_bool(0.5), 0);
+            while at < n_atoms {
+                let len = r.random_range(1..=(n_atoms - at));
+                items.push(if recorded { len | RECORDED } else { len });
+                n += if recorded { len } else { 0 };
+                (at, recorded) = (at + len, !recorded);
+            }
+            (n, items)
+        }
+    };
+    RecordedVariable { rate, element_size, n_recording, items }
+}
+
+/// One random neuron-builder region.
+fn neuron_case(r: &mut StdRng) -> NeuronBuilder {
+    let n_atoms = r.random_range(1..=40u32);
+    let structs = (0..r.random_range(1..=5))
+        .map(|_| {
+            let n_repeats = [PER_ATOM, 1, n_atoms][r.random_range(0..3)];
+            let fields = (0..r.random_range(0..=6)).map(|_| neuron_field(r, n_repeats, n_atoms)).collect();
+            StructBuilder { n_repeats, fields }
+        })
+        .collect();
+    let n_sampled = r.random_range(0..=3);
+    let recording =
+        (0..n_sampled + r.random_range(0..=1)).map(|k| recorded_variable(r, n_atoms, k < n_sampled)).collect();
+    let seed = |r: &mut StdRng| [r.random(), r.random::<u32>() | 1, r.random(), r.random_range(1..698769068)];
+    NeuronBuilder { region_ids: [2, 9], pop_seed: seed(r), core_seed: seed(r), n_atoms, structs, recording }
+}
+
+/// The words of the neuron-parameter and neuron-recording regions of a builder's core.
+fn neuron_region_sizes(b: &NeuronBuilder) -> (usize, usize) {
+    let repeats = |n: u32| if n == PER_ATOM { b.n_atoms as usize } else { n as usize };
+    let params = b.structs.iter().map(|s| repeats(s.n_repeats) * s.fields.len()).sum::<usize>();
+    let index_words = b.n_atoms.div_ceil(2) as usize;
+    let recording =
+        2 + b.recording.iter().map(|v| 2 + usize::from(v.element_size.is_some()) + index_words).sum::<usize>();
+    (params, recording)
+}
+
+/// The neuron expander's results for the regions of `builders`.
+fn run_neuron_binary(builders: &[NeuronBuilder]) -> Option<Vec<serde_json::Value>> {
+    let cases: Vec<_> = builders
+        .iter()
+        .map(|b| {
+            let (n2, n9) = neuron_region_sizes(b);
+            serde_json::json!({"region": b.words(), "regions": {"2": n2.max(1), "9": n9}})
+        })
+        .collect();
+    run_tool("neuron_expander.py", &serde_json::json!({ "cases": cases }))
+}
+
+/// The recording region with the last halfword of every index array cleared when the core has an
+/// odd number of atoms: the binary leaves it as the stack held it.
+fn defined_recording(words: &[u32], b: &NeuronBuilder) -> Vec<u32> {
+    let mut w = words.to_vec();
+    let index_words = b.n_atoms.div_ceil(2) as usize;
+    let mut at = 2;
+    for v in &b.recording {
+        at += 2 + usize::from(v.element_size.is_some()) + index_words;
+        if b.n_atoms % 2 == 1 && at <= w.len() {
+            w[at - 1] &= 0xFFFF;
+        }
+    }
+    w
+}
+
+/// Compares the port with the binary on `cases`; returns how many stopped the core.
+fn compare_neuron_expander(cases: &[NeuronBuilder]) -> usize {
+    let ours: Vec<_> = cases.iter().map(|b| (b.clone(), b.expand().ok())).collect();
+    let Some(results) = run_neuron_binary(cases) else { return 0 };
+    assert_eq!(results.len(), cases.len());
+    let mut stopped = 0;
+    for (k, ((b, x), got)) in ours.iter().zip(&results).enumerate() {
+        let what = format!("case {k}: {b:?}\nbinary: {}", got["error"]);
+        let error = got["error"].as_str().unwrap_or("");
+        assert!(!error.contains("fault") && !error.contains("timeout") && !error.contains("outside"), "{what}");
+        assert_eq!(error.contains("rt_error"), x.is_none(), "stopped or not, {what}\nours: {:?}", b.expand());
+        let Some(x) = x else {
+            stopped += 1;
+            continue;
+        };
+        assert_eq!(neuron_region_sizes(b), (x.params.len(), x.recording.len()), "region sizes, {what}");
+        assert_eq!(words(&got["core_rng"]), x.core_rng, "core generator, {what}");
+        assert_eq!(words(&got["pop_rng"]), x.pop_rng, "population generator, {what}");
+        let params = words(&got["regions"]["2"]);
+        if let Some(i) = (0..x.params.len()).find(|&i| params[i] != x.params[i]) {
+            panic!("neuron parameter word {i}: binary {:#010x}, spinnsim {:#010x}; {what}", params[i], x.params[i]);
+        }
+        let recording = defined_recording(&words(&got["regions"]["9"]), b);
+        assert_eq!(recording, defined_recording(&x.recording, b), "recording region, {what}");
+    }
+    stopped
+}
+
+#[test]
+fn the_neuron_expander_writes_the_parameters_and_draws_of_the_binary() {
+    let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 2);
+    let cases: Vec<_> = (0..env_u64("SPINNSIM_EXPANDER_CASES", 300)).map(|_| neuron_case(&mut r)).collect();
+    let stopped = compare_neuron_expander(&cases);
+    assert!(stopped < cases.len() / 4, "{stopped} of {} cases stopped the core", cases.len());
+    for b in &cases {
+        assert_eq!(NeuronBuilder::from_words(&b.words()).as_ref(), Ok(b), "read back");
+    }
+}
+
+#[test]
+fn the_neuron_expander_expands_every_fixture_core_as_the_binary() {
+    let dir = root().join("tests/fixtures/virtual-board-7.4.1");
+    let mut cases = Vec::new();
+    for sub in ["", "stdp"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for regions in fx["data_spec_regions_by_core"].as_object().unwrap().values() {
+                let Some(w) = regions["13"]["words_hex"].as_array() else { continue };
+                let w: Vec<u32> = w
+                    .iter()
+                    .map(|x| u32::from_str_radix(x.as_str().unwrap().trim_start_matches("0x"), 16).unwrap())
+                    .collect();
+                cases.push(NeuronBuilder::from_words(&w).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+            }
+        }
+    }
+    assert!(cases.len() >= 40, "only {} fixture cores", cases.len());
+    assert_eq!(compare_neuron_expander(&cases), 0, "a fixture core stopped");
+}
+
+#[test]
+fn the_mapping_takes_random_neuron_values_from_the_binarys_expansion() {
+    use spinnsim::mapping::{map, CoreKind, MapOptions};
+    let toml = r#"
+        [[population]]
+        label = "cond"
+        size = 50
+        cell_type = "IF_cond_exp"
+        max_atoms_per_core = 32
+        seed = 99
+        parameters = { e_rev_I = { distribution = "normal", mu = -75.0, sigma = 3.0 }, i_offset = { distribution = "exponential", beta = 0.2 } }
+        initial_values = { v = { distribution = "uniform", low = -70.0, high = -55.0 } }
+        record = [{ variable = "v", neurons = [1, 2, 40] }, { variable = "spikes" }]
+    "#;
+    let image = map(&toml::from_str(toml).unwrap(), MapOptions::default()).unwrap();
+    let cores: Vec<_> = image
+        .cores
+        .iter()
+        .filter_map(|c| if let CoreKind::Neuron(nc) = &c.kind { Some((c.n_atoms as usize, nc)) } else { None })
+        .collect();
+    assert_eq!(cores.len(), 2);
+    let builders: Vec<_> = cores.iter().map(|(_, nc)| NeuronBuilder::from_words(&nc.neuron_builder).unwrap()).collect();
+    let Some(results) = run_neuron_binary(&builders) else { return };
+    for ((n, nc), got) in cores.iter().zip(&results) {
+        let params = words(&got["regions"]["2"]);
+        // The LIF struct (9 fields) follows the one-word global struct; the conductance input
+        // (e_rev_E, e_rev_I) follows the LIF struct.
+        let lif = |k: usize, f: usize| params[1 + k * 9 + f] as i32;
+        let cond = |k: usize, f: usize| params[1 + n * 9 + k * 2 + f] as i32;
+        assert_eq!((0..*n).map(|k| lif(k, 0)).collect::<Vec<_>>(), nc.neurons.v, "v");
+        assert_eq!((0..*n).map(|k| lif(k, 4)).collect::<Vec<_>>(), nc.neurons.i_offset, "i_offset");
+        assert_eq!((0..*n).map(|k| cond(k, 1)).collect::<Vec<_>>(), nc.neurons.e_rev_i, "e_rev_I");
+        assert!(nc.neurons.v.windows(2).any(|w| w[0] != w[1]), "v is drawn per neuron");
+    }
 }

@@ -118,7 +118,19 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                 max_atoms_per_core: p["max_atoms_per_core"].as_u64().map(|m| m as u32),
                 spikes_per_second: None,
                 ring_buffer_sigma: None,
-                record: vec![],
+                // The fixtures record every neuron at every tick.
+                record: p["record"]
+                    .as_array()
+                    .map(|vs| {
+                        vs.iter()
+                            .map(|v| RecordRequest {
+                                variable: v.as_str().unwrap().into(),
+                                neurons: None,
+                                sampling_interval: None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -249,6 +261,7 @@ fn check(name: &str, fx: &Value) {
         assert_eq!(Some(nc.synapse_params.clone()), words("4"), "{name}: SynapseParams of {label}");
         assert_eq!(Some(nc.pop_table.clone()), words("5"), "{name}: PopTable of {label}");
         assert_eq!(Some(nc.connection_builder.clone()), words("12"), "{name}: ConnectorBuilderRegion of {label}");
+        assert_eq!(Some(nc.neuron_builder.clone()), words("13"), "{name}: NeuronBuilder of {label}");
         if let Some(syn) = words("6") {
             // The host writes only the host-built blocks; on a real machine the expander fills the rest.
             let host_words = fx["synaptic_matrices"][label]["host_generated_block_addr"].as_u64().unwrap() as usize / 4;

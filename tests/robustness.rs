@@ -341,3 +341,24 @@ fn an_interrupted_run_writes_what_it_recorded() {
     let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
     assert!(rows > 0, "the spikes recorded before the interrupt are kept");
 }
+
+#[test]
+fn random_neuron_values_the_machine_draws_otherwise_are_said() {
+    let pop = |draws: &str, values: &str| {
+        format!("{draws}[[population]]\nlabel = \"p\"\nsize = 3\ncell_type = \"IF_curr_exp\"\n{values}\n")
+    };
+    // A list of values keeps the population off the neuron expander: the host draws with numpy.
+    let mixed = "parameters = { tau_m = [10.0, 20.0, 30.0] }\ninitial_values = { v = { distribution = \"uniform\", low = -70.0, high = -60.0 } }";
+    let w = run_toml(&pop("", mixed), 1.0).unwrap();
+    assert!(w.len() == 1 && w[0].contains("population `p`") && w[0].contains("`v`") && w[0].contains("numpy"), "{w:?}");
+    // uniform_int is a continuous uniform on the machine.
+    let ints = "initial_values = { v = { distribution = \"uniform_int\", low = -70.0, high = -60.0 } }";
+    let w = run_toml(&pop("", ints), 1.0).unwrap();
+    assert!(w.len() == 1 && w[0].contains("continuous uniform") && w[0].contains("`v`"), "{w:?}");
+    // With spinnsim's draws, asked for, nothing is said.
+    assert!(run_toml(&pop("draws = \"spinnsim\"\n", mixed), 1.0).unwrap().is_empty());
+    // The machine's draw is checked: a negative time constant is refused, naming the neuron.
+    let negative = "parameters = { tau_m = { distribution = \"uniform\", low = -5.0, high = -1.0 } }";
+    let err = run_toml(&pop("", negative), 1.0).unwrap_err().to_string();
+    assert!(err.contains("population `p`") && err.contains("tau_m") && err.contains("must be > 0"), "{err}");
+}

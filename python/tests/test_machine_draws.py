@@ -112,3 +112,47 @@ def test_a_bad_draws_is_refused(bad):
     from pyNN import errors
     with pytest.raises(errors.InvalidParameterValueError, match="draws must be 'machine' or 'spinnsim'"):
         sim.setup(timestep=1.0, **bad)
+
+
+V_INIT = {"distribution": "uniform", "low": -70.0, "high": -55.0}
+TAU_M = {"distribution": "normal_clipped", "mu": 20.0, "sigma": 4.0, "low": 10.0, "high": 30.0}
+
+
+def random_neurons_script(draws="machine"):
+    """A population with a random membrane time constant and random initial v, recording v."""
+    sim.setup(timestep=1.0, seed=3, draws=draws)
+    cell = sim.IF_curr_exp(**dict(CELL, tau_m=sim.RandomDistribution("normal_clipped", mu=20.0, sigma=4.0,
+                                                                     low=10.0, high=30.0)))
+    pop = sim.Population(150, cell, label="pop", seed=21, neurons_per_core=64)
+    pop.initialize(v=sim.RandomDistribution("uniform", (-70.0, -55.0)))
+    pop.record("v")
+    return pop
+
+
+def test_random_neuron_values_are_the_neuron_expanders():
+    pop = random_neurons_script()
+    entry = pop._core_entry()
+    # The core gets the distributions, as sPyNNaker hands them to the neuron expander.
+    assert entry["initial_values"]["v"] == V_INIT and entry["parameters"]["tau_m"] == TAU_M
+    sim.run(5.0)
+    from_script = pop.get_data_arrow().samples.to_pandas()
+    sim.end()
+    params = dict(CELL, tau_m=TAU_M)
+    net = {"timestep": 1.0, "seed": 3, "population": [{
+        "label": "pop", "size": 150, "cell_type": "IF_curr_exp", "seed": 21, "max_atoms_per_core": 64,
+        "parameters": params, "initial_values": {"v": V_INIT}, "record": [{"variable": "v"}]}]}
+    core = Simulation(json.dumps(net), backend="cpu")
+    core.run(5.0)
+    want = core.samples().to_pandas()
+    got = from_script.sort_values(["neuron", "tick"])["raw"].to_numpy()
+    want = want.sort_values(["neuron", "tick"])["raw"].to_numpy()
+    assert len(got) == 150 * 5
+    np.testing.assert_array_equal(got, want)
+    assert len(np.unique(got)) > 100, "v is drawn per neuron"
+
+
+def test_draws_spinnsim_draws_random_neuron_values_in_python():
+    pop = random_neurons_script(draws="spinnsim")
+    entry = pop._core_entry()
+    assert isinstance(entry["initial_values"]["v"], list) and isinstance(entry["parameters"]["tau_m"], list)
+    sim.end()

@@ -1,28 +1,32 @@
-//! The on-chip generators of sPyNNaker 7.4.1, as `synapse_expander.aplx` runs them: from the
-//! connection-builder region the host writes for a core (seeds, connectors and distributions as a
-//! few parameter words), the synaptic rows the binary writes, draw for draw
+//! The on-chip generators of sPyNNaker 7.4.1, as `synapse_expander.aplx` and
+//! `neuron_expander.aplx` run them: from the connection-builder region the host writes for a core
+//! (seeds, connectors and distributions as a few parameter words), the synaptic rows the binary
+//! writes, and from the neuron-builder region, the neuron parameters, draw for draw
 //! (docs/expander.md).
 //!
 //! * [`params`]: the parameter generators (constants and random variates in s16.15);
 //! * [`connectors`]: the connection generators and their draw orders;
 //! * [`matrix`]: where a synapse goes (row by delay stage) and the word it becomes;
 //! * [`region`]: the connection-builder region, word for word, and the run over its edges, whose
-//!   two mars_kiss64 generators (population and core) carry on from edge to edge.
+//!   two mars_kiss64 generators (population and core) carry on from edge to edge;
+//! * [`neurons`]: the neuron-builder region and the neuron expander's run over it.
 //!
 //! The module depends on [`crate::fixed`] only; the mapping writes the regions and calls it.
 
 pub mod connectors;
 pub mod matrix;
+pub mod neurons;
 pub mod params;
 pub mod region;
 
 pub use connectors::ConnectionGenerator;
 pub use matrix::StaticMatrix;
+pub use neurons::{NeuronBuilder, NeuronExpansion};
 pub use params::ParamGenerator;
 pub use region::{ConnectionBuilder, Expansion, GeneratedEdge};
 
-/// Why the expander stops a core (`rt_error` in the binary): the core's synapses are then not
-/// generated at all, and the run cannot start.
+/// Why an expander stops a core (`rt_error` in the binary): the core's synapses or neurons are
+/// then not generated at all, and the run cannot start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Abort {
     /// A clipped distribution drew [`params::MAX_CLIPPED_DRAWS`] values (RTE_SWERR).
@@ -50,7 +54,16 @@ pub enum Abort {
         connectors::MAX_RESERVOIR_PAIRS
     )]
     ReservoirTooLarge { n: u32 },
+    /// A neuron struct field of a type the neuron expander has no writer for (RTE_SWERR).
+    #[error("a neuron parameter has the type id {0}, which the neuron expander cannot write")]
+    FieldType(u32),
+    /// The recording items of a variable go on past the core's last neuron (RTE_SWERR).
+    #[error("the recording items reach neuron {neuron} of a core of {n_atoms}")]
+    RecordingItems { neuron: u32, n_atoms: u32 },
+    /// A recorded neuron's index reaches the variable's recorded count (RTE_SWERR).
+    #[error("recorded neuron {index} is not below the {n_recording} the recording region holds")]
+    RecordingIndex { index: u32, n_recording: u32 },
     /// The region names a generator the binary does not have, or ends early.
-    #[error("the connection-builder region is malformed: {0}")]
+    #[error("the builder region is malformed: {0}")]
     Malformed(&'static str),
 }

@@ -13,6 +13,8 @@ use crate::model::{Connector, Distribution, Draws, Network, Projection, Values, 
 /// synaptic matrix, pop table, bit field, structural (none).
 pub const COMBINED_CORE_REGION_IDS: [u32; 4] = [6, 5, 14, 0xFFFF_FFFF];
 
+const SYNAPSE_EXPANDER: &str = "synapse expander";
+
 /// A projection the synapse expander builds: its connector and its weight and delay generators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Generated {
@@ -23,7 +25,7 @@ pub struct Generated {
 
 /// Whether a value is one the expander generates (`is_param_generatable`): a constant, or a
 /// distribution it has a generator for. Arrays are drawn on the host.
-fn generatable(v: &Values) -> bool {
+pub(super) fn generatable(v: &Values) -> bool {
     use Distribution::*;
     match v {
         Values::Scalar(_) => true,
@@ -66,8 +68,8 @@ pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_boar
     let name = proj.name(k);
     Ok(Some(Generated {
         connector: connection_generator(&name, &proj.connector, proj.pre == proj.post)?,
-        weight: param_generator(&name, "weight", &proj.weight)?,
-        delay: param_generator(&name, "delay", &delay)?,
+        weight: param_generator(&name, "weight", &proj.weight, SYNAPSE_EXPANDER)?,
+        delay: param_generator(&name, "delay", &delay, SYNAPSE_EXPANDER)?,
     }))
 }
 
@@ -131,8 +133,8 @@ fn connection_generator(name: &str, c: &Connector, same_population: bool) -> Res
 }
 
 /// `param_generator_id` and `param_generator_params`: S1615 words, infinite bounds as the
-/// type's limits.
-fn param_generator(name: &str, what: &str, v: &Values) -> Result<ParamGenerator> {
+/// type's limits (the same for both expanders; `expander` names the one it is written for).
+pub(super) fn param_generator(name: &str, what: &str, v: &Values, expander: &str) -> Result<ParamGenerator> {
     use Distribution as D;
     use ParamGenerator as P;
     let s = |x: f64| -> Result<i32> {
@@ -147,7 +149,7 @@ fn param_generator(name: &str, what: &str, v: &Values) -> Result<ParamGenerator>
                 name,
                 what,
                 format!(
-                    "{x} cannot be written for the synapse expander, whose parameters are s16.15 (minimum \
+                    "{x} cannot be written for the {expander}, whose parameters are s16.15 (minimum \
                      {S1615_MIN}, maximum {S1615_MAX}); sPyNNaker 7.4.1's host refuses it too"
                 ),
             )

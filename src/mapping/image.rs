@@ -134,6 +134,9 @@ pub struct NeuronCore {
     /// Region 12 (ConnectorBuilderRegion): what the synapse expander builds the generated rows of
     /// region 6 from (docs/expander.md §1); empty when the core has no synaptic matrix.
     pub connection_builder: Vec<u32>,
+    /// Region 13 (NeuronBuilder): what the neuron expander writes the neuron parameters from
+    /// (docs/expander.md §6); empty when the host writes them.
+    pub neuron_builder: Vec<u32>,
     pub neurons: NeuronArrays,
     pub current_sources: Vec<CurrentSourceImage>,
     /// The blocks of rows in the synaptic matrix.

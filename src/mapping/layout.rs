@@ -4,9 +4,10 @@
 
 use super::draw::Drawn;
 use super::image::*;
+use super::neuron_builder::PopulationValues;
 use super::{in_core_delay_bits, neurons, poisson, slices, sources, stages_beyond_core, MapOptions, N_COLOUR_BITS};
 use crate::error::{Error, Result};
-use crate::model::{CellType, Network, ResolvedParams};
+use crate::model::{CellType, Network};
 
 /// Delay-extension stages at most (`DelayExtensionVertex.MAX_SLOTS`).
 const MAX_DELAY_STAGES: u32 = 8;
@@ -23,7 +24,7 @@ pub(super) struct Layout {
 impl Layout {
     pub(super) fn of(net: &Network, drawn: &[Drawn]) -> Result<Layout> {
         let (pops, dt) = (&net.populations, net.timestep);
-        let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size)).collect();
+        let max_atoms: Vec<u32> = pops.iter().map(|p| p.atoms_per_core()).collect();
         let mut log_d = vec![0u32; pops.len()];
         for (pi, p) in pops.iter().enumerate() {
             if p.cell_type.is_source() {
@@ -93,7 +94,7 @@ pub(super) struct Placed {
 pub(super) fn place_cores(
     net: &Network,
     opts: MapOptions,
-    resolved: &[ResolvedParams],
+    values: &[PopulationValues],
     layout: &Layout,
     drawn: &[Drawn],
 ) -> Result<Placed> {
@@ -103,9 +104,9 @@ pub(super) fn place_cores(
         population_cores: vec![Vec::new(); pops.len()],
         delay_cores: vec![Vec::new(); pops.len()],
     };
-    for (pi, resolved) in resolved.iter().enumerate() {
+    for (pi, values) in values.iter().enumerate() {
         let sends = drawn.iter().any(|d| d.pre == pi);
-        for core in population_cores(net, opts, pi, resolved, layout, sends)? {
+        for core in population_cores(net, opts, pi, values, layout, sends)? {
             placed.population_cores[pi].push(placed.cores.len() as u32);
             placed.cores.push(core);
         }
@@ -132,10 +133,11 @@ fn population_cores(
     net: &Network,
     opts: MapOptions,
     pi: usize,
-    resolved: &ResolvedParams,
+    values: &PopulationValues,
     layout: &Layout,
     sends: bool,
 ) -> Result<Vec<Core>> {
+    let resolved = &values.resolved;
     let (p, dt) = (&net.populations[pi], net.timestep);
     let population_slices = slices(p.size, layout.max_atoms[pi]);
     let seeds = if p.cell_type == CellType::SpikeSourcePoisson {
@@ -155,6 +157,7 @@ fn population_cores(
                 pop_table: Vec::new(),
                 synaptic_matrix: Vec::new(),
                 connection_builder: Vec::new(),
+                neuron_builder: values.neuron_builders[ci].clone(),
                 neurons: neurons::neuron_arrays(&p.name(), model, resolved, lo as usize, n as usize, dt, opts.profile)?,
                 current_sources: sources::current_sources(net, pi, lo, n, dt)?,
                 blocks: Vec::new(),

@@ -10,6 +10,7 @@ pub mod keys;
 mod layout;
 mod matrices;
 pub mod memory;
+mod neuron_builder;
 pub mod neurons;
 mod poisson;
 mod routes;
@@ -29,8 +30,8 @@ pub use image::*;
 pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> Result<()> {
     let p = &net.populations[pi];
     let dt = net.timestep;
-    let resolved =
-        if p.cell_type == CellType::SpikeSourceArray { Default::default() } else { p.resolve(net.seed, pi)? };
+    let values = neuron_builder::population_values(net, pi)?;
+    let resolved = &values.resolved;
     let n_cores = image.population_cores[pi].len();
     let seeds = if p.cell_type == CellType::SpikeSourcePoisson {
         poisson::population_kiss_seeds(p, net.seed, pi, n_cores)?
@@ -43,16 +44,17 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
         match &mut core.kind {
             CoreKind::Neuron(nc) => {
                 nc.neurons =
-                    neurons::neuron_arrays(&p.name(), nc.model, &resolved, lo as usize, n as usize, dt, image.profile)?;
+                    neurons::neuron_arrays(&p.name(), nc.model, resolved, lo as usize, n as usize, dt, image.profile)?;
+                nc.neuron_builder = values.neuron_builders[ci].clone();
                 nc.current_sources = sources::current_sources(net, pi, lo, n, dt)?;
             }
             CoreKind::SpikeArray(sa) => *sa = sources::spike_array(p, lo, n, dt)?,
-            CoreKind::Poisson(pc) => *pc = poisson::poisson(p, &resolved, seeds[ci], lo, n, dt)?,
+            CoreKind::Poisson(pc) => *pc = poisson::poisson(p, resolved, seeds[ci], lo, n, dt)?,
             CoreKind::Delay(_) => {}
         }
     }
     if p.cell_type == CellType::SpikeSourcePoisson {
-        if let Some(w) = warnings::poisson_rates(p, &resolved) {
+        if let Some(w) = warnings::poisson_rates(p, resolved) {
             if !image.warnings.contains(&w) {
                 image.warnings.push(w);
             }
@@ -62,7 +64,7 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
 }
 
 use crate::error::{Error, Result};
-use crate::model::{CellType, Network, ResolvedParams};
+use crate::model::{CellType, Network};
 use keys::get_n_bits;
 
 /// `MAX_RING_BUFFER_BITS`.
@@ -156,12 +158,12 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     let pops = &net.populations;
     let population_stdp = net.population_stdp()?;
     // Every population's parameters, first: they are cheap to check, the connections are not.
-    let resolved = resolve_populations(net)?;
+    let values = resolve_populations(net)?;
     let mut drawn = draw::draw_projections(net, opts.virtual_board, progress)?;
     let layout = layout::Layout::of(net, &drawn)?;
-    let mut placed = layout::place_cores(net, opts, &resolved, &layout, &drawn)?;
+    let mut placed = layout::place_cores(net, opts, &values, &layout, &drawn)?;
     let keys = keys::Keys::assign(&drawn, &layout, &mut placed)?;
-    let mut warnings = first_warnings(net, &resolved);
+    let mut warnings = first_warnings(net, &values);
     warnings.extend(
         net.projections
             .iter()
@@ -200,24 +202,15 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
 }
 
 /// Every population's parameters and initial values, one value per neuron (none for a
-/// SpikeSourceArray, whose spike times are its parameters).
-fn resolve_populations(net: &Network) -> Result<Vec<ResolvedParams>> {
-    net.populations
-        .iter()
-        .enumerate()
-        .map(|(pi, p)| {
-            if p.cell_type.is_source() && p.cell_type != CellType::SpikeSourcePoisson {
-                Ok(Default::default())
-            } else {
-                p.resolve(net.seed, pi)
-            }
-        })
-        .collect()
+/// SpikeSourceArray, whose spike times are its parameters), with the machine's draws where the
+/// neuron expander makes them.
+fn resolve_populations(net: &Network) -> Result<Vec<neuron_builder::PopulationValues>> {
+    (0..net.populations.len()).map(|pi| neuron_builder::population_values(net, pi)).collect()
 }
 
 /// What the network asks that the machine does otherwise, known before the synapses are built:
 /// additive STDP amplitudes that reach the weight range, and Poisson rates of 65536 Hz or more.
-fn first_warnings(net: &Network, resolved: &[ResolvedParams]) -> Vec<String> {
+fn first_warnings(net: &Network, values: &[neuron_builder::PopulationValues]) -> Vec<String> {
     let stdp = net
         .projections
         .iter()
@@ -226,8 +219,9 @@ fn first_warnings(net: &Network, resolved: &[ResolvedParams]) -> Vec<String> {
     let poisson = net
         .populations
         .iter()
-        .zip(resolved)
+        .zip(values)
         .filter(|(p, _)| p.cell_type == CellType::SpikeSourcePoisson)
-        .filter_map(|(p, r)| warnings::poisson_rates(p, r));
-    stdp.chain(poisson).collect()
+        .filter_map(|(p, v)| warnings::poisson_rates(p, &v.resolved));
+    let neurons = values.iter().flat_map(|v| v.warnings.iter().cloned());
+    stdp.chain(poisson).chain(neurons).collect()
 }

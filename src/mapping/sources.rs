@@ -2,7 +2,7 @@
 
 use super::image::*;
 use crate::error::{Error, Result};
-use crate::model::{CurrentSourceKind, Network, Population, SpikeTimes};
+use crate::model::{CurrentSourceKind, Network, Population, RecordRequest, SpikeTimes};
 
 /// SpikeSourceArray times → ticks: `ceil(floor(t_ms · 1000) / dt_us)` (docs/spynnaker-mapping.md §11.1).
 pub fn spike_array(p: &Population, lo: u32, n: u32, dt_ms: f64) -> Result<SpikeArrayCore> {
@@ -63,7 +63,12 @@ pub fn current_sources(net: &Network, pi: usize, lo: u32, n: u32, dt_ms: f64) ->
     Ok(out)
 }
 
-/// What a core records, from the population's requests.
+/// A recording's sampling interval in ticks (1: every tick).
+pub(super) fn sampling_rate(req: &RecordRequest, dt_ms: f64) -> u32 {
+    req.sampling_interval.map(|si| (si / dt_ms).round() as u32).unwrap_or(1).max(1)
+}
+
+/// What a core records, from the population's requests (the last request of a variable holds).
 pub fn recording(p: &Population, lo: u32, n: u32, dt_ms: f64) -> CoreRecording {
     let mut r = CoreRecording::default();
     for req in &p.record {
@@ -76,7 +81,7 @@ pub fn recording(p: &Population, lo: u32, n: u32, dt_ms: f64) -> CoreRecording {
             }
             None => (0..n).collect(),
         };
-        let rate = req.sampling_interval.map(|si| (si / dt_ms).round() as u32).unwrap_or(1).max(1);
+        let rate = sampling_rate(req, dt_ms);
         let spec = Some(RecordSpec { neurons, rate });
         match req.variable.as_str() {
             "spikes" => r.spikes = spec,

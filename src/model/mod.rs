@@ -232,29 +232,63 @@ impl Population {
         self.max_atoms_per_core.unwrap_or_else(|| self.cell_type.default_max_atoms_per_core())
     }
 
+    /// Atoms on one core: [`Self::max_atoms`], or the whole population when it is smaller.
+    pub fn atoms_per_core(&self) -> u32 {
+        self.max_atoms().min(self.size)
+    }
+
     /// The value given for a parameter or initial value, if any.
-    fn given(&self, name: &str) -> Option<&Values> {
+    pub fn given(&self, name: &str) -> Option<&Values> {
         self.parameters.get(name).or_else(|| self.initial_values.get(name))
+    }
+
+    /// The value of a parameter or initial value: the one given, or the model's default.
+    pub fn value(&self, name: &str) -> Option<Values> {
+        self.given(name).cloned().or_else(|| self.specs().find(|s| s.name == name).map(|s| Values::Scalar(s.default)))
+    }
+
+    /// The model's parameters, then its initial values.
+    fn specs(&self) -> impl Iterator<Item = ParamSpec> {
+        let ct = self.cell_type;
+        ct.parameters().into_iter().chain(ct.initial_values().iter().copied())
     }
 
     /// Per-neuron values of every parameter and initial value, defaults filled in, validated.
     pub fn resolve(&self, network_seed: u64, pop_index: usize) -> Result<ResolvedParams> {
-        let ct = self.cell_type;
+        let r = self.resolve_unchecked(network_seed, pop_index)?;
+        self.check_resolved(&r)?;
+        Ok(r)
+    }
+
+    /// [`Self::resolve`] before the values are checked (random ones drawn by spinnsim, which the
+    /// machine's draws may replace).
+    pub fn resolve_unchecked(&self, network_seed: u64, pop_index: usize) -> Result<ResolvedParams> {
         let n = self.size as usize;
         let mut out = BTreeMap::new();
-        let specs: Vec<ParamSpec> = ct.parameters().into_iter().chain(ct.initial_values().iter().copied()).collect();
-        for (k, spec) in specs.iter().enumerate() {
+        for (k, spec) in self.specs().enumerate() {
             let mut rng = host_rng(network_seed, &[1, pop_index as u64, k as u64]);
             let vals = match self.given(spec.name) {
                 Some(v) => v.expand(n, &mut rng).map_err(|m| Error::param(self.name(), spec.name, m))?,
                 None => vec![spec.default; n],
             };
-            for (i, &v) in vals.iter().enumerate() {
-                check_value(&self.name(), spec, i, v)?;
-            }
             out.insert(spec.name, vals);
         }
         Ok(ResolvedParams { values: out })
+    }
+
+    /// Every value of `r` is in its parameter's range.
+    pub fn check_resolved(&self, r: &ResolvedParams) -> Result<()> {
+        self.check_resolved_where(r, |_| true)
+    }
+
+    /// [`Self::check_resolved`] for the parameters and initial values `which` names.
+    pub fn check_resolved_where(&self, r: &ResolvedParams, which: impl Fn(&str) -> bool) -> Result<()> {
+        for spec in self.specs().filter(|s| which(s.name)) {
+            for (i, &v) in r.get(spec.name).iter().enumerate() {
+                check_value(&self.name(), &spec, i, v)?;
+            }
+        }
+        Ok(())
     }
 }
 

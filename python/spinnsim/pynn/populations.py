@@ -16,6 +16,7 @@ from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
 from . import simulator
 from .arrow import Results, concat_results, population_results, spinnaker_get_data
 from .cells import INITIAL_VALUE_ALIASES, SpinnsimCellType, check_values
+from .random import core_distribution, machine_drawn
 from .recording import Recorder
 from .simulator import finite_or_forever, state, values_for_core, warn
 
@@ -91,6 +92,8 @@ class _SpinnsimPopulationMixin:
         root = self._root()
         idx = self._root_indices()
         parameter_space.shape = (self.size,)
+        for name in parameter_space.keys():
+            root._note_machine_drawn(name, parameter_space[name], self)
         parameter_space.evaluate(simplify=False)
         changed = []
         for name, value in parameter_space.items():
@@ -119,6 +122,7 @@ class _SpinnsimPopulationMixin:
                 raise errors.NonExistentParameterError(
                     variable, type(self.celltype).__name__,
                     list(type(self.celltype).default_initial_values))
+            root._note_machine_drawn(key, value, self)
             arr = LazyArray(value, shape=(self.size,), dtype=float).evaluate(simplify=False)
             arr = np.broadcast_to(np.asarray(arr, dtype=float), (self.size,))
             check_values(self.celltype, key, arr)
@@ -131,6 +135,19 @@ class _SpinnsimPopulationMixin:
                 root._send_parameter(key)
             elif state.sim is not None and not state.sim_has_run:
                 state.drop_sim()
+
+    def _note_machine_drawn(self, name, value, setter):
+        """Keeps a parameter or initial value that the whole population gets from one
+        distribution the neuron expander draws, to hand it to the core as that distribution (the
+        machine's draws, with ``setup(draws="machine")``); any other value forgets it."""
+        rd = machine_drawn(value)
+        if rd is not None and setter is self and state.draws == "machine":
+            if getattr(rd, "_user_rng", False):
+                warn(f"population {self.label}: the rng of the RandomDistribution of {name} is not used: "
+                     "sPyNNaker 7.4.1 draws it on the machine from the Population's seed (give it seed=...)")
+            self._machine_values[name] = rd
+        else:
+            self._machine_values.pop(name, None)
 
     # ------------------------------------------------------------- sPyNNaker extras
     def get_data_arrow(self, variables: str | abc.Sequence[str] | None = 'all') -> Results:
@@ -203,6 +220,7 @@ class Population(_SpinnsimPopulationMixin, common.Population):
         self._seed = extra.get("seed")
         self._max_atoms = extra.get("neurons_per_core", extra.get("max_atoms_per_core"))
         self._core_label = None
+        self._machine_values = {}
         state.structure_changed()
         common.Population.__init__(self, size, cellclass, cellparams, structure, initial_values, label)
         if self._max_atoms is None:
@@ -216,6 +234,8 @@ class Population(_SpinnsimPopulationMixin, common.Population):
         self._mask_local = np.ones((self.size,), bool)
         ps = self.celltype.native_parameters
         ps.shape = (self.size,)
+        for name in ps.keys():
+            self._note_machine_drawn(name, ps[name], self)
         ps.evaluate(simplify=False)
         self._parameters = {}
         for name, value in ps.items():
@@ -272,6 +292,11 @@ class Population(_SpinnsimPopulationMixin, common.Population):
         except core.SpinnsimError as e:
             raise translate_core_error(e) from None
 
+    def _value_for_core(self, name, values):
+        """The distribution the neuron expander draws the values from, or the values."""
+        rd = self._machine_values.get(name)
+        return core_distribution(rd) if rd is not None else values_for_core(values)
+
     def _spike_times_for_core(self):
         return [np.atleast_1d(np.asarray(s.value, dtype=float)).tolist() for s in self._parameters["spike_times"]]
 
@@ -287,11 +312,11 @@ class Population(_SpinnsimPopulationMixin, common.Population):
                 if v is not None:
                     params[name] = v
             else:
-                params[name] = values_for_core(values)
+                params[name] = self._value_for_core(name, values)
         if params:
             entry["parameters"] = params
         if self._initial_arrays:
-            entry["initial_values"] = {k: values_for_core(v) for k, v in self._initial_arrays.items()}
+            entry["initial_values"] = {k: self._value_for_core(k, v) for k, v in self._initial_arrays.items()}
         if self._seed is not None:
             entry["seed"] = int(self._seed)
         if self._max_atoms is not None:

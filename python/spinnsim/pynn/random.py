@@ -10,6 +10,7 @@ seeds is reproducible too (PyNN would seed such a generator from the clock).
 from pyNN.random import (  # noqa: F401
     AbstractRNG, GSLRNG, NativeRNG, NumpyRNG, WrappedRNG, available_distributions,
 )
+from pyNN.parameters import LazyArray
 from pyNN.random import RandomDistribution as _PyNNRandomDistribution
 
 from .simulator import state
@@ -49,6 +50,24 @@ class RandomDistribution(_PyNNRandomDistribution):
 #: The distributions the synapse expander of sPyNNaker 7.4.1 generates (and the host has statistics
 #: for: not uniform_int).
 MACHINE_DISTRIBUTIONS = ("uniform", "normal", "normal_clipped", "normal_clipped_to_boundary", "exponential")
+
+#: The distributions the neuron expander of sPyNNaker 7.4.1 draws random parameters and initial
+#: values from (the core's ``generatable``, src/mapping/generation.rs): a population set to one of
+#: them whole gets the machine's draws; others are drawn here, as the 7.4.1 host draws them with
+#: numpy.
+NEURON_EXPANDER_DISTRIBUTIONS = MACHINE_DISTRIBUTIONS + ("uniform_int",)
+
+
+def machine_drawn(value):
+    """The RandomDistribution the neuron expander draws ``value`` from, or None: a LazyArray (or
+    the distribution itself) that is one such distribution, with no operations on it."""
+    if isinstance(value, LazyArray):
+        if value.operations:
+            return None
+        value = value.base_value
+    if isinstance(value, _PyNNRandomDistribution) and value.name in NEURON_EXPANDER_DISTRIBUTIONS:
+        return value
+    return None
 
 
 def core_distribution(rd):
