@@ -12,7 +12,9 @@
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use spinnsim::expander::{ConnectionBuilder, ConnectionGenerator, GeneratedEdge, ParamGenerator, StaticMatrix};
+use spinnsim::expander::{
+    ConnectionBuilder, ConnectionGenerator, GeneratedEdge, Matrix, ParamGenerator, StaticMatrix, StdpMatrix,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -88,9 +90,20 @@ fn case(r: &mut StdRng) -> (ConnectionBuilder, usize) {
         let n_pre = if recurrent { n_post } else { recurrent_pre.max(r.random_range(1..=30)) };
         let mdps = [8u32, 16, 16, 64][r.random_range(0..4)];
         let max_stage = r.random_range(1..=4u32);
+        // Plastic rows a third of the time: a pre-event header of 1 or 2 words (or none), one or
+        // two half-words per synapse, and the words the host gives such a row.
+        let plastic = r.random_bool(1.0 / 3.0).then(|| {
+            let (header, per_synapse) = (2 * r.random_range(0..=2u32), r.random_range(1..=2u32));
+            (header, per_synapse, r.random_range(0..per_synapse))
+        });
         // Rows usually long enough; sometimes short, so that rows fill.
         let row = |r: &mut StdRng| if r.random_bool(0.8) { slice_count * 3 + 2 } else { r.random_range(0..4) };
-        let (max_row_words, max_delayed_row_words) = (row(r), row(r));
+        let (max_row_synapses, max_delayed_row_synapses) = (row(r), row(r));
+        let words_for = |n: u32| match plastic {
+            None => n,
+            Some((header, per_synapse, _)) => (header + per_synapse * n).div_ceil(2) + n.div_ceil(2),
+        };
+        let (max_row_words, max_delayed_row_words) = (words_for(max_row_synapses), words_for(max_delayed_row_synapses));
         let pre_atoms_per_core = r.random_range(1..=n_pre);
         let matrix_offset = offset;
         offset += n_pre * (max_row_words + 3);
@@ -112,6 +125,20 @@ fn case(r: &mut StdRng) -> (ConnectionBuilder, usize) {
             delay_bits: n_bits(mdps),
             n_pre,
             pre_atoms_per_core,
+        };
+        let matrix = match plastic {
+            None => Matrix::Static(matrix),
+            Some((header_half_words, half_words_per_synapse, weight_half_word)) => Matrix::Stdp(StdpMatrix {
+                rows: matrix,
+                max_row_synapses,
+                max_delayed_row_synapses,
+                header_half_words,
+                half_words_per_synapse,
+                weight_half_word,
+                // The row number in the header (the weight changer's; STDP writes 0).
+                write_row_number: r.random_range(0..2) * r.random_range(1..3),
+                row_offset: r.random(),
+            }),
         };
         let weight_centre = r.random_range(-2.0..2.0);
         let delay_centre = (mdps * max_stage) as f64 * r.random_range(0.1..1.2);
@@ -199,7 +226,8 @@ fn the_expander_writes_the_rows_and_draws_of_the_binary() {
         assert!(!error.contains("fault") && !error.contains("timeout"), "{what}");
         let stopped = error.contains("rt_error") || error.contains("write outside region");
         assert_eq!(stopped, ours.abort.is_some(), "stopped or not, {what}\nours: {:?}", ours.abort);
-        let warned = got["logs"].as_array().unwrap().iter().filter(|l| [446, 447].contains(&l[0].as_u64().unwrap()));
+        let warned =
+            got["logs"].as_array().unwrap().iter().filter(|l| [446, 447, 449, 450].contains(&l[0].as_u64().unwrap()));
         assert_eq!(warned.count() as u64, ours.full_writes.iter().sum::<u64>(), "full rows, {what}");
         aborted += usize::from(ours.abort.is_some());
         assert_eq!(words(&got["pop_rng"]), ours.pop_rng, "population generator, {what}");
@@ -243,7 +271,7 @@ fn distribution(r: &mut StdRng, centre: f64, spread: f64) -> String {
 /// A random network whose projections the synapse expander builds: a spike source and one or two
 /// neuron populations over several cores, every on-chip connector, constant and random weights
 /// and delays (some past the in-core delay), recurrent projections with and without self
-/// connections.
+/// connections, static and plastic (every STDP timing rule and weight dependence).
 fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
     let dt = [1.0, 0.1][r.random_range(0..2)];
     let sizes: Vec<u32> = (0..3).map(|_| r.random_range(1..=200)).collect();
@@ -261,6 +289,19 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
             r.random::<u32>()
         );
     }
+    // Per neuron population, the STDP rule its plastic projections share (sPyNNaker allows one).
+    let rules: Vec<String> = (0..2)
+        .map(|_| {
+            let timing = ["SpikePairRule", "SpikeNearestPairRule"][r.random_range(0..2)];
+            let dependence = ["AdditiveWeightDependence", "MultiplicativeWeightDependence"][r.random_range(0..2)];
+            format!(
+                "[projection.synapse_dynamics]\ntiming = {{ rule = \"{timing}\", tau_plus = 16.8, tau_minus = 33.7, \
+                 A_plus = 0.05, A_minus = 0.06 }}\nweight_dependence = {{ dependence = \"{dependence}\", w_min = 0.0, \
+                 w_max = {} }}\n",
+                r.random_range(0.5..3.0)
+            )
+        })
+        .collect();
     for k in 0..r.random_range(1..=4) {
         let (pre, post) = (r.random_range(0..3usize), r.random_range(1..3usize));
         let (n_pre, n_post) = (sizes[pre] as u64, sizes[post] as u64);
@@ -298,6 +339,9 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
             label(pre),
             label(post)
         );
+        if r.random_bool(0.4) {
+            toml += &rules[post - 1];
+        }
     }
     toml::from_str(&toml).unwrap_or_else(|e| panic!("{e}\n{toml}"))
 }
@@ -308,7 +352,7 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
     use spinnsim::mapping::{map, CoreKind, MapOptions};
     let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 1);
     let n_networks = env_u64("SPINNSIM_EXPANDER_CASES", 300) / 10;
-    let (mut cores, mut unmapped) = (Vec::new(), 0);
+    let (mut cores, mut unmapped, mut plastic) = (Vec::new(), 0, 0);
     for _ in 0..n_networks {
         let net = random_network(&mut r);
         // A row too long for SpiNNaker, or a core the expander stops, is refused by the mapping.
@@ -320,12 +364,19 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
             let CoreKind::Neuron(nc) = c.kind else { continue };
             let Ok(region) = ConnectionBuilder::from_words(&nc.connection_builder) else { continue };
             // The host writes the rows it builds; the expander's blocks follow them.
-            let first = region.edges.iter().flat_map(|e| [e.matrix.matrix_offset, e.matrix.delayed_offset]);
+            let first =
+                region.edges.iter().flat_map(|e| [e.matrix.rows().matrix_offset, e.matrix.rows().delayed_offset]);
             let Some(host_words) = first.filter(|&o| o != UNUSED_OFFSET).min() else { continue };
+            plastic += region.edges.iter().filter(|e| matches!(e.matrix, Matrix::Stdp(_))).count();
             cores.push((c.label, nc.connection_builder.clone(), nc.synaptic_matrix, host_words as usize));
         }
     }
-    println!("{} cores of {} networks ({unmapped} refused by the mapping)", cores.len(), n_networks - unmapped);
+    println!(
+        "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges",
+        cores.len(),
+        n_networks - unmapped
+    );
+    assert!(plastic > 0, "no plastic edge among the cores");
     assert!(unmapped * 4 < n_networks, "{unmapped} of {n_networks} networks were refused");
     let input = serde_json::json!({ "cases": cores.iter().map(|(_, region, matrix, host)| serde_json::json!({
         "region": region, "matrix_words": matrix.len(), "fill": { "6": &matrix[..*host] } })).collect::<Vec<_>>() });
@@ -371,7 +422,7 @@ fn a_reservoir_past_the_stack_stops_the_core_where_the_binary_faults() {
             post_lo: 0,
             post_hi: 194,
             synapse_type: 0,
-            matrix,
+            matrix: Matrix::Static(matrix),
             connector: ConnectionGenerator::FixedTotal { allow_self: true, with_replacement: false, n },
             weight: ParamGenerator::Constant(1 << 15),
             delay: ParamGenerator::Constant(1 << 15),

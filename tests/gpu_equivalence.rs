@@ -1258,6 +1258,19 @@ fn plastic_networks_learn_the_same_weights() {
     }
     for (seed, dt) in [(1u64, 1.0), (2, 1.0), (3, 0.1), (4, 1.0), (6, 0.1), (9, 1.0)] {
         let net = plastic_network(seed, dt);
+        // The plastic rows are the synapse expander's.
+        let image = map(&net, MapOptions::default()).unwrap();
+        let plastic_edges = image
+            .cores
+            .iter()
+            .filter_map(|c| match &c.kind {
+                CoreKind::Neuron(nc) => spinnsim::expander::ConnectionBuilder::from_words(&nc.connection_builder).ok(),
+                _ => None,
+            })
+            .flat_map(|b| b.edges)
+            .filter(|e| matches!(e.matrix, spinnsim::expander::Matrix::Stdp(_)))
+            .count();
+        assert_eq!(plastic_edges, 3, "seed {seed}: the expander's plastic edges");
         let mut pair = Pair::of(&net, &format!("plastic network {seed} at dt {dt}"));
         let before: Vec<_> = (0..3).map(|p| pair.cpu.connections(p)).collect();
         for c in [60, 140, 37] {

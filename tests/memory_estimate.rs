@@ -179,6 +179,29 @@ fn shapes() -> Vec<(&'static str, Network)> {
             });
             n
         }),
+        ("STDP fixed probability 0.1, 3000x3000, rows laid out for the longest", {
+            let mut n = net(
+                vec![pop("a", 3000, CellType::SpikeSourcePoisson), pop("b", 3000, lif)],
+                vec![proj(
+                    "a",
+                    "b",
+                    Connector::FixedProbabilityConnector { p_connect: 0.1, allow_self_connections: true },
+                    w.clone(),
+                    d.clone(),
+                )],
+            );
+            n.projections[0].synapse_dynamics = Some(Stdp {
+                timing: TimingRule::SpikeNearestPairRule {
+                    tau_plus: 20.0,
+                    tau_minus: 20.0,
+                    a_plus: 0.01,
+                    a_minus: 0.01,
+                },
+                weight_dependence: WeightDependence::MultiplicativeWeightDependence { w_min: 0.0, w_max: 0.5 },
+                backprop_delay: true,
+            });
+            n
+        }),
         (
             "delays through delay extensions, 2000x2000 p 0.2",
             net(

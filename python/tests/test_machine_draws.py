@@ -77,6 +77,43 @@ def test_the_script_and_the_network_file_give_the_machines_connections():
     assert len(np.unique(w)) > 10 and w.min() >= 0.01 - 1e-3 and w.max() <= 0.03 + 1e-3
 
 
+def test_plastic_projections_are_the_machines_too():
+    """An STDP projection with a random connector, weights and delays is handed to the core as
+    parameters, and gives the network file's connections: the synapse expander's plastic rows."""
+    sim.setup(timestep=1.0, seed=5)
+    pre = sim.Population(60, sim.SpikeSourcePoisson(rate=20.0), label="pre", seed=3)
+    post = sim.Population(50, sim.IF_curr_exp(**CELL), label="post", seed=11)
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=16.8, tau_minus=33.7, A_plus=0.05, A_minus=0.06),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=2.0),
+        weight=sim.RandomDistribution("uniform", (0.1, 1.0)),
+        delay=sim.RandomDistribution("uniform", (1.0, 30.0)))
+    proj = sim.Projection(pre, post, sim.FixedProbabilityConnector(0.3), stdp, receptor_type="excitatory")
+    assert proj._conn is None and proj._fast is not None, "nothing drawn in Python"
+    sim.run(1.0)
+    from_script = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    net = {
+        "timestep": 1.0, "seed": 5,
+        "population": [
+            {"label": "pre", "size": 60, "cell_type": "SpikeSourcePoisson", "parameters": {"rate": 20.0}, "seed": 3},
+            {"label": "post", "size": 50, "cell_type": "IF_curr_exp", "parameters": CELL, "seed": 11},
+        ],
+        "projection": [{
+            "pre": "pre", "post": "post", "connector": {"type": "FixedProbabilityConnector", "p_connect": 0.3},
+            "weight": {"distribution": "uniform", "low": 0.1, "high": 1.0},
+            "delay": {"distribution": "uniform", "low": 1.0, "high": 30.0},
+            "synapse_dynamics": {
+                "timing": {"rule": "SpikePairRule", "tau_plus": 16.8, "tau_minus": 33.7, "A_plus": 0.05,
+                           "A_minus": 0.06},
+                "weight_dependence": {"dependence": "AdditiveWeightDependence", "w_min": 0.0, "w_max": 2.0}},
+        }],
+    }
+    want = rows(Simulation(json.dumps(net), backend="cpu").connections(0))
+    assert len(want) > 500 and len(np.unique(want[:, 2])) > 100 and len(np.unique(want[:, 3])) > 20
+    np.testing.assert_array_equal(from_script, want)
+
+
 def test_rngs_sPyNNaker_ignores_are_ignored_with_a_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

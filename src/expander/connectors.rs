@@ -1,9 +1,9 @@
 //! The connection generators of the synapse expander (`connection_generators/*.h`;
 //! docs/expander.md §3): which pairs connect, in which order, with which draws from the
 //! population's and the core's mars_kiss64. Every accepted synapse draws its weight, then its
-//! delay, from the core's generator, then is written (`matrix::StaticMatrix::write`).
+//! delay, from the core's generator, then is written (`matrix::Matrix::write`).
 
-use super::matrix::{rescale_delay, StaticMatrix};
+use super::matrix::{rescale_delay, Matrix};
 use super::params::ParamGenerator;
 use super::Abort;
 use crate::fixed::Kiss64;
@@ -90,7 +90,7 @@ pub struct EdgeRun<'a> {
     pub weight_scale: u64,
     /// Time steps per ms, s16.15.
     pub timestep_per_delay: i32,
-    pub matrix: &'a StaticMatrix,
+    pub matrix: &'a Matrix,
     pub words: &'a mut [u32],
     /// Synapses lost to full rows by the connectors that only warn.
     pub lost: u64,

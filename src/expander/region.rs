@@ -4,7 +4,7 @@
 //! header and carry on from edge to edge, in the region's edge order.
 
 use super::connectors::Reservoirs;
-use super::matrix::StaticMatrix;
+use super::matrix::Matrix;
 use super::{Abort, ConnectionGenerator, ParamGenerator};
 use crate::fixed::Kiss64;
 
@@ -12,8 +12,6 @@ use crate::fixed::Kiss64;
 const HEADER_WORDS: usize = 18;
 /// Words of an edge before its matrix parameters.
 const EDGE_HEADER_WORDS: usize = 9;
-/// `matrix_id` of the static matrix generator.
-pub const STATIC_MATRIX_ID: u32 = 0;
 
 /// One projection onto the core, as the expander generates it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +22,7 @@ pub struct GeneratedEdge {
     pub post_lo: u32,
     pub post_hi: u32,
     pub synapse_type: u32,
-    pub matrix: StaticMatrix,
+    pub matrix: Matrix,
     pub connector: ConnectionGenerator,
     pub weight: ParamGenerator,
     pub delay: ParamGenerator,
@@ -70,7 +68,7 @@ impl GeneratedEdge {
             self.post_lo,
             self.post_hi,
             self.synapse_type,
-            STATIC_MATRIX_ID,
+            self.matrix.id(),
             self.connector.id(),
             self.weight.id(),
             self.delay.id(),
@@ -86,12 +84,9 @@ impl GeneratedEdge {
     fn from_words(w: &[u32]) -> Result<(GeneratedEdge, usize), Abort> {
         let short = Abort::Malformed("an edge ends early");
         let h = w.get(..EDGE_HEADER_WORDS).ok_or(short)?;
-        if h[5] != STATIC_MATRIX_ID {
-            return Err(Abort::Malformed("only the static matrix generator is modelled"));
-        }
         let mut at = EDGE_HEADER_WORDS;
-        let matrix = StaticMatrix::from_words(&w[at..]).ok_or(short)?;
-        at += StaticMatrix::N_WORDS;
+        let (matrix, n) = Matrix::from_words(h[5], &w[at..]).ok_or(Abort::Malformed("matrix generator"))?;
+        at += n;
         let (connector, n) = ConnectionGenerator::from_words(h[6], &w[at..]).ok_or(Abort::Malformed("connector"))?;
         at += n;
         let (weight, n) = ParamGenerator::from_words(h[7], &w[at..]).ok_or(Abort::Malformed("weight generator"))?;
@@ -184,7 +179,8 @@ impl ConnectionBuilder {
         let mut full_writes = Vec::with_capacity(self.edges.len());
         let mut abort = None;
         for (k, e) in self.edges.iter().enumerate() {
-            if e.matrix.extent() > matrix.len() || e.matrix.max_stage == 0 || e.matrix.max_delay_per_stage == 0 {
+            let rows = e.matrix.rows();
+            if rows.extent() > matrix.len() || rows.max_stage == 0 || rows.max_delay_per_stage == 0 {
                 abort = Some((k, Abort::Malformed("the edge's rows do not fit the synaptic-matrix region")));
                 lost.push(0);
                 full_writes.push(0);

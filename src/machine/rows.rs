@@ -56,6 +56,13 @@ impl CompactMatrix {
             || blocks.iter().flat_map(|b| (0..b.n_rows as usize).map(|r| b.offset as usize + r * b.stride as usize));
         c.words.reserve_exact(rows().map(|row| RowHeader::read(&m[row..]).n_fixed).sum());
         c.row_start.reserve_exact(rows().count());
+        if stdp {
+            let plastic = |f: fn(&RowHeader) -> usize| rows().map(|row| f(&RowHeader::read(&m[row..]))).sum::<usize>();
+            c.plastic_init.reserve_exact(plastic(|h| h.plastic_words));
+            c.plastic_ctrl.reserve_exact(plastic(|h| h.n_plastic));
+            c.plastic_start.reserve_exact(rows().count());
+            c.ctrl_start.reserve_exact(rows().count());
+        }
         for b in &blocks {
             c.blocks.push((b.offset, c.row_start.len() as u32 - 1, b.n_rows));
             for r in 0..b.n_rows as usize {

@@ -51,15 +51,14 @@ pub(super) fn on_chip(proj: &Projection, dt: f64) -> bool {
     proj.connector.generated_on_chip() && generatable(&proj.weight) && generatable(&delay)
 }
 
-/// Projection `k` as the expander builds it, or `None` when the host builds its rows: on a virtual
-/// board, with spinnsim's own draws, for listed or imported connections, plastic synapses (not yet
-/// generated here), and weights or delays without an on-chip generator.
+/// Projection `k` as the expander builds it (static or plastic rows), or `None` when the host
+/// builds its rows: on a virtual board, with spinnsim's own draws, for listed or imported
+/// connections, and weights or delays without an on-chip generator.
 pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Result<Option<Generated>> {
     let delay = proj.delay.clone().unwrap_or(Values::Scalar(net.timestep));
     if virtual_board
         || net.draws == Draws::Spinnsim
         || proj.connections.is_some()
-        || proj.synapse_dynamics.is_some()
         || !on_chip(proj, net.timestep)
         || every_pair(proj)
     {
@@ -83,7 +82,7 @@ fn every_pair(proj: &Projection) -> bool {
 /// `p_connect` is 1.
 pub(super) fn every_pair_warning(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Option<String> {
     let machine = !virtual_board && net.draws == Draws::Machine && proj.connections.is_none();
-    (machine && proj.synapse_dynamics.is_none() && on_chip(proj, net.timestep) && every_pair(proj)).then(|| {
+    (machine && on_chip(proj, net.timestep) && every_pair(proj)).then(|| {
         format!(
             "{}: sPyNNaker 7.4.1 cannot give p_connect = 1 to the synapse expander (it encodes p as U0.32, which \
              ends below 1, and raises), so the machine would not run this network; spinnsim connects every pair \

@@ -236,9 +236,13 @@ pub(super) fn write_regions(
             synapses::build_core_regions(matrices, core.lo_atom, core.n_atoms, n_bits, 1, &expander)
         })
         .collect();
+    let mut plastic_delay_zero = vec![(0, 0); matrices.len()];
     for (&c, regions) in placed.population_cores[pi].iter().zip(all_regions) {
         let regions = regions?;
         warnings.extend(regions.expander_notes);
+        for (sum, (never, total)) in plastic_delay_zero.iter_mut().zip(&regions.plastic_delay_zero) {
+            *sum = (sum.0 + never, sum.1 + total);
+        }
         let core = &mut placed.cores[c as usize];
         for (k, count) in regions.dropped.iter().copied().enumerate().filter(|&(_, c)| c > 0) {
             warnings.push(format!(
@@ -257,6 +261,10 @@ pub(super) fn write_regions(
             nc.blocks = regions.blocks;
             nc.stdp = stdp_core.clone();
         }
+    }
+    let m = layout.in_core_delay(pi);
+    for (mx, &(never, total)) in matrices.iter().zip(&plastic_delay_zero) {
+        warnings.extend(warnings::plastic_delay_field_zero(&mx.label, p, never, total, m, net.timestep));
     }
     Ok(())
 }

@@ -60,6 +60,10 @@ struct Planned {
     /// Rows each post core's packed matrix indexes for it, and whether they are plastic.
     rows_per_core: f64,
     plastic: bool,
+    /// Bytes of its plastic regions (pre-event headers and weights) over all post cores: the
+    /// engine keeps them as the machine does, once as loaded and once as they learn. The
+    /// expander lays a plastic row out for the longest row, the host for its own synapses.
+    plastic_regions: f64,
     name: String,
     /// sPyNNaker's estimate of the longest row (undelayed or delayed), which the mapping makes
     /// no shorter; `None` for a connection list, whose rows the mapping counts.
@@ -178,8 +182,9 @@ fn building_the_engine(plan: &[Planned], n_cores: &[f64], built: f64, threads: u
     let packed: f64 = plan
         .iter()
         .map(|k| {
-            k.synapses * 4.0
-                + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
+            // A static synapse is a word; a plastic one a control half-word and its plastic region.
+            let synapses = if k.plastic { k.synapses * 2.0 + 2.0 * k.plastic_regions } else { k.synapses * 4.0 };
+            synapses + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
         })
         .sum();
     // The cores being packed (one per thread) hold their packed rows beside the padded matrices.
@@ -259,6 +264,15 @@ fn plan(net: &Network) -> Vec<Planned> {
             let block = |n: usize, rows: f64| if n == 0 { 0.0 } else { rows * words(n) * 4.0 };
             let stage_rows = n_pre as f64 * stages[pre].max(1) as f64;
             let generated = super::generation::generated(net, k, p, false).ok().flatten().is_some();
+            let post_cores = n_post.div_ceil(max_atoms[post] as u64) as f64;
+            let rows = [(und, n_pre as f64), (del, stage_rows)].into_iter().filter(|r| r.0 > 0);
+            let plastic_regions = match header {
+                None => 0.0,
+                Some(h) if generated => {
+                    post_cores * rows.map(|(n, r)| r * super::stdp::pp_words(n, h) as f64 * 4.0).sum::<f64>()
+                }
+                Some(h) => synapses * 2.0 + post_cores * rows.map(|(_, r)| r * h as f64).sum::<f64>(),
+            };
             Some(Planned {
                 post,
                 synapses,
@@ -267,6 +281,7 @@ fn plan(net: &Network) -> Vec<Planned> {
                 padded_per_core: block(und, n_pre as f64) + block(del, stage_rows),
                 rows_per_core: if und > 0 { n_pre as f64 } else { 0.0 } + if del > 0 { stage_rows } else { 0.0 },
                 plastic: header.is_some(),
+                plastic_regions,
                 name: p.name(k),
                 longest_row: p.listed().is_none().then_some(und.max(del)),
                 post_label: pops[post].label.clone(),

@@ -5,12 +5,12 @@ use super::generation::PopulationGeneration;
 use super::image::{MatrixBlock, RowLayout};
 use super::words::get_n_bits;
 use super::words::{
-    address_item, encode_pop_table, plastic_control, synaptic_word, PopEntry, RowHeader, ADDRESS_SCALE,
+    address_item, encode_pop_table, half_word, plastic_control, synaptic_word, PopEntry, RowHeader, ADDRESS_SCALE,
     INVALID_ADDRESS, INVALID_ITEM, ROW_HEADER_WORDS,
 };
 use crate::error::{Error, Result};
 use crate::expander::matrix::UNUSED_OFFSET;
-use crate::expander::{ConnectionBuilder, Expansion, GeneratedEdge, StaticMatrix};
+use crate::expander::{ConnectionBuilder, Expansion, GeneratedEdge, Matrix, StaticMatrix, StdpMatrix};
 use crate::fixed::{encode_s1615, encode_u3232, mul_k};
 use std::collections::{BTreeMap, HashMap};
 
@@ -211,6 +211,9 @@ pub struct CoreRegions {
     /// Region 12 (ConnectorBuilderRegion); empty when the core has no synaptic matrix.
     pub connection_builder: Vec<u32>,
     pub expander_notes: Vec<String>,
+    /// Per matrix, of the plastic synapses the expander wrote: those whose delay field is 0 (never
+    /// delivered, docs/stdp.md §7) and all of them.
+    pub plastic_delay_zero: Vec<(usize, usize)>,
 }
 
 /// A post core as the synapse expander sees it: its label (for messages), its seed and what its
@@ -279,7 +282,43 @@ pub fn build_core_regions(
         connection_builder = region.words();
     }
     let blocks = block_descriptions(matrices, &reserved.offsets);
-    Ok(CoreRegions { pop_table, matrix: words, blocks, dropped, connection_builder, expander_notes })
+    let plastic_delay_zero = plastic_delay_zero(matrices, &blocks, &words, log_n + log_t);
+    Ok(CoreRegions {
+        pop_table,
+        matrix: words,
+        blocks,
+        dropped,
+        connection_builder,
+        expander_notes,
+        plastic_delay_zero,
+    })
+}
+
+/// Per matrix, the plastic synapses of the rows the expander wrote whose delay field (above the
+/// `field_shift` bits of index and type) is 0, and all of them. The host's rows are counted as
+/// the host writes them ([`super::matrices`]).
+fn plastic_delay_zero(
+    matrices: &[IncomingMatrix],
+    blocks: &[MatrixBlock],
+    words: &[u32],
+    field_shift: u32,
+) -> Vec<(usize, usize)> {
+    let mut counts = vec![(0, 0); matrices.len()];
+    for b in blocks {
+        let Some(i) = matrices.iter().position(|m| m.projection == b.projection as usize) else { continue };
+        if matrices[i].generated.is_none() || matrices[i].plastic_header_bytes.is_none() {
+            continue;
+        }
+        for r in 0..b.n_rows as usize {
+            let row = &words[b.offset as usize + r * b.stride as usize..];
+            let header = RowHeader::read(row);
+            let controls = &row[header.control_start()..];
+            let zero = (0..header.n_plastic).filter(|&j| half_word(controls, j) >> field_shift == 0).count();
+            counts[i].0 += zero;
+            counts[i].1 += header.n_plastic;
+        }
+    }
+    counts
 }
 
 /// Reserves each matrix's blocks, 16-byte aligned, and makes its pop-table address items.
@@ -472,7 +511,27 @@ fn key_map(matrices: &[IncomingMatrix]) -> Vec<u32> {
     sources.into_values().collect()
 }
 
-/// The expander's view of matrix `m`'s blocks at word offsets `und` and `del` of region 6.
+/// The expander's matrix generator for matrix `m`'s blocks at byte offsets `und` and `del` of
+/// region 6: static rows, or plastic rows of one weight half-word per synapse (the synapse
+/// structure of every timing rule spinnsim has) after the pre-event header.
+fn matrix_generator(m: &IncomingMatrix, und: Option<usize>, del: Option<usize>, post_max_atoms: u32) -> Matrix {
+    let rows = static_matrix(m, und, del, post_max_atoms);
+    match m.plastic_header_bytes {
+        None => Matrix::Static(rows),
+        Some(header_bytes) => Matrix::Stdp(StdpMatrix {
+            rows,
+            max_row_synapses: m.undelayed_max_n as u32,
+            max_delayed_row_synapses: m.delayed_max_n as u32,
+            header_half_words: (header_bytes / 2) as u32,
+            half_words_per_synapse: 1,
+            weight_half_word: 0,
+            write_row_number: 0,
+            row_offset: 0,
+        }),
+    }
+}
+
+/// The expander's view of matrix `m`'s blocks at byte offsets `und` and `del` of region 6.
 fn static_matrix(m: &IncomingMatrix, und: Option<usize>, del: Option<usize>, post_max_atoms: u32) -> StaticMatrix {
     let words = |o: Option<usize>| o.map_or(UNUSED_OFFSET, |b| (b / 4) as u32);
     let stages = if m.delay_key.is_some() { m.n_delay_stages } else { 0 };
@@ -512,7 +571,7 @@ pub(super) fn connection_builder_region(
                 post_lo: 0,
                 post_hi: pop.n_post_atoms - 1,
                 synapse_type: m.synapse_type,
-                matrix: static_matrix(m, und, del, pop.post_max_atoms),
+                matrix: matrix_generator(m, und, del, pop.post_max_atoms),
                 connector: g.connector,
                 weight: g.weight,
                 delay: g.delay,

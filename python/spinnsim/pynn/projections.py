@@ -237,10 +237,10 @@ class Projection(common.Projection):
     def _machine_draws(self, whole, ps):
         """(weight, delay) as the core's synapse expander takes them, when the machine generates
         this projection and ``setup(draws='machine')``: whole Populations, a connector the core
-        knows, static synapses, constant or machine-generated weights and delays. sPyNNaker 7.4.1
+        knows, static or STDP synapses, constant or machine-generated weights and delays. sPyNNaker 7.4.1
         then ignores the rngs of the connector and the distributions (it says so), and so does
         this: the draws come from the post-synaptic Population's ``seed``."""
-        if state.draws != "machine" or not whole or self._stdp is not None:
+        if state.draws != "machine" or not whole:
             return None
         specs = []
         for name in ("weight", "delay"):
