@@ -218,6 +218,23 @@ fn what_the_machine_does_differently_is_said_once() {
             && w.contains("never delivered")),
         "{w:?}"
     );
+    // Rows the expander writes are counted after expansion: once per projection, over its two
+    // cores (256 atoms a core, delays to 40 ms: 32 ticks in the core).
+    let toml = "[[population]]\nlabel = \"a\"\nsize = 300\ncell_type = \"IF_curr_exp\"\nseed = 3\n\
+         [[population]]\nlabel = \"s\"\nsize = 30\ncell_type = \"SpikeSourcePoisson\"\nparameters = { rate = 20.0 }\n\
+         [[projection]]\nlabel = \"learn\"\npre = \"s\"\npost = \"a\"\n\
+         connector = { type = \"FixedProbabilityConnector\", p_connect = 0.1 }\nweight = 0.5\n\
+         delay = { distribution = \"uniform\", low = 1.0, high = 40.0 }\n\
+         [projection.synapse_dynamics]\ntiming = { rule = \"SpikePairRule\" }\nweight_dependence = { dependence = \"AdditiveWeightDependence\" }\n";
+    let sim = Simulation::new(load_toml(toml).unwrap(), Default::default(), Some(1)).unwrap();
+    let conns = sim.connections(0).unwrap();
+    let m = 32.0;
+    let never = conns.iter().filter(|c| c[3] % m == 0.0).count();
+    assert!(never > 0 && never < conns.len(), "{never} of {}", conns.len());
+    let said: Vec<_> = sim.warnings().iter().filter(|w| w.contains("projection `learn`")).cloned().collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    let want = format!("{never} of {} plastic synapses have a delay that is a multiple of 32 ticks", conns.len());
+    assert!(said[0].contains(&want), "{said:?}, want {want}");
     // --time 0: no rate of NaN.
     let dir = scratch("time0");
     let file = write(&dir, "net.toml", &format!("{LIF1}record = [{{ variable = \"spikes\" }}]\n"));
