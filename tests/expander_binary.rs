@@ -453,6 +453,66 @@ fn a_reservoir_past_the_stack_stops_the_core_where_the_binary_faults() {
     assert!(error.contains("fault"), "8300 pairs overflow the binary's stack: {error}");
 }
 
+#[test]
+fn weights_past_the_synaptic_word_are_counted_and_stored_as_the_binary_stores_them() {
+    // One-to-one onto 4 neurons; weights 0.5 and 1.0 at a scale of 70000 a unit: 35000 fits the
+    // 16-bit word, 70000 does not and is stored as 4464.
+    let region = |weight: i32| {
+        let matrix = StaticMatrix {
+            matrix_offset: 0,
+            delayed_offset: u32::MAX,
+            max_row_words: 1,
+            max_delayed_row_words: 0,
+            synapse_type: 0,
+            type_bits: 1,
+            index_bits: 2,
+            max_stage: 1,
+            max_delay_per_stage: 16,
+            delay_bits: 4,
+            n_pre: 4,
+            pre_atoms_per_core: 4,
+        };
+        let edge = GeneratedEdge {
+            pre_lo: 0,
+            pre_hi: 3,
+            post_lo: 0,
+            post_hi: 3,
+            synapse_type: 0,
+            matrix: Matrix::Static(matrix),
+            connector: ConnectionGenerator::OneToOne,
+            weight: ParamGenerator::Constant(weight),
+            delay: ParamGenerator::Constant(1 << 15),
+        };
+        let builder = ConnectionBuilder {
+            region_ids: [6, 5, 14, u32::MAX],
+            post_slice_start: 0,
+            post_slice_count: 4,
+            timestep_per_delay: 1 << 15,
+            pop_seed: [1, 2, 3, 4],
+            core_seed: [5, 6, 7, 8],
+            weight_scales: vec![70000 << 32],
+            edges: vec![edge],
+            key_map: vec![4],
+        };
+        (builder, 4 * 4)
+    };
+    let cases = [region(1 << 14), region(1 << 15)];
+    let mut ours = Vec::new();
+    for (b, n) in &cases {
+        let mut matrix = vec![0u32; *n];
+        let x = b.expand(&mut matrix);
+        assert_eq!(x.written, [4]);
+        ours.push((matrix, x.wrapped[0]));
+    }
+    assert_eq!(ours[0].1.count, 0, "35000 fits");
+    assert_eq!((ours[1].1.count, ours[1].1.largest, ours[1].1.stored), (4, 1 << 15, 4464));
+    assert_eq!(ours[1].0[3] >> 16, 4464, "the low 16 bits are kept");
+    let Some(results) = run_binary(&cases) else { return };
+    for ((matrix, _), got) in ours.iter().zip(&results) {
+        assert_eq!(&words(&got["matrix"]), matrix, "the binary stores them alike");
+    }
+}
+
 use spinnsim::expander::neurons::{
     FieldBuilder, FieldType, NeuronBuilder, RecordedVariable, StructBuilder, ALL_ATOMS, PER_ATOM, RECORDED,
 };

@@ -3,7 +3,7 @@
 //! population's and the core's mars_kiss64. Every accepted synapse draws its weight, then its
 //! delay, from the core's generator, then is written (`matrix::Matrix::write`).
 
-use super::matrix::{rescale_delay, Matrix};
+use super::matrix::{rescale_delay, rescaled_weight, Matrix};
 use super::params::ParamGenerator;
 use super::Abort;
 use crate::fixed::Kiss64;
@@ -96,8 +96,40 @@ pub struct EdgeRun<'a> {
     pub lost: u64,
     /// Writes refused because the row was full (each one a warning of the binary).
     pub full_writes: u64,
+    /// Synapses written.
+    pub written: u64,
+    /// Of those, the ones whose weight the word could not hold.
+    pub wrapped: WrappedWeights,
     /// The reservoirs already drawn by other cores of the population.
     pub reservoirs: &'a Reservoirs,
+}
+
+/// Synapses an edge wrote whose rescaled weight passed the 16 bits of its word: the binary keeps
+/// the low 16 bits without a word.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WrappedWeights {
+    pub count: u64,
+    /// The largest |weight| among them (s16.15), and the 16 bits it was stored as.
+    pub largest: u32,
+    pub stored: u16,
+}
+
+impl WrappedWeights {
+    fn add(&mut self, weight: i32, weight_scale: u64) {
+        self.count += 1;
+        if weight.unsigned_abs() > self.largest {
+            self.largest = weight.unsigned_abs();
+            self.stored = super::matrix::rescale_weight(weight, weight_scale);
+        }
+    }
+
+    /// Both edges' (or cores') wrapped weights together.
+    pub fn merge(&mut self, other: &WrappedWeights) {
+        self.count += other.count;
+        if other.largest > self.largest {
+            (self.largest, self.stored) = (other.largest, other.stored);
+        }
+    }
 }
 
 /// What identifies the reservoir of a fixed total without replacement: the population generator's
@@ -147,6 +179,10 @@ impl EdgeRun<'_> {
     fn write(&mut self, pre: u32, post: u32, (w, d): (i32, u16), scale: u64) -> Result<bool, Abort> {
         let written = self.matrix.write(self.words, pre, post - self.slice_start, w, d, scale)?;
         self.full_writes += u64::from(!written);
+        self.written += u64::from(written);
+        if written && rescaled_weight(w, scale) > 0xFFFF {
+            self.wrapped.add(w, scale);
+        }
         Ok(written)
     }
 

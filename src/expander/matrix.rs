@@ -272,9 +272,14 @@ pub fn delayed_row(pre: u32, stage: u32, pre_atoms_per_core: u32, n_pre: u32, ma
 /// `rescale_weight`: |w| (s16.15) as u32.32 times the weight scale (u32.32, rounded half up), then
 /// rounded to an integer; the low 16 bits are kept.
 pub fn rescale_weight(weight: i32, weight_scale: u64) -> u16 {
+    (rescaled_weight(weight, weight_scale) & 0xFFFF) as u16
+}
+
+/// [`rescale_weight`] before the low 16 bits are kept: above 0xFFFF, the word cannot hold it.
+pub fn rescaled_weight(weight: i32, weight_scale: u64) -> u64 {
     let u = (weight.unsigned_abs() as u128) << 17;
     let p = ((u * weight_scale as u128 + (1 << 31)) >> 32) as u64;
-    (((p >> 32) + ((p >> 31) & 1)) & 0xFFFF) as u16
+    (p >> 32) + ((p >> 31) & 1)
 }
 
 /// `rescale_delay`: a delay in ms (s16.15) times the time steps per ms (s16.15), truncated to whole

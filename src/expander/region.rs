@@ -3,7 +3,7 @@
 //! expander's run over it: the population's and the core's generators are seeded once from the
 //! header and carry on from edge to edge, in the region's edge order.
 
-use super::connectors::Reservoirs;
+use super::connectors::{Reservoirs, WrappedWeights};
 use super::matrix::Matrix;
 use super::{Abort, ConnectionGenerator, ParamGenerator};
 use crate::fixed::Kiss64;
@@ -57,6 +57,9 @@ pub struct Expansion {
     pub lost: Vec<u64>,
     /// Per edge, the writes refused because their row was full (the binary warns at each).
     pub full_writes: Vec<u64>,
+    /// Per edge, the synapses written, and those whose weight passed the 16 bits of the word.
+    pub written: Vec<u64>,
+    pub wrapped: Vec<WrappedWeights>,
     pub abort: Option<(usize, Abort)>,
 }
 
@@ -177,6 +180,7 @@ impl ConnectionBuilder {
         let (mut pop, mut core) = (Kiss64::from_state(self.pop_seed), Kiss64::from_state(self.core_seed));
         let mut lost = Vec::with_capacity(self.edges.len());
         let mut full_writes = Vec::with_capacity(self.edges.len());
+        let (mut written, mut wrapped) = (Vec::with_capacity(self.edges.len()), Vec::with_capacity(self.edges.len()));
         let mut abort = None;
         for (k, e) in self.edges.iter().enumerate() {
             let rows = e.matrix.rows();
@@ -184,6 +188,8 @@ impl ConnectionBuilder {
                 abort = Some((k, Abort::Malformed("the edge's rows do not fit the synaptic-matrix region")));
                 lost.push(0);
                 full_writes.push(0);
+                written.push(0);
+                wrapped.push(WrappedWeights::default());
                 break;
             }
             e.matrix.set_up(matrix);
@@ -202,16 +208,20 @@ impl ConnectionBuilder {
                 words: matrix,
                 lost: 0,
                 full_writes: 0,
+                written: 0,
+                wrapped: WrappedWeights::default(),
                 reservoirs,
             };
             let r = e.connector.generate(&mut run, &mut pop, &mut core);
             lost.push(run.lost);
             full_writes.push(run.full_writes);
+            written.push(run.written);
+            wrapped.push(run.wrapped);
             if let Err(a) = r {
                 abort = Some((k, a));
                 break;
             }
         }
-        Expansion { pop_rng: pop.seed, core_rng: core.seed, lost, full_writes, abort }
+        Expansion { pop_rng: pop.seed, core_rng: core.seed, lost, full_writes, written, wrapped, abort }
     }
 }

@@ -12,6 +12,7 @@ use super::shifts::{weight_scale, IncomingStats, ShiftStats};
 use super::synapses::{self, IncomingMatrix, Synapse};
 use super::{check_row_length, estimates, generation, seeds, slices, stdp, warnings};
 use crate::error::Result;
+use crate::expander::connectors::WrappedWeights;
 use crate::model::{Connector, Network, Stdp, Values};
 use rayon::prelude::*;
 
@@ -237,11 +238,16 @@ pub(super) fn write_regions(
         })
         .collect();
     let mut plastic_delay_zero = vec![(0, 0); matrices.len()];
+    let mut expanded = vec![(0u64, WrappedWeights::default()); matrices.len()];
     for (&c, regions) in placed.population_cores[pi].iter().zip(all_regions) {
         let regions = regions?;
         warnings.extend(regions.expander_notes);
         for (sum, (never, total)) in plastic_delay_zero.iter_mut().zip(&regions.plastic_delay_zero) {
             *sum = (sum.0 + never, sum.1 + total);
+        }
+        for (sum, (n, wrapped)) in expanded.iter_mut().zip(&regions.expanded_weights) {
+            sum.0 += n;
+            sum.1.merge(wrapped);
         }
         let core = &mut placed.cores[c as usize];
         for (k, count) in regions.dropped.iter().copied().enumerate().filter(|&(_, c)| c > 0) {
@@ -266,5 +272,25 @@ pub(super) fn write_regions(
     for (mx, &(never, total)) in matrices.iter().zip(&plastic_delay_zero) {
         warnings.extend(warnings::plastic_delay_field_zero(&mx.label, p, never, total, m, net.timestep));
     }
+    warnings.extend(wrapped_weights(r, matrices, &expanded));
     Ok(())
+}
+
+/// What the run says of the weights the synapse expander drew past the 16 bits of a synaptic
+/// word (the ring-buffer shift follows the host's estimate of the largest weight, which a tail
+/// draw can pass): once per projection, over all its cores.
+fn wrapped_weights(r: &Receiver, matrices: &[IncomingMatrix], expanded: &[(u64, WrappedWeights)]) -> Vec<String> {
+    let p = &r.net.populations[r.pi];
+    let global = p.cell_type.global_weight_scale();
+    matrices
+        .iter()
+        .zip(expanded)
+        .filter(|(_, (_, w))| w.count > 0)
+        .filter_map(|(mx, (n, w))| {
+            let shift = r.shifts[mx.synapse_type as usize];
+            let mut unheld = warnings::Unheld::default();
+            unheld.add_expanded(w.count as usize, w.largest as f64 / 32768.0, w.stored);
+            unheld.warning(&mx.label, p, shift, weight_scale(shift, global), *n as usize)
+        })
+        .collect()
 }

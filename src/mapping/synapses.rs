@@ -9,6 +9,7 @@ use super::words::{
     INVALID_ADDRESS, INVALID_ITEM, ROW_HEADER_WORDS,
 };
 use crate::error::{Error, Result};
+use crate::expander::connectors::WrappedWeights;
 use crate::expander::matrix::UNUSED_OFFSET;
 use crate::expander::{ConnectionBuilder, Expansion, GeneratedEdge, Matrix, StaticMatrix, StdpMatrix};
 use crate::fixed::{encode_s1615, encode_u3232, mul_k};
@@ -214,6 +215,9 @@ pub struct CoreRegions {
     /// Per matrix, of the plastic synapses the expander wrote: those whose delay field is 0 (never
     /// delivered, docs/stdp.md §7) and all of them.
     pub plastic_delay_zero: Vec<(usize, usize)>,
+    /// Per matrix, the synapses the expander wrote and those whose weight passed the 16 bits of
+    /// the word.
+    pub expanded_weights: Vec<(u64, WrappedWeights)>,
 }
 
 /// A post core as the synapse expander sees it: its label (for messages), its seed and what its
@@ -267,6 +271,7 @@ pub fn build_core_regions(
         dropped[i] = write_blocks(&matrices[i], und, del, core, &mut words)?;
     }
     let (mut connection_builder, mut expander_notes) = (Vec::new(), Vec::new());
+    let mut expanded_weights = vec![(0, WrappedWeights::default()); matrices.len()];
     if reserved.bytes > 0 {
         let region = connection_builder_region(
             matrices,
@@ -278,6 +283,10 @@ pub fn build_core_regions(
         if !region.edges.is_empty() {
             let x = region.expand_sharing(&mut words, expander.reservoirs);
             expander_notes = outcome(matrices, &reserved.offsets, expander.label, &x)?;
+            let generated = reserved.offsets.iter().map(|&(i, _)| i).filter(|&i| matrices[i].generated.is_some());
+            for (i, (&n, wrapped)) in generated.zip(x.written.iter().zip(&x.wrapped)) {
+                expanded_weights[i] = (n, *wrapped);
+            }
         }
         connection_builder = region.words();
     }
@@ -291,6 +300,7 @@ pub fn build_core_regions(
         connection_builder,
         expander_notes,
         plastic_delay_zero,
+        expanded_weights,
     })
 }
 

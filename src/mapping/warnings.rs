@@ -30,6 +30,15 @@ impl Unheld {
         }
     }
 
+    /// The weights the synapse expander could not hold: `count` of them, the largest `largest`
+    /// (in the population's unit) stored as `stored`.
+    pub(super) fn add_expanded(&mut self, count: usize, largest: f64, stored: u16) {
+        self.count += count;
+        if largest > self.largest {
+            (self.largest, self.stored) = (largest, stored);
+        }
+    }
+
     /// The warning, if any weight was not held; `total` synapses in the projection.
     pub(super) fn warning(
         &self,
