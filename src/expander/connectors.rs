@@ -1,9 +1,10 @@
 //! The connection generators of the synapse expander (`connection_generators/*.h`;
 //! docs/expander.md §3): which pairs connect, in which order, with which draws from the
 //! population's and the core's mars_kiss64. Every accepted synapse draws its weight, then its
-//! delay, from the core's generator, then is written (`matrix::Matrix::write`).
+//! delay, from the core's generator, then is written (`matrix_generator::Matrix::write`).
 
-use super::matrix::{rescale_delay, rescaled_weight, Matrix};
+use super::matrix::{rescale_delay, rescaled_weight};
+use super::matrix_generator::Matrix;
 use super::params::ParamGenerator;
 use super::Abort;
 use crate::fixed::Kiss64;

@@ -1,5 +1,5 @@
-//! The STDP matrix generator of the synapse expander (`matrix_generator_stdp.h`; docs/expander.md
-//! §4): plastic rows laid out for their longest length. A row is `[pp_size, plastic region,
+//! The STDP matrix generator of the synapse expander (`matrix_generator_stdp.h`,
+//! docs/expander.md §4): plastic rows laid out for their longest length. A row is `[pp_size, plastic region,
 //! ff_size = 0, fp_size, control half-words]`, where the plastic region (the pre-event header,
 //! then per synapse its half-words, one of which is the weight) always has room for the row's
 //! maximum number of synapses, so the fixed part sits at the same place in every row.

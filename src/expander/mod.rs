@@ -8,6 +8,7 @@
 //! * [`connectors`]: the connection generators and their draw orders;
 //! * [`matrix`]: where a synapse goes (row by delay stage) and the word it becomes;
 //! * [`matrix_stdp`]: the same for plastic rows, laid out for their longest length;
+//! * [`matrix_generator`]: which of the two an edge uses;
 //! * [`region`]: the connection-builder region, word for word, and the run over its edges, whose
 //!   two mars_kiss64 generators (population and core) carry on from edge to edge;
 //! * [`neurons`]: the neuron-builder region and the neuron expander's run over it.
@@ -16,13 +17,15 @@
 
 pub mod connectors;
 pub mod matrix;
+pub mod matrix_generator;
 pub mod matrix_stdp;
 pub mod neurons;
 pub mod params;
 pub mod region;
 
 pub use connectors::ConnectionGenerator;
-pub use matrix::{Matrix, StaticMatrix};
+pub use matrix::StaticMatrix;
+pub use matrix_generator::Matrix;
 pub use matrix_stdp::StdpMatrix;
 pub use neurons::{NeuronBuilder, NeuronExpansion};
 pub use params::ParamGenerator;

@@ -4,7 +4,7 @@
 //! header and carry on from edge to edge, in the region's edge order.
 
 use super::connectors::{Reservoirs, WrappedWeights};
-use super::matrix::Matrix;
+use super::matrix_generator::Matrix;
 use super::{Abort, ConnectionGenerator, ParamGenerator};
 use crate::fixed::Kiss64;
 
