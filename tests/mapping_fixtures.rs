@@ -324,11 +324,15 @@ fn check(name: &str, fx: &Value) {
 #[test]
 fn every_stdp_fixture_maps_word_for_word() {
     let fxs = fixtures_in("stdp");
-    assert_eq!(fxs.len(), 3, "expected the three STDP fixtures");
+    assert_eq!(fxs.len(), 7, "expected the seven STDP fixtures");
     let mut failures = Vec::new();
     for (name, fx) in &fxs {
         let r = std::panic::catch_unwind(|| {
             check(name, fx);
+            if name.ends_with("_onchip") {
+                // The machine generates these rows: the fixture has no Projection.get.
+                return;
+            }
             // Projection.get reads the plastic rows back (docs/stdp.md §9).
             let net = network(fx, true);
             let image = map(&net, MapOptions { virtual_board: true, ..Default::default() }).unwrap();

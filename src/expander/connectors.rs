@@ -6,6 +6,7 @@
 use super::matrix::{rescale_delay, rescaled_weight};
 use super::matrix_generator::Matrix;
 use super::params::ParamGenerator;
+use super::shared::PopulationDraws;
 use super::Abort;
 use crate::fixed::Kiss64;
 
@@ -101,8 +102,8 @@ pub struct EdgeRun<'a> {
     pub written: u64,
     /// Of those, the ones whose weight the word could not hold.
     pub wrapped: WrappedWeights,
-    /// The reservoirs already drawn by other cores of the population.
-    pub reservoirs: &'a Reservoirs,
+    /// What the population's cores draw alike, shared between them.
+    pub shared: &'a PopulationDraws,
 }
 
 /// Synapses an edge wrote whose rescaled weight passed the 16 bits of its word: the binary keeps
@@ -130,32 +131,6 @@ impl WrappedWeights {
         if other.largest > self.largest {
             (self.largest, self.stored) = (other.largest, other.stored);
         }
-    }
-}
-
-/// What identifies the reservoir of a fixed total without replacement: the population generator's
-/// state at the edge, the view ranges, `n` and whether self connections are allowed.
-type ReservoirKey = ([u32; 4], [u32; 4], u32, bool);
-/// The pairs of a reservoir, in reservoir order, and the population generator's state after it.
-type Reservoir = (Vec<(u32, u32)>, [u32; 4]);
-
-/// The reservoirs of fixed total without replacement, shared by the cores of a population. Every
-/// core draws the same one from the population's generator (whose draws do not depend on the
-/// core), over every pair of the projection; drawn once, each core keeps the pairs on it.
-#[derive(Default)]
-pub struct Reservoirs(
-    std::sync::Mutex<std::collections::HashMap<ReservoirKey, std::sync::Arc<std::sync::OnceLock<Reservoir>>>>,
-);
-
-impl Reservoirs {
-    fn get(
-        &self,
-        key: ReservoirKey,
-        draw: impl FnOnce() -> Reservoir,
-    ) -> std::sync::Arc<std::sync::OnceLock<Reservoir>> {
-        let cell = self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
-        cell.get_or_init(draw);
-        cell
     }
 }
 
@@ -231,7 +206,7 @@ impl EdgeRun<'_> {
 }
 
 /// `(R · u) >> 32`: a draw in 0..R (fixed total).
-fn rand_below(rng: &mut Kiss64, range: u32) -> u32 {
+pub(super) fn rand_below(rng: &mut Kiss64, range: u32) -> u32 {
     ((range as u64 * rng.next_u32() as u64) >> 32) as u32
 }
 
@@ -286,7 +261,8 @@ fn one_to_one(e: &mut EdgeRun, core: &mut Kiss64) -> Result<(), Abort> {
     Ok(())
 }
 
-/// Fixed total with replacement: every core replays the whole projection's post draws.
+/// Fixed total with replacement: every core replays the whole projection's post draws (drawn
+/// once for the population, when its cores are known).
 fn fixed_total_with(
     e: &mut EdgeRun,
     pop: &mut Kiss64,
@@ -295,16 +271,30 @@ fn fixed_total_with(
     n: u32,
 ) -> Result<(), Abort> {
     let (n_pre, n_post) = (e.pre_hi - e.pre_lo + 1, e.post_hi - e.post_lo + 1);
-    for _ in 0..n {
-        let post = rand_below(pop, n_post) + e.post_lo;
-        if !e.in_slice(post) {
-            continue;
-        }
+    let connect = |e: &mut EdgeRun, core: &mut Kiss64, post: u32| {
         if !allow_self && n_pre == 1 && e.pre_lo == post {
             return Err(Abort::OnlySelf { post });
         }
         let wd = e.draw(core)?;
-        e.place_on_some_pre(core, post, wd, allow_self, |core| rand_below(core, n_pre))?;
+        e.place_on_some_pre(core, post, wd, allow_self, |core| rand_below(core, n_pre))
+    };
+    // The posts are the population generator's: drawn once for all the population's cores.
+    if let (Some(c), Some(cell)) =
+        (e.shared.core_of(e.slice_start, e.slice_count), e.shared.posts(pop.seed, (e.post_lo, e.post_hi), n))
+    {
+        let (per_core, after) = cell.get().expect("drawn");
+        *pop = Kiss64::from_state(*after);
+        let (lo, hi) = (e.slice_start, e.slice_start + e.slice_count);
+        for &post in per_core.get(c).into_iter().flatten().filter(|&&post| (lo..hi).contains(&post)) {
+            connect(e, core, post)?;
+        }
+        return Ok(());
+    }
+    for _ in 0..n {
+        let post = rand_below(pop, n_post) + e.post_lo;
+        if e.in_slice(post) {
+            connect(e, core, post)?;
+        }
     }
     Ok(())
 }
@@ -324,7 +314,7 @@ fn fixed_total_without(
     let key = (pop.seed, [e.pre_lo, e.pre_hi, e.post_lo, e.post_hi], n, allow_self);
     let (pre_lo, pre_hi, post_lo, post_hi) = (e.pre_lo, e.pre_hi, e.post_lo, e.post_hi);
     let mut drawing = Kiss64::from_state(pop.seed);
-    let cell = e.reservoirs.get(key, || {
+    let cell = e.shared.reservoir(key, || {
         let conns = reservoir_of_pairs(&mut drawing, (pre_lo, pre_hi), (post_lo, post_hi), n, allow_self);
         (conns, drawing.seed)
     });

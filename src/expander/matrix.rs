@@ -169,6 +169,11 @@ impl StaticMatrix {
     ) -> Result<bool, Abort> {
         let (stage, within) = self.stage_of(delay);
         let Some(slot) = self.row_of(pre, stage) else { return Ok(false) };
+        // A row of no synapses is full whatever its header holds (the binary reads it, even
+        // past the region, and writes nothing).
+        if slot.capacity == 0 {
+            return Ok(false);
+        }
         if slot.row + ROW_HEADER_WORDS + slot.capacity as usize > matrix.len() {
             return Err(Abort::OutsideRegion { pre });
         }

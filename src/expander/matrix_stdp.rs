@@ -151,10 +151,14 @@ impl StdpMatrix {
     ) -> Result<bool, Abort> {
         let (stage, within) = self.rows.stage_of(delay);
         let Some(RowSlot { row, capacity }) = self.rows.row_of(pre, stage) else { return Ok(false) };
+        let max_synapses = self.max_synapses(stage);
+        // A row of no synapses is full whatever it holds (the binary reads it and writes nothing).
+        if max_synapses == 0 {
+            return Ok(false);
+        }
         if row + ROW_HEADER_WORDS + capacity as usize > matrix.len() {
             return Err(Abort::OutsideRegion { pre });
         }
-        let max_synapses = self.max_synapses(stage);
         let fixed = row + 1 + self.plastic_words(max_synapses);
         let n = matrix[fixed + 1];
         if n >= max_synapses {

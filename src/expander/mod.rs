@@ -11,6 +11,7 @@
 //! * [`matrix_generator`]: which of the two an edge uses;
 //! * [`region`]: the connection-builder region, word for word, and the run over its edges, whose
 //!   two mars_kiss64 generators (population and core) carry on from edge to edge;
+//! * [`shared`]: what the cores of a population draw alike, drawn once;
 //! * [`neurons`]: the neuron-builder region and the neuron expander's run over it.
 //!
 //! The module depends on [`crate::fixed`] only; the mapping writes the regions and calls it.
@@ -22,6 +23,7 @@ pub mod matrix_stdp;
 pub mod neurons;
 pub mod params;
 pub mod region;
+pub mod shared;
 
 pub use connectors::ConnectionGenerator;
 pub use matrix::StaticMatrix;

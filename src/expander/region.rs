@@ -3,8 +3,9 @@
 //! expander's run over it: the population's and the core's generators are seeded once from the
 //! header and carry on from edge to edge, in the region's edge order.
 
-use super::connectors::{Reservoirs, WrappedWeights};
+use super::connectors::WrappedWeights;
 use super::matrix_generator::Matrix;
+use super::shared::PopulationDraws;
 use super::{Abort, ConnectionGenerator, ParamGenerator};
 use crate::fixed::Kiss64;
 
@@ -172,11 +173,11 @@ impl ConnectionBuilder {
     /// synaptic-matrix region, which must hold every edge's rows). Stops at the first abort, as
     /// the core does.
     pub fn expand(&self, matrix: &mut [u32]) -> Expansion {
-        self.expand_sharing(matrix, &Reservoirs::default())
+        self.expand_sharing(matrix, &PopulationDraws::default())
     }
 
-    /// [`Self::expand`], with the reservoirs other cores of the population have drawn.
-    pub fn expand_sharing(&self, matrix: &mut [u32], reservoirs: &Reservoirs) -> Expansion {
+    /// [`Self::expand`], with what the population's cores draw alike shared between them.
+    pub fn expand_sharing(&self, matrix: &mut [u32], shared: &PopulationDraws) -> Expansion {
         let (mut pop, mut core) = (Kiss64::from_state(self.pop_seed), Kiss64::from_state(self.core_seed));
         let mut lost = Vec::with_capacity(self.edges.len());
         let mut full_writes = Vec::with_capacity(self.edges.len());
@@ -210,7 +211,7 @@ impl ConnectionBuilder {
                 full_writes: 0,
                 written: 0,
                 wrapped: WrappedWeights::default(),
-                reservoirs,
+                shared,
             };
             let r = e.connector.generate(&mut run, &mut pop, &mut core);
             lost.push(run.lost);

@@ -226,14 +226,14 @@ pub(super) fn write_regions(
     let (generation, core_seeds) = population_generation(r, placed.population_cores[pi].len())?;
     // The cores' regions are independent of each other: built in parallel, used in core order.
     let cores = &placed.cores;
-    let reservoirs = crate::expander::connectors::Reservoirs::default();
+    let shared = crate::expander::shared::PopulationDraws::for_population(layout.max_atoms[pi]);
     let all_regions: Vec<Result<synapses::CoreRegions>> = placed.population_cores[pi]
         .par_iter()
         .zip(&core_seeds)
         .map(|(&c, &seed)| {
             let core = &cores[c as usize];
             let expander =
-                synapses::ExpanderCore { label: &core.label, seed, population: &generation, reservoirs: &reservoirs };
+                synapses::ExpanderCore { label: &core.label, seed, population: &generation, shared: &shared };
             synapses::build_core_regions(matrices, core.lo_atom, core.n_atoms, n_bits, 1, &expander)
         })
         .collect();

@@ -31,9 +31,14 @@ pub fn pp_words(n: usize, header_bytes: usize) -> usize {
 }
 
 /// Words of a plastic row of `n` synapses, its 3 header words (pp_size, n_fixed, n_plastic) excluded:
-/// the plastic-plastic region plus the control half-words (`__get_n_connections`).
+/// the plastic-plastic region plus the control half-words (`__get_n_connections`), and none for
+/// no synapses (no pre-event header either).
 pub fn row_words(n: usize, header_bytes: usize) -> usize {
-    n.div_ceil(2) + pp_words(n, header_bytes)
+    if n == 0 {
+        0
+    } else {
+        n.div_ceil(2) + pp_words(n, header_bytes)
+    }
 }
 
 /// Writes one plastic row at `row[0..]` (`row.len()` = the block's stride): `[pp_size, header

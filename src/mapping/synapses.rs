@@ -226,8 +226,8 @@ pub struct ExpanderCore<'a> {
     pub label: &'a str,
     pub seed: [u32; 4],
     pub population: &'a PopulationGeneration,
-    /// The reservoirs the population's cores share.
-    pub reservoirs: &'a crate::expander::connectors::Reservoirs,
+    /// What the population's cores draw alike (reservoirs, post draws), shared between them.
+    pub shared: &'a crate::expander::shared::PopulationDraws,
 }
 
 /// Byte offsets in region 6 of a matrix's undelayed and delayed block (`None`: no such block).
@@ -281,7 +281,7 @@ pub fn build_core_regions(
             expander.population,
         );
         if !region.edges.is_empty() {
-            let x = region.expand_sharing(&mut words, expander.reservoirs);
+            let x = region.expand_sharing(&mut words, expander.shared);
             expander_notes = outcome(matrices, &reserved.offsets, expander.label, &x)?;
             let generated = reserved.offsets.iter().map(|&(i, _)| i).filter(|&i| matrices[i].generated.is_some());
             for (i, (&n, wrapped)) in generated.zip(x.written.iter().zip(&x.wrapped)) {

@@ -26,13 +26,19 @@ DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests",
 def rows_to_connections(fx, core, mats, lo_atom, mac):
     """Yield (projection, pre, post, w_raw, delay_ticks) from decoded rows."""
     for m in mats["matrices"]:
-        if "rows" not in m:
+        if "rows" in m:
+            rows = m["rows"]
+        elif "plastic_rows" in m:
+            # plastic rows: the synapses are in "syn" (weight half-word and
+            # control half-word decoded like a fixed word)
+            rows = [row["syn"] for row in m["plastic_rows"]]
+        else:
             continue
         proj = next(p for p in fx["projections_mapping"]
                     if p["projection"] == m["projection"])
         M = proj["post_max_support_delay_ticks"]
         S = proj["n_delay_stages"]
-        for r, row in enumerate(m["rows"]):
+        for r, row in enumerate(rows):
             if m["delayed"]:
                 core_i, rem = divmod(r, mac * S)
                 stage = rem // mac + 1
@@ -43,6 +49,75 @@ def rows_to_connections(fx, core, mats, lo_atom, mac):
             for s in row:
                 yield (m["projection"], pre, lo_atom + s["idx"], s["w"],
                        s["d"] + extra, s["t"])
+
+
+STDP_MATRIX_PARAMS = (
+    "synaptic_matrix_offset_words", "delayed_matrix_offset_words",
+    "max_row_n_synapses", "max_delayed_row_n_synapses",
+    "max_row_n_words", "max_delayed_row_n_words", "synapse_type",
+    "n_synapse_type_bits", "n_synapse_index_bits", "max_stage",
+    "max_delay_per_stage", "max_delay_bits", "n_pre_atoms",
+    "max_pre_atoms_per_core", "n_header_half_words",
+    "n_half_words_per_synapse", "weight_half_word",
+    "write_row_number_to_header", "row_offset")
+UNUSED = 0xFFFFFFFF
+
+
+def check_connection_builder(fx):
+    """
+    On-chip STDP fixtures: the decoded ConnectorBuilderRegion
+    (connection_builder_decoded) against the raw region words and the
+    block layout in synaptic_matrices.
+    """
+    problems = []
+    for core, cb in fx.get("connection_builder_decoded", {}).items():
+        raw = [int(x, 16) for x in
+               fx["data_spec_regions_by_core"][core][str(cb["region"])]
+               ["words_hex"]]
+        mats = fx["synaptic_matrices"][core]["matrices"]
+        plastic = {m["projection"] for m in mats
+                   if "plastic_header_bytes" in m}
+        if len(cb["edges"]) != raw[4]:
+            problems.append(f"{core}: region 12 n_matrices {raw[4]} but "
+                            f"{len(cb['edges'])} edges decoded")
+        for e in cb["edges"]:
+            lab = e["projection"]
+            h = raw[e["word_offset"]: e["word_offset"] + 9]
+            if h != list(e["edge_header"].values()):
+                problems.append(f"{core} {lab}: edge header differs")
+            want_id = 1 if lab in plastic else 0
+            if e["edge_header"]["matrix_id"] != want_id:
+                problems.append(f"{core} {lab}: matrix id "
+                                f"{e['edge_header']['matrix_id']}, "
+                                f"expected {want_id}")
+            if "matrix_params" not in e:
+                problems.append(f"{core} {lab}: matrix params not named")
+                continue
+            mp = e["matrix_params"]
+            o = e["matrix_params_word_offset"]
+            if raw[o: o + len(mp)] != list(mp.values()):
+                problems.append(f"{core} {lab}: matrix params differ from "
+                                "the region words")
+            if want_id == 1 and tuple(mp) != STDP_MATRIX_PARAMS:
+                problems.append(f"{core} {lab}: not 19 STDP matrix params")
+            for m in mats:
+                if m["projection"] != lab:
+                    continue
+                key = ("delayed_matrix_offset_words" if m["delayed"]
+                       else "synaptic_matrix_offset_words")
+                nw = ("max_delayed_row_n_words" if m["delayed"]
+                      else "max_row_n_words")
+                off = m["block_offset_bytes"]
+                if (UNUSED if off is None else off // 4) != mp[key] or \
+                        (off is not None and m["max_row_words"] != mp[nw]):
+                    problems.append(f"{core} {lab}: {key}/{nw} differ "
+                                    "from synaptic_matrices")
+            n_del = next(p["n_delay_stages"] for p in
+                         fx["projections_mapping"] if p["projection"] == lab)
+            if mp["max_stage"] != n_del + 1:
+                problems.append(f"{core} {lab}: max_stage {mp['max_stage']}"
+                                f" with {n_del} delay stages")
+    return problems
 
 
 def check(path):
@@ -56,6 +131,7 @@ def check(path):
         raw = [int(x, 16) for x in pt["raw"]]
         if raw[0] != len(pt["entries"]) or raw[1] != len(pt["address_list"]):
             problems.append(f"{core}: pop table header mismatch")
+    problems.extend(check_connection_builder(fx))
     if fx.get("proj_get") is None:
         return problems
     net = fx["network"]
@@ -131,9 +207,12 @@ def check(path):
 def main():
     d = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DIR
     bad = 0
-    for path in sorted(glob.glob(os.path.join(d, "*.json"))):
+    paths = sorted(glob.glob(os.path.join(d, "*.json")))
+    # the STDP fixtures (plastic rows) are in the stdp/ subdirectory
+    paths += sorted(glob.glob(os.path.join(d, "stdp", "*.json")))
+    for path in paths:
         probs = check(path)
-        name = os.path.basename(path)
+        name = os.path.relpath(path, d)
         if probs:
             bad += 1
             print(f"{name}:")

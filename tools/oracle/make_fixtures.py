@@ -725,8 +725,118 @@ def _stdp_networks():
         "4 SSA -> 4 IF_curr_exp", "4 SSA -> 256 IF_curr_exp").replace(
         "delays 1..40 ms so that the post core supports 16 ticks",
         "delays 1..70 ms; the post core supports 32 ticks")
+    nets.extend(_stdp_random_networks())
     return nets
 
+
+def _stdp_random_networks():
+    """
+    Random plastic projections (written to stdp/ like the other STDP
+    networks). As for RANDOM_NETWORKS, no rng= is passed: on the machine the
+    draws are seeded by the post Population's seed, on the host the
+    unseeded NumpyRNGs are seeded from HOST_RNG_SEED_BASE (see child_main).
+    Each post neuron is driven by its own SSA source through a static
+    OneToOne projection (w 20, d 1), as in the other STDP networks.
+    """
+    nets = []
+    nets.append({
+        "name": "stdp_random",
+        "description": (
+            "80 SSA -> 100 IF_curr_exp (64 per core, 2 cores), initial v "
+            "uniform(-70, -55), FixedProbabilityConnector(0.3) plastic "
+            "projection with STDPMechanism(SpikePairRule(tau_plus=16.8, "
+            "tau_minus=33.7, A_plus=0.05, A_minus=0.06), "
+            "AdditiveWeightDependence(w_min=0.0, w_max=2.0)), w uniform(0.1, "
+            "1.0), d uniform(1, 160): 64 atoms per core leave 14 - (6 + 1) "
+            "= 7 delay bits (128 ticks in core), so the delays of 129..160 "
+            "ticks go through a delay extension (1 stage); plus a static "
+            "OneToOne drive projection (w 20, d 1) from a 100-source SSA."),
+        "timestep": 1.0, "run_ms": 200.0,
+        "out_subdir": "stdp",
+        "populations": [
+            {"label": "pre", "model": "SpikeSourceArray", "n": 80,
+             "spike_times": [[5.0 + 3.0 * (i % 10), 60.0 + 5.0 * (i % 7),
+                              130.0 + float(i % 4)] for i in range(80)]},
+            {"label": "drive", "model": "SpikeSourceArray", "n": 100,
+             "spike_times": [[20.0 + 7.0 * (i % 9), 150.0 + float(i % 5)]
+                             for i in range(100)]},
+            {"label": "post", "model": "IF_curr_exp", "n": 100,
+             "max_atoms_per_core": 64, "seed": 2101,
+             "record": ["spikes", "v"], "params": {},
+             "initial_values": {"v": _dist("uniform", low=-70.0,
+                                           high=-55.0)}},
+        ],
+        "projections": [
+            {"label": "drive_to_post", "pre": "drive", "post": "post",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 20.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+            {"label": "pre_to_post", "pre": "pre", "post": "post",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.3,
+                           "allow_self_connections": True},
+             "synapse": "STDPMechanism",
+             "stdp": {"timing": "SpikePairRule",
+                      "timing_params": {"tau_plus": 16.8, "tau_minus": 33.7,
+                                        "A_plus": 0.05, "A_minus": 0.06},
+                      "weight_dependence": "AdditiveWeightDependence",
+                      "weight_params": {"w_min": 0.0, "w_max": 2.0}},
+             "weight": _dist("uniform", low=0.1, high=1.0),
+             "delay": _dist("uniform", low=1.0, high=160.0),
+             "receptor_type": "excitatory"},
+        ],
+    })
+    nets.append({
+        "name": "stdp_random_nearest",
+        "description": (
+            "40 SSA -> 50 IF_curr_exp (one core), FixedNumberPreConnector(7, "
+            "with_replacement=False) plastic projection with "
+            "STDPMechanism(SpikeNearestPairRule(tau_plus=20, tau_minus=20, "
+            "A_plus=0.02, A_minus=0.03), MultiplicativeWeightDependence("
+            "w_min=0.0, w_max=1.5)), w normal_clipped(mu 0.5, sigma 0.2, low "
+            "0.1, high 1.0), d uniform(1, 10); plus a static OneToOne drive "
+            "projection (w 20, d 1) from a 50-source SSA."),
+        "timestep": 1.0, "run_ms": 200.0,
+        "out_subdir": "stdp",
+        "populations": [
+            {"label": "pre", "model": "SpikeSourceArray", "n": 40,
+             "spike_times": [[4.0 + 2.0 * (i % 8), 50.0 + 3.0 * (i % 6),
+                              110.0 + float(i % 3)] for i in range(40)]},
+            {"label": "drive", "model": "SpikeSourceArray", "n": 50,
+             "spike_times": [[10.0 + 5.0 * (i % 7), 120.0 + float(i % 4)]
+                             for i in range(50)]},
+            {"label": "post", "model": "IF_curr_exp", "n": 50, "seed": 2102,
+             "record": ["spikes", "v"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "drive_to_post", "pre": "drive", "post": "post",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 20.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+            {"label": "pre_to_post", "pre": "pre", "post": "post",
+             "connector": {"type": "FixedNumberPreConnector", "n": 7,
+                           "with_replacement": False,
+                           "allow_self_connections": True},
+             "synapse": "STDPMechanism",
+             "stdp": {"timing": "SpikeNearestPairRule",
+                      "timing_params": {"tau_plus": 20.0, "tau_minus": 20.0,
+                                        "A_plus": 0.02, "A_minus": 0.03},
+                      "weight_dependence": "MultiplicativeWeightDependence",
+                      "weight_params": {"w_min": 0.0, "w_max": 1.5}},
+             "weight": _dist("normal_clipped", mu=0.5, sigma=0.2, low=0.1,
+                             high=1.0),
+             "delay": _dist("uniform", low=1.0, high=10.0),
+             "receptor_type": "excitatory"},
+        ],
+    })
+    return nets
+
+
+STDP_RANDOM_NETWORKS = [n["name"] for n in _stdp_random_networks()]
+
+# Networks whose unseeded host RNGs are seeded from HOST_RNG_SEED_BASE
+HOST_RNG_SEEDED = RANDOM_NETWORKS + STDP_RANDOM_NETWORKS
 
 NETWORKS = {n["name"]: n for n in _networks() + _stdp_networks()}
 
@@ -735,7 +845,7 @@ NETWORKS = {n["name"]: n for n in _networks() + _stdp_networks()}
 ONCHIP_VARIANTS = ["fixed_probability", "all_to_all", "conductance",
                    "poisson", "delay_extension_b",
                    "delay_extension_b_combined", "delay_extension_c",
-                   "izhikevich"] + RANDOM_NETWORKS
+                   "izhikevich"] + RANDOM_NETWORKS + STDP_RANDOM_NETWORKS
 
 
 # ---------------------------------------------------------------------------
@@ -1103,6 +1213,95 @@ def decode_stdp_region(words, n_types):
     return out
 
 
+_STATIC_MATRIX_PARAMS = (
+    "synaptic_matrix_offset_words", "delayed_matrix_offset_words",
+    "max_row_n_words", "max_delayed_row_n_words", "synapse_type",
+    "n_synapse_type_bits", "n_synapse_index_bits", "max_stage",
+    "max_delay_per_stage", "max_delay_bits", "n_pre_atoms",
+    "max_pre_atoms_per_core")
+_STDP_MATRIX_PARAMS = (
+    "synaptic_matrix_offset_words", "delayed_matrix_offset_words",
+    "max_row_n_synapses", "max_delayed_row_n_synapses",
+    "max_row_n_words", "max_delayed_row_n_words", "synapse_type",
+    "n_synapse_type_bits", "n_synapse_index_bits", "max_stage",
+    "max_delay_per_stage", "max_delay_bits", "n_pre_atoms",
+    "max_pre_atoms_per_core", "n_header_half_words",
+    "n_half_words_per_synapse", "weight_half_word",
+    "write_row_number_to_header", "row_offset")
+_MATRIX_PARAM_NAMES = {0: _STATIC_MATRIX_PARAMS, 1: _STDP_MATRIX_PARAMS}
+
+
+def decode_connection_builder(words, on_machine, projs):
+    """
+    Split a ConnectorBuilderRegion (region 12) into its parts: the header,
+    the pop/core seeds, the weight scales and, per on-machine matrix (in
+    the order the host wrote them), the 9-word edge header, the matrix
+    generator parameters (named for the static (0) and STDP (1) matrix
+    generators), and the connector, weight and delay parameter words. The
+    part sizes come from the host objects' own size methods; every edge
+    header is checked against the host objects.
+    """
+    hdr_names = ("synaptic_matrix_region", "pop_table_region",
+                 "bitfield_filter_region", "structural_dynamics_region",
+                 "n_matrices", "post_lo_atom", "post_n_atoms", "post_index",
+                 "n_synapse_types", "timesteps_per_ms_s1615")
+    w = [int(x) for x in words]
+    out = {"header": dict(zip(hdr_names, w[:10])),
+           "pop_seed": w[10:14], "core_seed": w[14:18]}
+    n_types = w[8]
+    pos = 18
+    out["weight_scales_u3232_hex"] = [
+        [hx(w[pos + 2 * k + 1]), hx(w[pos + 2 * k])] for k in range(n_types)]
+    out["weight_scales_u3232_note"] = "[integer word, fraction word]"
+    pos += 2 * n_types
+    if w[4] != len(on_machine):
+        raise ValueError("ConnectorBuilderRegion: n_matrices mismatch")
+    edges = []
+    for app_matrix in on_machine:
+        s_info = app_matrix._SynapticMatrixApp__synapse_info
+        conn = s_info.connector
+        sdyn = s_info.synapse_dynamics
+        lab = next(pl for pl, pj in projs.items()
+                   if pj._synapse_information is s_info)
+        e = {"projection": lab, "word_offset": pos}
+        eh = w[pos: pos + 9]
+        e["edge_header"] = dict(zip(
+            ("pre_lo", "pre_hi", "post_lo", "post_hi", "synapse_type",
+             "matrix_id", "connector_id", "weights_id", "delays_id"), eh))
+        expect = [s_info.synapse_type, sdyn.gen_matrix_id,
+                  conn.gen_connector_id,
+                  conn.gen_weights_id(s_info.weights),
+                  conn.gen_delays_id(s_info.delays)]
+        if eh[4:9] != [int(x) for x in expect]:
+            raise ValueError(f"ConnectorBuilderRegion: edge header of {lab} "
+                             f"{eh} does not match {expect}")
+        pos += 9
+        n_m = sdyn.gen_matrix_params_size_in_bytes // 4
+        mp = w[pos: pos + n_m]
+        e["matrix_params_word_offset"] = pos
+        names = _MATRIX_PARAM_NAMES.get(eh[5])
+        if names is not None and len(names) == n_m:
+            e["matrix_params"] = dict(zip(names, mp))
+        else:
+            e["matrix_params_words"] = mp
+        pos += n_m
+        for key, n_b in (
+                ("connector_params_hex",
+                 conn.gen_connector_params_size_in_bytes),
+                ("weight_params_hex",
+                 conn.gen_weight_params_size_in_bytes(s_info.weights)),
+                ("delay_params_hex",
+                 conn.gen_delay_params_size_in_bytes(s_info.delays))):
+            e[key.replace("_hex", "_word_offset")] = pos
+            e[key] = [hx(x) for x in w[pos: pos + n_b // 4]]
+            pos += n_b // 4
+        edges.append(e)
+    out["edges"] = edges
+    out["bitfield_key_map_word_offset"] = pos
+    out["bitfield_key_map_hex"] = [hx(x) for x in w[pos:]]
+    return out
+
+
 def install_get_synapses_probe():
     """
     Wrap synapse_io.get_synapses (as used by SynapticMatrixApp) to count,
@@ -1217,7 +1416,7 @@ def child_main(name, onchip, out_dir):
     host_rows = install_get_synapses_probe()
 
     host_rng_note = None
-    if name in RANDOM_NETWORKS:
+    if name in HOST_RNG_SEEDED:
         # No rng= is given to these networks; make pyNN's unseeded
         # NumpyRNG() reproducible by seeding its RandomState in creation
         # order (the .seed attribute stays None, as sPyNNaker sees it).
@@ -1444,6 +1643,7 @@ def child_main(name, onchip, out_dir):
     pop_tables = {}
     matrices = {}
     stdp_regions = {}
+    conn_builder = {}
     for av in V.iterate_vertices():
         if not isinstance(av, PopulationVertex):
             continue
@@ -1550,11 +1750,21 @@ def child_main(name, onchip, out_dir):
                 "log_n_neurons": log_n, "log_n_synapse_types": log_t,
                 "log_max_delay": log_d,
                 "matrices": mlist}
+            on_machine = smat._SynapticMatrices__on_machine_matrices
+            if (onchip and net.get("out_subdir") == "stdp" and on_machine):
+                cb_num = sregs.connection_builder
+                cbw = region_words(regs, cb_num)
+                if cbw is not None:
+                    conn_builder[lab] = dict(
+                        region=int(cb_num),
+                        **decode_connection_builder(cbw, on_machine, projs))
     out["synapse_params"] = synapse_params
     out["master_pop_tables"] = pop_tables
     if stdp_regions:
         out["stdp_synapse_dynamics"] = stdp_regions
     out["synaptic_matrices"] = matrices
+    if conn_builder:
+        out["connection_builder_decoded"] = conn_builder
 
     # Poisson sources
     poisson = {}
