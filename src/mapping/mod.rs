@@ -201,6 +201,13 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     })
 }
 
+/// Every population's parameters and initial values are in range as the run will have them (with
+/// the machine's draws where the neuron expander makes them): the mapping's first check, which a
+/// sweep makes of each instance before anything runs.
+pub fn check_neuron_values(net: &Network) -> Result<()> {
+    resolve_populations(net).map(|_| ())
+}
+
 /// Every population's parameters and initial values, one value per neuron (none for a
 /// SpikeSourceArray, whose spike times are its parameters), with the machine's draws where the
 /// neuron expander makes them.

@@ -253,15 +253,9 @@ impl Population {
         ct.parameters().into_iter().chain(ct.initial_values().iter().copied())
     }
 
-    /// Per-neuron values of every parameter and initial value, defaults filled in, validated.
-    pub fn resolve(&self, network_seed: u64, pop_index: usize) -> Result<ResolvedParams> {
-        let r = self.resolve_unchecked(network_seed, pop_index)?;
-        self.check_resolved(&r)?;
-        Ok(r)
-    }
-
-    /// [`Self::resolve`] before the values are checked (random ones drawn by spinnsim, which the
-    /// machine's draws may replace).
+    /// Every parameter and initial value, one per neuron, defaults filled in, before the values are checked (random
+    /// ones drawn by spinnsim, which the machine's draws may replace:
+    /// `mapping::check_neuron_values` checks the values the run will have).
     pub fn resolve_unchecked(&self, network_seed: u64, pop_index: usize) -> Result<ResolvedParams> {
         let n = self.size as usize;
         let mut out = BTreeMap::new();

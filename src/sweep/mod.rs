@@ -248,15 +248,10 @@ impl Sweep {
     }
 }
 
-/// Every population's parameters and initial values are in range (the check the mapping makes
-/// first, made before anything is mapped).
+/// Every population's parameters and initial values are in range, with the draws the run will
+/// make (the check the mapping makes first, made before anything is mapped).
 fn check_parameters(net: &Network) -> Result<()> {
-    for (pi, p) in net.populations.iter().enumerate() {
-        if p.cell_type != crate::model::CellType::SpikeSourceArray {
-            p.resolve(net.seed, pi)?;
-        }
-    }
-    Ok(())
+    crate::mapping::check_neuron_values(net)
 }
 
 /// A value as the sweep file writes it.
@@ -293,6 +288,31 @@ mod tests {
     fn sweep(axes: &str) -> Result<Sweep> {
         let spec: SpecFile = toml::from_str(&format!("run_ms = 10\n{axes}")).unwrap();
         Sweep::resolve(&spec, Some(toml::from_str(BASE).unwrap()), None)
+    }
+
+    #[test]
+    fn an_instance_is_checked_with_the_draws_its_run_makes() {
+        // tau_m drawn from normal(6, 3): some seeds draw a non-positive value for one of the 20
+        // neurons, others do not; the check before the sweep and the mapping agree on every
+        // seed, with the machine's draws and with spinnsim's.
+        let (mut refused, mut accepted) = (0, 0);
+        for draws in ["machine", "spinnsim"] {
+            for seed in 0..40 {
+                let text = format!(
+                    "seed = 1\ndraws = \"{draws}\"\n[[population]]\nlabel = \"a\"\nsize = 20\ncell_type = \"IF_curr_exp\"\n\
+                     seed = {seed}\nparameters = {{ tau_m = {{ distribution = \"normal\", mu = 6.0, sigma = 3.0 }} }}\n"
+                );
+                let net = crate::model::load_toml(&text).unwrap();
+                let checked = check_parameters(&net).is_ok();
+                assert_eq!(checked, crate::mapping::map(&net, Default::default()).is_ok(), "{draws}, seed {seed}");
+                if checked {
+                    accepted += 1;
+                } else {
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0 && accepted > 0, "{refused} refused, {accepted} accepted");
     }
 
     #[test]
