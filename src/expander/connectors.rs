@@ -205,11 +205,6 @@ impl EdgeRun<'_> {
     }
 }
 
-/// `(R · u) >> 32`: a draw in 0..R (fixed total).
-pub(super) fn rand_below(rng: &mut Kiss64, range: u32) -> u32 {
-    ((range as u64 * rng.next_u32() as u64) >> 32) as u32
-}
-
 /// `((u & 0x7FFF) · R) >> 15` in 32 bits: a draw in 0..R for R ≤ 2^17 (fixed pre and post).
 fn prand(rng: &mut Kiss64, range: u32) -> u32 {
     ((rng.next_u32() & 0x7FFF).wrapping_mul(range)) >> 15
@@ -276,7 +271,7 @@ fn fixed_total_with(
             return Err(Abort::OnlySelf { post });
         }
         let wd = e.draw(core)?;
-        e.place_on_some_pre(core, post, wd, allow_self, |core| rand_below(core, n_pre))
+        e.place_on_some_pre(core, post, wd, allow_self, |core| core.below(n_pre))
     };
     // The posts are the population generator's: drawn once for all the population's cores.
     if let (Some(c), Some(cell)) =
@@ -291,7 +286,7 @@ fn fixed_total_with(
         return Ok(());
     }
     for _ in 0..n {
-        let post = rand_below(pop, n_post) + e.post_lo;
+        let post = pop.below(n_post) + e.post_lo;
         if e.in_slice(post) {
             connect(e, core, post)?;
         }
@@ -354,7 +349,7 @@ fn reservoir_of_pairs(
     }
     let mut i = n;
     while at.0 <= pre_hi && at.1 <= post_hi {
-        let r = rand_below(pop, i.wrapping_add(1));
+        let r = pop.below(i.wrapping_add(1));
         if r < n {
             conns[r as usize] = at;
         }

@@ -70,14 +70,19 @@ impl PopulationDraws {
     ) -> Option<Arc<OnceLock<PostDraws>>> {
         let per_core = self.atoms_per_core?;
         Some(shared(&self.posts, (pop, [post_lo, post_hi], n), || {
-            let mut rng = Kiss64::from_state(pop);
+            // Counted first, then drawn again into buckets of that size: n words in all.
             let n_post = post_hi - post_lo + 1;
-            let mut per = vec![Vec::new(); (post_hi / per_core) as usize + 1];
+            let bucket = |post: u32| ((post + post_lo) / per_core) as usize;
+            let mut counts = vec![0usize; (post_hi / per_core) as usize + 1];
+            let mut after = Kiss64::from_state(pop);
+            (0..n).for_each(|_| counts[bucket(after.below(n_post))] += 1);
+            let mut per: Vec<Vec<u32>> = counts.into_iter().map(Vec::with_capacity).collect();
+            let mut rng = Kiss64::from_state(pop);
             for _ in 0..n {
-                let post = super::connectors::rand_below(&mut rng, n_post) + post_lo;
+                let post = rng.below(n_post) + post_lo;
                 per[(post / per_core) as usize].push(post);
             }
-            (per, rng.seed)
+            (per, after.seed)
         }))
     }
 }

@@ -60,6 +60,12 @@ impl Kiss64 {
         self.seed = [x, y, z, c];
         x.wrapping_add(y).wrapping_add(z)
     }
+
+    /// `(R · u) >> 32`: a draw in `0..range` (the synapse expander's fixed-total connectors).
+    #[inline]
+    pub fn below(&mut self, range: u32) -> u32 {
+        ((range as u64 * self.next_u32() as u64) >> 32) as u32
+    }
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ struct Planned {
     /// engine keeps them as the machine does, once as loaded and once as they learn. The
     /// expander lays a plastic row out for the longest row, the host for its own synapses.
     plastic_regions: f64,
+    /// Bytes of the draws the post population's cores share while the expander runs: the posts
+    /// of fixed total with replacement, a word each (`expander::shared`).
+    shared_draws: f64,
     name: String,
     /// sPyNNaker's estimate of the longest row (undelayed or delayed), which the mapping makes
     /// no shorter; `None` for a connection list, whose rows the mapping counts.
@@ -150,6 +153,7 @@ fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn
         let syns: f64 = incoming.iter().map(|k| k.held()).sum();
         let largest = incoming.iter().map(|k| k.held()).fold(0.0, f64::max);
         let padded: f64 = incoming.iter().map(|k| k.padded_per_core).sum::<f64>() * n_cores[pi];
+        let shared: f64 = incoming.iter().map(|k| k.shared_draws).sum();
         to_come -= syns * DRAWN;
         // Quantising (drawn connections beside the synapses made of them), then laying out.
         let quantising = [
@@ -158,7 +162,7 @@ fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn
         ];
         let laying_out = [
             (format!("the quantised synapses into `{}`", p.label), syns * QUANTISED),
-            (format!("the synaptic matrices of `{}` in sPyNNaker's padded layout", p.label), padded),
+            (format!("the synaptic matrices of `{}` in sPyNNaker's padded layout", p.label), padded + shared),
         ];
         let total = |parts: &[(String, f64); 2]| parts.iter().map(|x| x.1).sum::<f64>();
         let here = if total(&quantising) > total(&laying_out) { quantising } else { laying_out };
@@ -282,6 +286,12 @@ fn plan(net: &Network) -> Vec<Planned> {
                 rows_per_core: if und > 0 { n_pre as f64 } else { 0.0 } + if del > 0 { stage_rows } else { 0.0 },
                 plastic: header.is_some(),
                 plastic_regions,
+                shared_draws: match p.connector {
+                    Connector::FixedTotalNumberConnector { n, with_replacement: true, .. } if generated => {
+                        n as f64 * 4.0
+                    }
+                    _ => 0.0,
+                },
                 name: p.name(k),
                 longest_row: p.listed().is_none().then_some(und.max(del)),
                 post_label: pops[post].label.clone(),

@@ -116,7 +116,9 @@ mod tests {
         assert_eq!(row_words(254, 4), 255);
         assert_eq!(row_words(255, 4), 257);
         assert_eq!(row_words(1, 8), 4);
-        assert_eq!(row_words(0, 4), 1);
+        // No synapses, no row: not even the pre-event header (stdp_random_nearest_onchip).
+        assert_eq!(row_words(0, 4), 0);
+        assert_eq!(row_words(0, 8), 0);
     }
 
     #[test]
