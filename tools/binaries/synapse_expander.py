@@ -80,44 +80,7 @@ Parameter generator params by id (S1615 words): 0 constant [value], 1 uniform [l
   [mu, sigma, low, high], 5 exponential [beta], 6 exponential_clipped [beta, low, high] (it draws
   the normal variate). Delays are in ms; the binary multiplies by timesteps_per_ms.
 """
-import json
-import os
-import struct
-import sys
-
-try:
-    import unicorn as uc
-    from unicorn import arm_const as A
-except ImportError:  # pragma: no cover
-    print("unicorn is not installed", file=sys.stderr)
-    sys.exit(3)
-
-SHA256 = "5592c7bcb8ebb0e31c50a73c2b61ace07065d0a05e50e386707bd06f82e4fe58"
-
-C_MAIN = 0x36EC           # c_main: run_synapse_expander, read_connection_builder_region and the bit-field
-#                           generation are all inlined into it
-RT_ERROR = 0x012C         # rt_error(code) (ARM): hooked, records the code and stops
-LOG_MINI = 0x4FA0         # log_mini(stream, fmt, id, ...) (Thumb): hooked, records, returns
-SPIN1_MALLOC = 0x4CCC     # sark_alloc(count, size) (Thumb): hooked, bump allocator
-SARK_FREE = 0x4D84        # sark_free(ptr) (Thumb): returns at once
-POPULATION_RNG = 0x4000DC  # rng_t *population_rng
-CORE_RNG = 0x4000E0       # rng_t *core_rng
-SARK = 0x4000F0           # sark_t: +0 virt_cpu, +0x1c vcpu (sark_cpu_state writes vcpu->cpu_state)
-
-ITCM, ITCM_SIZE = 0x00000000, 0x8000
-DTCM, DTCM_SIZE = 0x00400000, 0x10000
-STACK_TOP = DTCM + DTCM_SIZE
-RET = 0x00FF0000          # return address of c_main (a mapped, never executed page)
-HEAP, HEAP_SIZE = 0x01000000, 0x04000000
-SDRAM, SDRAM_SIZE = 0x60000000, 0x08000000
-SV_VCPU = 0xE5007000      # vcpu_t[18], 0x80 bytes each: +0x70 user0 (DS table), +0x74 user1 (builder region id)
-DS_TABLE = SDRAM          # data_specification_metadata_t: magic, version, 32 x {pointer, checksum, n_words}
-N_DS_REGIONS = 32
-GUARD = 0x400             # bytes left (zero) around every region, checked after the run
-DEFAULT_REGION_WORDS = 1024
-BUILDER_REGION_ID = 12    # PopulationMachineVertex.REGIONS.CONNECTOR_BUILDER
-
-THUMB_BX_LR = struct.pack("<H", 0x4770)
+import expander_harness as harness
 
 # Log ids of the 7.4.1 image that every successful run prints (c_main), all log_info.
 ROUTINE_LOGS = {
@@ -170,196 +133,39 @@ LOG_MEANING = {
 }
 
 
-def find_image():
-    """The 7.4.1 image (tools/oracle_inputs.py: $SPY_BINARIES, then the cache in target/)."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    from oracle_inputs import MissingInput, binary
-    try:
-        return str(binary("synapse_expander.aplx"))
-    except MissingInput as e:
-        print(e, file=sys.stderr)
-        sys.exit(3)
+class SynapseExpander(harness.Expander):
+    IMAGE = "synapse_expander.aplx"
+    SHA256 = "5592c7bcb8ebb0e31c50a73c2b61ace07065d0a05e50e386707bd06f82e4fe58"
 
+    C_MAIN = 0x36EC           # c_main: run_synapse_expander, read_connection_builder_region and the bit-field
+    #                           generation are all inlined into it
+    LOG_MINI = 0x4FA0         # log_mini(stream, fmt, id, ...) (Thumb): hooked, records, returns
+    SARK_ALLOC = 0x4CCC       # sark_alloc(count, size) (Thumb): hooked, bump allocator
+    SARK_FREE = 0x4D84        # sark_free(ptr) (Thumb): returns at once
+    POPULATION_RNG = 0x4000DC  # rng_t *population_rng
+    CORE_RNG = 0x4000E0       # rng_t *core_rng
+    SARK = 0x4000F0           # sark_t: +0 virt_cpu, +0x1c vcpu (sark_cpu_state writes vcpu->cpu_state)
+    DEFAULT_REGION_WORDS = 1024
+    BUILDER_REGION_ID = 12    # PopulationMachineVertex.REGIONS.CONNECTOR_BUILDER
+    TIMEOUT_VARIABLE = "SYNAPSE_EXPANDER_TIMEOUT"
+    ROUTINE_LOGS = ROUTINE_LOGS
+    LOG_MEANING = LOG_MEANING
+    EMPTY = {"matrix": []}
 
-def load_segments(path):
-    raw = open(path, "rb").read()
-    segs, pos = [], 0
-    while True:
-        op, addr, off, size = struct.unpack_from("<4I", raw, pos)
-        if op == 2:
-            segs.append((addr, raw[pos + off: pos + off + size]))
-        elif op != 3:
-            break
-        pos += 16
-    return raw, segs
-
-
-class SynapseExpander:
-    def __init__(self, path):
-        raw, segs = load_segments(path)
-        import hashlib
-        self.sha_ok = hashlib.sha256(raw).hexdigest() == SHA256
-        mu = self.mu = uc.Uc(uc.UC_ARCH_ARM, uc.UC_MODE_ARM)
-        mu.mem_map(ITCM, ITCM_SIZE)
-        mu.mem_map(DTCM, DTCM_SIZE)
-        mu.mem_map(RET, 0x1000)
-        mu.mem_map(HEAP, HEAP_SIZE)
-        mu.mem_map(SDRAM, SDRAM_SIZE)
-        mu.mem_map(SV_VCPU & ~0xFFFF, 0x10000)
-        for addr, data in segs:
-            mu.mem_write(addr, data)
-        mu.mem_write(LOG_MINI, THUMB_BX_LR)
-        mu.mem_write(SPIN1_MALLOC, THUMB_BX_LR)
-        mu.mem_write(SARK_FREE, THUMB_BX_LR)
-        # The code is never written: a write to ITCM (a NULL matrix pointer, say) faults and is reported.
-        mu.mem_protect(ITCM, ITCM_SIZE, uc.UC_PROT_READ | uc.UC_PROT_EXEC)
-        # sark: virtual core 0, its vcpu entry.
-        mu.mem_write(SARK, struct.pack("<I", 0))
-        mu.mem_write(SARK + 0x1C, struct.pack("<I", SV_VCPU))
-        self.dtcm0 = bytes(mu.mem_read(DTCM, DTCM_SIZE))
-        mu.hook_add(uc.UC_HOOK_CODE, self._log, begin=LOG_MINI, end=LOG_MINI)
-        mu.hook_add(uc.UC_HOOK_CODE, self._malloc, begin=SPIN1_MALLOC, end=SPIN1_MALLOC)
-        mu.hook_add(uc.UC_HOOK_CODE, self._rt_error, begin=RT_ERROR, end=RT_ERROR)
-        self.heap_hi = HEAP
-        self.sdram_hi = SDRAM
-
-    # ---- hooks ---------------------------------------------------------------------------------------
-    def _reg(self, r):
-        return self.mu.reg_read(r)
-
-    def _log(self, mu, address, size, data):
-        fmt = bytes(mu.mem_read(self._reg(A.UC_ARM_REG_R1), 64)).split(b"\0")[0].decode("latin-1")
-        log_id = self._reg(A.UC_ARM_REG_R2)
-        n_args = fmt.count("%") - 1
-        sp = self._reg(A.UC_ARM_REG_SP)
-        args = [self._reg(A.UC_ARM_REG_R3)] if n_args > 0 else []
-        if n_args > 1:
-            args += list(struct.unpack("<%dI" % (n_args - 1), mu.mem_read(sp, 4 * (n_args - 1))))
-        self.logs.append((log_id, args))
-
-    def _malloc(self, mu, address, size, data):
-        n = (self._reg(A.UC_ARM_REG_R0) * self._reg(A.UC_ARM_REG_R1)) & 0xFFFFFFFF
-        p = self.heap
-        if p + n > HEAP + HEAP_SIZE:
-            p = 0
-        else:
-            self.heap = (p + n + 7) & ~7
-        mu.reg_write(A.UC_ARM_REG_R0, p)
-
-    def _rt_error(self, mu, address, size, data):
-        self.rt_error = (self._reg(A.UC_ARM_REG_R0), self._reg(A.UC_ARM_REG_LR) - 4)
-        mu.emu_stop()
-
-    # ---- one case ------------------------------------------------------------------------------------
-    def _words(self, addr, n):
-        return list(struct.unpack("<%dI" % n, self.mu.mem_read(addr, 4 * n))) if n else []
-
-    def run(self, case, timeout_s=30.0):
-        mu = self.mu
-        region = [w & 0xFFFFFFFF for w in case["region"]]
-        sizes = {int(k): int(v) for k, v in case.get("regions", {}).items()}
-        fills = {int(k): [w & 0xFFFFFFFF for w in v] for k, v in case.get("fill", {}).items()}
+    def case_sizes(self, case, region, sizes):
         matrix_id, pop_id, bf_id, struct_id = region[0:4]
         sizes[matrix_id] = int(case["matrix_words"])
         for rid in (pop_id, bf_id) + ((struct_id,) if struct_id != 0xFFFFFFFF else ()):
-            sizes.setdefault(rid, DEFAULT_REGION_WORDS)
-        for rid, words in fills.items():
-            sizes[rid] = max(sizes.get(rid, 0), len(words))
-        builder_id = BUILDER_REGION_ID
-        while builder_id in sizes:
-            builder_id = (builder_id + 1) % N_DS_REGIONS
-        sizes[builder_id] = len(region)
-        fills[builder_id] = region
-        bad = [rid for rid in sizes if not 0 <= rid < N_DS_REGIONS]
-        if bad:
-            raise ValueError(f"region ids {bad} outside 0..{N_DS_REGIONS - 1}")
+            sizes.setdefault(rid, self.DEFAULT_REGION_WORDS)
 
-        # Lay out the regions in SDRAM after the DS table, each with a guard band either side.
-        table = [0] * (2 + 3 * N_DS_REGIONS)
-        addr = (DS_TABLE + 8 + 12 * N_DS_REGIONS + GUARD + 0xFF) & ~0xFF
-        where = {}
-        for rid in sorted(sizes):
-            where[rid] = addr
-            table[2 + 3 * rid] = addr          # pointer; checksum and n_words 0: no checksum test
-            addr = (addr + 4 * sizes[rid] + GUARD + 0xFF) & ~0xFF
-        if addr > SDRAM + SDRAM_SIZE:
-            raise ValueError("the regions do not fit in 128 MiB of SDRAM")
-
-        # Reset: DTCM (data, bss, stack), the heap, the SDRAM of the previous case.
-        mu.mem_write(DTCM, self.dtcm0)
-        mu.mem_write(HEAP, bytes(self.heap_hi - HEAP))
-        mu.mem_write(SDRAM, bytes(self.sdram_hi - SDRAM))
-        self.heap = self.heap_hi = HEAP
-        self.sdram_hi = addr
-        self.logs = []
-        self.rt_error = None
-        for rid, words in fills.items():
-            mu.mem_write(where[rid], struct.pack("<%dI" % len(words), *words))
-        mu.mem_write(DS_TABLE, struct.pack("<%dI" % len(table), *table))
-        mu.mem_write(SV_VCPU + 0x70, struct.pack("<2I", DS_TABLE, builder_id))
-
-        fault = None
-        mu.reg_write(A.UC_ARM_REG_SP, STACK_TOP)
-        mu.reg_write(A.UC_ARM_REG_LR, RET)
-        mu.reg_write(A.UC_ARM_REG_CPSR, 0x1D3)   # SVC mode, IRQ/FIQ off, ARM state
-        try:
-            mu.emu_start(C_MAIN, RET, timeout=int(timeout_s * 1e6))
-        except uc.UcError as e:
-            fault = f"fault {e} at pc 0x{mu.reg_read(A.UC_ARM_REG_PC):x}"
-        self.heap_hi = self.heap
-        pc = mu.reg_read(A.UC_ARM_REG_PC)
-
-        errors = []
-        if fault:
-            errors.append(fault)
-        elif self.rt_error is not None:
-            errors.append("rt_error %d at 0x%x" % self.rt_error)
-        elif pc != RET:
-            errors.append(f"timeout after {timeout_s} s at pc 0x{pc:x}")
-        logs = [[i, a] for i, a in self.logs if case.get("all_logs") or i not in ROUTINE_LOGS]
-        errors += [" ".join(["log", str(i)] + [str(x) for x in a] + [f"({LOG_MEANING.get(i, '?')})"])
-                   for i, a in self.logs if i not in ROUTINE_LOGS]
-        for rid in sorted(sizes):
-            lo, hi = where[rid] - GUARD, where[rid] + 4 * sizes[rid]
-            if any(self._words(lo, GUARD // 4)) or any(self._words(hi, GUARD // 4)):
-                errors.append(f"write outside region {rid}")
-
-        def rng(ptr_addr):
-            p = self._words(ptr_addr, 1)[0]
-            return self._words(p, 4) if p else None
-
-        out = {
-            "matrix": self._words(where[matrix_id], sizes[matrix_id]),
-            "pop_rng": rng(POPULATION_RNG),
-            "core_rng": rng(CORE_RNG),
-            "ok": not errors,
-            "error": "; ".join(errors) if errors else None,
-            "logs": logs,
-        }
+    def results(self, case, region, sizes, where, builder_id):
+        matrix_id = region[0]
+        out = {"matrix": self._words(where[matrix_id], sizes[matrix_id])}
         if case.get("return_regions"):
             out["regions"] = {str(rid): self._words(where[rid], sizes[rid])
                               for rid in sorted(sizes) if rid not in (matrix_id, builder_id)}
-            out["addresses"] = {str(rid): where[rid] for rid in sorted(sizes)}
         return out
 
 
-def main():
-    path = find_image()
-    emu = SynapseExpander(path)
-    if not emu.sha_ok:
-        print(f"{path} is not the image of the 1!7.4.1 wheel (SHA-256 differs)", file=sys.stderr)
-        sys.exit(1)
-    cases = json.load(sys.stdin)["cases"]
-    timeout_s = float(os.environ.get("SYNAPSE_EXPANDER_TIMEOUT", "30"))
-    out = sys.stdout
-    for case in cases:
-        try:
-            r = emu.run(case, timeout_s)
-        except (KeyError, TypeError, ValueError) as e:   # a malformed case: say so, go on
-            r = {"matrix": [], "pop_rng": None, "core_rng": None, "ok": False, "error": f"bad case: {e}",
-                 "logs": []}
-        out.write(json.dumps(r, separators=(",", ":")) + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(SynapseExpander)
