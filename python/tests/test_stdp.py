@@ -498,7 +498,8 @@ def test_network_description_sent_to_the_core():
         "backprop_delay": True}
     assert p3["receptor_type"] == "inhibitory"
     assert p3["weight"] == {"distribution": "uniform", "low": 0.5, "high": 1.5}
-    assert all(0.5 <= c[2] <= 1.5 for c in p3["connections"])
+    # The machine generates it: the connector goes to the core, no connection is drawn in Python.
+    assert "connections" not in p3 and p3["connector"]["type"] == "FixedProbabilityConnector"
 
 
 def test_stdp_parameters_through_the_projection():
