@@ -5,7 +5,8 @@ Self-consistency checks of the virtual-board fixtures (standard library only).
 For every host-mode fixture this rebuilds the connection list from the
 decoded synaptic rows (undelayed and delayed matrices of every post core)
 and compares it with Projection.get(); it also re-decodes the master
-population table from the raw region words.  Differences are printed; they
+population table from the raw region words, and checks the view facts of
+the PopulationView fixtures (views/) against the rows and region 12.  Differences are printed; they
 are properties of sPyNNaker 7.4.1 (the fixture records them), not errors
 of the fixture, unless the decoding itself disagrees.
 
@@ -120,6 +121,94 @@ def check_connection_builder(fx):
     return problems
 
 
+def check_views(fx):
+    """
+    Fixtures with projection_views (views/): the recorded view facts
+    against each other, the ConnectorBuilderRegion edge headers (pre_lo,
+    pre_hi, post_lo, post_hi are the view ranges), the row maxima against
+    synaptic_matrices, and, for host fixtures, the connections decoded
+    from the rows (global vertex atom indices) against
+    host_connections_vs_view.
+    """
+    problems = []
+    views = {r["projection"]: r for r in fx.get("projection_views", [])}
+    if not views:
+        return problems
+    for lab, r in views.items():
+        for side in ("pre", "post"):
+            pop = r[side + "_population"]
+            idx = pop.get("indexes")
+            rng = [idx[0], idx[-1]] if idx else [0, pop["size"] - 1]
+            if r["n_" + side + "_neurons"] != pop["size"]:
+                problems.append(f"{lab}: n_{side}_neurons != view size")
+            if r[side + "_view_range"] != rng or pop["view_range"] != rng:
+                problems.append(f"{lab}: {side} view range {rng} expected")
+            if r[side + "pop_is_view"] != (idx is not None):
+                problems.append(f"{lab}: {side}pop_is_view inconsistent")
+        calls = [c for c in r["host_connector_maximum_calls"]
+                 if c["method"] ==
+                 "get_n_connections_from_pre_vertex_maximum" and
+                 c["min_delay"] == 0.0]
+        for pc in r["per_post_core"]:
+            core = pc["post_core"]
+            mats = fx["synaptic_matrices"][core]["matrices"]
+            m = [x for x in mats if x["projection"] == lab and
+                 not x["delayed"]]
+            if len(m) != 1 or m[0]["max_row_words"] != \
+                    pc["max_row_info"]["undelayed_max_words"]:
+                problems.append(f"{lab} {core}: max row words differ from "
+                                "synaptic_matrices")
+            if not any(c["n_post_atoms"] == pc["n_post_atoms_passed"] and
+                       c["result"] ==
+                       pc["max_row_info"]["undelayed_max_n_synapses"]
+                       for c in calls):
+                problems.append(f"{lab} {core}: no host call of "
+                                "get_n_connections_from_pre_vertex_maximum "
+                                "with the n_post_atoms passed and the row "
+                                "maximum as result")
+    for core, cb in fx.get("connection_builder_decoded", {}).items():
+        for e in cb["edges"]:
+            r = views[e["projection"]]
+            h = e["edge_header"]
+            if [h["pre_lo"], h["pre_hi"]] != r["pre_view_range"] or \
+                    [h["post_lo"], h["post_hi"]] != r["post_view_range"]:
+                problems.append(f"{core} {e['projection']}: edge header "
+                                "ranges are not the view ranges")
+    if fx.get("proj_get") is None:
+        return problems
+    conns = collections.defaultdict(list)
+    for core, mats in fx["synaptic_matrices"].items():
+        mv = next(m for m in fx["machine_vertices"] if m["label"] == core)
+        app = mv["app_vertex"]
+        mac = min(fx["max_atoms_per_core"][app],
+                  next(a[2] for a in fx["app_vertices"] if a[0] == app))
+        for (proj, pre, post, _w, _d, _t) in rows_to_connections(
+                fx, core, mats, mv["lo_atom"], mac):
+            conns[proj].append((pre, post))
+    for lab, r in views.items():
+        hv = r.get("host_connections_vs_view")
+        if hv is None:
+            continue
+        c = conns[lab]
+        (plo, phi), (qlo, qhi) = r["pre_view_range"], r["post_view_range"]
+        got = {
+            "n_connections": len(c),
+            "pre_index_range": ([min(x[0] for x in c), max(x[0] for x in c)]
+                                if c else None),
+            "post_index_range": ([min(x[1] for x in c), max(x[1] for x in c)]
+                                 if c else None),
+            "n_pre_outside_view_range": sum(
+                1 for x in c if not plo <= x[0] <= phi),
+            "n_post_outside_view_range": sum(
+                1 for x in c if not qlo <= x[1] <= qhi),
+            "n_global_self_connections": sum(1 for x in c if x[0] == x[1])}
+        for k, v in got.items():
+            if hv[k] != v:
+                problems.append(f"{lab}: host_connections_vs_view {k} "
+                                f"{hv[k]}, rows give {v}")
+    return problems
+
+
 def check(path):
     fx = json.load(open(path))
     problems = []
@@ -132,6 +221,7 @@ def check(path):
         if raw[0] != len(pt["entries"]) or raw[1] != len(pt["address_list"]):
             problems.append(f"{core}: pop table header mismatch")
     problems.extend(check_connection_builder(fx))
+    problems.extend(check_views(fx))
     if fx.get("proj_get") is None:
         return problems
     net = fx["network"]
@@ -210,6 +300,8 @@ def main():
     paths = sorted(glob.glob(os.path.join(d, "*.json")))
     # the STDP fixtures (plastic rows) are in the stdp/ subdirectory
     paths += sorted(glob.glob(os.path.join(d, "stdp", "*.json")))
+    # projections between PopulationViews
+    paths += sorted(glob.glob(os.path.join(d, "views", "*.json")))
     for path in paths:
         probs = check(path)
         name = os.path.relpath(path, d)

@@ -620,6 +620,41 @@ HOST_VARIANT_CHANGES = {
         "one core")),
 }
 
+
+def _drop_projections(*labels):
+    def change(net):
+        net["projections"] = [p for p in net["projections"]
+                              if p["label"] not in labels]
+        net["description"] += (
+            " Host variant: without " + ", ".join(labels) + ".")
+    return change
+
+
+_ONE_TO_ONE_VIEW_ERROR = (
+    "sPyNNaker 7.4.1 raises 'ValueError: The truth value of an array with "
+    "more than one element is ambiguous. Use a.any() or a.all()' in "
+    "OneToOneConnector.create_synaptic_block (`pre_atoms <= pre_hi & "
+    "pre_atoms >= pre_lo`: & binds before the comparisons, so this is a "
+    "chained comparison of arrays) when the host generates a OneToOne "
+    "projection whose pre or post is a PopulationView")
+
+_FIXED_PRE_VIEW_ERROR = (
+    "sPyNNaker 7.4.1 raises 'IndexError: list index out of range' in "
+    "FixedNumberPreConnector.create_synaptic_block (`for pn in "
+    "pre_neurons[n]` over the post vertex atoms n of the core: the list "
+    "has one entry per neuron of the post view (n_post_neurons = 80), but "
+    "it is indexed by post vertex atom, so the post core 64:127 runs past "
+    "it)")
+
+HOST_VARIANT_CHANGES.update({
+    "views_random": (_drop_projections("o2o_view", "ftn_view", "fnp_view"),
+                     _ONE_TO_ONE_VIEW_ERROR + " (o2o_view); " +
+                     _MULTAPSE_ERROR + " (ftn_view); " +
+                     _FIXED_PRE_VIEW_ERROR + " (fnp_view)"),
+    "views_recurrent": (_drop_projections("poisson_to_view"),
+                        _ONE_TO_ONE_VIEW_ERROR + " (poisson_to_view)"),
+})
+
 # Base seed for the unseeded NumpyRNGs of the host variants of
 # RANDOM_NETWORKS: the k-th NumpyRNG() created without a seed gets its
 # numpy RandomState seeded with HOST_RNG_SEED_BASE + k (its .seed attribute
@@ -835,17 +870,174 @@ def _stdp_random_networks():
 
 STDP_RANDOM_NETWORKS = [n["name"] for n in _stdp_random_networks()]
 
-# Networks whose unseeded host RNGs are seeded from HOST_RNG_SEED_BASE
-HOST_RNG_SEEDED = RANDOM_NETWORKS + STDP_RANDOM_NETWORKS
 
-NETWORKS = {n["name"]: n for n in _networks() + _stdp_networks()}
+def _view_networks():
+    """
+    Projections between PopulationViews (written to views/ so that the
+    top-level fixtures, which the Rust tests read, are unchanged). A
+    projection's "pre_view" / "post_view" selects a PopulationView of the
+    population: {"slice": [start, stop]} or {"slice": [start, stop, step]}
+    is pop[start:stop(:step)], {"indices": [...]} is pop[[...]]. Seeding
+    follows RANDOM_NETWORKS: no rng=, the Population seed seeds the machine
+    draws, the host variant seeds the unseeded NumpyRNGs from
+    HOST_RNG_SEED_BASE. A projection that sPyNNaker 7.4.1 refuses when it
+    is created is dropped and recorded in "refused_projections".
+    """
+    nets = []
+    nets.append({
+        "name": "views_random",
+        "description": (
+            "100 SSA (32 per core, 4 cores) -> 150 IF_curr_exp (64 per "
+            "core, 3 cores), projections "
+            "between PopulationViews: pre[10:60] -> post[20:140] "
+            "FixedProbability(0.2) w uniform(0.1, 1.0) d uniform(1, 20); "
+            "pre[0:30] -> post[100:130] OneToOne w 0.5 d 2; pre[50:100] -> "
+            "post[0:64] FixedTotalNumber(300, with_replacement=True) w "
+            "normal_clipped(0.5, 0.2, 0.1, 1.0) d 1 inhibitory; pre[5:45] -> "
+            "post[70:150] FixedNumberPre(5) w 0.3 d uniform(1, 10); pre -> "
+            "post[30:90] AllToAll w 0.05 d 3."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "out_subdir": "views",
+        "populations": [
+            {"label": "pre", "model": "SpikeSourceArray", "n": 100,
+             "max_atoms_per_core": 32,
+             "spike_times": [[1.0 + (i % 6), 9.0 + (i % 4)]
+                             for i in range(100)]},
+            {"label": "post", "model": "IF_curr_exp", "n": 150,
+             "max_atoms_per_core": 64, "seed": 3101,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "fp_view", "pre": "pre", "post": "post",
+             "pre_view": {"slice": [10, 60]},
+             "post_view": {"slice": [20, 140]},
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.2,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("uniform", low=0.1, high=1.0),
+             "delay": _dist("uniform", low=1.0, high=20.0),
+             "receptor_type": "excitatory"},
+            {"label": "o2o_view", "pre": "pre", "post": "post",
+             "pre_view": {"slice": [0, 30]},
+             "post_view": {"slice": [100, 130]},
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 0.5, "delay": 2.0,
+             "receptor_type": "excitatory"},
+            {"label": "ftn_view", "pre": "pre", "post": "post",
+             "pre_view": {"slice": [50, 100]},
+             "post_view": {"slice": [0, 64]},
+             "connector": {"type": "FixedTotalNumberConnector", "n": 300,
+                           "with_replacement": True,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("normal_clipped", mu=0.5, sigma=0.2, low=0.1,
+                             high=1.0),
+             "delay": 1.0,
+             "receptor_type": "inhibitory"},
+            {"label": "fnp_view", "pre": "pre", "post": "post",
+             "pre_view": {"slice": [5, 45]},
+             "post_view": {"slice": [70, 150]},
+             "connector": {"type": "FixedNumberPreConnector", "n": 5,
+                           "with_replacement": False,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 0.3,
+             "delay": _dist("uniform", low=1.0, high=10.0),
+             "receptor_type": "excitatory"},
+            {"label": "a2a_postview", "pre": "pre", "post": "post",
+             "post_view": {"slice": [30, 90]},
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 0.05, "delay": 3.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+    nets.append({
+        "name": "views_recurrent",
+        "description": (
+            "120 IF_curr_exp (64 per core, 2 cores): recurrent pop[0:60] -> "
+            "pop[40:120] FixedProbability(0.1, allow_self_connections=False) "
+            "w 0.2 d uniform(1, 5); 20 SpikeSourcePoisson (10 Hz, seed 3150) "
+            "-> pop[0:20] OneToOne w 1.0 d 1."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "out_subdir": "views",
+        "populations": [
+            {"label": "poisson", "model": "SpikeSourcePoisson", "n": 20,
+             "rate": 10.0, "start": 0.0, "seed": 3150},
+            {"label": "pop", "model": "IF_curr_exp", "n": 120,
+             "max_atoms_per_core": 64, "seed": 3102,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "rec_view", "pre": "pop", "post": "pop",
+             "pre_view": {"slice": [0, 60]},
+             "post_view": {"slice": [40, 120]},
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.1,
+                           "allow_self_connections": False},
+             "synapse": "StaticSynapse", "weight": 0.2,
+             "delay": _dist("uniform", low=1.0, high=5.0),
+             "receptor_type": "excitatory"},
+            {"label": "poisson_to_view", "pre": "poisson", "post": "pop",
+             "post_view": {"slice": [0, 20]},
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 1.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+    nets.append({
+        "name": "views_noncontiguous",
+        "description": (
+            "40 SSA -> 50 IF_curr_exp (one core): pre[[1, 5, 9, 30]] -> "
+            "post[[0, 2, 4, 6]] OneToOne w 0.4 d 1; pre[0:40:2] -> "
+            "post[10:30] FixedProbability(0.5) w 0.1 d 1. Both pre views "
+            "(and the first post view) are non-contiguous."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "out_subdir": "views",
+        "populations": [
+            {"label": "pre", "model": "SpikeSourceArray", "n": 40,
+             "spike_times": [[2.0 + (i % 5)] for i in range(40)]},
+            {"label": "post", "model": "IF_curr_exp", "n": 50,
+             "seed": 3103, "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "o2o_indices", "pre": "pre", "post": "post",
+             "pre_view": {"indices": [1, 5, 9, 30]},
+             "post_view": {"indices": [0, 2, 4, 6]},
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 0.4, "delay": 1.0,
+             "receptor_type": "excitatory"},
+            {"label": "fp_strided", "pre": "pre", "post": "post",
+             "pre_view": {"slice": [0, 40, 2]},
+             "post_view": {"slice": [10, 30]},
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.5,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 0.1, "delay": 1.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
+    return nets
+
+
+VIEW_NETWORKS = [n["name"] for n in _view_networks()]
+
+# Networks whose unseeded host RNGs are seeded from HOST_RNG_SEED_BASE
+HOST_RNG_SEEDED = RANDOM_NETWORKS + STDP_RANDOM_NETWORKS + VIEW_NETWORKS
+
+NETWORKS = {n["name"]: n for n in
+            _networks() + _stdp_networks() + _view_networks()}
 
 # Networks that are additionally run with on-machine generation forced on
 # (the layout real hardware gets for AllToAll/OneToOne/FixedProbability).
 ONCHIP_VARIANTS = ["fixed_probability", "all_to_all", "conductance",
                    "poisson", "delay_extension_b",
                    "delay_extension_b_combined", "delay_extension_c",
-                   "izhikevich"] + RANDOM_NETWORKS + STDP_RANDOM_NETWORKS
+                   "izhikevich"] + RANDOM_NETWORKS + STDP_RANDOM_NETWORKS + \
+    VIEW_NETWORKS
 
 
 # ---------------------------------------------------------------------------
@@ -978,7 +1170,21 @@ def _value(sim, v):
     return v
 
 
-def build_network(sim, net):
+def _select_view(pop, view):
+    """The Population itself, or the PopulationView a description selects."""
+    if view is None:
+        return pop
+    if "slice" in view:
+        return pop[slice(*view["slice"])]
+    return pop[list(view["indices"])]
+
+
+def build_network(sim, net, refused=None):
+    """
+    Build the populations and projections of a description. With a list
+    as `refused`, a projection whose creation raises is left out and
+    [label, exception type, message] is appended to the list.
+    """
     from pyNN.random import NumpyRNG
     pops = {}
     for p in net["populations"]:
@@ -1054,10 +1260,17 @@ def build_network(sim, net):
                 **syn_kw)
         else:
             synapse = sim.StaticSynapse(**syn_kw)
-        proj = sim.Projection(
-            pops[pr["pre"]], pops[pr["post"]], conn,
-            synapse, receptor_type=pr["receptor_type"],
-            label=pr["label"])
+        pre = _select_view(pops[pr["pre"]], pr.get("pre_view"))
+        post = _select_view(pops[pr["post"]], pr.get("post_view"))
+        try:
+            proj = sim.Projection(
+                pre, post, conn, synapse, receptor_type=pr["receptor_type"],
+                label=pr["label"])
+        except Exception as ex:  # pylint: disable=broad-except
+            if refused is None:
+                raise
+            refused.append([pr["label"], type(ex).__name__, str(ex)])
+            continue
         projs[pr["label"]] = proj
     return pops, projs
 
@@ -1369,6 +1582,228 @@ def install_get_synapses_probe():
     return records
 
 
+def install_connector_maximum_probe():
+    """
+    Wrap get_n_connections_from_pre_vertex_maximum and
+    get_n_connections_to_post_vertex_maximum of every connector class of
+    sPyNNaker so that each call the host makes is recorded with its
+    arguments, its result and the calling functions. Returns (records,
+    state); set state["off"] to stop recording (for calls made by this
+    script itself).
+    """
+    import inspect
+    from spynnaker.pyNN.models.neural_projections import connectors as cmod
+    records = []
+    state = {"off": False}
+    here = os.sep + "connectors" + os.sep
+
+    def callers():
+        chain = []
+        f = sys._getframe(2)
+        while f is not None and len(chain) < 3:
+            fn = f.f_code.co_filename
+            if here not in fn:
+                chain.append(os.path.basename(fn)[:-3] + "." +
+                             f.f_code.co_name)
+            f = f.f_back
+        return chain
+
+    def wrap(cls, name):
+        orig = cls.__dict__[name]
+        if getattr(orig, "_oracle_probe", False):
+            return
+
+        def from_pre(self, n_post_atoms, synapse_info, min_delay=None,
+                     max_delay=None):
+            result = orig(self, n_post_atoms, synapse_info, min_delay,
+                          max_delay)
+            if not state["off"]:
+                records.append({
+                    "s_info": synapse_info, "method": name,
+                    "n_post_atoms": int(n_post_atoms),
+                    "min_delay": (None if min_delay is None
+                                  else float(min_delay)),
+                    "max_delay": (None if max_delay is None
+                                  else float(max_delay)),
+                    "result": int(result), "called_from": callers()})
+            return result
+
+        def to_post(self, synapse_info):
+            result = orig(self, synapse_info)
+            if not state["off"]:
+                records.append({
+                    "s_info": synapse_info, "method": name,
+                    "result": int(result), "called_from": callers()})
+            return result
+
+        fn = (from_pre if name == "get_n_connections_from_pre_vertex_maximum"
+              else to_post)
+        fn._oracle_probe = True
+        fn.__name__ = name
+        setattr(cls, name, fn)
+
+    for obj in vars(cmod).values():
+        if not inspect.isclass(obj):
+            continue
+        for klass in obj.__mro__:
+            for name in ("get_n_connections_from_pre_vertex_maximum",
+                         "get_n_connections_to_post_vertex_maximum"):
+                if name in klass.__dict__ and \
+                        not getattr(klass.__dict__[name], "__isabstractmethod__",
+                                    False):
+                    wrap(klass, name)
+    return records, state
+
+
+def record_views(projs, label_of, probe_records, probe_state):
+    """
+    Per projection: what sPyNNaker 7.4.1 computes for the PopulationViews
+    (synapse_info sizes and view ranges, may_generate_on_machine), the
+    connector maxima as the host called them (probe), per post core the
+    n_post_atoms the host passes to the row maxima and the maxima, and the
+    pre machine vertices the connector connects to each post core.
+    """
+    from spynnaker.pyNN.models.neuron import synapse_io
+    out = []
+    for lab, proj in projs.items():
+        s_info = proj._synapse_information
+        edge = proj._projection_edge
+        conn = s_info.connector
+        post_av = edge.post_vertex
+        pre_av = edge.pre_vertex
+
+        def pop_info(p):
+            d = {"label": p.label, "size": int(p.size),
+                 "view_range": [int(x) for x in p._view_range]}
+            idx = getattr(p, "_indexes", None)
+            if idx is not None:
+                d["indexes"] = [int(x) for x in idx]
+            return d
+
+        probe_state["off"] = True
+        try:
+            rec = {
+                "projection": lab,
+                "connector": repr(conn),
+                "n_pre_neurons": int(s_info.n_pre_neurons),
+                "n_post_neurons": int(s_info.n_post_neurons),
+                "prepop_is_view": bool(s_info.prepop_is_view),
+                "postpop_is_view": bool(s_info.postpop_is_view),
+                "pre_population": pop_info(s_info.pre_population),
+                "post_population": pop_info(s_info.post_population),
+                "pre_view_range": [int(x) for x in
+                                   s_info.pre_population._view_range],
+                "post_view_range": [int(x) for x in
+                                    s_info.post_population._view_range],
+                "may_generate_on_machine": bool(
+                    s_info.may_generate_on_machine()),
+                "connector_generate_on_machine": bool(
+                    hasattr(conn, "generate_on_machine") and
+                    conn.generate_on_machine(s_info)),
+                "n_connections_to_post_vertex_maximum": int(
+                    conn.get_n_connections_to_post_vertex_maximum(s_info)),
+            }
+            max_delay_supported = synapse_io.get_maximum_delay_supported_in_ms(
+                post_av.splitter.max_support_delay())
+            per_core = []
+            for mv in post_av.machine_vertices:
+                if not hasattr(mv, "_synaptic_matrices"):
+                    continue
+                mats = mv._synaptic_matrices._SynapticMatrices__matrices
+                m = mats.get((edge, s_info))
+                if m is None:
+                    continue
+                n_post = int(m._SynapticMatrixApp__max_atoms_per_core)
+                mri = m._SynapticMatrixApp__max_row_info
+                per_core.append({
+                    "post_core": label_of.get(mv, mv.label),
+                    "post_slice": [mv.vertex_slice.lo_atom,
+                                   mv.vertex_slice.hi_atom],
+                    "n_post_atoms_passed": n_post,
+                    "from_pre_vertex_maximum_no_delay_range": int(
+                        conn.get_n_connections_from_pre_vertex_maximum(
+                            n_post, s_info)),
+                    "from_pre_vertex_maximum_undelayed": int(
+                        conn.get_n_connections_from_pre_vertex_maximum(
+                            n_post, s_info, 0, max_delay_supported)),
+                    "to_post_vertex_maximum": int(
+                        conn.get_n_connections_to_post_vertex_maximum(
+                            s_info)),
+                    "max_row_info": {
+                        "undelayed_max_n_synapses":
+                            mri.undelayed_max_n_synapses,
+                        "delayed_max_n_synapses":
+                            mri.delayed_max_n_synapses,
+                        "undelayed_max_words": mri.undelayed_max_words,
+                        "delayed_max_words": mri.delayed_max_words},
+                })
+            rec["per_post_core"] = per_core
+            sources = [pre_av]
+            if edge.delay_edge is not None:
+                sources.append(edge.delay_edge.pre_vertex)
+            cv = []
+            for src in sources:
+                for tgt, srcs in s_info.synapse_dynamics.get_connected_vertices(
+                        s_info, src, post_av):
+                    cv.append({
+                        "source_app_vertex": src.label,
+                        "post_core": label_of.get(tgt, tgt.label),
+                        "pre_vertices": [label_of.get(s, s.label)
+                                         for s in srcs]})
+            rec["connected_vertices"] = cv
+        finally:
+            probe_state["off"] = False
+        calls = []
+        seen = {}
+        for r in probe_records:
+            if r["s_info"] is not s_info or any(
+                    c.startswith("make_fixtures.") for c in r["called_from"]):
+                continue
+            c = {k: v for k, v in r.items() if k != "s_info"}
+            key = json.dumps(c, sort_keys=True)
+            if key in seen:
+                seen[key]["n_calls"] += 1
+            else:
+                c["n_calls"] = 1
+                seen[key] = c
+                calls.append(c)
+        rec["host_connector_maximum_calls"] = calls
+        out.append(rec)
+    return out
+
+
+def record_in_coming_vertices(label_of):
+    """
+    Per post core, the source machine vertices the splitter reports
+    (get_source_specific_in_coming_vertices, which the routing uses), for
+    every incoming application source.
+    """
+    from spynnaker.pyNN.data import SpynnakerDataView as V
+    from spynnaker.pyNN.models.neuron import PopulationVertex
+    from spynnaker.pyNN.utilities.constants import SPIKE_PARTITION_ID
+    out = []
+    for av in V.iterate_vertices():
+        if not isinstance(av, PopulationVertex):
+            continue
+        srcs = []
+        for proj in av.incoming_projections:
+            pv = proj._projection_edge.pre_vertex
+            if pv not in srcs:
+                srcs.append(pv)
+            de = proj._projection_edge.delay_edge
+            if de is not None and de.pre_vertex not in srcs:
+                srcs.append(de.pre_vertex)
+        for src in srcs:
+            for part in (SPIKE_PARTITION_ID,):
+                for tgt, s in av.splitter.get_source_specific_in_coming_vertices(
+                        src, part):
+                    out.append({"source_app_vertex": src.label,
+                                "post_core": label_of.get(tgt, tgt.label),
+                                "pre_vertices": [label_of.get(x, x.label)
+                                                 for x in s]})
+    return out
+
+
 def child_main(name, onchip, out_dir):
     import numpy
     net = NETWORKS[name]
@@ -1385,10 +1820,20 @@ def child_main(name, onchip, out_dir):
                     [a, b] for a, b in zip(original["populations"],
                                            net["populations"]) if a != b],
                 "projections": [
-                    [a, b] for a, b in zip(original["projections"],
-                                           net["projections"]) if a != b]},
+                    [a, b] for a in original["projections"]
+                    for b in net["projections"]
+                    if a["label"] == b["label"] and a != b]},
             "note": "[as specified, as built] pairs; the _onchip variant "
                     "builds the network as specified"}
+        built = {b["label"] for b in net["projections"]}
+        removed = [a for a in original["projections"]
+                   if a["label"] not in built]
+        if removed:
+            host_change["changed"]["removed_projections"] = removed
+            host_change["note"] = (
+                "[as specified, as built] pairs; removed_projections are "
+                "left out of the host variant; the _onchip variant builds "
+                "the network as specified")
 
     if onchip:
         # Ignore the "virtual board => generate on host" rule so that the
@@ -1414,6 +1859,9 @@ def child_main(name, onchip, out_dir):
         del get_config_bool
 
     host_rows = install_get_synapses_probe()
+    is_views = name in VIEW_NETWORKS
+    if is_views:
+        max_calls, max_state = install_connector_maximum_probe()
 
     host_rng_note = None
     if name in HOST_RNG_SEEDED:
@@ -1451,7 +1899,16 @@ def child_main(name, onchip, out_dir):
         SpikeSourcePoissonVertex)
 
     sim.setup(timestep=net["timestep"])
-    pops, projs = build_network(sim, net)
+    refused = [] if is_views else None
+    pops, projs = build_network(sim, net, refused)
+    if refused:
+        # the network key holds what was built; the refused projections
+        # (with what sPyNNaker said) are in "refused_projections"
+        spec = net
+        net = json.loads(json.dumps(net))
+        gone = {r[0] for r in refused}
+        net["projections"] = [p for p in net["projections"]
+                              if p["label"] not in gone]
     sim.run(net["run_ms"])
 
     run_dir = V.get_run_dir_path()
@@ -1478,6 +1935,14 @@ def child_main(name, onchip, out_dir):
     }
     if host_rng_note is not None:
         out["host_rng_seeding"] = host_rng_note
+    if refused:
+        out["refused_projections"] = [
+            {"projection": next(p for p in spec["projections"]
+                                if p["label"] == lab),
+             "exception": ex_type, "message": msg,
+             "note": "raised by sim.Projection(...) in both variants; the "
+                     "projection is left out of the network that was built"}
+            for lab, ex_type, msg in refused]
     if host_change is not None:
         out["host_variant_change"] = host_change
     out["timestep_us"] = V.get_simulation_time_step_us()
@@ -1604,6 +2069,10 @@ def child_main(name, onchip, out_dir):
         }
         edges.append(e)
     out["projections_mapping"] = edges
+    if is_views:
+        out["projection_views"] = record_views(
+            projs, label_of, max_calls, max_state)
+        out["in_coming_vertices"] = record_in_coming_vertices(label_of)
 
     # What the host generated versus what was written into rows
     hr = []
@@ -1751,7 +2220,8 @@ def child_main(name, onchip, out_dir):
                 "log_max_delay": log_d,
                 "matrices": mlist}
             on_machine = smat._SynapticMatrices__on_machine_matrices
-            if (onchip and net.get("out_subdir") == "stdp" and on_machine):
+            if (onchip and net.get("out_subdir") in ("stdp", "views") and
+                    on_machine):
                 cb_num = sregs.connection_builder
                 cbw = region_words(regs, cb_num)
                 if cbw is not None:
@@ -1853,6 +2323,25 @@ def child_main(name, onchip, out_dir):
             pg[lab] = [[float(c[0]), float(c[1]), float(c[2]), float(c[3])]
                        for c in conns]
         out["proj_get"] = pg
+        for rec in out.get("projection_views", []):
+            conns = pg[rec["projection"]]
+            (plo, phi), (qlo, qhi) = (rec["pre_view_range"],
+                                      rec["post_view_range"])
+            rec["host_connections_vs_view"] = {
+                "n_connections": len(conns),
+                "pre_index_range": ([int(min(c[0] for c in conns)),
+                                     int(max(c[0] for c in conns))]
+                                    if conns else None),
+                "post_index_range": ([int(min(c[1] for c in conns)),
+                                      int(max(c[1] for c in conns))]
+                                     if conns else None),
+                "n_pre_outside_view_range": sum(
+                    1 for c in conns if not plo <= c[0] <= phi),
+                "n_post_outside_view_range": sum(
+                    1 for c in conns if not qlo <= c[1] <= qhi),
+                "n_global_self_connections": sum(
+                    1 for c in conns if int(c[0]) == int(c[1])),
+                "note": "from proj_get (global vertex atom indices)"}
     else:
         out["proj_get"] = None
         out["proj_get_note"] = (
@@ -1899,6 +2388,27 @@ def child_main(name, onchip, out_dir):
             "manager, not by the data spec",
     }
 
+    if is_views:
+        out["decode_notes"]["projection_views"] = (
+            "per projection: SynapseInformation n_pre_neurons / "
+            "n_post_neurons (view sizes), prepop_is_view / postpop_is_view, "
+            "the populations' _view_range [first, last] (what "
+            "ConnectorBuilderRegion writes as pre_lo, pre_hi, post_lo, "
+            "post_hi), may_generate_on_machine() in this variant and the "
+            "connector's own generate_on_machine(); per_post_core: the "
+            "n_post_atoms SynapticMatrixApp passes to get_max_row_info "
+            "(n_post_atoms_passed) and the connector maxima at that value; "
+            "connected_vertices: synapse_dynamics.get_connected_vertices per "
+            "post core (an application vertex in pre_vertices means the "
+            "whole source); host_connector_maximum_calls: every call the "
+            "host made of the two connector maxima (deduplicated, with "
+            "n_calls and the three innermost calling functions outside the "
+            "connectors); host_connections_vs_view (host variants): the "
+            "connections of proj_get against the view ranges")
+        out["decode_notes"]["in_coming_vertices"] = (
+            "per post core and incoming application source: the splitter's "
+            "get_source_specific_in_coming_vertices (all projections from "
+            "that source merged), as used for routing")
     sim.end()
     if net.get("out_subdir"):
         out_dir = os.path.join(out_dir, net["out_subdir"])
