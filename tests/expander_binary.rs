@@ -140,16 +140,25 @@ fn case(r: &mut StdRng) -> (ConnectionBuilder, usize) {
                 row_offset: r.random(),
             }),
         };
+        // A PopulationView on either side a third of the time: a contiguous sub-range.
+        let view = |r: &mut StdRng, n: u32| {
+            if r.random_bool(2.0 / 3.0) {
+                return (0, n - 1);
+            }
+            let lo = r.random_range(0..n);
+            (lo, r.random_range(lo..n))
+        };
+        let ((pre_lo, pre_hi), (post_lo, post_hi)) = (view(r, n_pre), view(r, n_post));
         let weight_centre = r.random_range(-2.0..2.0);
         let delay_centre = (mdps * max_stage) as f64 * r.random_range(0.1..1.2);
         edges.push(GeneratedEdge {
-            pre_lo: 0,
-            pre_hi: n_pre - 1,
-            post_lo: 0,
-            post_hi: n_post - 1,
+            pre_lo,
+            pre_hi,
+            post_lo,
+            post_hi,
             synapse_type,
             matrix,
-            connector: connector(r, n_pre, n_post),
+            connector: connector(r, pre_hi - pre_lo + 1, post_hi - post_lo + 1),
             weight: generator(r, weight_centre, 1.0),
             delay: generator(r, delay_centre, delay_centre / 2.0),
         });
@@ -304,11 +313,23 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
         .collect();
     for k in 0..r.random_range(1..=4) {
         let (pre, post) = (r.random_range(0..3usize), r.random_range(1..3usize));
-        let (n_pre, n_post) = (sizes[pre] as u64, sizes[post] as u64);
+        // A PopulationView on either side a quarter of the time; a recurrent projection over one
+        // view on both sides now and then (the only recurrent views that leave out self connections).
+        let view = |r: &mut StdRng, n: u32| {
+            r.random_bool(0.25).then(|| {
+                let start = r.random_range(0..n);
+                (start, r.random_range(start + 1..=n))
+            })
+        };
+        let pre_view = view(r, sizes[pre]);
+        let post_view = if pre == post && r.random_bool(0.3) { pre_view } else { view(r, sizes[post]) };
+        let len = |v: Option<(u32, u32)>, n: u32| v.map_or(n, |(a, b)| b - a) as u64;
+        let (n_pre, n_post) = (len(pre_view, sizes[pre]), len(post_view, sizes[post]));
+        let recurrent = pre == post && pre_view == post_view;
         let label = |i: usize| if i == 0 { "src".to_string() } else { format!("pop{}", i - 1) };
-        let allow = r.random_bool(0.5) || pre != post;
+        let allow = r.random_bool(0.5) || !recurrent;
         let repl = r.random_bool(0.5);
-        let avail = |n: u64| n - u64::from(!allow && pre == post);
+        let avail = |n: u64| n - u64::from(!allow && recurrent);
         let connector = match r.random_range(0..6) {
             0 if n_pre == n_post => "{ type = \"OneToOneConnector\" }".to_string(),
             0 | 1 => format!("{{ type = \"AllToAllConnector\", allow_self_connections = {allow} }}"),
@@ -339,6 +360,11 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
             label(pre),
             label(post)
         );
+        for (side, v) in [("pre", pre_view), ("post", post_view)] {
+            if let Some((start, stop)) = v {
+                toml += &format!("{side}_view = {{ start = {start}, stop = {stop} }}\n");
+            }
+        }
         if r.random_bool(0.4) {
             toml += &rules[post - 1];
         }
@@ -352,7 +378,7 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
     use spinnsim::mapping::{map, CoreKind, MapOptions};
     let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 1);
     let n_networks = env_u64("SPINNSIM_EXPANDER_CASES", 300) / 10;
-    let (mut cores, mut unmapped, mut plastic) = (Vec::new(), 0, 0);
+    let (mut cores, mut unmapped, mut plastic, mut viewed) = (Vec::new(), 0, 0, 0);
     for _ in 0..n_networks {
         let net = random_network(&mut r);
         // A row too long for SpiNNaker, or a core the expander stops, is refused by the mapping.
@@ -368,15 +394,17 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
                 region.edges.iter().flat_map(|e| [e.matrix.rows().matrix_offset, e.matrix.rows().delayed_offset]);
             let Some(host_words) = first.filter(|&o| o != UNUSED_OFFSET).min() else { continue };
             plastic += region.edges.iter().filter(|e| matches!(e.matrix, Matrix::Stdp(_))).count();
+            viewed += region.edges.iter().filter(|e| e.pre_lo > 0 || e.post_lo > 0).count();
             cores.push((c.label, nc.connection_builder.clone(), nc.synaptic_matrix, host_words as usize));
         }
     }
     println!(
-        "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges",
+        "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges, {viewed} over views",
         cores.len(),
         n_networks - unmapped
     );
     assert!(plastic > 0, "no plastic edge among the cores");
+    assert!(viewed > 0, "no edge over a PopulationView among the cores");
     assert!(unmapped * 4 < n_networks, "{unmapped} of {n_networks} networks were refused");
     let input = serde_json::json!({ "cases": cores.iter().map(|(_, region, matrix, host)| serde_json::json!({
         "region": region, "matrix_words": matrix.len(), "fill": { "6": &matrix[..*host] } })).collect::<Vec<_>>() });

@@ -282,6 +282,8 @@ fn projection(
         label: None,
         pre: pre.into(),
         post: post.into(),
+        pre_view: None,
+        post_view: None,
         connector,
         weight,
         delay,

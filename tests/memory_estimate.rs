@@ -30,6 +30,8 @@ fn proj(pre: &str, post: &str, connector: Connector, weight: Values, delay: Valu
         label: None,
         pre: pre.into(),
         post: post.into(),
+        pre_view: None,
+        post_view: None,
         connector,
         weight,
         delay: Some(delay),

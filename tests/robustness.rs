@@ -379,3 +379,44 @@ fn random_neuron_values_the_machine_draws_otherwise_are_said() {
     let err = run_toml(&pop("", negative), 1.0).unwrap_err().to_string();
     assert!(err.contains("population `p`") && err.contains("tau_m") && err.contains("must be > 0"), "{err}");
 }
+
+#[test]
+fn projections_over_views_check_the_views_and_say_what_the_machine_does() {
+    let pop = "[[population]]\nlabel = \"pop\"\nsize = 120\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = 64\n";
+    let proj = |views: &str, connector: &str| {
+        format!("{pop}[[projection]]\nlabel = \"v\"\npre = \"pop\"\npost = \"pop\"\nconnector = {connector}\n{views}")
+    };
+    let no_self = "{ type = \"AllToAllConnector\", allow_self_connections = false }";
+    // Views outside the population, or of no neuron, are refused naming the projection and side.
+    for (views, why) in [
+        ("post_view = { start = 100, stop = 130 }\n", "neurons 100..130 are outside `pop`, which has 120 neurons"),
+        ("pre_view = { start = 5, stop = 5 }\n", "neurons 5..5 of `pop` are no neurons"),
+    ] {
+        let err = run_toml(&proj(views, no_self), 1.0).unwrap_err().to_string();
+        assert!(err.contains("projection `v`") && err.contains("_view") && err.contains(why), "{err}");
+    }
+    // Connector indices count from the start of the view, and must fall inside it.
+    let list = "{ type = \"FromListConnector\", conn_list = [[0, 30, 0.5, 1.0]] }";
+    let err = run_toml(&proj("post_view = { start = 100, stop = 120 }\n", list), 1.0).unwrap_err().to_string();
+    assert!(err.contains("post index 30 is outside 0..20"), "{err}");
+    // Two different views of one population: self connections stay, and the run says which.
+    let views = "pre_view = { start = 0, stop = 60 }\npost_view = { start = 40, stop = 120 }\n";
+    let w = run_toml(&proj(views, no_self), 1.0).unwrap();
+    let said: Vec<_> = w.iter().filter(|w| w.contains("leaves neurons 40..=59 of `pop` free to connect")).collect();
+    assert_eq!(said.len(), 1, "{w:?}");
+    let sim = Simulation::new(load_toml(&proj(views, no_self)).unwrap(), Default::default(), Some(1)).unwrap();
+    let conns = sim.connections(0).unwrap();
+    assert_eq!(conns.len(), 60 * 80);
+    assert_eq!(conns.iter().filter(|c| c[0] == c[1]).count(), 20, "self connections of 40..59");
+    assert!(conns.iter().all(|c| c[0] < 60.0 && c[1] >= 40.0), "inside the views");
+    // One view on both sides compares equal: no self connection, nothing to say.
+    let same = "pre_view = { start = 0, stop = 60 }\npost_view = { start = 0, stop = 60 }\n";
+    let w = run_toml(&proj(same, no_self), 1.0).unwrap();
+    assert!(!w.iter().any(|w| w.contains("projection `v`")), "{w:?}");
+    let sim = Simulation::new(load_toml(&proj(same, no_self)).unwrap(), Default::default(), Some(1)).unwrap();
+    assert_eq!(sim.connections(0).unwrap().len(), 60 * 59);
+    // Built on the host (a list), where 7.4.1 ignores the views' offsets: said once.
+    let w = run_toml(&proj("post_view = { start = 100, stop = 120 }\n", &list.replace("30", "3")), 1.0).unwrap();
+    let said: Vec<_> = w.iter().filter(|w| w.contains("on the host without the views' offsets")).collect();
+    assert_eq!(said.len(), 1, "{w:?}");
+}

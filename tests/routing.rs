@@ -99,3 +99,27 @@ fn delay_cores_are_routed_only_to_targets_whose_edge_needs_them(backend: Backend
     assert_eq!(fired.len(), 256, "the delayed spikes arrive at `far`");
     assert!(far.iter().all(|s| s.0 >= 41), "40 ms after the input at 1 ms: {:?}", &far[..3]);
 }
+
+/// A OneToOneConnector between PopulationViews routes as 7.4.1's `OneToOneConnector.__connects`:
+/// slices that reach into the views, whose ranges counted from each view's start overlap, not
+/// clipped to the views; so a pre core can reach a post core none of its neurons connects to.
+#[test]
+fn one_to_one_between_views_routes_as_the_host_does() {
+    let case = |pre_view: (u32, u32), post_view: (u32, u32), post_per_core: u32| {
+        let text = format!(
+            "[[population]]\nlabel = \"b\"\nsize = 150\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = {post_per_core}\n\
+             [[population]]\nlabel = \"a\"\nsize = 100\ncell_type = \"SpikeSourceArray\"\nmax_atoms_per_core = 32\nspike_times = [1.0]\n\
+             [[projection]]\npre = \"a\"\npost = \"b\"\nconnector = {{ type = \"OneToOneConnector\" }}\nweight = 1.0\n\
+             pre_view = {{ start = {}, stop = {} }}\npost_view = {{ start = {}, stop = {} }}\n",
+            pre_view.0, pre_view.1, post_view.0, post_view.1
+        );
+        reach(&map(&load_toml(&text).unwrap(), MapOptions::default()).unwrap(), 1)
+    };
+    // views_random's o2o_view: pre[0:30] -> post[100:130] over post cores 0-63, 64-127, 128-149.
+    assert_eq!(case((0, 30), (100, 130), 64), vec![vec![1, 2], vec![], vec![], vec![]]);
+    // pre[0:10] -> post[0:100] over 16-atom post cores: pre core 0-31 counts 0..31 from its view
+    // start, so it reaches post core 16-31 too, where none of its neurons connects.
+    assert_eq!(case((0, 10), (0, 100), 16), vec![vec![0, 1], vec![], vec![], vec![]]);
+    // Counted from the views: pre[40:60] -> post[0:20] comes from pre cores 32-63 only.
+    assert_eq!(case((40, 60), (0, 20), 64), vec![vec![], vec![0], vec![], vec![]]);
+}

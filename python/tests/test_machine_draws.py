@@ -193,3 +193,111 @@ def test_draws_spinnsim_draws_random_neuron_values_in_python():
     entry = pop._core_entry()
     assert isinstance(entry["initial_values"]["v"], list) and isinstance(entry["parameters"]["tau_m"], list)
     sim.end()
+
+
+def _views_script():
+    """Projections between contiguous PopulationViews (the `views_random` fixture's shapes)."""
+    sim.setup(timestep=1.0, seed=5)
+    pre = sim.Population(100, sim.SpikeSourcePoisson(rate=20.0), label="pre", seed=3, neurons_per_core=32)
+    post = sim.Population(150, sim.IF_curr_exp(**CELL), label="post", seed=11, neurons_per_core=64)
+    fp = sim.Projection(pre[10:60], post[20:140], sim.FixedProbabilityConnector(0.2),
+                        sim.StaticSynapse(weight=sim.RandomDistribution("uniform", (0.1, 1.0)),
+                                          delay=sim.RandomDistribution("uniform", (1.0, 20.0))))
+    o2o = sim.Projection(pre[0:30], post[100:130], sim.OneToOneConnector(),
+                         sim.StaticSynapse(weight=0.5, delay=2.0))
+    return fp, o2o
+
+
+def test_projections_over_views_are_the_machines():
+    """Contiguous views go to the core as views with the connector (docs/decisions.md D20): the
+    expander connects the views' own neurons, and the network file with `pre_view`/`post_view`
+    gives the same connections. `Projection.get` counts from the start of each view, as PyNN."""
+    fp, o2o = _views_script()
+    assert all(p._conn is None and p._fast is not None for p in (fp, o2o)), "nothing drawn in Python"
+    sim.run(1.0)
+    from_script = [rows(p.get(["weight", "delay"], format="list")) for p in (fp, o2o)]
+    sim.end()
+    pop = {"cell_type": "IF_curr_exp", "parameters": CELL}
+    net = {
+        "timestep": 1.0, "seed": 5,
+        "population": [
+            {"label": "pre", "size": 100, "cell_type": "SpikeSourcePoisson", "parameters": {"rate": 20.0},
+             "seed": 3, "max_atoms_per_core": 32},
+            dict(pop, label="post", size=150, seed=11, max_atoms_per_core=64),
+        ],
+        "projection": [
+            {"pre": "pre", "post": "post", "pre_view": {"start": 10, "stop": 60},
+             "post_view": {"start": 20, "stop": 140},
+             "connector": {"type": "FixedProbabilityConnector", "p_connect": 0.2},
+             "weight": {"distribution": "uniform", "low": 0.1, "high": 1.0},
+             "delay": {"distribution": "uniform", "low": 1.0, "high": 20.0}},
+            {"pre": "pre", "post": "post", "pre_view": {"start": 0, "stop": 30},
+             "post_view": {"start": 100, "stop": 130}, "connector": {"type": "OneToOneConnector"},
+             "weight": 0.5, "delay": 2.0},
+        ],
+    }
+    core = Simulation(json.dumps(net), backend="cpu")
+    for k, (start_pre, start_post) in enumerate([(10, 20), (0, 100)]):
+        want = np.asarray(core.connections(k), dtype=float).reshape(-1, 4)
+        want[:, 0] -= start_pre
+        want[:, 1] -= start_post
+        np.testing.assert_array_equal(from_script[k], rows(want), err_msg=f"projection {k}")
+    fp_rows, o2o_rows = from_script
+    assert 800 < len(fp_rows) < 1600, "about 0.2 of 50 x 120 pairs"
+    assert fp_rows[:, 0].max() < 50 and fp_rows[:, 1].max() < 120
+    np.testing.assert_array_equal(o2o_rows[:, 0], np.arange(30))
+    np.testing.assert_array_equal(o2o_rows[:, 1], np.arange(30))
+
+
+@pytest.mark.parametrize("view", [lambda p: p[[1, 5, 9, 30]], lambda p: p[0:40:2], lambda p: p[[3, 2, 1]]],
+                         ids=["indices", "strided", "permuted"])
+def test_a_projection_over_a_view_that_is_not_contiguous_is_refused_as_sPyNNaker_refuses_it(view):
+    sim.setup(timestep=1.0)
+    pre = sim.Population(40, sim.SpikeSourceArray(spike_times=[1.0]), label="pre")
+    post = sim.Population(50, sim.IF_curr_exp(), label="post")
+    with pytest.raises(NotImplementedError, match="Projections over views only work on contiguous arrays"):
+        sim.Projection(view(pre), post, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.4, delay=1.0))
+    sim.end()
+
+
+def test_self_connections_between_two_views_of_one_population_are_left_in_and_said():
+    """sPyNNaker 7.4.1 leaves out self connections only when pre and post compare equal; two
+    different views of one population do not, so neurons in both may connect to themselves."""
+    sim.setup(timestep=1.0, seed=5)
+    pop = sim.Population(120, sim.IF_curr_exp(**CELL), label="pop", seed=3, neurons_per_core=64)
+    no_self = sim.AllToAllConnector(allow_self_connections=False)
+    different = sim.Projection(pop[0:60], pop[40:120], no_self, sim.StaticSynapse(weight=0.1, delay=1.0))
+    view = pop[0:60]
+    same = sim.Projection(view, view, no_self, sim.StaticSynapse(weight=0.1, delay=1.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(1.0)
+    said = " ".join(str(w.message) for w in caught)
+    a = rows(different.get(["weight", "delay"], format="list"))
+    b = rows(same.get(["weight", "delay"], format="list"))
+    sim.end()
+    assert "leaves neurons 40..=59 of `pop` free to connect to themselves" in said
+    assert len(a) == 60 * 80 and int(np.sum(a[:, 0] == a[:, 1] + 40)) == 20, "self connections of 40..59"
+    assert len(b) == 60 * 59 and not np.any(b[:, 0] == b[:, 1]), "one view on both sides: no self connection"
+
+
+def test_a_view_projection_drawn_in_python_keeps_to_the_views_and_says_the_host_would_not():
+    """A distribution the expander has no generator for keeps the projection on the host; 7.4.1's
+    host would ignore the views' offsets there. spinnsim connects the views' neurons and says so."""
+    sim.setup(timestep=1.0, seed=5)
+    pre = sim.Population(100, sim.SpikeSourcePoisson(rate=20.0), label="pre", seed=3)
+    post = sim.Population(150, sim.IF_curr_exp(**CELL), label="post", seed=11)
+    w = sim.RandomDistribution("gamma", k=2.0, theta=0.1, rng=sim.NumpyRNG(seed=9))
+    proj = sim.Projection(pre[10:60], post[20:140], sim.FixedProbabilityConnector(0.2, rng=sim.NumpyRNG(seed=4)),
+                          sim.StaticSynapse(weight=w, delay=1.0))
+    assert proj._conn is not None, "drawn in Python"
+    drawn = rows(np.column_stack([proj._conn["pre"], proj._conn["post"], np.zeros(len(proj)), np.zeros(len(proj))]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(1.0)
+    said = " ".join(str(w.message) for w in caught)
+    got = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    assert "builds the rows of a projection over a PopulationView on the host without the views' offsets" in said
+    np.testing.assert_array_equal(got[:, :2], drawn[:, :2])
+    assert got[:, 0].max() < 50 and got[:, 1].max() < 120

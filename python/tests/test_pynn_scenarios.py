@@ -37,7 +37,6 @@ PASSING = [
     "test_connectors.py::test_fixed_number_pre_no_replacement",
     "test_connectors.py::test_fixed_number_post_no_replacement",
     "test_connectors.py::test_issue309",
-    "test_connectors.py::test_issue622",
     "test_electrodes.py::test_issue165",
     "test_electrodes.py::test_changing_electrode",
     "test_electrodes.py::test_issue451",

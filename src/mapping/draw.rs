@@ -6,7 +6,7 @@
 use super::generation::{self, Generated};
 use super::{estimates, synapses, MapStep};
 use crate::error::{Error, Result};
-use crate::model::{host_rng, Network, Projection, Values};
+use crate::model::{host_rng, Network, Projection, Values, View};
 use rayon::prelude::*;
 
 /// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
@@ -16,6 +16,9 @@ pub(super) type DrawnConnection = (u32, u32, f64, u32);
 pub(super) struct Drawn {
     pub pre: usize,
     pub post: usize,
+    /// The neurons connected from and to (the projection's views, or the whole populations).
+    pub pre_view: View,
+    pub post_view: View,
     pub synapse_type: u32,
     pub on_chip: bool,
     /// Built by the synapse expander (then `conns` is empty).
@@ -56,7 +59,8 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
     let name = proj.name(k);
     let pre = net.population_index(&proj.pre).expect("validated");
     let post = net.population_index(&proj.post).expect("validated");
-    let (n_pre, n_post) = (pops[pre].size, pops[post].size);
+    let (pre_view, post_view) = (proj.pre_neurons(pops[pre].size), proj.post_neurons(pops[post].size));
+    let (n_pre, n_post) = (pre_view.len(), post_view.len());
     let on_chip = generation::on_chip(proj, dt) && !virtual_board;
     let synapse_type = proj.receptor_type.index();
     if let Some(g) = generation::generated(net, k, proj, virtual_board)? {
@@ -67,14 +71,25 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
         if let Values::Scalar(d) = delays {
             check_delay(&name, d, dt)?;
         }
-        return Ok(Drawn { pre, post, synapse_type, on_chip, generated: Some(g), conns: Vec::new(), max_delay_ms });
+        let generated = Some(g);
+        return Ok(Drawn {
+            pre,
+            post,
+            pre_view,
+            post_view,
+            synapse_type,
+            on_chip,
+            generated,
+            conns: Vec::new(),
+            max_delay_ms,
+        });
     }
     let mut rng = host_rng(net.seed, &[2, k as u64]);
     // Connections already drawn (`connections`), or a FromList, carry their own weights and delays.
     let list = proj.listed();
     let pairs = match &proj.connections {
         Some(list) => crate::model::list_pairs(list),
-        None => proj.connector.pairs(n_pre, n_post, proj.pre == proj.post, &mut rng),
+        None => proj.connector.pairs(n_pre, n_post, proj.is_recurrent(), &mut rng),
     };
     let n = pairs.len();
     let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
@@ -103,7 +118,8 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
         max_delay_ms = max_delay_ms.max(d);
         let ticks =
             if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
-        out.push((pre, post, w, ticks));
+        // Connector indices count from the start of each view.
+        out.push((pre + pre_view.start, post + post_view.start, w, ticks));
     }
     // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
     match &proj.delay {
@@ -111,7 +127,7 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
         Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
         _ => {}
     }
-    Ok(Drawn { pre, post, synapse_type, on_chip, generated: None, conns: out, max_delay_ms })
+    Ok(Drawn { pre, post, pre_view, post_view, synapse_type, on_chip, generated: None, conns: out, max_delay_ms })
 }
 
 /// A delay must be finite and at least one timestep.
@@ -138,14 +154,22 @@ pub(super) fn stats_of<I: Iterator<Item = f64>>(declared: Option<&Values>, drawn
 }
 
 /// `get_n_connections_to_post_vertex_maximum`: for a FromListConnector the most connections
-/// onto one neuron of its list; for the others the host's estimate.
-pub(super) fn fan_in_maximum(proj: &Projection, conns: &[DrawnConnection], n_pre: u64, n_post: u64) -> u64 {
+/// onto one neuron of its list; for the others the host's estimate, from the sizes of the views.
+pub(super) fn fan_in_maximum(proj: &Projection, d: &Drawn) -> u64 {
+    let (n_pre, n_post) = d.view_sizes();
     if !matches!(proj.connector, crate::model::Connector::FromListConnector { .. }) {
         return estimates::fan_in_maximum(&proj.connector, n_pre, n_post);
     }
     let mut counts = vec![0u64; n_post as usize];
-    for c in conns {
-        counts[c.1 as usize] += 1;
+    for c in &d.conns {
+        counts[(c.1 - d.post_view.start) as usize] += 1;
     }
     counts.into_iter().max().unwrap_or(0)
+}
+
+impl Drawn {
+    /// The numbers of neurons connected from and to (`n_pre_neurons`, `n_post_neurons`).
+    pub fn view_sizes(&self) -> (u64, u64) {
+        (self.pre_view.len() as u64, self.post_view.len() as u64)
+    }
 }

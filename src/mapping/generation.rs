@@ -15,9 +15,12 @@ pub const COMBINED_CORE_REGION_IDS: [u32; 4] = [6, 5, 14, 0xFFFF_FFFF];
 
 const SYNAPSE_EXPANDER: &str = "synapse expander";
 
-/// A projection the synapse expander builds: its connector and its weight and delay generators.
+/// A projection the synapse expander builds: the neurons it connects (first and last of each
+/// view, or of the whole populations), its connector and its weight and delay generators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Generated {
+    pub pre_range: (u32, u32),
+    pub post_range: (u32, u32),
     pub connector: ConnectionGenerator,
     pub weight: ParamGenerator,
     pub delay: ParamGenerator,
@@ -65,8 +68,11 @@ pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_boar
         return Ok(None);
     }
     let name = proj.name(k);
+    let size = |label: &str| net.populations[net.population_index(label).expect("validated")].size;
     Ok(Some(Generated {
-        connector: connection_generator(&name, &proj.connector, proj.pre == proj.post)?,
+        pre_range: proj.pre_neurons(size(&proj.pre)).range(),
+        post_range: proj.post_neurons(size(&proj.post)).range(),
+        connector: connection_generator(&name, &proj.connector, proj.is_recurrent())?,
         weight: param_generator(&name, "weight", &proj.weight, SYNAPSE_EXPANDER)?,
         delay: param_generator(&name, "delay", &delay, SYNAPSE_EXPANDER)?,
     }))

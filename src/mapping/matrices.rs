@@ -42,7 +42,7 @@ pub(super) struct Receiver<'a> {
 /// The left shifts of population `pi`'s ring buffers (excitatory, inhibitory), from the
 /// statistics of its incoming projections `incoming` as sPyNNaker's host computes them.
 pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], drawn: &[Drawn]) -> [u32; 2] {
-    let (pops, p) = (&net.populations, &net.populations[pi]);
+    let p = &net.populations[pi];
     let mut stats = ShiftStats::new(
         p.cell_type.global_weight_scale(),
         1000.0 / net.timestep,
@@ -52,8 +52,8 @@ pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], d
     for &k in incoming {
         let d = &drawn[k];
         let proj = &net.projections[k];
-        let (n_pre, n_post) = (pops[d.pre].size as u64, p.size as u64);
-        let n_conns = fan_in_maximum(proj, &d.conns, n_pre, n_post);
+        let (n_pre, n_post) = d.view_sizes();
+        let n_conns = fan_in_maximum(proj, d);
         let weights = || d.conns.iter().map(|c| c.2);
         let delays = || d.conns.iter().map(|c| c.3 as f64);
         // The host's statistics of a distribution are the distribution's, whoever draws it.
@@ -123,7 +123,7 @@ fn row_estimate(r: &Receiver, k: usize, d: &Drawn, split: (bool, bool)) -> (usiz
     let m = layout.in_core_delay(r.pi);
     let delays = proj.delay.clone().unwrap_or(Values::Scalar(dt));
     let stages = if d.max_delay_ms > m as f64 * dt { layout.delay_stages[d.pre] } else { 0 };
-    let sizes = (net.populations[d.pre].size as u64, net.populations[r.pi].size as u64);
+    let sizes = d.view_sizes();
     let (und, del) =
         estimates::row_lengths(&proj.connector, sizes, layout.max_atoms[r.pi] as u64, &delays, m as f64 * dt, stages);
     match delays {

@@ -260,8 +260,9 @@ fn plan(net: &Network) -> Vec<Planned> {
         .filter_map(|(k, p)| {
             let (pre, post) = (net.population_index(&p.pre)?, net.population_index(&p.post)?);
             let (n_pre, n_post) = (pops[pre].size as u64, pops[post].size as u64);
+            let views = (p.pre_neurons(pops[pre].size).len() as u64, p.post_neurons(pops[post].size).len() as u64);
             let m = in_core[post];
-            let synapses = expected_synapses(&p.connector, p.connections.as_deref(), n_pre, n_post);
+            let synapses = expected_synapses(&p.connector, p.connections.as_deref(), views.0, views.1);
             let (und, del) = row_lengths(net, p, pre, post, &max_atoms, m);
             let header = p.synapse_dynamics.as_ref().map(|s| super::stdp::header_bytes(s.timing.is_nearest()));
             let words = |n: usize| header.map_or(n, |h| super::stdp::row_words(n, h)) as f64 + 3.0;
@@ -352,14 +353,19 @@ fn row_lengths(
             _ => dt,
         };
         let post_slices = slices(pops[post].size, max_atoms[post]);
-        let items =
-            || list.iter().map(|e| (e[0] as u32, e[1] as u32, declared_ticks(e.get(3).copied().unwrap_or(fallback))));
+        let (pre_view, post_view) = (p.pre_neurons(pops[pre].size), p.post_neurons(pops[post].size));
+        let items = || {
+            list.iter().map(|e| {
+                let (i, j) = (e[0] as u32 + pre_view.start, e[1] as u32 + post_view.start);
+                (i, j, declared_ticks(e.get(3).copied().unwrap_or(fallback)))
+            })
+        };
         return synapses::max_row_lengths_of(items, &post_slices, m);
     }
     let longest = declared_ticks(declared_max_delay(p, dt));
     let stages = if longest > m { longest.div_ceil(m) - 1 } else { 0 };
     let delays = p.delay.clone().unwrap_or(Values::Scalar(dt));
-    let sizes = (pops[pre].size as u64, pops[post].size as u64);
+    let sizes = (p.pre_neurons(pops[pre].size).len() as u64, p.post_neurons(pops[post].size).len() as u64);
     estimates::row_lengths(&p.connector, sizes, max_atoms[post] as u64, &delays, m as f64 * dt, stages)
 }
 

@@ -170,6 +170,10 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             .enumerate()
             .filter_map(|(k, p)| generation::every_pair_warning(net, k, p, opts.virtual_board)),
     );
+    for (k, (p, d)) in net.projections.iter().zip(&drawn).enumerate() {
+        let ranges = (d.pre_view.range(), d.post_view.range());
+        warnings.extend(warnings::views(&p.name(k), p, ranges, d.generated.is_none()));
+    }
     let mut ring_buffer_shifts = vec![None; pops.len()];
     let mut routes = routes::Routes::default();
     let receivers: Vec<usize> = (0..pops.len()).filter(|&pi| !pops[pi].cell_type.is_source()).collect();

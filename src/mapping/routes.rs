@@ -98,27 +98,36 @@ pub(super) fn links(net: &Network, pi: usize, incoming: &[usize], drawn: &[Drawn
         .map(|&k| {
             let d = &drawn[k];
             let pre_slices = slices(net.populations[d.pre].size, layout.max_atoms[d.pre]);
-            connected_cores(&net.projections[k].connector, &d.conns, &pre_slices, &post_slices)
+            let views = (d.pre_view.range(), d.post_view.range());
+            connected_cores(&net.projections[k].connector, &d.conns, views, &pre_slices, &post_slices)
         })
         .collect()
 }
 
 /// Which (pre core, post core) pairs of a projection are connected, as sPyNNaker 7.4.1's
-/// `get_connected_vertices` decides the routes: a OneToOneConnector connects slices whose atom
-/// ranges overlap, a FromListConnector the slices that one of its connections joins; every other
-/// connector connects every pair (`None`). Indexed `pre slice × post slices + post slice`.
+/// `get_connected_vertices` decides the routes: a OneToOneConnector connects slices that reach
+/// into the views and whose atom ranges, counted from the start of each view, overlap; a
+/// FromListConnector the slices that one of its connections joins; every other connector connects
+/// every pair (`None`). `views` are the first and last neurons of the pre and post views.
+/// Indexed `pre slice × post slices + post slice`.
 pub(super) fn connected_cores(
     connector: &Connector,
     conns: &[DrawnConnection],
+    ((pre_lo, pre_hi), (post_lo, post_hi)): ((u32, u32), (u32, u32)),
     pre: &[(u32, u32)],
     post: &[(u32, u32)],
 ) -> Option<Vec<bool>> {
+    // `OneToOneConnector.__connects`: the ranges relative to the views are not clipped to them.
+    let one_to_one = |(plo, pn): (u32, u32), (qlo, qn): (u32, u32)| {
+        let (phi, qhi) = (plo + pn - 1, qlo + qn - 1);
+        let in_views = phi >= pre_lo && qhi >= post_lo && plo <= pre_hi && qlo <= post_hi;
+        let relative = |a: u32, lo: u32| a as i64 - lo as i64;
+        in_views && relative(phi, pre_lo) >= relative(qlo, post_lo) && relative(plo, pre_lo) <= relative(qhi, post_lo)
+    };
     match connector {
-        Connector::OneToOneConnector => Some(
-            pre.iter()
-                .flat_map(|&(plo, pn)| post.iter().map(move |&(qlo, qn)| plo < qlo + qn && qlo < plo + pn))
-                .collect(),
-        ),
+        Connector::OneToOneConnector => {
+            Some(pre.iter().flat_map(|&p| post.iter().map(move |&q| one_to_one(p, q))).collect())
+        }
         Connector::FromListConnector { .. } => {
             let slice_of = |s: &[(u32, u32)], i: u32| s.partition_point(|&(lo, n)| lo + n <= i);
             let mut m = vec![false; pre.len() * post.len()];

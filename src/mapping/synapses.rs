@@ -270,26 +270,21 @@ pub fn build_core_regions(
     for &(i, (und, del)) in &reserved.offsets {
         dropped[i] = write_blocks(&matrices[i], und, del, core, &mut words)?;
     }
-    let (mut connection_builder, mut expander_notes) = (Vec::new(), Vec::new());
+    let mut expander_notes = Vec::new();
     let mut expanded_weights = vec![(0, WrappedWeights::default()); matrices.len()];
-    if reserved.bytes > 0 {
-        let region = connection_builder_region(
-            matrices,
-            &reserved.offsets,
-            (post_lo, post_n),
-            expander.seed,
-            expander.population,
-        );
-        if !region.edges.is_empty() {
-            let x = region.expand_sharing(&mut words, expander.shared);
-            expander_notes = outcome(matrices, &reserved.offsets, expander.label, &x)?;
-            let generated = reserved.offsets.iter().map(|&(i, _)| i).filter(|&i| matrices[i].generated.is_some());
-            for (i, (&n, wrapped)) in generated.zip(x.written.iter().zip(&x.wrapped)) {
-                expanded_weights[i] = (n, *wrapped);
-            }
+    // sPyNNaker 7.4.1 writes region 12 on every neuron core, with no edges when nothing is
+    // generated (`all_syn_block_sz` starts at 8 bytes, so `generate_data` always runs).
+    let region =
+        connection_builder_region(matrices, &reserved.offsets, (post_lo, post_n), expander.seed, expander.population);
+    if !region.edges.is_empty() {
+        let x = region.expand_sharing(&mut words, expander.shared);
+        expander_notes = outcome(matrices, &reserved.offsets, expander.label, &x)?;
+        let generated = reserved.offsets.iter().map(|&(i, _)| i).filter(|&i| matrices[i].generated.is_some());
+        for (i, (&n, wrapped)) in generated.zip(x.written.iter().zip(&x.wrapped)) {
+            expanded_weights[i] = (n, *wrapped);
         }
-        connection_builder = region.words();
     }
+    let connection_builder = region.words();
     let blocks = block_descriptions(matrices, &reserved.offsets);
     let plastic_delay_zero = plastic_delay_zero(matrices, &blocks, &words, log_n + log_t);
     Ok(CoreRegions {
@@ -576,10 +571,10 @@ pub(super) fn connection_builder_region(
             let m = &matrices[i];
             let g = m.generated?;
             Some(GeneratedEdge {
-                pre_lo: 0,
-                pre_hi: m.n_pre_atoms - 1,
-                post_lo: 0,
-                post_hi: pop.n_post_atoms - 1,
+                pre_lo: g.pre_range.0,
+                pre_hi: g.pre_range.1,
+                post_lo: g.post_range.0,
+                post_hi: g.post_range.1,
                 synapse_type: m.synapse_type,
                 matrix: matrix_generator(m, und, del, pop.post_max_atoms),
                 connector: g.connector,

@@ -2,7 +2,7 @@
 //! spinnsim does what the machine does, and says so once, naming the population or projection,
 //! the value, and what the machine makes of it.
 
-use crate::model::{CellType, Population, ResolvedParams};
+use crate::model::{CellType, Population, Projection, ResolvedParams};
 
 /// The unit of a population's synaptic weights.
 fn weight_unit(cell_type: CellType) -> &'static str {
@@ -141,6 +141,40 @@ pub(super) fn poisson_rates(p: &Population, resolved: &ResolvedParams) -> Option
             largest.rem_euclid(65536.0)
         )
     })
+}
+
+/// Projection `name` over PopulationViews (`pre_range`, `post_range`: first and last neurons of
+/// what it connects), as sPyNNaker 7.4.1 would not build it (docs/decisions.md, "Projections
+/// over PopulationViews"): self connections left in between two different views of one
+/// population, and rows the host would build without the views' offsets.
+pub(super) fn views(
+    name: &str,
+    proj: &Projection,
+    (pre_range, post_range): ((u32, u32), (u32, u32)),
+    built_on_host: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let (lo, hi) = (pre_range.0.max(post_range.0), pre_range.1.min(post_range.1));
+    if proj.pre == proj.post
+        && !proj.is_recurrent()
+        && proj.connector.allow_self_connections() == Some(false)
+        && lo <= hi
+    {
+        out.push(format!(
+            "{name}: allow_self_connections = False leaves neurons {lo}..={hi} of `{}` free to connect to themselves, \
+             as on the machine: sPyNNaker 7.4.1 leaves out self connections only when pre and post compare equal, \
+             and two different views of one population do not",
+            proj.post
+        ));
+    }
+    if built_on_host && (proj.pre_view.is_some() || proj.post_view.is_some()) {
+        out.push(format!(
+            "{name}: sPyNNaker 7.4.1 builds the rows of a projection over a PopulationView on the host without the \
+             views' offsets (it connects neurons counted from 0 of each population, or raises for OneToOne, \
+             FixedTotalNumber and FixedNumberPre); spinnsim connects the views' own neurons, as PyNN defines them"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -98,6 +98,18 @@ impl Connector {
         }
     }
 
+    /// The connector's `allow_self_connections`, for the connectors that have one.
+    pub fn allow_self_connections(&self) -> Option<bool> {
+        match *self {
+            Connector::AllToAllConnector { allow_self_connections }
+            | Connector::FixedProbabilityConnector { allow_self_connections, .. }
+            | Connector::FixedTotalNumberConnector { allow_self_connections, .. }
+            | Connector::FixedNumberPreConnector { allow_self_connections, .. }
+            | Connector::FixedNumberPostConnector { allow_self_connections, .. } => Some(allow_self_connections),
+            Connector::OneToOneConnector | Connector::FromListConnector { .. } => None,
+        }
+    }
+
     /// Whether sPyNNaker 7.4.1 would build this connector's rows on chip (the synapse expander,
     /// docs/semantics.md §3.1), which decides how weights and delays are quantised.
     pub fn generated_on_chip(&self) -> bool {

@@ -150,6 +150,12 @@ pub struct Projection {
     pub label: Option<String>,
     pub pre: String,
     pub post: String,
+    /// The pre-synaptic neurons, when `pre` is a PopulationView; the whole population when absent.
+    #[serde(default)]
+    pub pre_view: Option<View>,
+    /// The post-synaptic neurons, when `post` is a PopulationView; the whole population when absent.
+    #[serde(default)]
+    pub post_view: Option<View>,
     pub connector: Connector,
     /// Weight in nA (current) or µS (conductance); the sign is ignored, as on SpiNNaker.
     #[serde(default = "default_weight")]
@@ -167,6 +173,33 @@ pub struct Projection {
     /// `synapse_type=STDPMechanism(...)`; static synapses when absent.
     #[serde(default)]
     pub synapse_dynamics: Option<Stdp>,
+}
+
+/// A PopulationView as a projection sees it: the neurons `start .. stop` of a population
+/// (PyNN's `pop[start:stop]`). Connector indices (`conn_list`, `connections`) count from `start`,
+/// as in PyNN. sPyNNaker 7.4.1 refuses projections over views that are not contiguous.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    pub start: u32,
+    pub stop: u32,
+}
+
+impl View {
+    /// The number of neurons in the view.
+    pub fn len(&self) -> u32 {
+        self.stop.saturating_sub(self.start)
+    }
+
+    /// Whether the view holds no neuron.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The view's first and last neuron (`_view_range`, as region 12 writes them).
+    pub fn range(&self) -> (u32, u32) {
+        (self.start, self.stop - 1)
+    }
 }
 
 fn default_weight() -> Values {
@@ -212,6 +245,23 @@ impl Projection {
             Connector::FromListConnector { conn_list } => Some(conn_list.as_slice()),
             _ => None,
         })
+    }
+
+    /// The pre-synaptic neurons of a population of `size`: the view, or all of them.
+    pub fn pre_neurons(&self, size: u32) -> View {
+        self.pre_view.unwrap_or(View { start: 0, stop: size })
+    }
+
+    /// The post-synaptic neurons of a population of `size`: the view, or all of them.
+    pub fn post_neurons(&self, size: u32) -> View {
+        self.post_view.unwrap_or(View { start: 0, stop: size })
+    }
+
+    /// Whether pre and post are the same, as sPyNNaker 7.4.1 compares them
+    /// (`pre_population == post_population`): the same population, both whole or both the same
+    /// view. Only then do `allow_self_connections = false` connectors leave out self connections.
+    pub fn is_recurrent(&self) -> bool {
+        self.pre == self.post && self.pre_view == self.post_view
     }
 
     pub fn name(&self, index: usize) -> String {
@@ -398,16 +448,17 @@ impl Network {
                 format!("`{}` is a spike source and cannot receive synapses", post.label),
             ));
         }
-        proj.connector
-            .validate(pre.size, post.size, proj.pre == proj.post)
-            .map_err(|(p, m)| Error::param(&name, p, m))?;
+        for (side, view, pop) in [("pre_view", proj.pre_view, pre), ("post_view", proj.post_view, post)] {
+            check_view(&name, side, view, pop)?;
+        }
+        let (n_pre, n_post) = (proj.pre_neurons(pre.size).len(), proj.post_neurons(post.size).len());
+        proj.connector.validate(n_pre, n_post, proj.is_recurrent()).map_err(|(p, m)| Error::param(&name, p, m))?;
         check_values(&name, "weight", &proj.weight, None)?;
         if let Some(d) = &proj.delay {
             check_values(&name, "delay", d, Some(dt))?;
         }
         if let Some(list) = &proj.connections {
-            connectors::validate_list(list, pre.size, post.size)
-                .map_err(|(_, m)| Error::param(&name, "connections", m))?;
+            connectors::validate_list(list, n_pre, n_post).map_err(|(_, m)| Error::param(&name, "connections", m))?;
             if let Some(i) = list.iter().position(|c| c.len() != 4) {
                 return Err(Error::param(&name, "connections", format!("entry {i} is not [pre, post, weight, delay]")));
             }
@@ -432,6 +483,24 @@ impl Network {
         }
         Ok(())
     }
+}
+
+/// A projection's view of `pop` holds at least one neuron, all of them in the population.
+fn check_view(name: &str, side: &str, view: Option<View>, pop: &Population) -> Result<()> {
+    let Some(v) = view else { return Ok(()) };
+    if v.is_empty() {
+        return Err(Error::param(
+            name,
+            side,
+            format!("neurons {}..{} of `{}` are no neurons", v.start, v.stop, pop.label),
+        ));
+    }
+    if v.stop > pop.size {
+        let why =
+            format!("neurons {}..{} are outside `{}`, which has {} neurons", v.start, v.stop, pop.label, pop.size);
+        return Err(Error::param(name, side, why));
+    }
+    Ok(())
 }
 
 impl CurrentSource {

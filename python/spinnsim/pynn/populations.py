@@ -169,6 +169,12 @@ class PopulationView(_SpinnsimPopulationMixin, common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
+    def __init__(self, parent, selector, label=None):
+        # PyNN sorts an index list; sPyNNaker 7.4.1 keeps it in the order given, which decides
+        # whether a Projection accepts the view (projections._in_given_order).
+        self._given_selector = selector
+        super().__init__(parent, selector, label)
+
     def _set_initial_value_array(self, variable, initial_values):
         pass
 

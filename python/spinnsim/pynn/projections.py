@@ -24,22 +24,48 @@ from .synapses import (
 )
 
 
-class _Members:
-    """The populations behind a Population, PopulationView or Assembly, with offsets."""
+NON_CONTIGUOUS_VIEW = ("Projections over views only work on contiguous arrays, e.g. view = pop[n:m], "
+                       "not view = pop[n,m]")
 
-    def __init__(self, obj):
-        from .populations import Population, PopulationView
+
+def _in_given_order(view):
+    """Whether every index list in a chain of views is increasing: PyNN sorts ``pop[[3, 2, 1]]``
+    into neurons 1, 2, 3, but sPyNNaker 7.4.1 keeps the order given, which is then not contiguous."""
+    from .populations import PopulationView
+    while isinstance(view, PopulationView):
+        given = getattr(view, "_given_selector", view.mask)
+        mask = np.asarray(given) if isinstance(given, (list, tuple, np.ndarray)) else None
+        if mask is not None and mask.dtype != bool and mask.size > 1 and np.any(np.diff(mask.astype(np.int64)) <= 0):
+            return False
+        view = view.parent
+    return True
+
+
+class _Members:
+    """The populations behind a Population, PopulationView or Assembly, with offsets. Each
+    member is (root population, root indices, offset, view): ``view`` is ``(start, stop)`` of the
+    root for a PopulationView, which must be contiguous, as sPyNNaker 7.4.1 requires; else None."""
+
+    def __init__(self, obj, label):
+        from .populations import PopulationView
         parts = obj.populations if isinstance(obj, common.Assembly) else [obj]
         self.members = []
         offset = 0
         for p in parts:
+            view = None
             if isinstance(p, PopulationView):
                 root = p.grandparent
                 idx = np.asarray(p.index_in_grandparent(np.arange(p.size)), dtype=np.int64)
+                if idx.size == 0:
+                    raise errors.ConnectionError(f"projection {label}: '{p.label}' is an empty PopulationView")
+                if not (_in_given_order(p) and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size))):
+                    raise NotImplementedError(f"projection {label}: {NON_CONTIGUOUS_VIEW} (sPyNNaker 7.4.1 "
+                                              f"refuses '{p.label}' likewise)")
+                view = (int(idx[0]), int(idx[0]) + idx.size)
             else:
                 root = p
                 idx = np.arange(p.size, dtype=np.int64)
-            self.members.append((root, idx, offset, isinstance(p, Population)))
+            self.members.append((root, idx, offset, view))
             offset += p.size
         self.offsets = np.array([m[2] for m in self.members], dtype=np.int64)
 
@@ -69,14 +95,20 @@ class _Part:
 
     def entry(self):
         proj = self.proj
-        pre_root, _, _, pre_whole = proj._pre_members.members[self.pre_m]
-        post_root, _, _, post_whole = proj._post_members.members[self.post_m]
+        pre_root, _, _, pre_view = proj._pre_members.members[self.pre_m]
+        post_root, _, _, post_view = proj._post_members.members[self.post_m]
         entry = {
             "label": f"{proj.label}" if len(proj._parts) == 1 else f"{proj.label} [{self.pre_m},{self.post_m}]",
             "pre": pre_root._core_label,
             "post": post_root._core_label,
             "receptor_type": "inhibitory" if proj.receptor_type == "inhibitory" else "excitatory",
         }
+        # The core counts connector indices from the start of each view.
+        starts = []
+        for side, view in (("pre_view", pre_view), ("post_view", post_view)):
+            if view is not None:
+                entry[side] = {"start": view[0], "stop": view[1]}
+            starts.append(0 if view is None else view[0])
         if proj._stdp is not None:
             entry["synapse_dynamics"] = proj._stdp_entry(post_root)
         if proj._fast is not None:
@@ -86,13 +118,13 @@ class _Part:
             return entry
         c = proj._conn
         sel = self.sel
-        pre = proj._pre_members.to_root(self.pre_m, c["pre"][sel])
-        post = proj._post_members.to_root(self.post_m, c["post"][sel])
+        pre = proj._pre_members.to_root(self.pre_m, c["pre"][sel]) - starts[0]
+        post = proj._post_members.to_root(self.post_m, c["post"][sel]) - starts[1]
         w = np.abs(c["weight"][sel])
         d = c["delay"][sel]
         # numpy arrays: the simulator sends them to the core as bytes beside the JSON
         conns = np.column_stack([pre.astype(float), post.astype(float), w, d])
-        spec = core_spec(proj._connector) if (pre_whole and post_whole and len(proj._parts) == 1) else None
+        spec = core_spec(proj._connector) if proj._single else None
         entry["weight"] = _spec_of(proj._weight_spec, w, absolute=True)
         entry["delay"] = _spec_of(proj._delay_spec, d)
         if spec is None:
@@ -204,8 +236,11 @@ class Projection(common.Projection):
                                    connector, synapse_type, source, receptor_type, space, label)
         if self.label is None:
             self.label = f"projection{common.Projection._nProj}"
-        self._pre_members = _Members(self.pre)
-        self._post_members = _Members(self.post)
+        self._pre_members = _Members(self.pre, self.label)
+        self._post_members = _Members(self.post, self.label)
+        # One Population or (contiguous) PopulationView on each side: one core projection, with
+        # the connector itself.
+        self._single = not isinstance(self.pre, common.Assembly) and not isinstance(self.post, common.Assembly)
         self._readback = None
         self._fast = None
         self._conn = None
@@ -218,8 +253,7 @@ class Projection(common.Projection):
         self._weight_spec = self._describe(ps["weight"])
         self._delay_spec = self._describe(ps["delay"])
         spec = core_spec(connector)
-        from .populations import Population
-        whole = spec is not None and isinstance(self.pre, Population) and isinstance(self.post, Population)
+        whole = spec is not None and self._single
         machine = self._machine_draws(whole, ps)
         if machine is not None:
             self._fast = (spec, *machine)
@@ -236,8 +270,9 @@ class Projection(common.Projection):
 
     def _machine_draws(self, whole, ps):
         """(weight, delay) as the core's synapse expander takes them, when the machine generates
-        this projection and ``setup(draws='machine')``: whole Populations, a connector the core
-        knows, static or STDP synapses, constant or machine-generated weights and delays. sPyNNaker 7.4.1
+        this projection and ``setup(draws='machine')``: a Population or a contiguous
+        PopulationView on each side, a connector the core knows, static or STDP synapses,
+        constant or machine-generated weights and delays. sPyNNaker 7.4.1
         then ignores the rngs of the connector and the distributions (it says so), and so does
         this: the draws come from the post-synaptic Population's ``seed``."""
         if state.draws != "machine" or not whole:
@@ -369,8 +404,7 @@ class Projection(common.Projection):
         for a in range(len(self._pre_members.members)):
             for b in range(len(self._post_members.members)):
                 sel = (pm == a) & (qm == b)
-                whole = len(self._pre_members.members) == 1 and len(self._post_members.members) == 1
-                if sel.any() or whole:
+                if sel.any() or self._single:
                     self._parts.append(_Part(self, a, b, sel))
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
