@@ -441,6 +441,7 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
     let sizes: BTreeMap<String, (u32, CellType)> =
         pops.iter().map(|p| (p.label.clone(), (p.size, p.cell_type))).collect();
     let mut projections = Vec::new();
+    let mut views = StdRng::seed_from_u64(seed ^ 0x7669_6577);
     let n_proj = rng.random_range(14..20);
     for k in 0..n_proj {
         // The first ones cover every connector and every source population once.
@@ -532,7 +533,21 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
             _ => Some(uniform(dt, max_delay)),
         };
         let receptor = if rng.random::<f64>() < 0.35 { Receptor::Inhibitory } else { Receptor::Excitatory };
-        projections.push(projection(&pre, &post, connector, weight, delay, receptor));
+        let mut proj = projection(&pre, &post, connector, weight, delay, receptor);
+        // A PopulationView on either side now and then (docs/decisions.md D20), for the
+        // connectors whose sizes do not matter, from a stream of its own.
+        if matches!(
+            proj.connector,
+            Connector::AllToAllConnector { .. } | Connector::FixedProbabilityConnector { .. } | Connector::OneToOneConnector
+        ) && views.random_bool(0.3)
+        {
+            let mut view = |n: u32| {
+                let start = views.random_range(0..n);
+                View { start, stop: views.random_range(start + 1..=n) }
+            };
+            (proj.pre_view, proj.post_view) = (Some(view(n_pre)), Some(view(n_post)));
+        }
+        projections.push(proj);
     }
 
     // Current sources: DC with start and stop, steps (with repeated times: a step is taken
