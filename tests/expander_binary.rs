@@ -56,13 +56,21 @@ fn generator(r: &mut StdRng, centre: f64, spread: f64) -> ParamGenerator {
     }
 }
 
-fn connector(r: &mut StdRng, n_pre: u32, n_post: u32) -> ConnectionGenerator {
+fn connector(r: &mut StdRng, n_pre: u32, n_post: u32, same_range: bool) -> ConnectionGenerator {
     let with_replacement = r.random_bool(0.5);
     // With replacement, no self connections and one candidate (the neuron itself), the binary
     // redraws for ever; the host refuses such a projection (spinnsim's expander stops instead).
     let allow_self = r.random_bool(0.5) || (with_replacement && n_pre.min(n_post) == 1);
-    match r.random_range(0..6) {
+    match r.random_range(0..7) {
         0 => ConnectionGenerator::OneToOne,
+        // As the host allows it: one range on both sides, groups that divide it, |offset| ≤ group.
+        6 if same_range => {
+            let divisors: Vec<u32> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
+            let group = divisors[r.random_range(0..divisors.len())];
+            let offset = r.random_range(-(group as i32)..=group as i32);
+            ConnectionGenerator::OneToOneOffset { offset, wrap: r.random_bool(0.5), group }
+        }
+        6 => ConnectionGenerator::OneToOne,
         1 => ConnectionGenerator::AllToAll { allow_self },
         2 => ConnectionGenerator::FixedProbability { allow_self, p: r.random() },
         3 => {
@@ -158,7 +166,7 @@ fn case(r: &mut StdRng) -> (ConnectionBuilder, usize) {
             post_hi,
             synapse_type,
             matrix,
-            connector: connector(r, pre_hi - pre_lo + 1, post_hi - post_lo + 1),
+            connector: connector(r, pre_hi - pre_lo + 1, post_hi - post_lo + 1, (pre_lo, pre_hi) == (post_lo, post_hi)),
             weight: generator(r, weight_centre, 1.0),
             delay: generator(r, delay_centre, delay_centre / 2.0),
         });
@@ -234,7 +242,7 @@ fn the_expander_writes_the_rows_and_draws_of_the_binary() {
         let error = got["error"].as_str().unwrap_or("");
         assert!(!error.contains("fault") && !error.contains("timeout"), "{what}");
         let stopped = error.contains("rt_error") || error.contains("write outside region");
-        assert_eq!(stopped, ours.abort.is_some(), "stopped or not, {what}\nours: {:?}", ours.abort);
+        assert_eq!(stopped, ours.abort.is_some(), "stopped or not, ours: {:?} {what}", ours.abort);
         let warned =
             got["logs"].as_array().unwrap().iter().filter(|l| [446, 447, 449, 450].contains(&l[0].as_u64().unwrap()));
         assert_eq!(warned.count() as u64, ours.full_writes.iter().sum::<u64>(), "full rows, {what}");
@@ -246,8 +254,11 @@ fn the_expander_writes_the_rows_and_draws_of_the_binary() {
             panic!("word {i}: binary {:#010x}, spinnsim {:#010x}; {what}", theirs[i], matrix[i]);
         }
     }
-    // The cases reach both outcomes.
+    // The cases reach both outcomes, and every connector.
     assert!(aborted > 0 && aborted < cases.len(), "{aborted} of {} cases stopped the core", cases.len());
+    let ids: std::collections::BTreeSet<u32> =
+        cases.iter().flat_map(|(b, _)| b.edges.iter().map(|e| e.connector.id())).collect();
+    assert_eq!(ids.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5, 8], "connector ids among the cases");
 }
 
 #[test]
@@ -330,8 +341,16 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
         let allow = r.random_bool(0.5) || !recurrent;
         let repl = r.random_bool(0.5);
         let avail = |n: u64| n - u64::from(!allow && recurrent);
-        let connector = match r.random_range(0..6) {
+        let from_zero = |v: Option<(u32, u32)>| v.is_none_or(|v| v.0 == 0);
+        let connector = match r.random_range(0..7) {
             0 if n_pre == n_post => "{ type = \"OneToOneConnector\" }".to_string(),
+            6 if n_pre == n_post && from_zero(pre_view) && from_zero(post_view) => {
+                let divisors: Vec<u64> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
+                let group = divisors[r.random_range(0..divisors.len())];
+                let offset = r.random_range(-(group as i64)..=group as i64);
+                let group = if group == n_pre && r.random_bool(0.5) { String::new() } else { format!(", n_neurons_per_group = {group}") };
+                format!("{{ type = \"OneToOneOffsetConnector\", offset = {offset}, wrap = {}{group} }}", r.random_bool(0.5))
+            }
             0 | 1 => format!("{{ type = \"AllToAllConnector\", allow_self_connections = {allow} }}"),
             2 => format!(
                 "{{ type = \"FixedProbabilityConnector\", p_connect = {}, allow_self_connections = {allow} }}",
@@ -378,7 +397,7 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
     use spinnsim::mapping::{map, CoreKind, MapOptions};
     let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 1);
     let n_networks = env_u64("SPINNSIM_EXPANDER_CASES", 300) / 10;
-    let (mut cores, mut unmapped, mut plastic, mut viewed) = (Vec::new(), 0, 0, 0);
+    let (mut cores, mut unmapped, mut plastic, mut viewed, mut offset) = (Vec::new(), 0, 0, 0, 0);
     for _ in 0..n_networks {
         let net = random_network(&mut r);
         // A row too long for SpiNNaker, or a core the expander stops, is refused by the mapping.
@@ -395,16 +414,19 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
             let Some(host_words) = first.filter(|&o| o != UNUSED_OFFSET).min() else { continue };
             plastic += region.edges.iter().filter(|e| matches!(e.matrix, Matrix::Stdp(_))).count();
             viewed += region.edges.iter().filter(|e| e.pre_lo > 0 || e.post_lo > 0).count();
+            offset += region.edges.iter().filter(|e| e.connector.id() == 8).count();
             cores.push((c.label, nc.connection_builder.clone(), nc.synaptic_matrix, host_words as usize));
         }
     }
     println!(
-        "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges, {viewed} over views",
+        "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges, {viewed} over views, \
+         {offset} one-to-one offset",
         cores.len(),
         n_networks - unmapped
     );
     assert!(plastic > 0, "no plastic edge among the cores");
     assert!(viewed > 0, "no edge over a PopulationView among the cores");
+    assert!(offset > 0, "no OneToOneOffsetConnector edge among the cores");
     assert!(unmapped * 4 < n_networks, "{unmapped} of {n_networks} networks were refused");
     let input = serde_json::json!({ "cases": cores.iter().map(|(_, region, matrix, host)| serde_json::json!({
         "region": region, "matrix_words": matrix.len(), "fill": { "6": &matrix[..*host] } })).collect::<Vec<_>>() });

@@ -538,7 +538,9 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
         // connectors whose sizes do not matter, from a stream of its own.
         if matches!(
             proj.connector,
-            Connector::AllToAllConnector { .. } | Connector::FixedProbabilityConnector { .. } | Connector::OneToOneConnector
+            Connector::AllToAllConnector { .. }
+                | Connector::FixedProbabilityConnector { .. }
+                | Connector::OneToOneConnector
         ) && views.random_bool(0.3)
         {
             let mut view = |n: u32| {

@@ -420,3 +420,82 @@ fn projections_over_views_check_the_views_and_say_what_the_machine_does() {
     let said: Vec<_> = w.iter().filter(|w| w.contains("on the host without the views' offsets")).collect();
     assert_eq!(said.len(), 1, "{w:?}");
 }
+
+#[test]
+fn one_to_one_offset_connects_alike_on_the_machine_and_on_the_host_and_refuses_what_7_4_1_refuses() {
+    // `header`: network settings (`draws`).
+    let net = |n_post: u32, connector: &str, header: &str| {
+        format!(
+            "{header}[[population]]\nlabel = \"a\"\nsize = 40\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\nmax_atoms_per_core = 16\n\
+             [[population]]\nlabel = \"b\"\nsize = {n_post}\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = 16\n\
+             [[projection]]\nlabel = \"shift\"\npre = \"a\"\npost = \"b\"\nconnector = {connector}\nweight = 0.5\n"
+        )
+    };
+    let conns = |toml: &str| {
+        let sim = Simulation::new(load_toml(toml).unwrap(), Default::default(), Some(1)).unwrap();
+        let mut c: Vec<(u32, u32)> = sim.connections(0).unwrap().iter().map(|c| (c[0] as u32, c[1] as u32)).collect();
+        c.sort_unstable();
+        c
+    };
+    for (offset, wrap, group) in [(3, true, 10), (-2, false, 8), (1, true, 40), (-5, true, 20), (4, false, 40)] {
+        let connector = format!(
+            "{{ type = \"OneToOneOffsetConnector\", offset = {offset}, wrap = {wrap}, n_neurons_per_group = {group} }}"
+        );
+        let machine = conns(&net(40, &connector, ""));
+        // The connections are those the connector describes, group by group.
+        let want: Vec<(u32, u32)> = {
+            let mut w: Vec<(u32, u32)> = (0..40i32)
+                .filter_map(|post| {
+                    let base = post / group * group;
+                    let pre = post - offset;
+                    let inside = (base..base + group).contains(&pre);
+                    let pre = if inside { pre } else { (pre - base).rem_euclid(group) + base };
+                    (inside || wrap).then_some((pre as u32, post as u32))
+                })
+                .collect();
+            w.sort_unstable();
+            w
+        };
+        assert_eq!(machine, want, "offset {offset}, wrap {wrap}, group {group}");
+        // spinnsim's own draws connect as the expander does.
+        assert_eq!(conns(&net(40, &connector, "draws = \"spinnsim\"\n")), machine, "host, offset {offset}");
+    }
+    for (n_post, connector, header, why) in [
+        (
+            30,
+            "{ type = \"OneToOneOffsetConnector\", offset = 1, wrap = true }",
+            "",
+            "needs pre and post of one size (40 and 30)",
+        ),
+        (
+            40,
+            "{ type = \"OneToOneOffsetConnector\", offset = 1, wrap = true, n_neurons_per_group = 7 }",
+            "",
+            "7 does not divide",
+        ),
+        (
+            40,
+            "{ type = \"OneToOneOffsetConnector\", offset = 11, wrap = true, n_neurons_per_group = 10 }",
+            "",
+            "11 is larger than the 10 neurons",
+        ),
+    ] {
+        let err = run_toml(&net(n_post, connector, header), 1.0).unwrap_err().to_string();
+        assert!(err.contains("projection `shift`") && err.contains(why), "{err}");
+    }
+    // Built on the host (weights per connection): said when there are groups, where 7.4.1's host
+    // code differs from its expander.
+    let weights = format!("[{}]", vec!["0.5"; 40].join(", "));
+    for (group, said) in [(10, 1), (40, 0)] {
+        let connector =
+            format!("{{ type = \"OneToOneOffsetConnector\", offset = 3, wrap = true, n_neurons_per_group = {group} }}");
+        let toml = net(40, &connector, "").replace("weight = 0.5", &format!("weight = {weights}"));
+        let w = run_toml(&toml, 1.0).unwrap();
+        let n = w.iter().filter(|w| w.contains("projection `shift`: sPyNNaker 7.4.1's host builds")).count();
+        assert_eq!(n, said, "group {group}: {w:?}");
+    }
+    let view = net(60, "{ type = \"OneToOneOffsetConnector\", offset = 1, wrap = true }", "")
+        + "pre_view = { start = 0, stop = 40 }\npost_view = { start = 20, stop = 60 }\n";
+    let err = run_toml(&view, 1.0).unwrap_err().to_string();
+    assert!(err.contains("post_view") && err.contains("must start at neuron 0"), "{err}");
+}

@@ -490,6 +490,20 @@ fn check_connector(connector_json: &str, n_pre: u32, n_post: u32, same_populatio
         .map_err(|(parameter, message)| core_err(spinnsim::Error::param(c.name(), parameter, message)))
 }
 
+/// The (pre, post) pairs of a connector that draws nothing (JSON of a network file's
+/// `connector`: OneToOne, OneToOneOffset) between populations of `n_pre` and `n_post`
+/// neurons, checked first, in the order the core makes them: Python draws those connectors with
+/// the core's own code.
+#[pyfunction]
+fn connector_pairs(connector_json: &str, n_pre: u32, n_post: u32) -> PyResult<Vec<(u32, u32)>> {
+    use spinnsim::model::Connector;
+    let c: Connector = serde_json::from_str(connector_json).map_err(|e| value_err(format!("connector: {e}")))?;
+    c.validate(n_pre, n_post, false)
+        .map_err(|(parameter, message)| core_err(spinnsim::Error::param(c.name(), parameter, message)))?;
+    c.undrawn_pairs(n_pre, n_post)
+        .ok_or_else(|| value_err(format!("{} draws its connections: no pairs without a generator", c.name())))
+}
+
 /// Panics inside the guard every entry point uses, so that tests can see a panic arrive as a
 /// `SpinnsimError` (no entry point is known to panic).
 #[pyfunction]
@@ -504,6 +518,7 @@ fn _spinnsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SpinnsimError", m.py().get_type::<SpinnsimError>())?;
     m.add_function(wrap_pyfunction!(devices, m)?)?;
     m.add_function(wrap_pyfunction!(check_connector, m)?)?;
+    m.add_function(wrap_pyfunction!(connector_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep_points, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep_plan, m)?)?;

@@ -301,3 +301,38 @@ def test_a_view_projection_drawn_in_python_keeps_to_the_views_and_says_the_host_
     assert "builds the rows of a projection over a PopulationView on the host without the views' offsets" in said
     np.testing.assert_array_equal(got[:, :2], drawn[:, :2])
     assert got[:, 0].max() < 50 and got[:, 1].max() < 120
+
+
+def test_one_to_one_offset_is_the_machines_and_drawn_alike_in_python():
+    """sPyNNaker's extra_models.OneToOneOffsetConnector goes to the core as the connector (the
+    expander's shift generator); with weights per connection it is drawn in Python from the
+    core's own pairs, which are the same."""
+    def script(weight):
+        sim.setup(timestep=1.0, seed=5)
+        pre = sim.Population(40, sim.SpikeSourceArray(spike_times=[1.0]), label="pre")
+        post = sim.Population(40, sim.IF_curr_exp(**CELL), label="post", seed=11, neurons_per_core=16)
+        return sim.Projection(pre, post, sim.extra_models.OneToOneOffsetConnector(3, True, n_neurons_per_group=10),
+                              sim.StaticSynapse(weight=weight, delay=1.0))
+    proj = script(0.5)
+    assert proj._conn is None and proj._fast is not None, "the connector goes to the core"
+    sim.run(1.0)
+    machine = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    want = sorted(((post - 3) % 10 + post // 10 * 10, post) for post in range(40))
+    np.testing.assert_array_equal(machine[:, :2], np.array(want, dtype=float))
+    proj = script(np.full((40, 40), 0.5))
+    assert proj._conn is not None, "weights per connection: drawn in Python"
+    sim.run(1.0)
+    drawn = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    np.testing.assert_array_equal(drawn, machine)
+
+
+def test_one_to_one_offset_is_refused_where_sPyNNaker_refuses_it():
+    sim.setup(timestep=1.0)
+    pre = sim.Population(40, sim.SpikeSourceArray(spike_times=[1.0]), label="pre")
+    post = sim.Population(30, sim.IF_curr_exp(), label="post")
+    with pytest.raises(Exception, match="needs pre and post of one size"):
+        sim.Projection(pre, post, sim.extra_models.OneToOneOffsetConnector(1, True),
+                       sim.StaticSynapse(weight=np.full((40, 30), 0.5), delay=1.0))
+    sim.end()

@@ -19,7 +19,7 @@ const MAX_WRITE_RETRIES: u32 = 10;
 pub const MAX_RESERVOIR_PAIRS: u32 = 7168;
 
 /// A connector as the host hands it to the expander (`gen_connector_id` and
-/// `gen_connector_params`): ids 0–5.
+/// `gen_connector_params`): ids 0–5 and 8.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectionGenerator {
     /// Id 0.
@@ -34,6 +34,9 @@ pub enum ConnectionGenerator {
     FixedPre { allow_self: bool, with_replacement: bool, n: u32 },
     /// Id 5: allow_self, with_replacement, n.
     FixedPost { allow_self: bool, with_replacement: bool, n: u32 },
+    /// Id 8 (`OneToOneOffsetConnector`, the binary's shift generator): the offset from pre to
+    /// post (i32), wrap, the neurons per group.
+    OneToOneOffset { offset: i32, wrap: bool, group: u32 },
 }
 
 impl ConnectionGenerator {
@@ -45,6 +48,7 @@ impl ConnectionGenerator {
             ConnectionGenerator::FixedTotal { .. } => 3,
             ConnectionGenerator::FixedPre { .. } => 4,
             ConnectionGenerator::FixedPost { .. } => 5,
+            ConnectionGenerator::OneToOneOffset { .. } => 8,
         }
     }
 
@@ -57,13 +61,14 @@ impl ConnectionGenerator {
             FixedTotal { allow_self, with_replacement, n }
             | FixedPre { allow_self, with_replacement, n }
             | FixedPost { allow_self, with_replacement, n } => vec![allow_self as u32, with_replacement as u32, n],
+            OneToOneOffset { offset, wrap, group } => vec![offset as u32, wrap as u32, group],
         }
     }
 
     /// The connector of id `id` whose parameters start `w`, and how many words it used.
     pub fn from_words(id: u32, w: &[u32]) -> Option<(ConnectionGenerator, usize)> {
         use ConnectionGenerator::*;
-        let n = [0, 1, 2, 3, 3, 3].get(id as usize).copied()?;
+        let n = [0, 1, 2, 3, 3, 3, usize::MAX, usize::MAX, 3].get(id as usize).copied().filter(|&n| n != usize::MAX)?;
         let w = w.get(..n)?;
         let g = match id {
             0 => OneToOne,
@@ -71,6 +76,7 @@ impl ConnectionGenerator {
             2 => FixedProbability { allow_self: w[0] != 0, p: w[1] },
             3 => FixedTotal { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
             4 => FixedPre { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
+            8 => OneToOneOffset { offset: w[0] as i32, wrap: w[1] != 0, group: w[2] },
             _ => FixedPost { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
         };
         Some((g, n))
@@ -238,8 +244,58 @@ impl ConnectionGenerator {
             FixedTotal { allow_self, with_replacement: false, n } => fixed_total_without(e, pop, core, allow_self, n),
             FixedPre { allow_self, with_replacement, n } => fixed_pre(e, core, allow_self, with_replacement, n),
             FixedPost { allow_self, with_replacement, n } => fixed_post(e, pop, core, allow_self, with_replacement, n),
+            OneToOneOffset { offset, wrap, group } => {
+                for (pre, post) in offset_pairs(offset, wrap, group, (e.pre_lo, e.pre_hi), e.posts()) {
+                    e.connect_or_abort(core, pre, post, e.weight_scale)?;
+                }
+                Ok(())
+            }
         }
     }
+}
+
+/// The pairs of the shift generator (`OneToOneOffsetConnector`) onto the posts `posts` (one
+/// core's part of the post view), in the binary's order: post `p` takes pre `p − offset`, moved
+/// by a group into its group when `wrap` (else left out). The group is counted from the absolute
+/// index of the first post, the pres from `pre_lo`; past `pre_hi` the groups stop. `group` is at
+/// least 1 (the host never writes 0).
+pub fn offset_pairs(
+    offset: i32,
+    wrap: bool,
+    group: u32,
+    (pre_lo, pre_hi): (u32, u32),
+    posts: std::ops::RangeInclusive<u32>,
+) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    if posts.is_empty() {
+        return out;
+    }
+    let (mut pre_start, mut value) = (pre_lo.wrapping_add(posts.start() / group * group), posts.start() % group);
+    let mut pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
+    for post in posts {
+        let mut pre = (post as i32).wrapping_sub(offset);
+        let mut used = true;
+        if pre < pre_start as i32 {
+            pre = pre.wrapping_add(group as i32);
+            used = wrap;
+        } else if pre > pre_end as i32 {
+            pre = pre.wrapping_sub(group as i32);
+            used = wrap;
+        }
+        if used {
+            out.push((pre as u32, post));
+        }
+        value += 1;
+        if value == group {
+            value = 0;
+            pre_start = pre_start.wrapping_add(group);
+            pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
+            if pre_start > pre_hi {
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn one_to_one(e: &mut EdgeRun, core: &mut Kiss64) -> Result<(), Abort> {

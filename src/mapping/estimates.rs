@@ -238,6 +238,12 @@ pub(super) fn draws_estimate(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
         Connector::FixedNumberPreConnector { n, .. } => n * n_post,
         Connector::FixedNumberPostConnector { n, .. } => n_pre * n,
         Connector::AllToAllConnector { .. } | Connector::FromListConnector { .. } => n_pre * n_post,
+        // Wrapped, every pre connects; else each group loses |offset| of them.
+        Connector::OneToOneOffsetConnector { wrap: true, .. } => n_pre,
+        Connector::OneToOneOffsetConnector { offset, n_neurons_per_group, .. } => {
+            let n_groups = n_neurons_per_group.map_or(1, |g| n_pre / g.max(1) as u64);
+            n_pre.saturating_sub(n_groups * offset.unsigned_abs() as u64)
+        }
     }
 }
 
@@ -245,7 +251,7 @@ pub(super) fn draws_estimate(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
 /// fan-in is counted from its list by the caller).
 pub(super) fn fan_in_maximum(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
     match *c {
-        Connector::OneToOneConnector => 1,
+        Connector::OneToOneConnector | Connector::OneToOneOffsetConnector { .. } => 1,
         Connector::AllToAllConnector { .. } => n_pre,
         Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_pre, p_connect, 1e-4),
         Connector::FixedNumberPreConnector { n, .. } => n,
@@ -286,6 +292,8 @@ fn row_maximum(
         }
         Connector::FixedNumberPostConnector { n, .. } => pms(total, n, in_slice, 1e-5),
         Connector::FromListConnector { .. } => return 0,
+        // One post a pre, whatever the delays (the host does not look at them).
+        Connector::OneToOneOffsetConnector { .. } => return 1,
     };
     with_delays_in_range(delays, total, n, lo, hi)
 }

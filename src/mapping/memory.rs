@@ -314,6 +314,7 @@ fn expected_synapses(c: &Connector, drawn: Option<&[Vec<f64>]>, a: u64, b: u64) 
         Connector::FixedTotalNumberConnector { n, .. } => *n as f64,
         Connector::FixedNumberPreConnector { n, .. } => *n as f64 * b,
         Connector::FixedNumberPostConnector { n, .. } => *n as f64 * a,
+        Connector::OneToOneOffsetConnector { .. } => a,
         Connector::FromListConnector { conn_list } => conn_list.len() as f64,
     }
 }

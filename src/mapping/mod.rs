@@ -173,6 +173,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
     for (k, (p, d)) in net.projections.iter().zip(&drawn).enumerate() {
         let ranges = (d.pre_view.range(), d.post_view.range());
         warnings.extend(warnings::views(&p.name(k), p, ranges, d.generated.is_none()));
+        if d.generated.is_none() && net.draws == crate::model::Draws::Machine {
+            warnings.extend(warnings::offset_on_host(&p.name(k), p, d.pre_view.len()));
+        }
     }
     let mut ring_buffer_shifts = vec![None; pops.len()];
     let mut routes = routes::Routes::default();

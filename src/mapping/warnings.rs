@@ -177,6 +177,20 @@ pub(super) fn views(
     out
 }
 
+/// A OneToOneOffsetConnector with groups that the host builds (`n_pre` pre-synaptic neurons):
+/// 7.4.1's host code differs from its expander there (a group's last pre is one past it, and a
+/// post left out does not count towards its group), and spinnsim connects as the expander does.
+pub(super) fn offset_on_host(name: &str, proj: &Projection, n_pre: u32) -> Option<String> {
+    let group = proj.connector.offset_group(n_pre)?;
+    (group < n_pre).then(|| {
+        format!(
+            "{name}: sPyNNaker 7.4.1's host builds a OneToOneOffsetConnector with groups differently from its \
+             synapse expander (it lets a group's pre run one neuron past the group, and a post it leaves out does \
+             not count towards the group); spinnsim connects as the expander does on the machine"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::synapses::{expander_weight, host_weight, weight_fits};

@@ -40,6 +40,15 @@ pub enum Connector {
         #[serde(default)]
         with_replacement: bool,
     },
+    /// sPyNNaker's `OneToOneOffsetConnector` (`extra_models`): post `i` from pre `i − offset`
+    /// within each group of `n_neurons_per_group` (the whole population when absent), moved round
+    /// the group (`wrap`) or left out where that falls outside it.
+    OneToOneOffsetConnector {
+        offset: i32,
+        wrap: bool,
+        #[serde(default)]
+        n_neurons_per_group: Option<u32>,
+    },
     /// Explicit connections `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
     FromListConnector {
         conn_list: Vec<Vec<f64>>,
@@ -94,6 +103,7 @@ impl Connector {
             Connector::FixedTotalNumberConnector { .. } => "FixedTotalNumberConnector",
             Connector::FixedNumberPreConnector { .. } => "FixedNumberPreConnector",
             Connector::FixedNumberPostConnector { .. } => "FixedNumberPostConnector",
+            Connector::OneToOneOffsetConnector { .. } => "OneToOneOffsetConnector",
             Connector::FromListConnector { .. } => "FromListConnector",
         }
     }
@@ -106,7 +116,9 @@ impl Connector {
             | Connector::FixedTotalNumberConnector { allow_self_connections, .. }
             | Connector::FixedNumberPreConnector { allow_self_connections, .. }
             | Connector::FixedNumberPostConnector { allow_self_connections, .. } => Some(allow_self_connections),
-            Connector::OneToOneConnector | Connector::FromListConnector { .. } => None,
+            Connector::OneToOneConnector
+            | Connector::OneToOneOffsetConnector { .. }
+            | Connector::FromListConnector { .. } => None,
         }
     }
 
@@ -137,6 +149,9 @@ impl Connector {
                 check_available(*n, avail, *with_replacement, "pairs of neurons")
             }
             Connector::FromListConnector { conn_list } => validate_list(conn_list, n_pre, n_post),
+            Connector::OneToOneOffsetConnector { offset, n_neurons_per_group, .. } => {
+                validate_offset(*offset, *n_neurons_per_group, n_pre, n_post)
+            }
             _ => Ok(()),
         }
     }
@@ -210,9 +225,57 @@ impl Connector {
                 }
                 out
             }
+            Connector::OneToOneOffsetConnector { .. } => self.undrawn_pairs(n_pre, n_post).expect("undrawn"),
             Connector::FromListConnector { ref conn_list } => list_pairs(conn_list),
         }
     }
+
+    /// The pairs of a connector that draws nothing and has no self-connection rule (OneToOne,
+    /// OneToOneOffset as the machine's expander makes it), in its order; `None` for the others.
+    pub fn undrawn_pairs(&self, n_pre: u32, n_post: u32) -> Option<Vec<(u32, u32)>> {
+        match *self {
+            Connector::OneToOneConnector => Some((0..n_pre.min(n_post)).map(|i| (i, i)).collect()),
+            Connector::OneToOneOffsetConnector { offset, wrap, .. } if n_pre > 0 && n_post > 0 => {
+                let group = self.offset_group(n_pre)?;
+                Some(crate::expander::connectors::offset_pairs(offset, wrap, group, (0, n_pre - 1), 0..=n_post - 1))
+            }
+            Connector::OneToOneOffsetConnector { .. } => Some(Vec::new()),
+            _ => None,
+        }
+    }
+
+    /// The neurons per group of a OneToOneOffsetConnector as the host writes them for `n_pre`
+    /// pre-synaptic neurons (`n_neurons_per_group`, else all of them).
+    pub fn offset_group(&self, n_pre: u32) -> Option<u32> {
+        match *self {
+            Connector::OneToOneOffsetConnector { n_neurons_per_group, .. } => {
+                Some(n_neurons_per_group.unwrap_or(n_pre))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `OneToOneOffsetConnector.validate_connection`: pre and post of one size, groups that divide
+/// it, and an offset no larger than a group.
+fn validate_offset(offset: i32, group: Option<u32>, n_pre: u32, n_post: u32) -> Result<(), (String, String)> {
+    let err = |p: &str, m: String| Err((p.to_string(), m));
+    if n_pre != n_post {
+        return err("type", format!("OneToOneOffsetConnector needs pre and post of one size ({n_pre} and {n_post})"));
+    }
+    match group {
+        Some(0) => return err("n_neurons_per_group", "0 neurons per group".into()),
+        Some(g) if g > n_pre => return err("n_neurons_per_group", format!("{g} exceeds the {n_pre} neurons")),
+        Some(g) if n_post % g != 0 => {
+            return err("n_neurons_per_group", format!("{g} does not divide the {n_post} neurons into groups"))
+        }
+        _ => {}
+    }
+    let n = group.unwrap_or(n_pre);
+    if n < offset.unsigned_abs() {
+        return err("offset", format!("{offset} is larger than the {n} neurons of a group"));
+    }
+    Ok(())
 }
 
 /// The (pre, post) of each entry of a validated connection list, in list order.

@@ -453,6 +453,7 @@ impl Network {
         }
         let (n_pre, n_post) = (proj.pre_neurons(pre.size).len(), proj.post_neurons(post.size).len());
         proj.connector.validate(n_pre, n_post, proj.is_recurrent()).map_err(|(p, m)| Error::param(&name, p, m))?;
+        check_offset_views(&name, proj)?;
         check_values(&name, "weight", &proj.weight, None)?;
         if let Some(d) = &proj.delay {
             check_values(&name, "delay", d, Some(dt))?;
@@ -483,6 +484,27 @@ impl Network {
         }
         Ok(())
     }
+}
+
+/// A OneToOneOffsetConnector connects views only from their first neurons: the machine's expander
+/// counts its groups from neuron 0 of the post population and its pres from the pre view's start,
+/// so views that start elsewhere would not be connected as the connector says.
+fn check_offset_views(name: &str, proj: &Projection) -> Result<()> {
+    if !matches!(proj.connector, Connector::OneToOneOffsetConnector { .. }) {
+        return Ok(());
+    }
+    for (side, view) in [("pre_view", proj.pre_view), ("post_view", proj.post_view)] {
+        if let Some(v) = view.filter(|v| v.start != 0) {
+            let why = format!(
+                "a OneToOneOffsetConnector over a view must start at neuron 0 (this one starts at {}): sPyNNaker \
+                 7.4.1's expander counts the groups from neuron 0 of the post population, so it would not connect \
+                 the views as asked",
+                v.start
+            );
+            return Err(Error::param(name, side, why));
+        }
+    }
+    Ok(())
 }
 
 /// A projection's view of `pop` holds at least one neuron, all of them in the population.

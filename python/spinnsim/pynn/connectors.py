@@ -23,7 +23,7 @@ from pyNN.connectors import (  # noqa: F401
 # Connectors the core knows, and how to describe them to it.
 CORE_CONNECTORS = ("AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
                    "FixedTotalNumberConnector", "FixedNumberPreConnector",
-                   "FixedNumberPostConnector")
+                   "FixedNumberPostConnector", "OneToOneOffsetConnector")
 
 
 class _UserRng:
@@ -70,6 +70,40 @@ class AllToAllConnector(_c.AllToAllConnector):
 class OneToOneConnector(_c.OneToOneConnector):
     __doc__ = _c.OneToOneConnector.__doc__
     _user_rng = False
+
+
+class OneToOneOffsetConnector(_c.MapConnector):
+    """sPyNNaker's ``extra_models.OneToOneOffsetConnector``: post ``i`` from pre ``i - offset``
+    within each group of ``n_neurons_per_group`` neurons (the whole population when None), moved
+    round its group when ``wrap`` (else left out). Pre and post have one size, the groups divide
+    it, and ``|offset|`` is at most a group, as sPyNNaker 7.4.1 checks. The machine's synapse
+    expander builds it; drawn here (for array weights, say), the core's own code gives the pairs."""
+
+    parameter_names = ("offset", "wrap", "n_neurons_per_group")
+    _user_rng = False
+
+    def __init__(self, offset: int, wrap: bool, n_neurons_per_group: "int | None" = None,
+                 safe: bool = True, verbose: bool = False, callback=None):
+        super().__init__(safe=safe, callback=callback)
+        self.offset = int(offset)
+        self.wrap = bool(wrap)
+        self.n_neurons_per_group = None if n_neurons_per_group is None else int(n_neurons_per_group)
+
+    def connect(self, projection):
+        import json
+        import numpy as np
+        from pyNN.parameters import LazyArray
+        from .simulator import _core_module, translate_core_error
+        core = _core_module()
+        try:
+            pairs = core.connector_pairs(json.dumps(core_spec(self)), projection.pre.size, projection.post.size)
+        except core.SpinnsimError as e:
+            raise translate_core_error(e, f"projection {projection.label}") from None
+        mask = np.zeros((projection.pre.size, projection.post.size), dtype=bool)
+        if pairs:
+            pre, post = np.asarray(pairs, dtype=np.int64).T
+            mask[pre, post] = True
+        self._connect_with_map(projection, LazyArray(mask))
 
 
 class FixedProbabilityConnector(_UserRng, _c.FixedProbabilityConnector):
@@ -192,6 +226,9 @@ def core_spec(connector):
                 "allow_self_connections": bool(connector.allow_self_connections is True)}
     if isinstance(connector, _c.OneToOneConnector):
         return {"type": "OneToOneConnector"}
+    if isinstance(connector, OneToOneOffsetConnector):
+        return {"type": "OneToOneOffsetConnector", "offset": connector.offset, "wrap": connector.wrap,
+                "n_neurons_per_group": connector.n_neurons_per_group}
     if isinstance(connector, _c.FixedProbabilityConnector):
         return {"type": "FixedProbabilityConnector", "p_connect": float(connector.p_connect),
                 "allow_self_connections": bool(connector.allow_self_connections is True)}
