@@ -61,7 +61,7 @@ fn connector(r: &mut StdRng, n_pre: u32, n_post: u32, same_range: bool) -> Conne
     // With replacement, no self connections and one candidate (the neuron itself), the binary
     // redraws for ever; the host refuses such a projection (spinnsim's expander stops instead).
     let allow_self = r.random_bool(0.5) || (with_replacement && n_pre.min(n_post) == 1);
-    match r.random_range(0..7) {
+    match r.random_range(0..8) {
         0 => ConnectionGenerator::OneToOne,
         // As the host allows it: one range on both sides, groups that divide it, |offset| ≤ group.
         6 if same_range => {
@@ -70,7 +70,11 @@ fn connector(r: &mut StdRng, n_pre: u32, n_post: u32, same_range: bool) -> Conne
             let offset = r.random_range(-(group as i32)..=group as i32);
             ConnectionGenerator::OneToOneOffset { offset, wrap: r.random_bool(0.5), group }
         }
-        6 => ConnectionGenerator::OneToOne,
+        7 if same_range => {
+            let divisors: Vec<u32> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
+            ConnectionGenerator::AllButMe { group: divisors[r.random_range(0..divisors.len())] }
+        }
+        6 | 7 => ConnectionGenerator::OneToOne,
         1 => ConnectionGenerator::AllToAll { allow_self },
         2 => ConnectionGenerator::FixedProbability { allow_self, p: r.random() },
         3 => {
@@ -258,7 +262,7 @@ fn the_expander_writes_the_rows_and_draws_of_the_binary() {
     assert!(aborted > 0 && aborted < cases.len(), "{aborted} of {} cases stopped the core", cases.len());
     let ids: std::collections::BTreeSet<u32> =
         cases.iter().flat_map(|(b, _)| b.edges.iter().map(|e| e.connector.id())).collect();
-    assert_eq!(ids.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5, 8], "connector ids among the cases");
+    assert_eq!(ids.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5, 7, 8], "connector ids among the cases");
 }
 
 #[test]
@@ -342,7 +346,7 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
         let repl = r.random_bool(0.5);
         let avail = |n: u64| n - u64::from(!allow && recurrent);
         let from_zero = |v: Option<(u32, u32)>| v.is_none_or(|v| v.0 == 0);
-        let connector = match r.random_range(0..7) {
+        let connector = match r.random_range(0..8) {
             0 if n_pre == n_post => "{ type = \"OneToOneConnector\" }".to_string(),
             6 if n_pre == n_post && from_zero(pre_view) && from_zero(post_view) => {
                 let divisors: Vec<u64> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
@@ -350,6 +354,12 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
                 let offset = r.random_range(-(group as i64)..=group as i64);
                 let group = if group == n_pre && r.random_bool(0.5) { String::new() } else { format!(", n_neurons_per_group = {group}") };
                 format!("{{ type = \"OneToOneOffsetConnector\", offset = {offset}, wrap = {}{group} }}", r.random_bool(0.5))
+            }
+            7 if n_pre == n_post && from_zero(pre_view) && from_zero(post_view) => {
+                let divisors: Vec<u64> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
+                let group = divisors[r.random_range(0..divisors.len())];
+                let group = if r.random_bool(0.3) { String::new() } else { format!(", n_neurons_per_group = {group}") };
+                format!("{{ type = \"AllButMeConnector\"{group} }}")
             }
             0 | 1 => format!("{{ type = \"AllToAllConnector\", allow_self_connections = {allow} }}"),
             2 => format!(
@@ -397,7 +407,8 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
     use spinnsim::mapping::{map, CoreKind, MapOptions};
     let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 1);
     let n_networks = env_u64("SPINNSIM_EXPANDER_CASES", 300) / 10;
-    let (mut cores, mut unmapped, mut plastic, mut viewed, mut offset) = (Vec::new(), 0, 0, 0, 0);
+    let (mut cores, mut unmapped, mut plastic, mut viewed) = (Vec::new(), 0, 0, 0);
+    let (mut offset, mut all_but_me) = (0, 0);
     for _ in 0..n_networks {
         let net = random_network(&mut r);
         // A row too long for SpiNNaker, or a core the expander stops, is refused by the mapping.
@@ -415,18 +426,19 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
             plastic += region.edges.iter().filter(|e| matches!(e.matrix, Matrix::Stdp(_))).count();
             viewed += region.edges.iter().filter(|e| e.pre_lo > 0 || e.post_lo > 0).count();
             offset += region.edges.iter().filter(|e| e.connector.id() == 8).count();
+            all_but_me += region.edges.iter().filter(|e| e.connector.id() == 7).count();
             cores.push((c.label, nc.connection_builder.clone(), nc.synaptic_matrix, host_words as usize));
         }
     }
     println!(
         "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges, {viewed} over views, \
-         {offset} one-to-one offset",
+         {offset} one-to-one offset, {all_but_me} all-but-me",
         cores.len(),
         n_networks - unmapped
     );
     assert!(plastic > 0, "no plastic edge among the cores");
     assert!(viewed > 0, "no edge over a PopulationView among the cores");
-    assert!(offset > 0, "no OneToOneOffsetConnector edge among the cores");
+    assert!(offset > 0 && all_but_me > 0, "no OneToOneOffset or AllButMe edge among the cores");
     assert!(unmapped * 4 < n_networks, "{unmapped} of {n_networks} networks were refused");
     let input = serde_json::json!({ "cases": cores.iter().map(|(_, region, matrix, host)| serde_json::json!({
         "region": region, "matrix_words": matrix.len(), "fill": { "6": &matrix[..*host] } })).collect::<Vec<_>>() });

@@ -499,3 +499,42 @@ fn one_to_one_offset_connects_alike_on_the_machine_and_on_the_host_and_refuses_w
     let err = run_toml(&view, 1.0).unwrap_err().to_string();
     assert!(err.contains("post_view") && err.contains("must start at neuron 0"), "{err}");
 }
+
+#[test]
+fn all_but_me_connects_every_pair_of_a_group_but_the_diagonal_on_every_path() {
+    let net = |n_post: u32, connector: &str, header: &str| {
+        format!(
+            "{header}[[population]]\nlabel = \"a\"\nsize = 40\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = 16\n\
+             [[population]]\nlabel = \"b\"\nsize = {n_post}\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = 16\n\
+             [[projection]]\nlabel = \"wta\"\npre = \"a\"\npost = \"b\"\nconnector = {connector}\nweight = 0.5\n"
+        )
+    };
+    let conns = |toml: &str| {
+        let sim = Simulation::new(load_toml(toml).unwrap(), Default::default(), Some(1)).unwrap();
+        let mut c: Vec<(u32, u32)> = sim.connections(0).unwrap().iter().map(|c| (c[0] as u32, c[1] as u32)).collect();
+        c.sort_unstable();
+        c
+    };
+    for group in [Some(10), Some(1), Some(40), None] {
+        let connector = match group {
+            Some(g) => format!("{{ type = \"AllButMeConnector\", n_neurons_per_group = {g} }}"),
+            None => "{ type = \"AllButMeConnector\" }".to_string(),
+        };
+        let g = group.unwrap_or(40);
+        let mut want: Vec<(u32, u32)> = (0..40)
+            .flat_map(|post| (0..40).map(move |pre| (pre, post)))
+            .filter(|&(i, j)| i / g == j / g && i != j)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(conns(&net(40, &connector, "")), want, "group {group:?}");
+        assert_eq!(conns(&net(40, &connector, "draws = \"spinnsim\"\n")), want, "spinnsim's draws, group {group:?}");
+    }
+    for (n_post, connector, why) in [
+        (30, "{ type = \"AllButMeConnector\" }", "AllButMeConnector needs pre and post of one size (40 and 30)"),
+        (40, "{ type = \"AllButMeConnector\", n_neurons_per_group = 7 }", "7 does not divide"),
+        (40, "{ type = \"AllButMeConnector\", n_neurons_per_group = 0 }", "0 neurons per group"),
+    ] {
+        let err = run_toml(&net(n_post, connector, ""), 1.0).unwrap_err().to_string();
+        assert!(err.contains("projection `wta`") && err.contains(why), "{err}");
+    }
+}

@@ -491,7 +491,7 @@ fn check_connector(connector_json: &str, n_pre: u32, n_post: u32, same_populatio
 }
 
 /// The (pre, post) pairs of a connector that draws nothing (JSON of a network file's
-/// `connector`: OneToOne, OneToOneOffset) between populations of `n_pre` and `n_post`
+/// `connector`: OneToOne, OneToOneOffset, AllButMe) between populations of `n_pre` and `n_post`
 /// neurons, checked first, in the order the core makes them: Python draws those connectors with
 /// the core's own code.
 #[pyfunction]

@@ -336,3 +336,25 @@ def test_one_to_one_offset_is_refused_where_sPyNNaker_refuses_it():
         sim.Projection(pre, post, sim.extra_models.OneToOneOffsetConnector(1, True),
                        sim.StaticSynapse(weight=np.full((40, 30), 0.5), delay=1.0))
     sim.end()
+
+
+def test_all_but_me_is_the_machines_and_drawn_alike_in_python():
+    def script(weight):
+        sim.setup(timestep=1.0, seed=5)
+        pop = sim.Population(40, sim.IF_curr_exp(**CELL), label="pop", seed=11, neurons_per_core=16)
+        return sim.Projection(pop, pop, sim.extra_models.AllButMeConnector(n_neurons_per_group=10),
+                              sim.StaticSynapse(weight=weight, delay=1.0), receptor_type="inhibitory")
+    proj = script(0.5)
+    assert proj._conn is None and proj._fast is not None, "the connector goes to the core"
+    sim.run(1.0)
+    machine = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    want = sorted((i, j) for i in range(40) for j in range(40) if i // 10 == j // 10 and i != j)
+    np.testing.assert_array_equal(machine[:, :2], np.array(want, dtype=float))
+    proj = script(np.full((40, 40), 0.5))
+    assert proj._conn is not None, "weights per connection: drawn in Python"
+    sim.run(1.0)
+    np.testing.assert_array_equal(rows(proj.get(["weight", "delay"], format="list")), machine)
+    sim.end()
+    with pytest.raises(NotImplementedError, match="per-group weights"):
+        sim.extra_models.AllButMeConnector(n_neurons_per_group=2, weights=np.ones(2))

@@ -37,6 +37,9 @@ pub enum ConnectionGenerator {
     /// Id 8 (`OneToOneOffsetConnector`, the binary's shift generator): the offset from pre to
     /// post (i32), wrap, the neurons per group.
     OneToOneOffset { offset: i32, wrap: bool, group: u32 },
+    /// Id 7 (`AllButMeConnector` without weights of its own): the neurons per group
+    /// (`has_weights` 0).
+    AllButMe { group: u32 },
 }
 
 impl ConnectionGenerator {
@@ -48,6 +51,7 @@ impl ConnectionGenerator {
             ConnectionGenerator::FixedTotal { .. } => 3,
             ConnectionGenerator::FixedPre { .. } => 4,
             ConnectionGenerator::FixedPost { .. } => 5,
+            ConnectionGenerator::AllButMe { .. } => 7,
             ConnectionGenerator::OneToOneOffset { .. } => 8,
         }
     }
@@ -62,13 +66,14 @@ impl ConnectionGenerator {
             | FixedPre { allow_self, with_replacement, n }
             | FixedPost { allow_self, with_replacement, n } => vec![allow_self as u32, with_replacement as u32, n],
             OneToOneOffset { offset, wrap, group } => vec![offset as u32, wrap as u32, group],
+            AllButMe { group } => vec![group, 0],
         }
     }
 
     /// The connector of id `id` whose parameters start `w`, and how many words it used.
     pub fn from_words(id: u32, w: &[u32]) -> Option<(ConnectionGenerator, usize)> {
         use ConnectionGenerator::*;
-        let n = [0, 1, 2, 3, 3, 3, usize::MAX, usize::MAX, 3].get(id as usize).copied().filter(|&n| n != usize::MAX)?;
+        let n = [0, 1, 2, 3, 3, 3, usize::MAX, 2, 3].get(id as usize).copied().filter(|&n| n != usize::MAX)?;
         let w = w.get(..n)?;
         let g = match id {
             0 => OneToOne,
@@ -77,6 +82,8 @@ impl ConnectionGenerator {
             3 => FixedTotal { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
             4 => FixedPre { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
             8 => OneToOneOffset { offset: w[0] as i32, wrap: w[1] != 0, group: w[2] },
+            7 if w[1] == 0 => AllButMe { group: w[0] },
+            7 => return None,
             _ => FixedPost { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
         };
         Some((g, n))
@@ -244,6 +251,12 @@ impl ConnectionGenerator {
             FixedTotal { allow_self, with_replacement: false, n } => fixed_total_without(e, pop, core, allow_self, n),
             FixedPre { allow_self, with_replacement, n } => fixed_pre(e, core, allow_self, with_replacement, n),
             FixedPost { allow_self, with_replacement, n } => fixed_post(e, pop, core, allow_self, with_replacement, n),
+            AllButMe { group } => {
+                for (pre, post) in all_but_me_pairs(group, (e.pre_lo, e.pre_hi), e.posts()) {
+                    e.connect_or_abort(core, pre, post, e.weight_scale)?;
+                }
+                Ok(())
+            }
             OneToOneOffset { offset, wrap, group } => {
                 for (pre, post) in offset_pairs(offset, wrap, group, (e.pre_lo, e.pre_hi), e.posts()) {
                     e.connect_or_abort(core, pre, post, e.weight_scale)?;
@@ -284,6 +297,39 @@ pub fn offset_pairs(
         }
         if used {
             out.push((pre as u32, post));
+        }
+        value += 1;
+        if value == group {
+            value = 0;
+            pre_start = pre_start.wrapping_add(group);
+            pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
+            if pre_start > pre_hi {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The pairs of the all-but-me generator onto the posts `posts`: per post, every pre of its
+/// group but the one at the post's place in the group, the groups counted as the shift
+/// generator counts them.
+pub fn all_but_me_pairs(
+    group: u32,
+    (pre_lo, pre_hi): (u32, u32),
+    posts: std::ops::RangeInclusive<u32>,
+) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    if posts.is_empty() {
+        return out;
+    }
+    let (mut pre_start, mut value) = (pre_lo.wrapping_add(posts.start() / group * group), posts.start() % group);
+    let mut pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
+    for post in posts {
+        for pre in pre_start..=pre_end {
+            if pre - pre_start != value {
+                out.push((pre, post));
+            }
         }
         value += 1;
         if value == group {

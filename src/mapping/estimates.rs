@@ -239,10 +239,27 @@ pub(super) fn draws_estimate(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
         Connector::FixedNumberPostConnector { n, .. } => n_pre * n,
         Connector::AllToAllConnector { .. } | Connector::FromListConnector { .. } => n_pre * n_post,
         // Wrapped, every pre connects; else each group loses |offset| of them.
+        Connector::AllButMeConnector { n_neurons_per_group } => {
+            all_but_me_connections(n_neurons_per_group, n_pre, n_post)
+        }
         Connector::OneToOneOffsetConnector { wrap: true, .. } => n_pre,
         Connector::OneToOneOffsetConnector { offset, n_neurons_per_group, .. } => {
             let n_groups = n_neurons_per_group.map_or(1, |g| n_pre / g.max(1) as u64);
             n_pre.saturating_sub(n_groups * offset.unsigned_abs() as u64)
+        }
+    }
+}
+
+/// `AllButMeConnector.__n_connections`: every pair of each whole group but the diagonal.
+fn all_but_me_connections(group: Option<u32>, n_pre: u64, n_post: u64) -> u64 {
+    match group {
+        None => {
+            let n = n_pre.min(n_post);
+            n * n.saturating_sub(1)
+        }
+        Some(g) => {
+            let g = g.max(1) as u64;
+            (n_pre / g).min(n_post / g) * g * (g - 1)
         }
     }
 }
@@ -252,6 +269,9 @@ pub(super) fn draws_estimate(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
 pub(super) fn fan_in_maximum(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
     match *c {
         Connector::OneToOneConnector | Connector::OneToOneOffsetConnector { .. } => 1,
+        Connector::AllButMeConnector { n_neurons_per_group } => {
+            n_neurons_per_group.map_or(n_pre.min(n_post), u64::from).saturating_sub(1)
+        }
         Connector::AllToAllConnector { .. } => n_pre,
         Connector::FixedProbabilityConnector { p_connect, .. } => pms(n_pre * n_post, n_pre, p_connect, 1e-4),
         Connector::FixedNumberPreConnector { n, .. } => n,
@@ -294,6 +314,11 @@ fn row_maximum(
         Connector::FromListConnector { .. } => return 0,
         // One post a pre, whatever the delays (the host does not look at them).
         Connector::OneToOneOffsetConnector { .. } => return 1,
+        Connector::AllButMeConnector { n_neurons_per_group } => {
+            let targets = n_neurons_per_group.map_or(n_post_atoms, |g| (g as u64).saturating_sub(1).min(n_post_atoms));
+            let total = all_but_me_connections(n_neurons_per_group, n_pre, n_post);
+            return with_delays_in_range(delays, total, targets, lo, hi);
+        }
     };
     with_delays_in_range(delays, total, n, lo, hi)
 }

@@ -69,11 +69,11 @@ pub(super) fn generated(net: &Network, k: usize, proj: &Projection, virtual_boar
     }
     let name = proj.name(k);
     let size = |label: &str| net.populations[net.population_index(label).expect("validated")].size;
-    let pre = proj.pre_neurons(size(&proj.pre));
+    let (pre, post) = (proj.pre_neurons(size(&proj.pre)), proj.post_neurons(size(&proj.post)));
     Ok(Some(Generated {
         pre_range: pre.range(),
-        post_range: proj.post_neurons(size(&proj.post)).range(),
-        connector: connection_generator(&name, &proj.connector, proj.is_recurrent(), pre.len())?,
+        post_range: post.range(),
+        connector: connection_generator(&name, &proj.connector, proj.is_recurrent(), (pre.len(), post.len()))?,
         weight: param_generator(&name, "weight", &proj.weight, SYNAPSE_EXPANDER)?,
         delay: param_generator(&name, "delay", &delay, SYNAPSE_EXPANDER)?,
     }))
@@ -101,7 +101,12 @@ pub(super) fn every_pair_warning(net: &Network, k: usize, proj: &Projection, vir
 
 /// `gen_connector_id` and `gen_connector_params` for `n_pre` pre-synaptic neurons: self
 /// connections count as allowed between two populations.
-fn connection_generator(name: &str, c: &Connector, same_population: bool, n_pre: u32) -> Result<ConnectionGenerator> {
+fn connection_generator(
+    name: &str,
+    c: &Connector,
+    same_population: bool,
+    (n_pre, n_post): (u32, u32),
+) -> Result<ConnectionGenerator> {
     use ConnectionGenerator as G;
     let allow = |a: bool| a || !same_population;
     let count = |n: u64| {
@@ -136,6 +141,9 @@ fn connection_generator(name: &str, c: &Connector, same_population: bool, n_pre:
         }
         Connector::OneToOneOffsetConnector { offset, wrap, .. } => {
             G::OneToOneOffset { offset, wrap, group: c.offset_group(n_pre).expect("an offset connector") }
+        }
+        Connector::AllButMeConnector { .. } => {
+            G::AllButMe { group: c.offset_group(n_pre.min(n_post)).expect("an all-but-me connector") }
         }
         Connector::FromListConnector { .. } => unreachable!("a FromListConnector is built on the host"),
     })

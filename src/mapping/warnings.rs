@@ -181,6 +181,9 @@ pub(super) fn views(
 /// 7.4.1's host code differs from its expander there (a group's last pre is one past it, and a
 /// post left out does not count towards its group), and spinnsim connects as the expander does.
 pub(super) fn offset_on_host(name: &str, proj: &Projection, n_pre: u32) -> Option<String> {
+    if !matches!(proj.connector, crate::model::Connector::OneToOneOffsetConnector { .. }) {
+        return None;
+    }
     let group = proj.connector.offset_group(n_pre)?;
     (group < n_pre).then(|| {
         format!(

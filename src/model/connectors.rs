@@ -49,6 +49,13 @@ pub enum Connector {
         #[serde(default)]
         n_neurons_per_group: Option<u32>,
     },
+    /// sPyNNaker's `AllButMeConnector` (`extra_models`): within each group of
+    /// `n_neurons_per_group` (the smaller population when absent), every pre onto every post but
+    /// the one at its own place in the group. (Its own per-group `weights` are not supported yet.)
+    AllButMeConnector {
+        #[serde(default)]
+        n_neurons_per_group: Option<u32>,
+    },
     /// Explicit connections `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
     FromListConnector {
         conn_list: Vec<Vec<f64>>,
@@ -104,6 +111,7 @@ impl Connector {
             Connector::FixedNumberPreConnector { .. } => "FixedNumberPreConnector",
             Connector::FixedNumberPostConnector { .. } => "FixedNumberPostConnector",
             Connector::OneToOneOffsetConnector { .. } => "OneToOneOffsetConnector",
+            Connector::AllButMeConnector { .. } => "AllButMeConnector",
             Connector::FromListConnector { .. } => "FromListConnector",
         }
     }
@@ -118,6 +126,7 @@ impl Connector {
             | Connector::FixedNumberPostConnector { allow_self_connections, .. } => Some(allow_self_connections),
             Connector::OneToOneConnector
             | Connector::OneToOneOffsetConnector { .. }
+            | Connector::AllButMeConnector { .. }
             | Connector::FromListConnector { .. } => None,
         }
     }
@@ -150,7 +159,15 @@ impl Connector {
             }
             Connector::FromListConnector { conn_list } => validate_list(conn_list, n_pre, n_post),
             Connector::OneToOneOffsetConnector { offset, n_neurons_per_group, .. } => {
-                validate_offset(*offset, *n_neurons_per_group, n_pre, n_post)
+                validate_groups(self.name(), *n_neurons_per_group, n_pre, n_post)?;
+                let n = n_neurons_per_group.unwrap_or(n_pre);
+                if n < offset.unsigned_abs() {
+                    return Err(("offset".into(), format!("{offset} is larger than the {n} neurons of a group")));
+                }
+                Ok(())
+            }
+            Connector::AllButMeConnector { n_neurons_per_group } => {
+                validate_groups(self.name(), *n_neurons_per_group, n_pre, n_post)
             }
             _ => Ok(()),
         }
@@ -225,7 +242,9 @@ impl Connector {
                 }
                 out
             }
-            Connector::OneToOneOffsetConnector { .. } => self.undrawn_pairs(n_pre, n_post).expect("undrawn"),
+            Connector::OneToOneOffsetConnector { .. } | Connector::AllButMeConnector { .. } => {
+                self.undrawn_pairs(n_pre, n_post).expect("undrawn")
+            }
             Connector::FromListConnector { ref conn_list } => list_pairs(conn_list),
         }
     }
@@ -239,29 +258,33 @@ impl Connector {
                 let group = self.offset_group(n_pre)?;
                 Some(crate::expander::connectors::offset_pairs(offset, wrap, group, (0, n_pre - 1), 0..=n_post - 1))
             }
-            Connector::OneToOneOffsetConnector { .. } => Some(Vec::new()),
+            Connector::AllButMeConnector { .. } if n_pre > 0 && n_post > 0 => {
+                let group = self.offset_group(n_pre.min(n_post))?;
+                Some(crate::expander::connectors::all_but_me_pairs(group, (0, n_pre - 1), 0..=n_post - 1))
+            }
+            Connector::OneToOneOffsetConnector { .. } | Connector::AllButMeConnector { .. } => Some(Vec::new()),
             _ => None,
         }
     }
 
-    /// The neurons per group of a OneToOneOffsetConnector as the host writes them for `n_pre`
-    /// pre-synaptic neurons (`n_neurons_per_group`, else all of them).
-    pub fn offset_group(&self, n_pre: u32) -> Option<u32> {
+    /// The neurons per group of a OneToOneOffsetConnector or AllButMeConnector as the host
+    /// writes them: `n_neurons_per_group`, else `whole` (the pre view's size for the first, the
+    /// smaller view's for the second).
+    pub fn offset_group(&self, whole: u32) -> Option<u32> {
         match *self {
-            Connector::OneToOneOffsetConnector { n_neurons_per_group, .. } => {
-                Some(n_neurons_per_group.unwrap_or(n_pre))
-            }
+            Connector::OneToOneOffsetConnector { n_neurons_per_group, .. }
+            | Connector::AllButMeConnector { n_neurons_per_group } => Some(n_neurons_per_group.unwrap_or(whole)),
             _ => None,
         }
     }
 }
 
-/// `OneToOneOffsetConnector.validate_connection`: pre and post of one size, groups that divide
-/// it, and an offset no larger than a group.
-fn validate_offset(offset: i32, group: Option<u32>, n_pre: u32, n_post: u32) -> Result<(), (String, String)> {
+/// `validate_connection` of the grouped connectors (OneToOneOffset, AllButMe): pre and post of
+/// one size and groups that divide it.
+fn validate_groups(name: &str, group: Option<u32>, n_pre: u32, n_post: u32) -> Result<(), (String, String)> {
     let err = |p: &str, m: String| Err((p.to_string(), m));
     if n_pre != n_post {
-        return err("type", format!("OneToOneOffsetConnector needs pre and post of one size ({n_pre} and {n_post})"));
+        return err("type", format!("{name} needs pre and post of one size ({n_pre} and {n_post})"));
     }
     match group {
         Some(0) => return err("n_neurons_per_group", "0 neurons per group".into()),
@@ -270,10 +293,6 @@ fn validate_offset(offset: i32, group: Option<u32>, n_pre: u32, n_post: u32) -> 
             return err("n_neurons_per_group", format!("{g} does not divide the {n_post} neurons into groups"))
         }
         _ => {}
-    }
-    let n = group.unwrap_or(n_pre);
-    if n < offset.unsigned_abs() {
-        return err("offset", format!("{offset} is larger than the {n} neurons of a group"));
     }
     Ok(())
 }

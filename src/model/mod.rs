@@ -486,19 +486,21 @@ impl Network {
     }
 }
 
-/// A OneToOneOffsetConnector connects views only from their first neurons: the machine's expander
-/// counts its groups from neuron 0 of the post population and its pres from the pre view's start,
-/// so views that start elsewhere would not be connected as the connector says.
+/// The grouped connectors (OneToOneOffset, AllButMe) connect views only from their first
+/// neurons: the machine's expander counts their groups from neuron 0 of the post population and
+/// their pres from the pre view's start, so views that start elsewhere would not be connected as
+/// the connector says.
 fn check_offset_views(name: &str, proj: &Projection) -> Result<()> {
-    if !matches!(proj.connector, Connector::OneToOneOffsetConnector { .. }) {
+    if proj.connector.offset_group(1).is_none() {
         return Ok(());
     }
     for (side, view) in [("pre_view", proj.pre_view), ("post_view", proj.post_view)] {
         if let Some(v) = view.filter(|v| v.start != 0) {
             let why = format!(
-                "a OneToOneOffsetConnector over a view must start at neuron 0 (this one starts at {}): sPyNNaker \
+                "a {} over a view must start at neuron 0 (this one starts at {}): sPyNNaker \
                  7.4.1's expander counts the groups from neuron 0 of the post population, so it would not connect \
                  the views as asked",
+                proj.connector.name(),
                 v.start
             );
             return Err(Error::param(name, side, why));

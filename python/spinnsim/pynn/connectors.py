@@ -23,7 +23,7 @@ from pyNN.connectors import (  # noqa: F401
 # Connectors the core knows, and how to describe them to it.
 CORE_CONNECTORS = ("AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
                    "FixedTotalNumberConnector", "FixedNumberPreConnector",
-                   "FixedNumberPostConnector", "OneToOneOffsetConnector")
+                   "FixedNumberPostConnector", "OneToOneOffsetConnector", "AllButMeConnector")
 
 
 class _UserRng:
@@ -90,20 +90,48 @@ class OneToOneOffsetConnector(_c.MapConnector):
         self.n_neurons_per_group = None if n_neurons_per_group is None else int(n_neurons_per_group)
 
     def connect(self, projection):
-        import json
-        import numpy as np
-        from pyNN.parameters import LazyArray
-        from .simulator import _core_module, translate_core_error
-        core = _core_module()
-        try:
-            pairs = core.connector_pairs(json.dumps(core_spec(self)), projection.pre.size, projection.post.size)
-        except core.SpinnsimError as e:
-            raise translate_core_error(e, f"projection {projection.label}") from None
-        mask = np.zeros((projection.pre.size, projection.post.size), dtype=bool)
-        if pairs:
-            pre, post = np.asarray(pairs, dtype=np.int64).T
-            mask[pre, post] = True
-        self._connect_with_map(projection, LazyArray(mask))
+        _connect_undrawn(self, projection)
+
+
+class AllButMeConnector(_c.MapConnector):
+    """sPyNNaker's ``extra_models.AllButMeConnector``: within each group of
+    ``n_neurons_per_group`` neurons (the smaller population when None), every pre onto every post
+    of its group but the one at its own place (winner-takes-all inhibition). Pre and post have
+    one size and the groups divide it, as sPyNNaker 7.4.1 checks. The machine's synapse expander
+    builds it; drawn here, the core's own code gives the pairs. Its per-group ``weights`` are not
+    supported yet."""
+
+    parameter_names = ("n_neurons_per_group",)
+    _user_rng = False
+
+    def __init__(self, n_neurons_per_group: "int | None" = None, weights=None, safe: bool = True,
+                 verbose: bool = False, callback=None):
+        if weights is not None:
+            raise NotImplementedError("AllButMeConnector(weights=...): per-group weights are not supported by "
+                                      "spinnsim yet; give the weight in the synapse type")
+        super().__init__(safe=safe, callback=callback)
+        self.n_neurons_per_group = None if n_neurons_per_group is None else int(n_neurons_per_group)
+
+    def connect(self, projection):
+        _connect_undrawn(self, projection)
+
+
+def _connect_undrawn(connector, projection):
+    """Connects a connector that draws nothing with the core's own pairs (``connector_pairs``)."""
+    import json
+    import numpy as np
+    from pyNN.parameters import LazyArray
+    from .simulator import _core_module, translate_core_error
+    core = _core_module()
+    try:
+        pairs = core.connector_pairs(json.dumps(core_spec(connector)), projection.pre.size, projection.post.size)
+    except core.SpinnsimError as e:
+        raise translate_core_error(e, f"projection {projection.label}") from None
+    mask = np.zeros((projection.pre.size, projection.post.size), dtype=bool)
+    if pairs:
+        pre, post = np.asarray(pairs, dtype=np.int64).T
+        mask[pre, post] = True
+    connector._connect_with_map(projection, LazyArray(mask))
 
 
 class FixedProbabilityConnector(_UserRng, _c.FixedProbabilityConnector):
@@ -226,6 +254,8 @@ def core_spec(connector):
                 "allow_self_connections": bool(connector.allow_self_connections is True)}
     if isinstance(connector, _c.OneToOneConnector):
         return {"type": "OneToOneConnector"}
+    if isinstance(connector, AllButMeConnector):
+        return {"type": "AllButMeConnector", "n_neurons_per_group": connector.n_neurons_per_group}
     if isinstance(connector, OneToOneOffsetConnector):
         return {"type": "OneToOneOffsetConnector", "offset": connector.offset, "wrap": connector.wrap,
                 "n_neurons_per_group": connector.n_neurons_per_group}

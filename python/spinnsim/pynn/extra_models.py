@@ -2,7 +2,7 @@
 ``p.extra_models.SpikeNearestPairRule``)."""
 
 from .cells import Izhikevich_cond  # noqa: F401
-from .connectors import OneToOneOffsetConnector  # noqa: F401
+from .connectors import AllButMeConnector, OneToOneOffsetConnector  # noqa: F401
 from .synapses import SpikeNearestPairRule  # noqa: F401
 
-__all__ = ["Izhikevich_cond", "OneToOneOffsetConnector", "SpikeNearestPairRule"]
+__all__ = ["AllButMeConnector", "Izhikevich_cond", "OneToOneOffsetConnector", "SpikeNearestPairRule"]
