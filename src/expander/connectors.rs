@@ -9,6 +9,7 @@ use super::params::ParamGenerator;
 use super::shared::PopulationDraws;
 use super::Abort;
 use crate::fixed::Kiss64;
+use std::ops::RangeInclusive;
 
 /// Tries a connector makes to place a synapse whose row is full before it gives up.
 const MAX_WRITE_RETRIES: u32 = 10;
@@ -267,18 +268,11 @@ impl ConnectionGenerator {
     }
 }
 
-/// The pairs of the shift generator (`OneToOneOffsetConnector`) onto the posts `posts` (one
-/// core's part of the post view), in the binary's order: post `p` takes pre `p − offset`, moved
-/// by a group into its group when `wrap` (else left out). The group is counted from the absolute
-/// index of the first post, the pres from `pre_lo`; past `pre_hi` the groups stop. `group` is at
-/// least 1 (the host never writes 0).
-pub fn offset_pairs(
-    offset: i32,
-    wrap: bool,
-    group: u32,
-    (pre_lo, pre_hi): (u32, u32),
-    posts: std::ops::RangeInclusive<u32>,
-) -> Vec<(u32, u32)> {
+/// The walk the grouped generators (shift, all-but-me) make over the posts `posts` (one core's
+/// part of the post view): for each post, the first and last pre of its group and the post's
+/// place in the group. The group of the first post is counted from its absolute index, the pres
+/// from `pre_lo`; past `pre_hi` the groups stop. `group` is at least 1 (the host never writes 0).
+fn group_walk(group: u32, (pre_lo, pre_hi): (u32, u32), posts: RangeInclusive<u32>) -> Vec<(u32, u32, u32, u32)> {
     let mut out = Vec::new();
     if posts.is_empty() {
         return out;
@@ -286,18 +280,7 @@ pub fn offset_pairs(
     let (mut pre_start, mut value) = (pre_lo.wrapping_add(posts.start() / group * group), posts.start() % group);
     let mut pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
     for post in posts {
-        let mut pre = (post as i32).wrapping_sub(offset);
-        let mut used = true;
-        if pre < pre_start as i32 {
-            pre = pre.wrapping_add(group as i32);
-            used = wrap;
-        } else if pre > pre_end as i32 {
-            pre = pre.wrapping_sub(group as i32);
-            used = wrap;
-        }
-        if used {
-            out.push((pre as u32, post));
-        }
+        out.push((post, pre_start, pre_end, value));
         value += 1;
         if value == group {
             value = 0;
@@ -311,35 +294,35 @@ pub fn offset_pairs(
     out
 }
 
-/// The pairs of the all-but-me generator onto the posts `posts`: per post, every pre of its
-/// group but the one at the post's place in the group, the groups counted as the shift
-/// generator counts them.
-pub fn all_but_me_pairs(
+/// The pairs of the shift generator (`OneToOneOffsetConnector`) onto the posts `posts`, in the
+/// binary's order ([`group_walk`]): post `p` takes pre `p − offset`, moved by a group into its
+/// group when `wrap` (else left out).
+pub fn offset_pairs(
+    offset: i32,
+    wrap: bool,
     group: u32,
-    (pre_lo, pre_hi): (u32, u32),
-    posts: std::ops::RangeInclusive<u32>,
+    pres: (u32, u32),
+    posts: RangeInclusive<u32>,
 ) -> Vec<(u32, u32)> {
+    let pair = |(post, pre_start, pre_end, _): (u32, u32, u32, u32)| {
+        let pre = (post as i32).wrapping_sub(offset);
+        if pre < pre_start as i32 {
+            wrap.then_some((pre.wrapping_add(group as i32) as u32, post))
+        } else if pre > pre_end as i32 {
+            wrap.then_some((pre.wrapping_sub(group as i32) as u32, post))
+        } else {
+            Some((pre as u32, post))
+        }
+    };
+    group_walk(group, pres, posts).into_iter().filter_map(pair).collect()
+}
+
+/// The pairs of the all-but-me generator onto the posts `posts` ([`group_walk`]): per post,
+/// every pre of its group in order but the one at the post's place in the group.
+pub fn all_but_me_pairs(group: u32, pres: (u32, u32), posts: RangeInclusive<u32>) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
-    if posts.is_empty() {
-        return out;
-    }
-    let (mut pre_start, mut value) = (pre_lo.wrapping_add(posts.start() / group * group), posts.start() % group);
-    let mut pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
-    for post in posts {
-        for pre in pre_start..=pre_end {
-            if pre - pre_start != value {
-                out.push((pre, post));
-            }
-        }
-        value += 1;
-        if value == group {
-            value = 0;
-            pre_start = pre_start.wrapping_add(group);
-            pre_end = pre_start.wrapping_add(group - 1).min(pre_hi);
-            if pre_start > pre_hi {
-                break;
-            }
-        }
+    for (post, pre_start, pre_end, value) in group_walk(group, pres, posts) {
+        out.extend((pre_start..=pre_end).filter(|&pre| pre - pre_start != value).map(|pre| (pre, post)));
     }
     out
 }
