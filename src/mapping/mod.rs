@@ -171,9 +171,11 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             .filter_map(|(k, p)| generation::every_pair_warning(net, k, p, opts.virtual_board)),
     );
     for (k, (p, d)) in net.projections.iter().zip(&drawn).enumerate() {
+        // Where 7.4.1's host would build the rows itself (`may_generate_on_machine` false).
+        let host_built = opts.virtual_board || !generation::on_chip(p, net.timestep);
         let ranges = (d.pre_view.range(), d.post_view.range());
-        warnings.extend(warnings::views(&p.name(k), p, ranges, d.generated.is_none()));
-        if d.generated.is_none() && net.draws == crate::model::Draws::Machine {
+        warnings.extend(warnings::views(&p.name(k), p, ranges, host_built));
+        if host_built {
             warnings.extend(warnings::offset_on_host(&p.name(k), p, d.pre_view.len()));
         }
     }

@@ -144,9 +144,9 @@ pub(super) fn poisson_rates(p: &Population, resolved: &ResolvedParams) -> Option
 }
 
 /// Projection `name` over PopulationViews (`pre_range`, `post_range`: first and last neurons of
-/// what it connects), as sPyNNaker 7.4.1 would not build it (docs/decisions.md, "Projections
-/// over PopulationViews"): self connections left in between two different views of one
-/// population, and rows the host would build without the views' offsets.
+/// what it connects), as sPyNNaker 7.4.1 would not build it (docs/decisions.md D20): self
+/// connections left in between two different views of one population, and rows its host would
+/// build (`built_on_host`) without the views' offsets.
 pub(super) fn views(
     name: &str,
     proj: &Projection,
