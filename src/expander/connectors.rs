@@ -295,7 +295,7 @@ fn group_walk(group: u32, (pre_lo, pre_hi): (u32, u32), posts: RangeInclusive<u3
 }
 
 /// The pairs of the shift generator (`OneToOneOffsetConnector`) onto the posts `posts`, in the
-/// binary's order ([`group_walk`]): post `p` takes pre `p − offset`, moved by a group into its
+/// binary's order (`group_walk`): post `p` takes pre `p − offset`, moved by a group into its
 /// group when `wrap` (else left out).
 pub fn offset_pairs(
     offset: i32,
@@ -317,7 +317,7 @@ pub fn offset_pairs(
     group_walk(group, pres, posts).into_iter().filter_map(pair).collect()
 }
 
-/// The pairs of the all-but-me generator onto the posts `posts` ([`group_walk`]): per post,
+/// The pairs of the all-but-me generator onto the posts `posts` (`group_walk`): per post,
 /// every pre of its group in order but the one at the post's place in the group.
 pub fn all_but_me_pairs(group: u32, pres: (u32, u32), posts: RangeInclusive<u32>) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
