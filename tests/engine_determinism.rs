@@ -30,7 +30,11 @@ fn random_network_with_delays(seed: u64, max_delay: f64) -> Network {
         post: "pop_1".into(),
         pre_view: None,
         post_view: None,
-        connector: Connector::FixedProbabilityConnector { p_connect: 0.05, allow_self_connections: false },
+        connector: Connector::FixedProbabilityConnector {
+            p_connect: 0.05,
+            allow_self_connections: false,
+            rng_seed: None,
+        },
         weight: Values::Random(Distribution::Uniform { low: 0.1, high: 1.5 }),
         delay: Some(Values::Random(Distribution::Uniform { low: 1.0, high: max_delay })),
         receptor_type: Receptor::Excitatory,

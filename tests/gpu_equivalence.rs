@@ -467,11 +467,12 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
         let connector = match (k + rng.random_range(0..2)) % 7 {
             // The delay extensions carry traffic: a connector without delays of its own.
             _ if k + 1 == n_proj => {
-                Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true }
+                Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true, rng_seed: None }
             }
             0 => Connector::FixedProbabilityConnector {
                 p_connect: rng.random_range(0.03..0.25),
                 allow_self_connections: allow,
+                rng_seed: None,
             },
             1 => Connector::AllToAllConnector { allow_self_connections: allow },
             2 => Connector::OneToOneConnector,
@@ -886,7 +887,7 @@ fn saturating_network(dt: f64) -> Network {
             projection(
                 "burst",
                 "sink",
-                Connector::FixedProbabilityConnector { p_connect: 0.5, allow_self_connections: true },
+                Connector::FixedProbabilityConnector { p_connect: 0.5, allow_self_connections: true, rng_seed: None },
                 uniform(0.5, 2.0),
                 d(1.0, 3.0),
                 Receptor::Inhibitory,
@@ -906,7 +907,7 @@ fn saturating_network(dt: f64) -> Network {
             projection(
                 "sink",
                 "cond",
-                Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true },
+                Connector::FixedProbabilityConnector { p_connect: 0.3, allow_self_connections: true, rng_seed: None },
                 uniform(0.01, 0.05),
                 d(1.0, 9.0),
                 Receptor::Inhibitory,
@@ -1244,7 +1245,8 @@ fn plastic_network(seed: u64, dt: f64) -> Network {
         WeightDependence::MultiplicativeWeightDependence { w_min: 0.0, w_max: 2.0 * w }
     };
     let stdp = Stdp { timing, weight_dependence, backprop_delay: seed % 5 != 1 };
-    let fp = |p: f64| Connector::FixedProbabilityConnector { p_connect: p, allow_self_connections: true };
+    let fp =
+        |p: f64| Connector::FixedProbabilityConnector { p_connect: p, allow_self_connections: true, rng_seed: None };
     for (src, p, delay_max) in [("pre", 0.3, 30.0), ("fast", 0.2, 3.0), ("array", 0.5, 12.0)] {
         let mut proj = projection(
             src,

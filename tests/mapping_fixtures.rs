@@ -163,6 +163,7 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                 "FixedProbabilityConnector" => Connector::FixedProbabilityConnector {
                     p_connect: c["p_connect"].as_f64().unwrap(),
                     allow_self_connections: allow,
+                    rng_seed: c["rng_seed"].as_u64().map(|s| s as u32),
                 },
                 "FixedTotalNumberConnector" => Connector::FixedTotalNumberConnector {
                     n,
@@ -242,6 +243,11 @@ fn core<'a>(image: &'a MachineImage, label: &str) -> &'a spinnsim::mapping::Core
 const SPLIT_CORE_FIXTURES: [&str; 2] = ["delay_extension_b", "delay_extension_b_onchip"];
 
 fn check(name: &str, fx: &Value) {
+    check_with(name, fx, !name.ends_with("_onchip"))
+}
+
+/// [`check`], with sPyNNaker's drawn connections imported (`import_draws`) or drawn by spinnsim.
+fn check_with(name: &str, fx: &Value, import_draws: bool) {
     if SPLIT_CORE_FIXTURES.contains(&name) {
         assert!(
             fx["data_spec_regions_by_core"].as_object().unwrap().keys().any(|k| k.contains("_Neurons")),
@@ -250,7 +256,7 @@ fn check(name: &str, fx: &Value) {
         return;
     }
     let host = !name.ends_with("_onchip");
-    let net = network(fx, host);
+    let net = network(fx, import_draws);
     let image =
         map(&net, MapOptions { virtual_board: host, ..Default::default() }).unwrap_or_else(|e| panic!("{name}: {e}"));
     for rk in fx["routing_keys"].as_array().unwrap() {
@@ -398,6 +404,28 @@ fn every_generated_fixture_maps_word_for_word() {
         }
     }
     assert!(failures.is_empty(), "{} fixtures differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Host fixtures whose connectors draw from their own seeded `NumpyRNG` (with constant weights
+/// and delays): spinnsim draws the connections as numpy does (docs/decisions.md D22), so the
+/// matrices equal the host's word for word without importing them.
+#[test]
+fn seeded_host_connectors_draw_as_numpy() {
+    let seeded = |fx: &Value| {
+        fx["network"]["projections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["connector"]["rng_seed"].is_u64() && p["weight"].is_number() && p["delay"].is_number())
+    };
+    let mut names = Vec::new();
+    for (name, fx) in fixtures() {
+        if !name.ends_with("_onchip") && !SPLIT_CORE_FIXTURES.contains(&name.as_str()) && seeded(&fx) {
+            check_with(&name, &fx, false);
+            names.push(name);
+        }
+    }
+    assert!(names.len() >= 3, "seeded host fixtures: {names:?}");
 }
 
 /// The PopulationView fixtures (docs/decisions.md, "Projections over PopulationViews"). On a

@@ -81,7 +81,11 @@ fn shapes() -> Vec<(&'static str, Network)> {
                 vec![proj(
                     "a",
                     "a",
-                    Connector::FixedProbabilityConnector { p_connect: 0.05, allow_self_connections: false },
+                    Connector::FixedProbabilityConnector {
+                        p_connect: 0.05,
+                        allow_self_connections: false,
+                        rng_seed: None,
+                    },
                     uniform(0.0, 0.2),
                     uniform(1.0, 30.0),
                 )],
@@ -187,7 +191,11 @@ fn shapes() -> Vec<(&'static str, Network)> {
                 vec![proj(
                     "a",
                     "b",
-                    Connector::FixedProbabilityConnector { p_connect: 0.1, allow_self_connections: true },
+                    Connector::FixedProbabilityConnector {
+                        p_connect: 0.1,
+                        allow_self_connections: true,
+                        rng_seed: None,
+                    },
                     w.clone(),
                     d.clone(),
                 )],
@@ -211,7 +219,11 @@ fn shapes() -> Vec<(&'static str, Network)> {
                 vec![proj(
                     "a",
                     "a",
-                    Connector::FixedProbabilityConnector { p_connect: 0.2, allow_self_connections: true },
+                    Connector::FixedProbabilityConnector {
+                        p_connect: 0.2,
+                        allow_self_connections: true,
+                        rng_seed: None,
+                    },
                     w.clone(),
                     uniform(1.0, 100.0),
                 )],
@@ -240,6 +252,7 @@ fn layered() -> Network {
             let c = Connector::FixedProbabilityConnector {
                 p_connect: 0.02 + 0.01 * j as f64,
                 allow_self_connections: true,
+                rng_seed: None,
             };
             projs.push(proj(
                 &format!("p{i}"),

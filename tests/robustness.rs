@@ -543,3 +543,32 @@ fn all_but_me_connects_every_pair_of_a_group_but_the_diagonal_on_every_path() {
         assert!(err.contains("projection `wta`") && err.contains(why), "{err}");
     }
 }
+
+/// A connector's `rng_seed`: the host's numpy draws where 7.4.1's host builds the rows (here the
+/// gamma weights have no on-chip generator), independent of the network seed; said to be ignored
+/// where the machine generates the projection.
+#[test]
+fn a_seeded_connector_draws_as_numpy_on_the_host_and_is_ignored_on_the_machine() {
+    let toml = |seed: u64, weight: &str| {
+        format!(
+            "seed = {seed}\n{LIF1}[[population]]\nlabel = \"s\"\nsize = 40\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
+             [[projection]]\nlabel = \"seeded\"\npre = \"s\"\npost = \"a\"\n\
+             connector = {{ type = \"FixedProbabilityConnector\", p_connect = 0.5, rng_seed = 5 }}\nweight = {weight}\n"
+        )
+    };
+    let gamma = "{ distribution = \"gamma\", k = 2.0, theta = 0.1 }";
+    let pairs = |seed: u64| {
+        let sim = Simulation::new(load_toml(&toml(seed, gamma)).unwrap(), Default::default(), Some(1)).unwrap();
+        assert!(!sim.warnings().iter().any(|w| w.contains("rng_seed")), "{:?}", sim.warnings());
+        let mut p: Vec<(u32, u32)> = sim.connections(0).unwrap().iter().map(|c| (c[0] as u32, c[1] as u32)).collect();
+        p.sort_unstable();
+        p
+    };
+    let numpy: Vec<(u32, u32)> = spinnsim::model::numpy_fixed_probability_pairs(0.5, false, 5, (40, 1), 256);
+    assert_eq!(pairs(1), numpy);
+    assert_eq!(pairs(2), numpy, "the network seed does not move numpy's draws");
+    let w = run_toml(&toml(1, "0.5"), 1.0).unwrap();
+    let said: Vec<_> =
+        w.iter().filter(|w| w.contains("projection `seeded`: the connector's rng_seed 5 is ignored")).collect();
+    assert_eq!(said.len(), 1, "{w:?}");
+}

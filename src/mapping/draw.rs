@@ -6,7 +6,7 @@
 use super::generation::{self, Generated};
 use super::{estimates, synapses, MapStep};
 use crate::error::{Error, Result};
-use crate::model::{host_rng, Network, Projection, Values, View};
+use crate::model::{host_rng, Connector, Draws, Network, Projection, Values, View};
 use rayon::prelude::*;
 
 /// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
@@ -87,10 +87,7 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
     let mut rng = host_rng(net.seed, &[2, k as u64]);
     // Connections already drawn (`connections`), or a FromList, carry their own weights and delays.
     let list = proj.listed();
-    let pairs = match &proj.connections {
-        Some(list) => crate::model::list_pairs(list),
-        None => proj.connector.pairs(n_pre, n_post, proj.is_recurrent(), &mut rng),
-    };
+    let pairs = host_pairs(net, proj, pops[post].atoms_per_core(), (n_pre, n_post), &mut rng);
     let n = pairs.len();
     let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
     let (mut wrng, mut drng) = (host_rng(net.seed, &[3, k as u64]), host_rng(net.seed, &[4, k as u64]));
@@ -128,6 +125,39 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
         _ => {}
     }
     Ok(Drawn { pre, post, pre_view, post_view, synapse_type, on_chip, generated: None, conns: out, max_delay_ms })
+}
+
+/// The pairs the host builds (indices from the views' starts): listed or imported ones, numpy's
+/// for a seeded FixedProbabilityConnector, else the connector's own draws from `rng`.
+fn host_pairs(
+    net: &Network,
+    proj: &Projection,
+    post_atoms_per_core: u32,
+    (n_pre, n_post): (u32, u32),
+    rng: &mut rand::rngs::StdRng,
+) -> Vec<(u32, u32)> {
+    match (&proj.connections, numpy_seed(net, proj)) {
+        (Some(list), _) => crate::model::list_pairs(list),
+        (None, Some((p_connect, no_self, seed))) => {
+            crate::model::numpy_fixed_probability_pairs(p_connect, no_self, seed, (n_pre, n_post), post_atoms_per_core)
+        }
+        (None, None) => proj.connector.pairs(n_pre, n_post, proj.is_recurrent(), rng),
+    }
+}
+
+/// `(p_connect, no self connections, seed)` of a FixedProbabilityConnector whose host-built rows
+/// draw from its own `NumpyRNG(seed)` as 7.4.1's host does: with the machine's draws, over whole
+/// populations (7.4.1's host ignores the view offsets: spinnsim keeps its own draws there).
+fn numpy_seed(net: &Network, proj: &Projection) -> Option<(f64, bool, u32)> {
+    let whole = proj.pre_view.is_none() && proj.post_view.is_none();
+    match proj.connector {
+        Connector::FixedProbabilityConnector { p_connect, allow_self_connections, rng_seed: Some(seed) }
+            if whole && net.draws == Draws::Machine =>
+        {
+            Some((p_connect, !allow_self_connections && proj.is_recurrent(), seed))
+        }
+        _ => None,
+    }
 }
 
 /// A delay must be finite and at least one timestep.

@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn constant_delays_select_one_matrix() {
-        let c = Connector::FixedProbabilityConnector { p_connect: 0.1, allow_self_connections: true };
+        let c = Connector::FixedProbabilityConnector { p_connect: 0.1, allow_self_connections: true, rng_seed: None };
         // fixed_probability_onchip.json: 50 -> 100 at 64 per core, d 2 ms, in-core 2 ms: 23, 0.
         assert_eq!(row_lengths(&c, (50, 100), 64, &Values::Scalar(2.0), 2.0, 0), (23, 0));
         // delay_extension_c_onchip.json: 256 -> 256, d 90 ms, in-core 32 ms, 2 stages: 0, 58.

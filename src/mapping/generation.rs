@@ -117,7 +117,7 @@ fn connection_generator(
         Connector::AllToAllConnector { allow_self_connections } => {
             G::AllToAll { allow_self: allow(allow_self_connections) }
         }
-        Connector::FixedProbabilityConnector { p_connect, allow_self_connections } => G::FixedProbability {
+        Connector::FixedProbabilityConnector { p_connect, allow_self_connections, .. } => G::FixedProbability {
             allow_self: allow(allow_self_connections),
             p: encode_u032(p_connect).map_err(|_| {
                 Error::param(

@@ -64,7 +64,7 @@ pub fn remap_population(net: &Network, pi: usize, image: &mut MachineImage) -> R
 }
 
 use crate::error::{Error, Result};
-use crate::model::{CellType, Network};
+use crate::model::{CellType, Draws, Network};
 use keys::get_n_bits;
 
 /// `MAX_RING_BUFFER_BITS`.
@@ -175,6 +175,9 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         let host_built = opts.virtual_board || !generation::on_chip(p, net.timestep);
         let ranges = (d.pre_view.range(), d.post_view.range());
         warnings.extend(warnings::views(&p.name(k), p, ranges, host_built));
+        if net.draws == Draws::Machine {
+            warnings.extend(warnings::connector_seed(&p.name(k), p, host_built));
+        }
         if host_built {
             warnings.extend(warnings::offset_on_host(&p.name(k), p, d.pre_view.len()));
         }

@@ -3,7 +3,7 @@
 //! `rng.randint(-2**31, 2**31 - 1) + 2**31`, then `_validate_mars_kiss_64_seed`.
 //!
 //! [`RandomState`] is numpy's legacy MT19937 seeded with an integer (`init_genrand`), and
-//! [`RandomState::kiss_seed_word`] its bounded-integer path for that call (masked rejection over
+//! `RandomState::kiss_seed_word` its bounded-integer path for that call (masked rejection over
 //! 32-bit draws), so a population `seed` gives the seeds sPyNNaker 7.4.1 writes. A population
 //! without a seed gets a 32-bit one from the network seed: the first `u32` of
 //! `host_rng(network_seed, [5, population_index])` (sPyNNaker would use OS entropy there).
@@ -16,58 +16,10 @@ use super::{CoreKind, MachineImage};
 use crate::error::{Error, Result};
 use crate::expander::ConnectionBuilder;
 use crate::fixed::Kiss64;
-use crate::model::{host_rng, CellType, Network, Population};
+use crate::model::{host_rng, CellType, Network, Population, RandomState};
 use rand::RngExt;
 
-/// numpy's legacy `RandomState` (MT19937) seeded with an integer, as far as sPyNNaker uses it.
-#[derive(Clone)]
-pub struct RandomState {
-    key: [u32; 624],
-    pos: usize,
-}
-
 impl RandomState {
-    /// `RandomState(seed)` for 0 ≤ seed ≤ 2^32 − 1: `mt19937_seed` (the reference `init_genrand`).
-    pub fn new(seed: u32) -> Self {
-        let mut key = [0u32; 624];
-        let mut s = seed;
-        for (pos, k) in key.iter_mut().enumerate() {
-            *k = s;
-            s = 1812433253u32.wrapping_mul(s ^ (s >> 30)).wrapping_add(pos as u32 + 1);
-        }
-        RandomState { key, pos: 624 }
-    }
-
-    fn generate(&mut self) {
-        const N: usize = 624;
-        const M: usize = 397;
-        let mix = |a: u32, b: u32, c: u32| {
-            let y = (a & 0x8000_0000) | (b & 0x7FFF_FFFF);
-            c ^ (y >> 1) ^ (0u32.wrapping_sub(y & 1) & 0x9908_B0DF)
-        };
-        for i in 0..N - M {
-            self.key[i] = mix(self.key[i], self.key[i + 1], self.key[i + M]);
-        }
-        for i in N - M..N - 1 {
-            self.key[i] = mix(self.key[i], self.key[i + 1], self.key[i + M - N]);
-        }
-        self.key[N - 1] = mix(self.key[N - 1], self.key[0], self.key[M - 1]);
-        self.pos = 0;
-    }
-
-    /// `mt19937_next32`.
-    pub fn next_u32(&mut self) -> u32 {
-        if self.pos == 624 {
-            self.generate();
-        }
-        let mut y = self.key[self.pos];
-        self.pos += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9D2C_5680;
-        y ^= (y << 15) & 0xEFC6_0000;
-        y ^ (y >> 18)
-    }
-
     /// `rng.randint(-2**31, 2**31 - 1) + 2**31` (default dtype int64, so
     /// `random_bounded_uint64_fill` with range 2^32 − 2 and mask 0xFFFFFFFF: 32-bit draws,
     /// 0xFFFFFFFF rejected).

@@ -194,6 +194,27 @@ pub(super) fn offset_on_host(name: &str, proj: &Projection, n_pre: u32) -> Optio
     })
 }
 
+/// What becomes of a connector's `rng_seed`: ignored where the machine generates the projection
+/// (`host_built` false; 7.4.1 raises there unless `error_on_non_spynnaker_pynn` is off), or over
+/// views, where spinnsim's own draws stand in for the host's.
+pub(super) fn connector_seed(name: &str, proj: &Projection, host_built: bool) -> Option<String> {
+    let crate::model::Connector::FixedProbabilityConnector { rng_seed: Some(seed), .. } = proj.connector else {
+        return None;
+    };
+    if !host_built {
+        return Some(format!(
+            "{name}: the connector's rng_seed {seed} is ignored: sPyNNaker 7.4.1 generates this projection on the \
+             machine from the post population's seed (and by default refuses a seeded rng here as non-sPyNNaker PyNN)"
+        ));
+    }
+    (proj.pre_view.is_some() || proj.post_view.is_some()).then(|| {
+        format!(
+            "{name}: the connector's rng_seed {seed} is not used over a PopulationView (7.4.1's host builds such \
+             rows without the view offsets); spinnsim draws these connections with its own generator"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::synapses::{expander_weight, host_weight, weight_fits};

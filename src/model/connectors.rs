@@ -18,6 +18,11 @@ pub enum Connector {
         p_connect: f64,
         #[serde(default = "yes")]
         allow_self_connections: bool,
+        /// The seed of the connector's own `NumpyRNG(seed=...)`. Used only where sPyNNaker
+        /// 7.4.1's host builds the rows (weights or delays without an on-chip generator): the
+        /// connections are then numpy's, draw for draw. The machine ignores it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rng_seed: Option<u32>,
     },
     FixedTotalNumberConnector {
         n: u64,
@@ -64,6 +69,32 @@ pub enum Connector {
 
 fn yes() -> bool {
     true
+}
+
+/// The pairs sPyNNaker 7.4.1's host draws for a `FixedProbabilityConnector` with
+/// `rng=NumpyRNG(seed)` (`create_synaptic_block`), core by core in slice order: one uniform per
+/// pre × post-in-slice, pre-major; a pair is connected when its draw is below `p_connect`. Without
+/// self connections the host leaves out every `(n_atoms + 1)`-th place of each core's block
+/// (`items[0::n_atoms + 1] = inf`), which are the self connections only on the first core.
+pub fn numpy_fixed_probability_pairs(
+    p_connect: f64,
+    no_self: bool,
+    seed: u32,
+    (n_pre, n_post): (u32, u32),
+    atoms_per_core: u32,
+) -> Vec<(u32, u32)> {
+    let mut rs = crate::model::RandomState::new(seed);
+    let mut out = Vec::new();
+    for lo in (0..n_post).step_by(atoms_per_core.max(1) as usize) {
+        let n_atoms = atoms_per_core.min(n_post - lo) as u64;
+        for idx in 0..n_pre as u64 * n_atoms {
+            let u = rs.random_sample();
+            if u < p_connect && !(no_self && idx % (n_atoms + 1) == 0) {
+                out.push(((idx / n_atoms) as u32, lo + (idx % n_atoms) as u32));
+            }
+        }
+    }
+    out
 }
 
 /// Checks a list of connections `[pre, post(, weight(, delay))]` between populations of `n_pre`
@@ -188,7 +219,7 @@ impl Connector {
                 }
                 out
             }
-            Connector::FixedProbabilityConnector { p_connect, allow_self_connections } => {
+            Connector::FixedProbabilityConnector { p_connect, allow_self_connections, .. } => {
                 let trials = n_pre as f64 * n_post as f64;
                 let bound = trials * p_connect + 6.0 * (trials * p_connect * (1.0 - p_connect)).sqrt() + 16.0;
                 let mut out = Vec::with_capacity(bound.min(trials) as usize);

@@ -4,12 +4,14 @@
 mod cells;
 mod connectors;
 mod file;
+mod numpy_random;
 mod plasticity;
 mod random;
 
 pub use cells::{CellType, ParamSpec, Range};
-pub use connectors::{list_pairs, Connector};
+pub use connectors::{list_pairs, numpy_fixed_probability_pairs, Connector};
 pub use file::load_toml;
+pub use numpy_random::RandomState;
 pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};
 pub use random::{host_rng, Distribution, ValueStream, Values};
 

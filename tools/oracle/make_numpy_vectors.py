@@ -1,0 +1,81 @@
+"""
+Reference draws of numpy's legacy RandomState, through PyNN's NumpyRNG where
+sPyNNaker 7.4.1's host goes through it, for src/model/numpy_random.rs.
+
+    python3 tools/oracle/make_numpy_vectors.py [--out tests/fixtures/numpy/vectors.json]
+
+Needs numpy (any version: the legacy streams are frozen) and, for the
+clipped normals, PyNN. Each case is a seed and a list of calls on one
+RandomState; floats are written with float.hex so that they compare exactly.
+"""
+
+import argparse
+import json
+import os
+
+import numpy
+
+CASES = [
+    (0, [["random_sample", 1300]]),
+    (4294967295, [["random_sample", 5]]),
+    (11, [["uniform", 700, -1.5, 3.25]]),
+    (12, [["normal", 1001, 0.5, 2.0], ["random_sample", 1], ["normal", 3, 0.0, 1.0]]),
+    (13, [["exponential", 500, 0.2]]),
+    (14, [["gamma", 400, 2.0, 0.1], ["gamma", 400, 0.5, 1.0], ["gamma", 10, 1.0, 3.0]]),
+    (15, [["lognormal", 300, 0.1, 0.5]]),
+    (16, [["poisson", 400, 3.0], ["poisson", 400, 25.0], ["poisson", 5, 0.0]]),
+    (17, [["randint", 300, 0, 7], ["randint", 300, 0, 100], ["randint", 50, 0, 4294967296],
+          ["randint", 5, 3, 4]]),
+    (18, [["permutation", 10], ["permutation", 1000], ["permutation", 1]]),
+    (19, [["choice", 50, 8, False], ["choice", 50, 8, True], ["choice", 3, 3, False]]),
+    (20, [["normal_clipped", 500, 0.0, 1.0, -0.5, 1.0]]),
+    (21, [["normal_clipped_to_boundary", 300, 0.0, 1.0, -0.5, 1.0]]),
+]
+
+
+def hexes(values):
+    return [float(v).hex() for v in values]
+
+
+def call(rs, nrng, op):
+    name, args = op[0], op[1:]
+    if name == "random_sample":
+        return hexes(rs.random_sample(args[0]))
+    if name in ("uniform", "normal", "exponential", "gamma", "lognormal"):
+        return hexes(getattr(rs, name)(*args[1:], size=args[0]))
+    if name == "poisson":
+        return [int(v) for v in rs.poisson(args[1], size=args[0])]
+    if name == "randint":
+        return [int(v) for v in rs.randint(args[1], args[2], size=args[0])]
+    if name == "permutation":
+        return [int(v) for v in rs.permutation(args[0])]
+    if name == "choice":
+        return [int(v) for v in rs.choice(args[0], args[1], args[2])]
+    if name in ("normal_clipped", "normal_clipped_to_boundary"):
+        mu, sigma, low, high = args[1:]
+        return hexes(getattr(nrng, name)(mu, sigma, low, high, size=args[0]))
+    raise ValueError(name)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    default = os.path.join(here, "..", "..", "tests", "fixtures", "numpy", "vectors.json")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=default)
+    out = ap.parse_args().out
+    from pyNN.random import NumpyRNG
+    cases = []
+    for seed, ops in CASES:
+        nrng = NumpyRNG(seed=seed)
+        rs = nrng.rng
+        cases.append({"seed": seed, "calls": [{"call": op, "values": call(rs, nrng, op)} for op in ops]})
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    doc = {"generated_by": f"tools/oracle/make_numpy_vectors.py with numpy {numpy.__version__}", "cases": cases}
+    with open(out + ".tmp", "w") as f:
+        json.dump(doc, f, indent=0)
+        f.write("\n")
+    os.replace(out + ".tmp", out)
+
+
+if __name__ == "__main__":
+    main()
