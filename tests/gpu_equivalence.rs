@@ -223,7 +223,7 @@ fn scalar(v: f64) -> Values {
 }
 
 fn uniform(low: f64, high: f64) -> Values {
-    Values::Random(Distribution::Uniform { low, high })
+    Values::from(Distribution::Uniform { low, high })
 }
 
 /// A value for `n` neurons, in one of the three forms, around [low, high].

@@ -59,7 +59,7 @@ fn shapes() -> Vec<(&'static str, Network)> {
     let lif = CellType::IfCurrExp;
     let w = Values::Scalar(0.1);
     let d = Values::Scalar(1.0);
-    let uniform = |low, high| Values::Random(Distribution::Uniform { low, high });
+    let uniform = |low, high| Values::from(Distribution::Uniform { low, high });
     vec![
         (
             "all-to-all 2000x2000",

@@ -33,7 +33,7 @@ pub(super) fn generatable(v: &Values) -> bool {
     match v {
         Values::Scalar(_) => true,
         Values::Random(d) => matches!(
-            d,
+            &d.distribution,
             Uniform { .. }
                 | UniformInt { .. }
                 | Normal { .. }
@@ -174,7 +174,7 @@ pub(super) fn param_generator(name: &str, what: &str, v: &Values, expander: &str
     };
     Ok(match v {
         Values::Scalar(x) => P::Constant(s(*x)?),
-        Values::Random(d) => match *d {
+        Values::Random(d) => match d.distribution {
             D::Uniform { low, high } | D::UniformInt { low, high } => P::Uniform { low: s(low)?, high: s(high)? },
             D::Normal { mu, sigma } => P::Normal { mu: s(mu)?, sigma: s(sigma)? },
             D::NormalClipped { mu, sigma, low, high } => {

@@ -227,7 +227,7 @@ fn declared_max_delay(p: &crate::model::Projection, dt: f64) -> f64 {
         None => dt,
         Some(Values::Scalar(d)) => *d,
         Some(Values::Array(a)) => a.iter().copied().fold(dt, f64::max),
-        Some(Values::Random(d)) => match *d {
+        Some(Values::Random(d)) => match d.distribution {
             Distribution::Uniform { high, .. } | Distribution::UniformInt { high, .. } => high,
             Distribution::NormalClipped { high, .. } | Distribution::NormalClippedToBoundary { high, .. } => high,
             Distribution::Normal { mu, sigma } => mu + 6.0 * sigma,

@@ -250,7 +250,7 @@ fn host_draws_warning(p: &Population, generated: bool) -> Option<String> {
         .parameters
         .iter()
         .chain(&p.initial_values)
-        .filter_map(|(k, v)| if let Values::Random(d) = v { Some((k, d)) } else { None })
+        .filter_map(|(k, v)| if let Values::Random(d) = v { Some((k, &d.distribution)) } else { None })
         .collect();
     if random.is_empty() {
         return None;

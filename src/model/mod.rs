@@ -13,7 +13,7 @@ pub use connectors::{list_pairs, numpy_fixed_probability_pairs, Connector};
 pub use file::load_toml;
 pub use numpy_random::RandomState;
 pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};
-pub use random::{host_rng, Distribution, ValueStream, Values};
+pub use random::{host_rng, Distribution, RandomDistribution, ValueStream, Values};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};

@@ -8,6 +8,8 @@
 //! reference values in `tests/fixtures/numpy/` come from numpy itself
 //! (`tools/oracle/make_numpy_vectors.py`).
 
+use super::Distribution;
+
 /// numpy's legacy `RandomState` seeded with an integer.
 #[derive(Clone)]
 pub struct RandomState {
@@ -282,6 +284,44 @@ impl RandomState {
     /// PyNN's `NumpyRNG.normal_clipped_to_boundary`: normal values clamped to `[low, high]`.
     pub fn normal_clipped_to_boundary(&mut self, n: usize, mu: f64, sigma: f64, low: f64, high: f64) -> Vec<f64> {
         (0..n).map(|_| self.normal(mu, sigma).min(high).max(low)).collect()
+    }
+}
+
+impl RandomState {
+    /// PyNN's `NumpyRNG.next(n, distribution, parameters)`: `n` values of `d` through PyNN's
+    /// translations to numpy (`gamma(shape = k, scale = θ)`, `exponential(scale = β)`,
+    /// `lognormal(mean = μ, σ)`, `normal(loc = μ, scale = σ)`, `uniform_int` as `randint`, the
+    /// clipped normals as PyNN redraws them). `Err` names what numpy or PyNN would raise, or a
+    /// distribution whose numpy sampler spinnsim does not have (binomial, von Mises).
+    pub fn pynn_next(&mut self, d: &Distribution, n: usize) -> Result<Vec<f64>, String> {
+        use Distribution::*;
+        let mut each = |f: &mut dyn FnMut(&mut Self) -> f64| (0..n).map(|_| f(self)).collect::<Vec<f64>>();
+        Ok(match *d {
+            Uniform { low, high } => each(&mut |r| r.uniform(low, high)),
+            UniformInt { low, high } => {
+                // numpy takes the integer parts of float bounds.
+                let (lo, hi) = (low.trunc() as i64, high.trunc() as i64);
+                if hi <= lo {
+                    return Err(format!("uniform_int: numpy's randint needs low < high, got {lo} and {hi}"));
+                }
+                if (hi - lo) as u64 > 1 << 32 {
+                    return Err(format!("uniform_int: the range [{lo}, {hi}) is wider than 2^32"));
+                }
+                each(&mut |r| r.randint(lo, hi) as f64)
+            }
+            Normal { mu, sigma } => each(&mut |r| r.normal(mu, sigma)),
+            NormalClipped { mu, sigma, low, high } => self.normal_clipped(n, mu, sigma, low, high)?,
+            NormalClippedToBoundary { mu, sigma, low, high } => {
+                self.normal_clipped_to_boundary(n, mu, sigma, low, high)
+            }
+            Exponential { beta } => each(&mut |r| r.exponential(beta)),
+            Gamma { k, theta } => each(&mut |r| r.gamma(k, theta)),
+            Lognormal { mu, sigma } => each(&mut |r| r.lognormal(mu, sigma)),
+            Poisson { lam } => each(&mut |r| r.poisson(lam) as f64),
+            Binomial { .. } | Vonmises { .. } => {
+                return Err(format!("{}: spinnsim has no numpy sampler for this distribution", d.name()))
+            }
+        })
     }
 }
 

@@ -33,6 +33,32 @@ CASES = [
 ]
 
 
+# PyNN's RandomDistribution(name, rng=NumpyRNG(seed)).next(n), as 7.4.1's host draws weights and
+# delays (AbstractConnector._generate_random_values): the distribution in network-file form.
+PYNN_CASES = [
+    (31, 400, {"distribution": "uniform", "low": 0.1, "high": 0.9}),
+    (32, 300, {"distribution": "uniform_int", "low": 1.0, "high": 17.0}),
+    (33, 300, {"distribution": "uniform_int", "low": -2.5, "high": 4.75}),
+    (34, 301, {"distribution": "normal", "mu": 0.5, "sigma": 0.1}),
+    (35, 300, {"distribution": "normal_clipped", "mu": 1.0, "sigma": 2.0, "low": 0.0, "high": 3.0}),
+    (36, 300, {"distribution": "normal_clipped_to_boundary", "mu": 1.0, "sigma": 2.0, "low": 0.0,
+               "high": 3.0}),
+    (37, 300, {"distribution": "exponential", "beta": 2.5}),
+    (38, 300, {"distribution": "gamma", "k": 3.0, "theta": 0.25}),
+    (39, 300, {"distribution": "lognormal", "mu": -1.0, "sigma": 0.3}),
+    (40, 300, {"distribution": "poisson", "lam": 4.0}),
+    (41, 1, {"distribution": "normal", "mu": 0.0, "sigma": 1.0}),
+    (42, 0, {"distribution": "normal", "mu": 0.0, "sigma": 1.0}),
+]
+
+
+def pynn_case(seed, n, dist):
+    from pyNN.random import NumpyRNG, RandomDistribution
+    params = {("lambda_" if k == "lam" else k): v for k, v in dist.items() if k != "distribution"}
+    rd = RandomDistribution(dist["distribution"], rng=NumpyRNG(seed), **params)
+    return {"seed": seed, "n": n, "distribution": dist, "values": hexes(numpy.atleast_1d(rd.next(n)))}
+
+
 def hexes(values):
     return [float(v).hex() for v in values]
 
@@ -70,7 +96,9 @@ def main():
         rs = nrng.rng
         cases.append({"seed": seed, "calls": [{"call": op, "values": call(rs, nrng, op)} for op in ops]})
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    doc = {"generated_by": f"tools/oracle/make_numpy_vectors.py with numpy {numpy.__version__}", "cases": cases}
+    pynn = [pynn_case(*c) for c in PYNN_CASES]
+    doc = {"generated_by": f"tools/oracle/make_numpy_vectors.py with numpy {numpy.__version__}", "cases": cases,
+           "pynn_next": pynn}
     with open(out + ".tmp", "w") as f:
         json.dump(doc, f, indent=0)
         f.write("\n")
