@@ -406,17 +406,22 @@ fn every_generated_fixture_maps_word_for_word() {
     assert!(failures.is_empty(), "{} fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// Host fixtures whose connectors draw from their own seeded `NumpyRNG` (with constant weights
-/// and delays): spinnsim draws the connections as numpy does (docs/decisions.md D22), so the
-/// matrices equal the host's word for word without importing them.
+/// Host fixtures whose every random draw comes from a seeded `NumpyRNG`: the connectors'
+/// (FixedProbability with `rng_seed`, or none drawn) and the weights' and delays' distributions
+/// (`rng_seed` beside their parameters). spinnsim draws them as numpy does (docs/decisions.md
+/// D22, D23), so the matrices equal the host's word for word without importing them.
 #[test]
-fn seeded_host_connectors_draw_as_numpy() {
+fn seeded_host_draws_are_numpys() {
+    let seeded_value = |v: &Value| v.is_number() || v["rng_seed"].is_u64();
+    let seeded_connector = |c: &Value| {
+        c["rng_seed"].is_u64() || matches!(c["type"].as_str(), Some("AllToAllConnector" | "OneToOneConnector"))
+    };
     let seeded = |fx: &Value| {
         fx["network"]["projections"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|p| p["connector"]["rng_seed"].is_u64() && p["weight"].is_number() && p["delay"].is_number())
+            .all(|p| seeded_connector(&p["connector"]) && seeded_value(&p["weight"]) && seeded_value(&p["delay"]))
     };
     let mut names = Vec::new();
     for (name, fx) in fixtures() {
@@ -425,7 +430,9 @@ fn seeded_host_connectors_draw_as_numpy() {
             names.push(name);
         }
     }
-    assert!(names.len() >= 3, "seeded host fixtures: {names:?}");
+    for must in ["fixed_probability", "seeded_weights_delays", "seeded_all_to_all"] {
+        assert!(names.iter().any(|n| n == must), "{must} is not among the seeded host fixtures {names:?}");
+    }
 }
 
 /// The PopulationView fixtures (docs/decisions.md, "Projections over PopulationViews"). On a

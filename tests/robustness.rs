@@ -572,3 +572,47 @@ fn a_seeded_connector_draws_as_numpy_on_the_host_and_is_ignored_on_the_machine()
         w.iter().filter(|w| w.contains("projection `seeded`: the connector's rng_seed 5 is ignored")).collect();
     assert_eq!(said.len(), 1, "{w:?}");
 }
+
+/// A distribution's `rng_seed`: numpy's weights where 7.4.1's host builds the rows, whatever the
+/// network seed; ignored, and said once, where the machine generates them; delays numpy draws
+/// below the timestep raised to it, and said.
+#[test]
+fn a_seeded_distribution_draws_as_numpy_on_the_host_and_is_ignored_on_the_machine() {
+    let toml = |seed: u64, weight: &str, delay: &str| {
+        format!(
+            "seed = {seed}\n{LIF1}[[population]]\nlabel = \"s\"\nsize = 40\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
+             [[projection]]\nlabel = \"seeded\"\npre = \"s\"\npost = \"a\"\n\
+             connector = {{ type = \"AllToAllConnector\" }}\nweight = {weight}\ndelay = {delay}\n"
+        )
+    };
+    let gamma = "{ distribution = \"gamma\", k = 2.0, theta = 0.1, rng_seed = 8 }";
+    let weights = |seed: u64| {
+        let sim = Simulation::new(load_toml(&toml(seed, gamma, "1.0")).unwrap(), Default::default(), Some(1)).unwrap();
+        assert!(!sim.warnings().iter().any(|w| w.contains("rng_seed")), "{:?}", sim.warnings());
+        sim.connections(0).unwrap().iter().map(|c| c[2]).collect::<Vec<f64>>()
+    };
+    assert_eq!(weights(1), weights(2), "the network seed does not move numpy's draws");
+    // The host's seed for the one post core, then that core's draws (one per connection, pre-major).
+    let core_seed = (spinnsim::model::RandomState::new(8).random_sample() * f64::from(0x7FFF_FFFFu32)) as u32;
+    let want = spinnsim::model::RandomState::new(core_seed)
+        .pynn_next(&spinnsim::model::Distribution::Gamma { k: 2.0, theta: 0.1 }, 40)
+        .unwrap();
+    let got = weights(1);
+    assert_eq!(got.len(), 40);
+    // Read back from the 16-bit words (whole multiples of 1 / scale): numpy's values rounded.
+    let scale = (0..40).map(|k| 2f64.powi(k)).find(|s| got.iter().all(|w| (w * s).fract() == 0.0)).unwrap();
+    assert!(scale >= 256.0, "{scale}");
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= 0.5 / scale, "{g} against numpy's {w}");
+    }
+    let normal = "{ distribution = \"normal\", mu = 0.5, sigma = 0.1, rng_seed = 8 }";
+    let said = run_toml(&toml(1, normal, "1.0"), 1.0).unwrap();
+    let ignored: Vec<_> = said
+        .iter()
+        .filter(|w| w.contains("projection `seeded`: the rng_seed 8 of the weight distribution is ignored"))
+        .collect();
+    assert_eq!(ignored.len(), 1, "{said:?}");
+    let low = "{ distribution = \"normal\", mu = 1.0, sigma = 1.0, rng_seed = 3 }";
+    let said = run_toml(&toml(1, gamma, low), 1.0).unwrap();
+    assert!(said.iter().any(|w| w.contains("delays drawn below the timestep (1 ms) were raised to it")), "{said:?}");
+}

@@ -4,9 +4,9 @@
 //! (docs/spynnaker-mapping.md §7).
 
 use super::generation::{self, Generated};
-use super::{estimates, synapses, MapStep};
+use super::{estimates, host_draws, synapses, MapStep};
 use crate::error::{Error, Result};
-use crate::model::{host_rng, Connector, Draws, Network, Projection, Values, View};
+use crate::model::{host_rng, Network, Projection, Values, View};
 use rayon::prelude::*;
 
 /// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
@@ -25,6 +25,8 @@ pub(super) struct Drawn {
     pub generated: Option<Generated>,
     pub conns: Vec<DrawnConnection>,
     pub max_delay_ms: f64,
+    /// Delays drawn by numpy below the timestep and raised to it, as 7.4.1's host does.
+    pub clipped_delays: u64,
 }
 
 /// Every projection's connections. Each projection draws from its own seeded streams, so they are
@@ -54,77 +56,104 @@ pub(super) fn draw_projections(
 /// expander builds, whose longest delay is then the host's estimate.
 fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Result<Drawn> {
     let dt = net.timestep;
-    let steps_per_ms = 1.0 / dt;
     let pops = &net.populations;
-    let name = proj.name(k);
     let pre = net.population_index(&proj.pre).expect("validated");
     let post = net.population_index(&proj.post).expect("validated");
     let (pre_view, post_view) = (proj.pre_neurons(pops[pre].size), proj.post_neurons(pops[post].size));
-    let (n_pre, n_post) = (pre_view.len(), post_view.len());
-    let on_chip = generation::on_chip(proj, dt) && !virtual_board;
-    let synapse_type = proj.receptor_type.index();
-    if let Some(g) = generation::generated(net, k, proj, virtual_board)? {
-        let delays = proj.delay.clone().unwrap_or(Values::Scalar(dt));
-        let n_draws = estimates::draws_estimate(&proj.connector, n_pre as u64, n_post as u64);
-        let max_delay_ms = estimates::delay_maximum(&delays, n_draws).map_err(|m| Error::param(&name, "delay", m))?;
-        estimates::weight_statistics(&proj.weight, n_draws).map_err(|m| Error::param(&name, "weight", m))?;
-        if let Values::Scalar(d) = delays {
-            check_delay(&name, d, dt)?;
-        }
-        let generated = Some(g);
-        return Ok(Drawn {
-            pre,
-            post,
-            pre_view,
-            post_view,
-            synapse_type,
-            on_chip,
-            generated,
-            conns: Vec::new(),
-            max_delay_ms,
-        });
+    let mut drawn = Drawn {
+        pre,
+        post,
+        pre_view,
+        post_view,
+        synapse_type: proj.receptor_type.index(),
+        on_chip: generation::on_chip(proj, dt) && !virtual_board,
+        generated: None,
+        conns: Vec::new(),
+        max_delay_ms: 0.0,
+        clipped_delays: 0,
+    };
+    let Some(g) = generation::generated(net, k, proj, virtual_board)? else {
+        draw_on_host(net, k, proj, &mut drawn)?;
+        return Ok(drawn);
+    };
+    let name = proj.name(k);
+    let delays = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+    let n_draws = estimates::draws_estimate(&proj.connector, pre_view.len() as u64, post_view.len() as u64);
+    drawn.max_delay_ms = estimates::delay_maximum(&delays, n_draws).map_err(|m| Error::param(&name, "delay", m))?;
+    estimates::weight_statistics(&proj.weight, n_draws).map_err(|m| Error::param(&name, "weight", m))?;
+    if let Values::Scalar(d) = delays {
+        check_delay(&name, d, dt)?;
     }
+    drawn.generated = Some(g);
+    Ok(drawn)
+}
+
+/// The connections of projection `k` where the host builds its rows, into `drawn`: the pairs,
+/// then each connection's weight and delay (listed, numpy's from a seeded distribution, or
+/// spinnsim's own streams), delays in ticks; and the longest delay as the host reckons it.
+fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -> Result<()> {
+    let dt = net.timestep;
+    let name = proj.name(k);
+    let (n_pre, n_post) = (drawn.pre_view.len(), drawn.post_view.len());
     let mut rng = host_rng(net.seed, &[2, k as u64]);
     // Connections already drawn (`connections`), or a FromList, carry their own weights and delays.
     let list = proj.listed();
-    let pairs = host_pairs(net, proj, pops[post].atoms_per_core(), (n_pre, n_post), &mut rng);
+    let post_cores = (n_post, net.populations[drawn.post].atoms_per_core());
+    let pairs = host_pairs(net, proj, post_cores.1, (n_pre, n_post), &mut rng);
     let n = pairs.len();
     let delay_values = proj.delay.clone().unwrap_or(Values::Scalar(dt));
+    let numpy = |what: &str, v: &Values| {
+        host_draws::numpy_values(net, proj, v, &pairs, post_cores).transpose().map_err(|m| Error::param(&name, what, m))
+    };
+    let (numpy_weights, numpy_delays) = (numpy("weight", &proj.weight)?, numpy("delay", &delay_values)?);
     let (mut wrng, mut drng) = (host_rng(net.seed, &[3, k as u64]), host_rng(net.seed, &[4, k as u64]));
     let mut weights = proj.weight.stream(n).map_err(|m| Error::param(&name, "weight", m))?;
     let mut delays = delay_values.stream(n).map_err(|m| Error::param(&name, "delay", m))?;
-    let mut out = Vec::with_capacity(n);
-    let mut max_delay_ms = 0.0f64;
+    drawn.conns.reserve(n);
     for (i, &(pre, post)) in pairs.iter().enumerate() {
         // Every connection draws its weight and delay, used or not, so that the draws do not
         // depend on which entries of a list carry their own.
         let (w, d) = (weights.next(&mut wrng), delays.next(&mut drng));
         let entry = list.map(|l| l[i].as_slice()).unwrap_or(&[]);
-        let w = match entry.get(2) {
-            Some(&w) => w,
-            None => w.map_err(|m| Error::param(&name, "weight", m))?,
+        let w = match (entry.get(2), &numpy_weights) {
+            (Some(&w), _) => w,
+            (None, Some(numpy)) => numpy[i],
+            (None, None) => w.map_err(|m| Error::param(&name, "weight", m))?,
         };
         if !w.is_finite() {
             return Err(Error::param(&name, "weight", format!("connection {i} ({pre} -> {post}) drew the weight {w}")));
         }
-        let d = match entry.get(3) {
-            Some(&d) => d,
-            None => d.map_err(|m| Error::param(&name, "delay", m))?,
+        let d = match (entry.get(3), &numpy_delays) {
+            (Some(&d), _) => d,
+            // 7.4.1's host raises the delays it draws below the timestep to it (`_clip_delays`).
+            (None, Some(numpy)) if numpy[i] < dt => {
+                drawn.clipped_delays += 1;
+                dt
+            }
+            (None, Some(numpy)) => numpy[i],
+            (None, None) => d.map_err(|m| Error::param(&name, "delay", m))?,
         };
         check_delay(&name, d, dt)?;
-        max_delay_ms = max_delay_ms.max(d);
+        drawn.max_delay_ms = drawn.max_delay_ms.max(d);
         let ticks =
-            if on_chip { synapses::expander_delay(d, steps_per_ms) } else { synapses::host_delay(d, steps_per_ms) };
+            if drawn.on_chip { synapses::expander_delay(d, 1.0 / dt) } else { synapses::host_delay(d, 1.0 / dt) };
         // Connector indices count from the start of each view.
-        out.push((pre + pre_view.start, post + post_view.start, w, ticks));
+        drawn.conns.push((pre + drawn.pre_view.start, post + drawn.post_view.start, w, ticks));
     }
-    // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`).
+    // The declared delay counts even when no connection carries it (sPyNNaker's `get_delay_maximum`);
+    // for a distribution, its probable maximum, where sPyNNaker has its statistics.
     match &proj.delay {
-        Some(Values::Scalar(d)) => max_delay_ms = max_delay_ms.max(*d),
-        Some(Values::Array(a)) => max_delay_ms = a.iter().fold(max_delay_ms, |m, &d| m.max(d)),
-        _ => {}
+        Some(Values::Scalar(d)) => drawn.max_delay_ms = drawn.max_delay_ms.max(*d),
+        Some(Values::Array(a)) => drawn.max_delay_ms = a.iter().fold(drawn.max_delay_ms, |m, &d| m.max(d)),
+        Some(delay @ Values::Random(_)) => {
+            let n_draws = estimates::draws_estimate(&proj.connector, n_pre as u64, n_post as u64);
+            if let Ok(m) = estimates::delay_maximum(delay, n_draws) {
+                drawn.max_delay_ms = drawn.max_delay_ms.max(m);
+            }
+        }
+        None => {}
     }
-    Ok(Drawn { pre, post, pre_view, post_view, synapse_type, on_chip, generated: None, conns: out, max_delay_ms })
+    Ok(())
 }
 
 /// The pairs the host builds (indices from the views' starts): listed or imported ones, numpy's
@@ -136,27 +165,12 @@ fn host_pairs(
     (n_pre, n_post): (u32, u32),
     rng: &mut rand::rngs::StdRng,
 ) -> Vec<(u32, u32)> {
-    match (&proj.connections, numpy_seed(net, proj)) {
+    match (&proj.connections, host_draws::connector_seed(net, proj)) {
         (Some(list), _) => crate::model::list_pairs(list),
         (None, Some((p_connect, no_self, seed))) => {
             crate::model::numpy_fixed_probability_pairs(p_connect, no_self, seed, (n_pre, n_post), post_atoms_per_core)
         }
         (None, None) => proj.connector.pairs(n_pre, n_post, proj.is_recurrent(), rng),
-    }
-}
-
-/// `(p_connect, no self connections, seed)` of a FixedProbabilityConnector whose host-built rows
-/// draw from its own `NumpyRNG(seed)` as 7.4.1's host does: with the machine's draws, over whole
-/// populations (7.4.1's host ignores the view offsets: spinnsim keeps its own draws there).
-fn numpy_seed(net: &Network, proj: &Projection) -> Option<(f64, bool, u32)> {
-    let whole = proj.pre_view.is_none() && proj.post_view.is_none();
-    match proj.connector {
-        Connector::FixedProbabilityConnector { p_connect, allow_self_connections, rng_seed: Some(seed) }
-            if whole && net.draws == Draws::Machine =>
-        {
-            Some((p_connect, !allow_self_connections && proj.is_recurrent(), seed))
-        }
-        _ => None,
     }
 }
 

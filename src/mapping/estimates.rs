@@ -23,17 +23,50 @@ fn stats(d: &Distribution) -> Option<Stats> {
         }
         // `expon.cdf(v, beta)`: scipy reads beta as the location, with scale 1.
         Exponential { beta } => Stats::Exponential { loc: beta },
+        Poisson { lam } => Stats::Poisson { lam },
         _ => return None,
     })
 }
 
-/// scipy's `uniform(low, scale)`, `norm(mu, sigma)`, `truncnorm(a, b, mu, sigma)` and `expon(loc)`.
+/// scipy's `uniform(low, scale)`, `norm(mu, sigma)`, `truncnorm(a, b, mu, sigma)`, `expon(loc)`
+/// and `poisson(lam)`.
 #[derive(Clone, Copy)]
 enum Stats {
     Uniform { low: f64, scale: f64 },
     Normal { mu: f64, sigma: f64 },
     Truncated { mu: f64, sigma: f64, a: f64, b: f64, low: f64, high: f64 },
     Exponential { loc: f64 },
+    Poisson { lam: f64 },
+}
+
+/// scipy's `poisson.cdf(v, lam)`: the terms `e^−λ λ^i / i!` for i ≤ ⌊v⌋, summed in log space
+/// so that a large λ does not underflow.
+fn poisson_cdf(v: f64, lam: f64) -> f64 {
+    if v < 0.0 {
+        return 0.0;
+    }
+    let term = |i: f64| (-lam + i * lam.ln() - libm::lgamma(i + 1.0)).exp();
+    let mut sum = 0.0;
+    let mut i = 0.0;
+    while i <= v.floor() {
+        sum += term(i);
+        i += 1.0;
+    }
+    sum.min(1.0)
+}
+
+/// scipy's `poisson.ppf(p, lam)`: the least whole k with cdf(k) ≥ p (∞ for p = 1).
+fn poisson_ppf(p: f64, lam: f64) -> f64 {
+    if p >= 1.0 {
+        return f64::INFINITY;
+    }
+    let term = |i: f64| (-lam + i * lam.ln() - libm::lgamma(i + 1.0)).exp();
+    let (mut k, mut sum) = (0.0, term(0.0));
+    while sum < p {
+        k += 1.0;
+        sum += term(k);
+    }
+    k
 }
 
 /// Φ, the standard normal distribution function.
@@ -119,6 +152,7 @@ impl Stats {
                     -(-(v - loc)).exp_m1()
                 }
             }
+            Stats::Poisson { lam } => poisson_cdf(v, lam),
         }
     }
 
@@ -136,6 +170,7 @@ impl Stats {
                 mu + sigma * x.clamp(a, b)
             }
             Stats::Exponential { loc } => loc - (-p).ln_1p(),
+            Stats::Poisson { lam } => poisson_ppf(p, lam),
         }
     }
 
@@ -145,6 +180,7 @@ impl Stats {
             Stats::Normal { mu, .. } => mu,
             Stats::Truncated { mu, sigma, a, b, .. } => mu + sigma * (npdf(a) - npdf(b)) / (ndtr(b) - ndtr(a)),
             Stats::Exponential { loc } => loc + 1.0,
+            Stats::Poisson { lam } => lam,
         }
     }
 
@@ -159,6 +195,7 @@ impl Stats {
                 sigma * sigma * (1.0 + (bound(a) - bound(b)) / z - m * m)
             }
             Stats::Exponential { .. } => 1.0,
+            Stats::Poisson { lam } => lam,
         }
     }
 

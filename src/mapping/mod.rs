@@ -5,6 +5,7 @@ mod binomial;
 mod draw;
 mod estimates;
 pub mod generation;
+mod host_draws;
 pub mod image;
 pub mod keys;
 mod layout;
@@ -176,7 +177,8 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         let ranges = (d.pre_view.range(), d.post_view.range());
         warnings.extend(warnings::views(&p.name(k), p, ranges, host_built));
         if net.draws == Draws::Machine {
-            warnings.extend(warnings::connector_seed(&p.name(k), p, host_built));
+            warnings.extend(warnings::connector_seed(&p.name(k), net, p, host_built));
+            warnings.extend(warnings::value_seeds(&p.name(k), net, p, host_built, d.clipped_delays));
         }
         if host_built {
             warnings.extend(warnings::offset_on_host(&p.name(k), p, d.pre_view.len()));

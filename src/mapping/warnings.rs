@@ -2,7 +2,8 @@
 //! spinnsim does what the machine does, and says so once, naming the population or projection,
 //! the value, and what the machine makes of it.
 
-use crate::model::{CellType, Population, Projection, ResolvedParams};
+use super::host_draws;
+use crate::model::{CellType, Network, Population, Projection, RandomDistribution, ResolvedParams, Values};
 
 /// The unit of a population's synaptic weights.
 fn weight_unit(cell_type: CellType) -> &'static str {
@@ -195,9 +196,9 @@ pub(super) fn offset_on_host(name: &str, proj: &Projection, n_pre: u32) -> Optio
 }
 
 /// What becomes of a connector's `rng_seed`: ignored where the machine generates the projection
-/// (`host_built` false; 7.4.1 raises there unless `error_on_non_spynnaker_pynn` is off), or over
-/// views, where spinnsim's own draws stand in for the host's.
-pub(super) fn connector_seed(name: &str, proj: &Projection, host_built: bool) -> Option<String> {
+/// (`host_built` false; 7.4.1 raises there unless `error_on_non_spynnaker_pynn` is off), or where
+/// spinnsim's own draws stand in for the host's ([`host_draws::seeds_refused`]).
+pub(super) fn connector_seed(name: &str, net: &Network, proj: &Projection, host_built: bool) -> Option<String> {
     let crate::model::Connector::FixedProbabilityConnector { rng_seed: Some(seed), .. } = proj.connector else {
         return None;
     };
@@ -207,12 +208,39 @@ pub(super) fn connector_seed(name: &str, proj: &Projection, host_built: bool) ->
              machine from the post population's seed (and by default refuses a seeded rng here as non-sPyNNaker PyNN)"
         ));
     }
-    (proj.pre_view.is_some() || proj.post_view.is_some()).then(|| {
-        format!(
-            "{name}: the connector's rng_seed {seed} is not used over a PopulationView (7.4.1's host builds such \
-             rows without the view offsets); spinnsim draws these connections with its own generator"
-        )
+    host_draws::seeds_refused(net, proj).map(|why| {
+        format!("{name}: the connector's rng_seed {seed} is not used ({why}); spinnsim draws these connections with its own generator")
     })
+}
+
+/// What becomes of the `rng_seed` of a weight or delay distribution: ignored where the machine
+/// generates the projection, not reproduced where spinnsim cannot draw as 7.4.1's host does; and
+/// the delays the host's draws put below the timestep, which it raises to the timestep.
+pub(super) fn value_seeds(name: &str, net: &Network, proj: &Projection, host_built: bool, clipped: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let delay = proj.delay.clone().unwrap_or(Values::Scalar(net.timestep));
+    for (what, values) in [("weight", &proj.weight), ("delay", &delay)] {
+        let Values::Random(RandomDistribution { rng_seed: Some(seed), .. }) = values else { continue };
+        if !host_built {
+            out.push(format!(
+                "{name}: the rng_seed {seed} of the {what} distribution is ignored: sPyNNaker 7.4.1 generates this \
+                 projection on the machine from the post population's seed"
+            ));
+        } else if let Some(why) = host_draws::values_seed_refused(net, proj, values) {
+            out.push(format!(
+                "{name}: the rng_seed {seed} of the {what} distribution is not used ({why}); spinnsim draws the {what}s \
+                 with its own generator"
+            ));
+        }
+    }
+    if clipped > 0 {
+        out.push(format!(
+            "{name}: {clipped} delays drawn below the timestep ({} ms) were raised to it, as sPyNNaker 7.4.1's host \
+             does (its provenance counts them as clipped delays)",
+            net.timestep
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ run-level ``spynnaker.cfg``.
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -371,6 +372,91 @@ def _networks():
         ],
     })
     nets.extend(_random_networks())
+    nets.extend(_seeded_value_networks())
+    return nets
+
+
+def _seeded_value_networks():
+    """
+    Host-built projections whose weights and delays come from
+    RandomDistributions with their own NumpyRNG(seed=...) (given as
+    "rng_seed" in the distribution): the host draws them per post core from
+    a seed it takes from the distribution's rng.
+    """
+    nets = []
+    nets.append({
+        "name": "seeded_weights_delays",
+        "description": (
+            "50 SSA (32 per core) -> 100 IF_curr_exp (64 per core, 2 cores), "
+            "FixedProbability(0.2, rng seed 61), w normal(0.5, 0.1, rng seed "
+            "62), d uniform(1, 14, rng seed 63), excitatory; a recurrent "
+            "AllToAll without self connections on a 30-neuron population, w "
+            "exponential(0.05, rng seed 64), d 1, inhibitory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 50,
+             "max_atoms_per_core": 32,
+             "spike_times": [[1.0 + (i % 5), 10.0 + i % 7] for i in range(50)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 100,
+             "max_atoms_per_core": 64, "seed": 1201,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+            {"label": "rec", "model": "IF_curr_exp", "n": 30, "seed": 1202,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.2, "allow_self_connections": True,
+                           "rng_seed": 61},
+             "synapse": "StaticSynapse",
+             "weight": _dist("normal", mu=0.5, sigma=0.1, rng_seed=62),
+             "delay": _dist("uniform", low=1.0, high=14.0, rng_seed=63),
+             "receptor_type": "excitatory"},
+            {"label": "rec_to_rec", "pre": "rec", "post": "rec",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": False},
+             "synapse": "StaticSynapse",
+             "weight": _dist("exponential", beta=0.05, rng_seed=64),
+             "delay": 1.0, "receptor_type": "inhibitory"},
+        ],
+    })
+    nets.append({
+        "name": "seeded_all_to_all",
+        "description": (
+            "20 SSA -> 70 IF_curr_exp (32 per core, 3 cores), AllToAll, w "
+            "normal_clipped(0.3, 0.1, 0.05, 0.6, rng seed 71), d normal(2, "
+            "1.5, rng seed 72: "
+            "some delays below the timestep, which the host raises to it); "
+            "20 SSA -> 70 OneToOne, w uniform(0.05, 0.4, rng seed 73), d "
+            "poisson(4, rng seed 74; 0 raised to the timestep), inhibitory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 20,
+             "spike_times": [[1.0 + i % 9] for i in range(20)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 70,
+             "max_atoms_per_core": 32, "seed": 1203,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "all", "pre": "ssa", "post": "pop",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("normal_clipped", mu=0.3, sigma=0.1, low=0.05,
+                             high=0.6, rng_seed=71),
+             "delay": _dist("normal", mu=2.0, sigma=1.5, rng_seed=72),
+             "receptor_type": "excitatory"},
+            {"label": "one", "pre": "ssa", "post": "pop",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse",
+             "weight": _dist("uniform", low=0.05, high=0.4, rng_seed=73),
+             "delay": _dist("poisson", lam=4.0, rng_seed=74),
+             "receptor_type": "inhibitory"},
+        ],
+    })
     return nets
 
 
@@ -1165,8 +1251,11 @@ def hx(v):
 def _value(sim, v):
     """A description value: a number, None or {"distribution": ...}."""
     if isinstance(v, dict) and "distribution" in v:
-        params = {k: x for k, x in v.items() if k != "distribution"}
-        return sim.RandomDistribution(v["distribution"], **params)
+        from pyNN.random import NumpyRNG
+        params = {("lambda_" if k == "lam" else k): x for k, x in v.items()
+                  if k not in ("distribution", "rng_seed")}
+        rng = NumpyRNG(seed=v["rng_seed"]) if "rng_seed" in v else None
+        return sim.RandomDistribution(v["distribution"], rng=rng, **params)
     return v
 
 
@@ -2415,9 +2504,22 @@ def child_main(name, onchip, out_dir):
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, out["name"] + ".json")
     with open(path, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
+        json.dump(_strict_json(out), f, separators=(",", ":"),
+                  allow_nan=False)
         f.write("\n")
     print("wrote", path, os.path.getsize(path))
+
+
+def _strict_json(o):
+    """`o` with every non-finite float written as a string ("NaN",
+    "Infinity", "-Infinity"), which strict JSON readers accept."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return str(o).replace("nan", "NaN").replace("inf", "Infinity")
+    if isinstance(o, dict):
+        return {k: _strict_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_strict_json(v) for v in o]
+    return o
 
 
 if __name__ == "__main__":

@@ -4,15 +4,18 @@ Connectors: PyNN's, with sPyNNaker's spellings (``FixedProbabilityConnector(p=..
 
 How connections are drawn (see docs/pynn.md):
 
-* with an ``rng`` (or for views, assemblies, random or array weights/delays, FromList and every
-  connector the core does not know), PyNN's own connector code draws them here in Python with
-  that generator; the core receives them as explicit ``connections`` plus the connector type,
-  which still decides the ring-buffer statistics and the quantisation (on-chip generation, as
-  sPyNNaker 7.4.1 does for every connector but FromList);
-* without an ``rng``, between whole Populations with constant weight and delay, the connector
-  itself goes to the core, which draws with its own generator seeded by ``setup(seed=...)``
-  (fast for large networks). ``Projection.get`` then reads the drawn connections back from the
-  core.
+* with ``setup(draws="machine")`` (the default), between Populations or contiguous views, a
+  connector the core knows goes to the core as parameters, with the seed of its ``NumpyRNG``
+  (FixedProbability), and the core draws as sPyNNaker 7.4.1 would: the synapse expander's draws
+  where the machine generates the projection, the host's numpy draws where the host builds it;
+* otherwise (views that are not contiguous, assemblies, array weights/delays, FromList, every
+  connector the core does not know, or ``draws="spinnsim"`` with an ``rng``), PyNN's own
+  connector code draws them here in Python with that generator; the core receives them as
+  explicit ``connections`` plus the connector type, which still decides the ring-buffer
+  statistics and the quantisation;
+* with ``draws="spinnsim"`` and no ``rng``, between whole Populations with constant weight and
+  delay, the connector itself goes to the core, which draws with its own generator seeded by
+  ``setup(seed=...)``. ``Projection.get`` reads the drawn connections back from the core.
 """
 
 from pyNN import connectors as _c

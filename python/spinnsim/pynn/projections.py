@@ -17,7 +17,7 @@ from pyNN.space import Space
 
 from . import simulator
 from .connectors import core_spec
-from .random import MACHINE_DISTRIBUTIONS, core_distribution
+from .random import UNSIZED_DISTRIBUTIONS, core_distribution
 from .simulator import _core_module, state, translate_core_error, warn
 from .synapses import (
     STDP_PARAMETERS, StaticSynapse, STDPMechanism, check_delays, check_weights,
@@ -256,7 +256,7 @@ class Projection(common.Projection):
         whole = spec is not None and self._single
         machine = self._machine_draws(whole, ps)
         if machine is not None:
-            self._fast = (spec, *machine)
+            self._fast = (self._connector_spec(spec), *machine)
             self._parts = [_Part(self, 0, 0)]
         elif whole and getattr(connector, "_user_rng", True) is False and w is not None and d is not None:
             check_weights(w, self)
@@ -269,12 +269,13 @@ class Projection(common.Projection):
         state.structure_changed()
 
     def _machine_draws(self, whole, ps):
-        """(weight, delay) as the core's synapse expander takes them, when the machine generates
-        this projection and ``setup(draws='machine')``: a Population or a contiguous
-        PopulationView on each side, a connector the core knows, static or STDP synapses,
-        constant or machine-generated weights and delays. sPyNNaker 7.4.1
-        then ignores the rngs of the connector and the distributions (it says so), and so does
-        this: the draws come from the post-synaptic Population's ``seed``."""
+        """(weight, delay) as the core takes them when it draws this projection itself
+        (``setup(draws='machine')``): a Population or a contiguous PopulationView on each side, a
+        connector the core knows, static or STDP synapses, constant weights and delays or
+        distributions the core knows. The core then decides, as sPyNNaker 7.4.1 does, whether the
+        machine generates the projection (from the post-synaptic Population's seed, ignoring every
+        rng, and saying so) or the host builds it (drawing from seeded NumpyRNGs as numpy does);
+        the rngs' seeds go with the distributions (``state.rng_seed``)."""
         if state.draws != "machine" or not whole:
             return None
         specs = []
@@ -285,23 +286,36 @@ class Projection(common.Projection):
                 continue
             larr = ps[name]
             if not (isinstance(larr, LazyArray) and not larr.operations
-                    and isinstance(larr.base_value, _PyNNRandomDistribution)
-                    and larr.base_value.name in MACHINE_DISTRIBUTIONS):
+                    and isinstance(larr.base_value, _PyNNRandomDistribution)):
                 return None
-            if getattr(larr.base_value, "_user_rng", False):
-                warn(f"projection {self.label}: the rng of the RandomDistribution in {name} is not used: "
-                     "sPyNNaker 7.4.1 generates this projection on the machine from the post-synaptic "
-                     "Population's seed (give it seed=...)")
-            specs.append(core_distribution(larr.base_value))
+            rd = larr.base_value
+            spec = core_distribution(rd)
+            if spec is None or rd.name in UNSIZED_DISTRIBUTIONS:
+                return None
+            if getattr(rd, "_user_rng", False):
+                seed = state.rng_seed(rd.rng, f"projection {self.label}: the {name} distribution")
+                if seed is not None:
+                    spec["rng_seed"] = seed
+            specs.append(spec)
         if isinstance(specs[0], float):
             check_weights(specs[0], self)
         if isinstance(specs[1], float):
             check_delays(specs[1], self)
-        if getattr(self._connector, "_user_rng", False):
-            warn(f"projection {self.label}: the rng of {type(self._connector).__name__} is not used: sPyNNaker "
-                 "7.4.1 generates this projection on the machine from the post-synaptic Population's seed "
-                 "(give it seed=...)")
         return tuple(specs)
+
+    def _connector_spec(self, spec):
+        """The core's connector ``spec`` with the seed of the script's rng, where the core follows
+        one (FixedProbabilityConnector); for the others a warning that it does not."""
+        if spec is None or not getattr(self._connector, "_user_rng", False):
+            return spec
+        what = f"projection {self.label}: the {type(self._connector).__name__}"
+        if spec["type"] == "FixedProbabilityConnector":
+            seed = state.rng_seed(self._connector.rng, what)
+            return spec if seed is None else dict(spec, rng_seed=seed)
+        warn(f"{what}'s rng is not used: where sPyNNaker 7.4.1 generates this projection on the machine it "
+             "ignores the rng too (give the post-synaptic Population seed=...); where its host builds the rows, "
+             "spinnsim does not reproduce the host's draws for this connector yet")
+        return spec
 
     # ------------------------------------------------------------- STDP
     def _post_roots(self):

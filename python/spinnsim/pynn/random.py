@@ -51,6 +51,11 @@ class RandomDistribution(_PyNNRandomDistribution):
 #: for: not uniform_int).
 MACHINE_DISTRIBUTIONS = ("uniform", "normal", "normal_clipped", "normal_clipped_to_boundary", "exponential")
 
+#: The distributions sPyNNaker 7.4.1 has no statistics for (`STATS_BY_NAME` spells it "randint"),
+#: so that it cannot size a projection with such weights or delays (it raises KeyError): these are
+#: drawn here in Python, and the core sizes the projection from the values drawn.
+UNSIZED_DISTRIBUTIONS = ("uniform_int",)
+
 #: The distributions the neuron expander of sPyNNaker 7.4.1 draws random parameters and initial
 #: values from (the core's ``generatable``, src/mapping/generation.rs): a population set to one of
 #: them whole gets the machine's draws; others are drawn here, as the 7.4.1 host draws them with

@@ -133,6 +133,7 @@ class State(BaseState):
         self.open_annotations = {}
         self.open_datetime = None
         self.rng_counter = 0
+        self.rng_users = {}            # id(rng) -> (rng, what first took it): see rng_seed
         self._tables = {}
         self.core_warnings_seen = 0
         self.reset_state()
@@ -149,6 +150,32 @@ class State(BaseState):
         from pyNN.random import NumpyRNG
         self.rng_counter += 1
         return NumpyRNG(seed=(int(self.seed) * 1_000_003 + 7919 * self.rng_counter) % (2 ** 32))
+
+    def rng_seed(self, rng, what):
+        """The seed of ``rng`` for the core, which then draws as a fresh ``NumpyRNG(seed)`` does
+        where sPyNNaker 7.4.1's host draws from it (docs/decisions.md D22, D23); ``what`` names its
+        user ("projection e2e: the weight distribution"). None, with a warning, for an rng whose
+        stream the core cannot follow: not a seeded NumpyRNG, already drawn from, or given to a
+        second user (the host would go on with one stream; the core starts each user afresh)."""
+        import numpy as np
+        from pyNN.random import NumpyRNG
+        first = self.rng_users.setdefault(id(rng), (rng, what))[1]
+        why = None
+        if not isinstance(rng, NumpyRNG) or rng.seed is None:
+            why = "it is not a NumpyRNG with a seed"
+        elif first != what:
+            why = f"it is also the rng of {first}, and the host would draw both from its one stream"
+        else:
+            fresh = np.random.RandomState(int(rng.seed)).get_state()
+            now = rng.rng.get_state()
+            if now[2] != fresh[2] or not np.array_equal(now[1], fresh[1]) or now[3] != 0:
+                why = "it has been drawn from already"
+        if why is None:
+            return int(rng.seed)
+        warn(f"{what}: spinnsim does not follow its rng ({why}): where sPyNNaker 7.4.1's host draws from it, "
+             "spinnsim's own draws (seeded by setup(seed=...)) stand in for the host's; where the machine "
+             "generates the projection, the machine ignores the rng too")
+        return None
 
     @property
     def live(self):
