@@ -305,6 +305,7 @@ impl Simulation {
             profile: self.image().profile.name().into(),
             seed: self.network.seed,
             unseeded: crate::mapping::seeds::unseeded_machine_draws(&self.network, self.image()),
+            unseeded_projections: self.image().unseeded_projections.clone(),
         }
     }
 

@@ -480,6 +480,7 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
                 n: rng.random_range(1..4.min(n_pre - 1) + 1) as u64,
                 allow_self_connections: allow,
                 with_replacement: rng.random(),
+                rng_seed: None,
             },
             4 => Connector::FixedNumberPostConnector {
                 n: rng.random_range(1..4.min(n_post - 1) + 1) as u64,

@@ -141,6 +141,7 @@ fn shapes() -> Vec<(&'static str, Network)> {
                         n: 200,
                         allow_self_connections: true,
                         with_replacement: false,
+                        rng_seed: None,
                     },
                     w.clone(),
                     d.clone(),

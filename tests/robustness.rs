@@ -616,3 +616,58 @@ fn a_seeded_distribution_draws_as_numpy_on_the_host_and_is_ignored_on_the_machin
     let said = run_toml(&toml(1, gamma, low), 1.0).unwrap();
     assert!(said.iter().any(|w| w.contains("delays drawn below the timestep (1 ms) were raised to it")), "{said:?}");
 }
+
+/// Where 7.4.1's host builds the rows (here: gamma weights, which the expander cannot draw), a
+/// FixedNumberPre with `rng_seed` connects numpy's pre neurons, whatever the network seed; a
+/// FixedNumberPost connects nothing, as 7.4.1's host, and the run says so once; with spinnsim's
+/// own draws it is connected. The run's metadata names the projections whose host draws 7.4.1
+/// would make without a seed.
+#[test]
+fn fixed_number_connectors_on_the_host_are_the_hosts() {
+    let toml = |seed: u64, connector: &str, draws: &str| {
+        format!(
+            "seed = {seed}\n{draws}[[population]]\nlabel = \"a\"\nsize = 30\ncell_type = \"IF_curr_exp\"\n\
+             [[population]]\nlabel = \"s\"\nsize = 20\ncell_type = \"SpikeSourceArray\"\nspike_times = [1.0]\n\
+             [[projection]]\nlabel = \"fixed\"\npre = \"s\"\npost = \"a\"\nconnector = {connector}\n\
+             weight = {{ distribution = \"gamma\", k = 2.0, theta = 0.1 }}\ndelay = 1.0\n"
+        )
+    };
+    let pre = "{ type = \"FixedNumberPreConnector\", n = 4, rng_seed = 21 }";
+    let pairs = |seed: u64| {
+        let sim = Simulation::new(load_toml(&toml(seed, pre, "")).unwrap(), Default::default(), Some(1)).unwrap();
+        assert!(!sim.warnings().iter().any(|w| w.contains("rng_seed")), "{:?}", sim.warnings());
+        let mut p: Vec<(u32, u32)> = sim.connections(0).unwrap().iter().map(|c| (c[0] as u32, c[1] as u32)).collect();
+        p.sort_unstable();
+        p
+    };
+    assert_eq!(pairs(1), pairs(2), "the network seed does not move numpy's draws");
+    // numpy's `choice(20, 4, False)` per post neuron, one RandomState(21) for them all.
+    let mut rs = spinnsim::model::RandomState::new(21);
+    let mut want: Vec<(u32, u32)> =
+        (0..30).flat_map(|m| rs.choice(20, 4, false).into_iter().map(move |i| (i, m))).collect();
+    want.sort_unstable();
+    assert_eq!(pairs(1), want);
+    // The gamma weights have no rng_seed: 7.4.1's host would draw them from OS entropy.
+    let unseeded =
+        |sim: &Simulation| sim.spikes_batch().unwrap().schema().metadata()["spinnsim.unseeded_projections"].clone();
+    let sim = Simulation::new(load_toml(&toml(1, pre, "")).unwrap(), Default::default(), Some(1)).unwrap();
+    assert_eq!(unseeded(&sim), "fixed");
+    let seeded = toml(1, pre, "").replace("theta = 0.1 }", "theta = 0.1, rng_seed = 3 }");
+    let sim = Simulation::new(load_toml(&seeded).unwrap(), Default::default(), Some(1)).unwrap();
+    assert_eq!(unseeded(&sim), "", "every host draw is seeded");
+    let unseeded_pre = seeded.replace(", rng_seed = 21 }", " }");
+    let sim = Simulation::new(load_toml(&unseeded_pre).unwrap(), Default::default(), Some(1)).unwrap();
+    assert_eq!(unseeded(&sim), "fixed", "the connector draws without a seed");
+
+    let post = "{ type = \"FixedNumberPostConnector\", n = 3 }";
+    let sim = Simulation::new(load_toml(&toml(1, post, "")).unwrap(), Default::default(), Some(1)).unwrap();
+    assert!(sim.connections(0).unwrap().is_empty());
+    let said = sim.warnings();
+    let nothing = said.iter().filter(|w| w.contains("projection `fixed`: sPyNNaker 7.4.1's host builds no connection"));
+    assert_eq!(nothing.count(), 1, "{said:?}");
+    let own =
+        Simulation::new(load_toml(&toml(1, post, "draws = \"spinnsim\"\n")).unwrap(), Default::default(), Some(1))
+            .unwrap();
+    assert_eq!(own.connections(0).unwrap().len(), 60);
+    assert!(!own.warnings().iter().any(|w| w.contains("builds no connection")), "{:?}", own.warnings());
+}

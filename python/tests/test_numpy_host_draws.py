@@ -116,3 +116,49 @@ def test_a_shared_rng_is_not_followed_and_says_so():
     sim.run(1.0)
     assert len(proj.get("weight", format="list")) > 0
     sim.end()
+
+
+def test_a_fixed_number_pre_draws_the_hosts_choices():
+    """FixedNumberPreConnector(rng=NumpyRNG(seed)): numpy's `choice` of n pre neurons for each post
+    neuron in turn, sorted; the weights in that post-major order, one seed per core."""
+    sim.setup(timestep=1.0, seed=9)
+    pre = sim.Population(N_PRE, sim.SpikeSourceArray(spike_times=[1.0]), label="pre")
+    post = sim.Population(N_POST, sim.IF_curr_exp(), label="post", seed=7)
+    w = sim.RandomDistribution("gamma", rng=sim.NumpyRNG(seed=4), **GAMMA)
+    proj = sim.Projection(pre, post, sim.FixedNumberPreConnector(5, rng=sim.NumpyRNG(seed=12)),
+                          sim.StaticSynapse(weight=w, delay=1.0), label="pre5")
+    assert proj._conn is None and proj._fast is not None, "nothing drawn in Python"
+    sim.run(1.0)
+    got = np.asarray(proj.get("weight", format="list"), dtype=float)
+    sim.end()
+    rng = PyNNNumpyRNG(seed=12)
+    chosen = [np.sort(rng.choice(N_PRE, 5, False)) for _ in range(N_POST)]
+    pre_ids = np.concatenate(chosen)
+    post_ids = np.repeat(np.arange(N_POST), 5)
+    core_seed = int(PyNNNumpyRNG(seed=4).next() * 0x7FFFFFFF)
+    want = PyNNRandomDistribution("gamma", rng=PyNNNumpyRNG(core_seed), **GAMMA).next(len(pre_ids))
+    pre_w, post_w, ww = by_pair(pre_ids, post_ids, want)
+    gpre, gpost, gw = by_pair(got[:, 0], got[:, 1], got[:, 2])
+    np.testing.assert_array_equal(gpre, pre_w)
+    np.testing.assert_array_equal(gpost, post_w)
+    scale = next(2.0 ** k for k in range(40) if np.all(np.mod(gw * 2.0 ** k, 1.0) == 0))
+    assert np.max(np.abs(gw - ww)) <= 0.5 / scale + 1e-12
+
+
+def test_a_fixed_number_post_the_host_builds_has_no_connection_and_says_so():
+    """7.4.1's host builds no FixedNumberPostConnector connection (it warns 'No connection'):
+    the same here, and the run says so."""
+    sim.setup(timestep=1.0, seed=9)
+    pre = sim.Population(N_PRE, sim.SpikeSourceArray(spike_times=[1.0]), label="pre")
+    post = sim.Population(N_POST, sim.IF_curr_exp(), label="post", seed=7)
+    w = sim.RandomDistribution("gamma", **GAMMA)
+    proj = sim.Projection(pre, post, sim.FixedNumberPostConnector(3),
+                          sim.StaticSynapse(weight=w, delay=1.0), label="post3")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(1.0)
+    said = [str(c.message) for c in caught]
+    assert len(proj.get("weight", format="list")) == 0
+    sim.end()
+    assert sum("post3" in s and "host builds no connection for a FixedNumberPostConnector" in s
+               for s in said) == 1, said

@@ -157,21 +157,23 @@ fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -
 }
 
 /// The pairs the host builds (indices from the views' starts): listed or imported ones, numpy's
-/// for a seeded FixedProbabilityConnector, else the connector's own draws from `rng`.
+/// for a seeded connector, none where 7.4.1's host builds none, else the connector's own draws
+/// from `rng`.
 fn host_pairs(
     net: &Network,
     proj: &Projection,
     post_atoms_per_core: u32,
-    (n_pre, n_post): (u32, u32),
+    sizes: (u32, u32),
     rng: &mut rand::rngs::StdRng,
 ) -> Vec<(u32, u32)> {
-    match (&proj.connections, host_draws::connector_seed(net, proj)) {
-        (Some(list), _) => crate::model::list_pairs(list),
-        (None, Some((p_connect, no_self, seed))) => {
-            crate::model::numpy_fixed_probability_pairs(p_connect, no_self, seed, (n_pre, n_post), post_atoms_per_core)
-        }
-        (None, None) => proj.connector.pairs(n_pre, n_post, proj.is_recurrent(), rng),
+    if let Some(list) = &proj.connections {
+        return crate::model::list_pairs(list);
     }
+    if host_draws::builds_nothing(net, proj) {
+        return Vec::new();
+    }
+    host_draws::seeded_pairs(net, proj, post_atoms_per_core, sizes)
+        .unwrap_or_else(|| proj.connector.pairs(sizes.0, sizes.1, proj.is_recurrent(), rng))
 }
 
 /// A delay must be finite and at least one timestep.

@@ -133,7 +133,7 @@ fn connection_generator(
         Connector::FixedTotalNumberConnector { n, allow_self_connections, with_replacement } => {
             G::FixedTotal { allow_self: allow(allow_self_connections), with_replacement, n: count(n)? }
         }
-        Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement } => {
+        Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement, .. } => {
             G::FixedPre { allow_self: allow(allow_self_connections), with_replacement, n: count(n)? }
         }
         Connector::FixedNumberPostConnector { n, allow_self_connections, with_replacement } => {

@@ -1,6 +1,6 @@
 //! What sPyNNaker 7.4.1's host draws with numpy for the rows it builds itself, where the script
-//! seeds the generators (docs/decisions.md D22, D23): the connections of a FixedProbability
-//! connector with `rng=NumpyRNG(seed)`, and the weights and delays of a `RandomDistribution`
+//! seeds the generators (docs/decisions.md D22, D23): the connections of a FixedProbability or
+//! FixedNumberPre connector with `rng=NumpyRNG(seed)`, and the weights and delays of a `RandomDistribution`
 //! with its own `rng`.
 //!
 //! The host draws the values of a distribution per post core, core after core
@@ -9,7 +9,10 @@
 //! `int(u · 0x7FFFFFFF)`, which draws that core's values in the order of the connector's
 //! synaptic block.
 
-use crate::model::{Connector, Distribution, Draws, Network, Projection, RandomState, Values};
+use crate::model::{
+    numpy_fixed_number_pre_pairs, numpy_fixed_probability_pairs, Connector, Distribution, Draws, Network, Projection,
+    RandomState, Values,
+};
 
 /// Why a seed given on a host-built projection cannot draw as 7.4.1's host does, or `None` when
 /// it can: spinnsim's own draws were asked for, or a side is a PopulationView (7.4.1's host
@@ -24,17 +27,57 @@ pub(super) fn seeds_refused(net: &Network, proj: &Projection) -> Option<&'static
     None
 }
 
-/// `(p_connect, no self connections, seed)` of a FixedProbabilityConnector whose host-built
-/// rows draw from its own `NumpyRNG(seed)` as 7.4.1's host does.
-pub(super) fn connector_seed(net: &Network, proj: &Projection) -> Option<(f64, bool, u32)> {
+/// The pairs (indices from the views' starts) that 7.4.1's host draws for a connector seeded
+/// with its own `NumpyRNG`: FixedProbability and FixedNumberPre; `None` for the others, without a
+/// seed, or where the seed cannot draw as the host does ([`seeds_refused`]).
+pub(super) fn seeded_pairs(
+    net: &Network,
+    proj: &Projection,
+    post_atoms_per_core: u32,
+    sizes: (u32, u32),
+) -> Option<Vec<(u32, u32)>> {
+    if seeds_refused(net, proj).is_some() {
+        return None;
+    }
+    let no_self = |allow: bool| !allow && proj.is_recurrent();
     match proj.connector {
-        Connector::FixedProbabilityConnector { p_connect, allow_self_connections, rng_seed: Some(seed) }
-            if seeds_refused(net, proj).is_none() =>
-        {
-            Some((p_connect, !allow_self_connections && proj.is_recurrent(), seed))
+        Connector::FixedProbabilityConnector { p_connect, allow_self_connections, rng_seed: Some(seed) } => Some(
+            numpy_fixed_probability_pairs(p_connect, no_self(allow_self_connections), seed, sizes, post_atoms_per_core),
+        ),
+        Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement, rng_seed: Some(seed) } => {
+            Some(numpy_fixed_number_pre_pairs(n, with_replacement, no_self(allow_self_connections), seed, sizes))
         }
         _ => None,
     }
+}
+
+/// Whether 7.4.1's host builds no connection at all for this projection, where it builds the
+/// rows: a FixedNumberPostConnector, whose `__build_post_neurons` fills only the entries that
+/// are `None` of a list that starts with empty arrays. spinnsim's own draws (`draws =
+/// "spinnsim"`) connect it.
+pub(super) fn builds_nothing(net: &Network, proj: &Projection) -> bool {
+    net.draws == Draws::Machine && matches!(proj.connector, Connector::FixedNumberPostConnector { .. })
+}
+
+/// Whether 7.4.1's host, building this projection's rows, would draw from a `NumpyRNG` without a
+/// seed (OS entropy: the machine's own result would not repeat): a random connector without
+/// `rng_seed` (FixedTotalNumber always: it draws from numpy's global generator), or a weight or
+/// delay distribution without one. spinnsim draws those from the network seed.
+pub(super) fn unseeded(net: &Network, proj: &Projection) -> bool {
+    if net.draws != Draws::Machine || proj.connections.is_some() || builds_nothing(net, proj) {
+        return false;
+    }
+    let connector = match proj.connector {
+        Connector::FixedProbabilityConnector { p_connect, rng_seed, .. } => {
+            rng_seed.is_none() && p_connect > 0.0 && p_connect < 1.0
+        }
+        Connector::FixedNumberPreConnector { rng_seed, .. } => rng_seed.is_none(),
+        Connector::FixedTotalNumberConnector { .. } => true,
+        _ => false,
+    };
+    let delay = proj.delay.clone().unwrap_or(Values::Scalar(net.timestep));
+    let value = |v: &Values| matches!(v, Values::Random(d) if d.rng_seed.is_none());
+    connector || value(&proj.weight) || value(&delay)
 }
 
 /// Why a seeded distribution of `values` (a weight or a delay) cannot draw as 7.4.1's host does,

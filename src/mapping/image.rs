@@ -261,6 +261,9 @@ pub struct MachineImage {
     pub ring_buffer_shifts: Vec<Option<[u32; 2]>>,
     /// Things sPyNNaker would do silently that change the network (dropped synapses, …).
     pub warnings: Vec<String>,
+    /// Projections (labels, or indices) whose rows 7.4.1's host would draw from unseeded
+    /// generators: spinnsim draws them from the network seed, the machine's own would not repeat.
+    pub unseeded_projections: Vec<String>,
 }
 
 impl MachineImage {

@@ -171,13 +171,18 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             .enumerate()
             .filter_map(|(k, p)| generation::every_pair_warning(net, k, p, opts.virtual_board)),
     );
+    let mut unseeded_projections = Vec::new();
     for (k, (p, d)) in net.projections.iter().zip(&drawn).enumerate() {
         // Where 7.4.1's host would build the rows itself (`may_generate_on_machine` false).
         let host_built = opts.virtual_board || !generation::on_chip(p, net.timestep);
         let ranges = (d.pre_view.range(), d.post_view.range());
         warnings.extend(warnings::views(&p.name(k), p, ranges, host_built));
+        if host_built && host_draws::unseeded(net, p) {
+            unseeded_projections.push(p.label.clone().unwrap_or_else(|| k.to_string()));
+        }
         if net.draws == Draws::Machine {
             warnings.extend(warnings::connector_seed(&p.name(k), net, p, host_built));
+            warnings.extend(warnings::nothing_built(&p.name(k), net, p, host_built));
             warnings.extend(warnings::value_seeds(&p.name(k), net, p, host_built, d.clipped_delays));
         }
         if host_built {
@@ -212,6 +217,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         population_labels: pops.iter().map(|p| p.label.clone()).collect(),
         ring_buffer_shifts,
         warnings,
+        unseeded_projections,
     })
 }
 

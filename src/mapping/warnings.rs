@@ -199,9 +199,7 @@ pub(super) fn offset_on_host(name: &str, proj: &Projection, n_pre: u32) -> Optio
 /// (`host_built` false; 7.4.1 raises there unless `error_on_non_spynnaker_pynn` is off), or where
 /// spinnsim's own draws stand in for the host's ([`host_draws::seeds_refused`]).
 pub(super) fn connector_seed(name: &str, net: &Network, proj: &Projection, host_built: bool) -> Option<String> {
-    let crate::model::Connector::FixedProbabilityConnector { rng_seed: Some(seed), .. } = proj.connector else {
-        return None;
-    };
+    let seed = proj.connector.rng_seed()?;
     if !host_built {
         return Some(format!(
             "{name}: the connector's rng_seed {seed} is ignored: sPyNNaker 7.4.1 generates this projection on the \
@@ -210,6 +208,19 @@ pub(super) fn connector_seed(name: &str, net: &Network, proj: &Projection, host_
     }
     host_draws::seeds_refused(net, proj).map(|why| {
         format!("{name}: the connector's rng_seed {seed} is not used ({why}); spinnsim draws these connections with its own generator")
+    })
+}
+
+/// A FixedNumberPostConnector whose rows 7.4.1's host builds: it builds none (see
+/// [`host_draws::builds_nothing`]), and neither does spinnsim.
+pub(super) fn nothing_built(name: &str, net: &Network, proj: &Projection, host_built: bool) -> Option<String> {
+    (host_built && proj.connections.is_none() && host_draws::builds_nothing(net, proj)).then(|| {
+        format!(
+            "{name}: sPyNNaker 7.4.1's host builds no connection for a FixedNumberPostConnector (it warns 'No \
+             connection in FixedNumberPostConnector'), and it builds this projection's rows itself (on a virtual \
+             board, or for weights or delays the synapse expander cannot draw): as on SpiNNaker the projection has \
+             no synapses; draws = \"spinnsim\" connects it with spinnsim's own generator"
+        )
     })
 }
 

@@ -37,6 +37,10 @@ pub enum Connector {
         allow_self_connections: bool,
         #[serde(default)]
         with_replacement: bool,
+        /// The seed of the connector's own `NumpyRNG(seed=...)`, used where 7.4.1's host builds
+        /// the rows (as for FixedProbability's); the machine ignores it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rng_seed: Option<u32>,
     },
     FixedNumberPostConnector {
         n: u64,
@@ -93,6 +97,33 @@ pub fn numpy_fixed_probability_pairs(
                 out.push(((idx / n_atoms) as u32, lo + (idx % n_atoms) as u32));
             }
         }
+    }
+    out
+}
+
+/// The pairs sPyNNaker 7.4.1's host draws for a `FixedNumberPreConnector` with
+/// `rng=NumpyRNG(seed)` (`__build_pre_neurons`, once for the whole projection): for each post
+/// neuron in turn, `rng.choice` of `n` pre neurons (from all of them, or without the post neuron
+/// itself when `no_self`), sorted. Post-major, as its synaptic blocks list them.
+pub fn numpy_fixed_number_pre_pairs(
+    n: u64,
+    with_replacement: bool,
+    no_self: bool,
+    seed: u32,
+    (n_pre, n_post): (u32, u32),
+) -> Vec<(u32, u32)> {
+    let mut rs = crate::model::RandomState::new(seed);
+    let mut out = Vec::with_capacity(n as usize * n_post as usize);
+    for m in 0..n_post {
+        // Without self connections numpy chooses among the list of the other pre neurons.
+        let candidates = if no_self { n_pre.saturating_sub(1) } else { n_pre };
+        let mut chosen: Vec<u32> = rs
+            .choice(candidates, n as usize, with_replacement)
+            .into_iter()
+            .map(|i| if no_self && i >= m { i + 1 } else { i })
+            .collect();
+        chosen.sort_unstable();
+        out.extend(chosen.into_iter().map(|i| (i, m)));
     }
     out
 }
@@ -162,6 +193,15 @@ impl Connector {
         }
     }
 
+    /// The seed of the connector's own `NumpyRNG`, for the connectors that take one.
+    pub fn rng_seed(&self) -> Option<u32> {
+        match *self {
+            Connector::FixedProbabilityConnector { rng_seed, .. }
+            | Connector::FixedNumberPreConnector { rng_seed, .. } => rng_seed,
+            _ => None,
+        }
+    }
+
     /// Whether sPyNNaker 7.4.1 would build this connector's rows on chip (the synapse expander,
     /// docs/semantics.md §3.1), which decides how weights and delays are quantised.
     pub fn generated_on_chip(&self) -> bool {
@@ -175,7 +215,7 @@ impl Connector {
             Connector::FixedProbabilityConnector { p_connect, .. } if !(0.0..=1.0).contains(p_connect) => {
                 err("p_connect", format!("{p_connect} is outside [0, 1]"))
             }
-            Connector::FixedNumberPreConnector { n, with_replacement, allow_self_connections } => {
+            Connector::FixedNumberPreConnector { n, with_replacement, allow_self_connections, .. } => {
                 let avail = n_pre as u64 - u64::from(same_population && !allow_self_connections);
                 check_available(*n, avail, *with_replacement, "pre-synaptic neurons for each post-synaptic neuron")
             }
@@ -249,7 +289,7 @@ impl Connector {
                 pairs.sort_by_key(|&(i, _)| i);
                 pairs
             }
-            Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement } => {
+            Connector::FixedNumberPreConnector { n, allow_self_connections, with_replacement, .. } => {
                 // Each post neuron draws n pre neurons.
                 let no_self = same_population && !allow_self_connections;
                 let mut pairs = Vec::with_capacity(n as usize * n_post as usize);

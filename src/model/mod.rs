@@ -9,7 +9,7 @@ mod plasticity;
 mod random;
 
 pub use cells::{CellType, ParamSpec, Range};
-pub use connectors::{list_pairs, numpy_fixed_probability_pairs, Connector};
+pub use connectors::{list_pairs, numpy_fixed_number_pre_pairs, numpy_fixed_probability_pairs, Connector};
 pub use file::load_toml;
 pub use numpy_random::RandomState;
 pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};

@@ -24,6 +24,9 @@ pub struct RunMetadata {
     /// Populations whose on-chip draws spinnsim seeded from the network seed because they have no
     /// `seed` (the machine would use OS entropy: its own result would not repeat).
     pub unseeded: Vec<String>,
+    /// Projections whose host-built rows 7.4.1 would draw from unseeded generators, seeded by
+    /// spinnsim from the network seed (`MachineImage::unseeded_projections`).
+    pub unseeded_projections: Vec<String>,
 }
 
 fn metadata(m: &RunMetadata) -> HashMap<String, String> {
@@ -34,6 +37,7 @@ fn metadata(m: &RunMetadata) -> HashMap<String, String> {
         ("spinnsim.version".into(), env!("CARGO_PKG_VERSION").into()),
         ("spinnsim.semantics".into(), "sPyNNaker 7.4.1".into()),
         ("spinnsim.unseeded_populations".into(), m.unseeded.join(",")),
+        ("spinnsim.unseeded_projections".into(), m.unseeded_projections.join(",")),
     ])
 }
 

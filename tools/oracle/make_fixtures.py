@@ -457,6 +457,45 @@ def _seeded_value_networks():
              "receptor_type": "inhibitory"},
         ],
     })
+    nets.append({
+        "name": "seeded_fixed_number_pre",
+        "description": (
+            "40 SSA -> 90 IF_curr_exp (32 per core, 3 cores), "
+            "FixedNumberPre(12, with replacement, rng seed 81), w normal(0.4, "
+            "0.1, rng seed 82), d uniform(1, 12, rng seed 83), excitatory; a "
+            "recurrent FixedNumberPre(9) without self connections or "
+            "replacement (rng seed 84) on a 60-neuron population, w "
+            "uniform(0.1, 0.3, rng seed 85), d 2, inhibitory."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 40,
+             "spike_times": [[1.0 + i % 6, 9.0 + i % 4] for i in range(40)]},
+            {"label": "pop", "model": "IF_curr_exp", "n": 90,
+             "max_atoms_per_core": 32, "seed": 1204,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+            {"label": "rec", "model": "IF_curr_exp", "n": 60, "seed": 1205,
+             "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "ssa_to_pop", "pre": "ssa", "post": "pop",
+             "connector": {"type": "FixedNumberPreConnector", "n": 12,
+                           "with_replacement": True,
+                           "allow_self_connections": True, "rng_seed": 81},
+             "synapse": "StaticSynapse",
+             "weight": _dist("normal", mu=0.4, sigma=0.1, rng_seed=82),
+             "delay": _dist("uniform", low=1.0, high=12.0, rng_seed=83),
+             "receptor_type": "excitatory"},
+            {"label": "rec_to_rec", "pre": "rec", "post": "rec",
+             "connector": {"type": "FixedNumberPreConnector", "n": 9,
+                           "with_replacement": False,
+                           "allow_self_connections": False, "rng_seed": 84},
+             "synapse": "StaticSynapse",
+             "weight": _dist("uniform", low=0.1, high=0.3, rng_seed=85),
+             "delay": 2.0, "receptor_type": "inhibitory"},
+        ],
+    })
     return nets
 
 
@@ -1322,11 +1361,15 @@ def build_network(sim, net, refused=None):
         elif t == "FixedNumberPreConnector":
             conn = sim.FixedNumberPreConnector(
                 c["n"], allow_self_connections=c["allow_self_connections"],
-                with_replacement=c["with_replacement"])
+                with_replacement=c["with_replacement"],
+                rng=(NumpyRNG(seed=c["rng_seed"]) if "rng_seed" in c
+                     else None))
         elif t == "FixedNumberPostConnector":
             conn = sim.FixedNumberPostConnector(
                 c["n"], allow_self_connections=c["allow_self_connections"],
-                with_replacement=c["with_replacement"])
+                with_replacement=c["with_replacement"],
+                rng=(NumpyRNG(seed=c["rng_seed"]) if "rng_seed" in c
+                     else None))
         else:
             raise ValueError(t)
         syn_kw = {}

@@ -305,11 +305,12 @@ class Projection(common.Projection):
 
     def _connector_spec(self, spec):
         """The core's connector ``spec`` with the seed of the script's rng, where the core follows
-        one (FixedProbabilityConnector); for the others a warning that it does not."""
+        one (FixedProbabilityConnector, FixedNumberPreConnector); for the others a warning that
+        it does not."""
         if spec is None or not getattr(self._connector, "_user_rng", False):
             return spec
         what = f"projection {self.label}: the {type(self._connector).__name__}"
-        if spec["type"] == "FixedProbabilityConnector":
+        if spec["type"] in ("FixedProbabilityConnector", "FixedNumberPreConnector"):
             seed = state.rng_seed(self._connector.rng, what)
             return spec if seed is None else dict(spec, rng_seed=seed)
         warn(f"{what}'s rng is not used: where sPyNNaker 7.4.1 generates this projection on the machine it "
