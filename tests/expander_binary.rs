@@ -216,7 +216,8 @@ fn run_tool(tool: &str, input: &serde_json::Value) -> Option<Vec<serde_json::Val
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3 starts");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    // A tool that cannot start (no unicorn) exits before reading: its stderr says why, not the pipe.
+    let written = child.stdin.take().unwrap().write_all(input.to_string().as_bytes());
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(3) || err.contains("No module named 'unicorn'") {
@@ -224,7 +225,7 @@ fn run_tool(tool: &str, input: &serde_json::Value) -> Option<Vec<serde_json::Val
         println!("SKIPPED: {err}");
         return None;
     }
-    assert!(out.status.success(), "{tool} failed:\n{err}");
+    assert!(out.status.success() && written.is_ok(), "{tool} failed ({written:?}):\n{err}");
     Some(String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect())
 }
 

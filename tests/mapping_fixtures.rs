@@ -436,6 +436,7 @@ fn seeded_host_draws_are_numpys() {
         "fixed_probability",
         "seeded_weights_delays",
         "seeded_all_to_all",
+        "seeded_gamma_lognormal",
         "seeded_fixed_number_pre",
         "fixed_post_random",
     ];

@@ -6,6 +6,7 @@
 //! `random_stats`, which use scipy).
 
 use super::binomial::probable_maximum_selected as pms;
+use super::shifts::{gamma_p, gamma_q, ln_gamma};
 use crate::model::{Connector, Distribution, Values};
 
 /// `get_probable_maximum_selected`'s default chance.
@@ -24,12 +25,16 @@ fn stats(d: &Distribution) -> Option<Stats> {
         // `expon.cdf(v, beta)`: scipy reads beta as the location, with scale 1.
         Exponential { beta } => Stats::Exponential { loc: beta },
         Poisson { lam } => Stats::Poisson { lam },
+        // `gamma.cdf(v, k, theta)` and `lognorm.cdf(v, mu, sigma)`: scipy reads the second
+        // parameter as the location, with scale 1 (and no lognormal for mu <= 0: NaN).
+        Gamma { k, theta } => Stats::Gamma { a: k, loc: theta },
+        Lognormal { mu, sigma } => Stats::Lognormal { s: mu, loc: sigma },
         _ => return None,
     })
 }
 
-/// scipy's `uniform(low, scale)`, `norm(mu, sigma)`, `truncnorm(a, b, mu, sigma)`, `expon(loc)`
-/// and `poisson(lam)`.
+/// scipy's `uniform(low, scale)`, `norm(mu, sigma)`, `truncnorm(a, b, mu, sigma)`, `expon(loc)`,
+/// `poisson(lam)`, `gamma(a, loc)` and `lognorm(s, loc)`.
 #[derive(Clone, Copy)]
 enum Stats {
     Uniform { low: f64, scale: f64 },
@@ -37,6 +42,37 @@ enum Stats {
     Truncated { mu: f64, sigma: f64, a: f64, b: f64, low: f64, high: f64 },
     Exponential { loc: f64 },
     Poisson { lam: f64 },
+    Gamma { a: f64, loc: f64 },
+    Lognormal { s: f64, loc: f64 },
+}
+
+/// scipy's `gammaincinv(a, p)`: the x with P(a, x) = p, by Newton's method from the
+/// Wilson–Hilferty guess, on Q = 1 − P above the median so that p near 1 keeps its precision.
+fn gamma_ppf(a: f64, p: f64) -> f64 {
+    if a.is_nan() || a <= 0.0 || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if p == 0.0 || p == 1.0 {
+        return if p == 0.0 { 0.0 } else { f64::INFINITY };
+    }
+    let gln = ln_gamma(a);
+    let z = ndtri(p);
+    let mut x = a * (1.0 - 1.0 / (9.0 * a) + z / (3.0 * a.sqrt())).powi(3);
+    if x.is_nan() || x <= 0.0 {
+        // Small a or p: P(a, x) ≈ x^a / Γ(a + 1).
+        x = (p.ln() + ln_gamma(a + 1.0)).exp().powf(1.0 / a);
+    }
+    for _ in 0..200 {
+        let err = if p > 0.5 { (1.0 - p) - gamma_q(a, x) } else { gamma_p(a, x) - p };
+        let pdf = ((a - 1.0) * x.ln() - x - gln).exp();
+        let next = x - err / pdf;
+        let next = if next > 0.0 { next } else { x / 2.0 };
+        if (next - x).abs() <= 4.0 * f64::EPSILON * x {
+            return next;
+        }
+        x = next;
+    }
+    x
 }
 
 /// scipy's `poisson.cdf(v, lam)`: the terms `e^−λ λ^i / i!` for i ≤ ⌊v⌋, summed in log space
@@ -153,6 +189,21 @@ impl Stats {
                 }
             }
             Stats::Poisson { lam } => poisson_cdf(v, lam),
+            Stats::Gamma { a, loc } if a > 0.0 => {
+                if v <= loc {
+                    0.0
+                } else {
+                    gamma_p(a, v - loc)
+                }
+            }
+            Stats::Lognormal { s, loc } if s > 0.0 => {
+                if v <= loc {
+                    0.0
+                } else {
+                    ndtr((v - loc).ln() / s)
+                }
+            }
+            Stats::Gamma { .. } | Stats::Lognormal { .. } => f64::NAN,
         }
     }
 
@@ -171,6 +222,9 @@ impl Stats {
             }
             Stats::Exponential { loc } => loc - (-p).ln_1p(),
             Stats::Poisson { lam } => poisson_ppf(p, lam),
+            Stats::Gamma { a, loc } => loc + gamma_ppf(a, p),
+            Stats::Lognormal { s, loc } if s > 0.0 => loc + (s * ndtri(p)).exp(),
+            Stats::Lognormal { .. } => f64::NAN,
         }
     }
 
@@ -181,6 +235,9 @@ impl Stats {
             Stats::Truncated { mu, sigma, a, b, .. } => mu + sigma * (npdf(a) - npdf(b)) / (ndtr(b) - ndtr(a)),
             Stats::Exponential { loc } => loc + 1.0,
             Stats::Poisson { lam } => lam,
+            Stats::Gamma { a, loc } if a > 0.0 => a + loc,
+            Stats::Lognormal { s, loc } if s > 0.0 => loc + (s * s / 2.0).exp(),
+            Stats::Gamma { .. } | Stats::Lognormal { .. } => f64::NAN,
         }
     }
 
@@ -196,6 +253,9 @@ impl Stats {
             }
             Stats::Exponential { .. } => 1.0,
             Stats::Poisson { lam } => lam,
+            Stats::Gamma { a, .. } if a > 0.0 => a,
+            Stats::Lognormal { s, .. } if s > 0.0 => (s * s).exp() * (s * s).exp_m1(),
+            Stats::Gamma { .. } | Stats::Lognormal { .. } => f64::NAN,
         }
     }
 
@@ -426,6 +486,41 @@ mod tests {
         assert!((e.probable_maximum(100) - 9.410340371976293).abs() < 1e-12);
         let u = stats(&Distribution::Uniform { low: 1.0, high: 12.0 }).unwrap();
         assert_eq!(u.probable_maximum(500), 12.0 - 11.0 * 1e-2 / 500.0);
+    }
+
+    /// 7.4.1's gamma and lognormal statistics are scipy's with the second parameter as the
+    /// location (scipy 1.17.1: `gamma.ppf(q, k, theta)`, `lognorm.ppf(q, mu, sigma)`, ...).
+    #[test]
+    fn gamma_and_lognormal_statistics_as_scipy_reads_them() {
+        let close = |got: f64, want: f64, what: &str| {
+            assert!((got - want).abs() <= 1e-12 * want.abs().max(1e-300), "{what}: {got} against scipy's {want}");
+        };
+        let cases = [
+            (2.0, 0.1, 20, 10.098677497623925, 0.13196102225595885, 0.7854094417800117),
+            (0.3, 0.0, 1000, 8.823163326468912, 1.502222481645838e-17, 0.9935096273009015),
+            (50.0, 1.5, 1_000_000, 101.8159543587533, 21.35723617772847, 0.0),
+            (2.0, 1.5, 600, 15.189213274803047, 1.5057846432938682, 0.4421745996289252),
+        ];
+        for (k, theta, n, max, min, cdf3) in cases {
+            let g = stats(&Distribution::Gamma { k, theta }).unwrap();
+            close(g.probable_maximum(n), max, "gamma ppf(1 - 0.01/n)");
+            close(g.probable_minimum(n), min, "gamma ppf(0.01/n)");
+            assert!((g.cdf(3.0) - cdf3).abs() < 1e-14, "gamma cdf(3): {}", g.cdf(3.0));
+            assert_eq!((g.mean(), g.var()), (k + theta, k));
+        }
+        for (mu, sigma, max, cdf, mean, var) in [
+            (0.2, 0.5, 2.7930481374401177, 0.03726266280901395, 1.5202013400267558, 0.04247629348257031),
+            (1.5, 0.0, 504.77610600640406, 0.5483713839911891, 3.0802168489180315, 80.5293954641633),
+        ] {
+            let l = stats(&Distribution::Lognormal { mu, sigma }).unwrap();
+            close(l.probable_maximum(600), max, "lognorm ppf");
+            close(l.cdf(1.2), cdf, "lognorm cdf");
+            close(l.mean(), mean, "lognorm mean");
+            close(l.var(), var, "lognorm var");
+        }
+        // scipy has no lognorm with s = mu <= 0.
+        let l = stats(&Distribution::Lognormal { mu: -1.0, sigma: 0.3 }).unwrap();
+        assert!(l.mean().is_nan() && l.ppf(0.5).is_nan() && l.var().is_nan());
     }
 
     /// What sPyNNaker 7.4.1's own connector methods compute for 516 cases (every connector,

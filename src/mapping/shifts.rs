@@ -176,12 +176,34 @@ pub fn ln_gamma(x: f64) -> f64 {
 
 /// The regularised upper incomplete gamma function Q(a, x) (scipy's `gammaincc`).
 pub fn gamma_q(a: f64, x: f64) -> f64 {
+    match incomplete_gamma(a, x) {
+        Incomplete::Lower(p) => 1.0 - p,
+        Incomplete::Upper(q) => q,
+    }
+}
+
+/// The regularised lower incomplete gamma function P(a, x) (scipy's `gammainc`), to full
+/// relative precision below x = a + 1, where it is summed directly.
+pub fn gamma_p(a: f64, x: f64) -> f64 {
+    match incomplete_gamma(a, x) {
+        Incomplete::Lower(p) => p,
+        Incomplete::Upper(q) => 1.0 - q,
+    }
+}
+
+/// P(a, x) or Q(a, x), whichever of the two converges at `x`.
+enum Incomplete {
+    Lower(f64),
+    Upper(f64),
+}
+
+fn incomplete_gamma(a: f64, x: f64) -> Incomplete {
     if x <= 0.0 {
-        return 1.0;
+        return Incomplete::Lower(0.0);
     }
     let gln = ln_gamma(a);
     if x < a + 1.0 {
-        // Series for P, then Q = 1 − P.
+        // Series for P.
         let (mut ap, mut sum) = (a, 1.0 / a);
         let mut del = sum;
         for _ in 0..10_000 {
@@ -192,7 +214,7 @@ pub fn gamma_q(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        1.0 - sum * (-x + a * x.ln() - gln).exp()
+        Incomplete::Lower(sum * (-x + a * x.ln() - gln).exp())
     } else {
         // Continued fraction (modified Lentz).
         let tiny = 1e-300;
@@ -218,7 +240,7 @@ pub fn gamma_q(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        (-x + a * x.ln() - gln).exp() * h
+        Incomplete::Upper((-x + a * x.ln() - gln).exp() * h)
     }
 }
 

@@ -496,6 +496,47 @@ def _seeded_value_networks():
              "delay": 2.0, "receptor_type": "inhibitory"},
         ],
     })
+    nets.append({
+        "name": "seeded_gamma_lognormal",
+        "description": (
+            "20 SSA -> three 30-neuron IF_curr_exp populations, AllToAll: w "
+            "gamma(k 2, theta 0.1, rng seed 91) d gamma(k 2, theta 1.5, rng "
+            "seed 92); w lognormal(mu 0.2, sigma 0.5, rng seed 93) d 1; w "
+            "lognormal(mu -1, sigma 0.3, rng seed 94) d 1. 7.4.1's host reads "
+            "scipy's parameters positionally (gamma(a=k, loc=theta), "
+            "lognorm(s=mu, loc=sigma)) for the shifts and the delay maximum."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "ssa", "model": "SpikeSourceArray", "n": 20,
+             "spike_times": [[1.0 + i % 7] for i in range(20)]},
+        ] + [
+            {"label": label, "model": "IF_curr_exp", "n": 30,
+             "seed": 1206 + k, "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}}
+            for k, label in enumerate(("gam", "logn", "logneg"))
+        ],
+        "projections": [
+            {"label": "to_gam", "pre": "ssa", "post": "gam",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("gamma", k=2.0, theta=0.1, rng_seed=91),
+             "delay": _dist("gamma", k=2.0, theta=1.5, rng_seed=92),
+             "receptor_type": "excitatory"},
+            {"label": "to_logn", "pre": "ssa", "post": "logn",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("lognormal", mu=0.2, sigma=0.5, rng_seed=93),
+             "delay": 1.0, "receptor_type": "excitatory"},
+            {"label": "to_logneg", "pre": "ssa", "post": "logneg",
+             "connector": {"type": "AllToAllConnector",
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse",
+             "weight": _dist("lognormal", mu=-1.0, sigma=0.3, rng_seed=94),
+             "delay": 1.0, "receptor_type": "inhibitory"},
+        ],
+    })
     return nets
 
 
