@@ -12,6 +12,7 @@
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use spinnsim::expander::kernel::KernelGrid;
 use spinnsim::expander::{
     ConnectionBuilder, ConnectionGenerator, GeneratedEdge, Matrix, ParamGenerator, StaticMatrix, StdpMatrix,
 };
@@ -61,8 +62,9 @@ fn connector(r: &mut StdRng, n_pre: u32, n_post: u32, same_range: bool) -> Conne
     // With replacement, no self connections and one candidate (the neuron itself), the binary
     // redraws for ever; the host refuses such a projection (spinnsim's expander stops instead).
     let allow_self = r.random_bool(0.5) || (with_replacement && n_pre.min(n_post) == 1);
-    match r.random_range(0..8) {
+    match r.random_range(0..9) {
         0 => ConnectionGenerator::OneToOne,
+        8 => ConnectionGenerator::Kernel(Box::new(kernel_grid(r, n_pre, n_post))),
         // As the host allows it: one range on both sides, groups that divide it, |offset| ≤ group.
         6 if same_range => {
             let divisors: Vec<u32> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
@@ -84,6 +86,34 @@ fn connector(r: &mut StdRng, n_pre: u32, n_post: u32, same_range: bool) -> Conne
         4 => ConnectionGenerator::FixedPre { allow_self, with_replacement, n: r.random_range(0..n_pre.max(2)) },
         _ => ConnectionGenerator::FixedPost { allow_self, with_replacement, n: r.random_range(0..n_post.max(2)) },
     }
+}
+
+/// A random kernel over grids whose widths need not divide the populations, with starts and
+/// steps, and the kernel's own weights and delays (s16.15) half the time each.
+fn kernel_grid(r: &mut StdRng, n_pre: u32, n_post: u32) -> KernelGrid {
+    let mut pair = |lo: u16, hi: u16| [r.random_range(lo..=hi), r.random_range(lo..=hi)];
+    let (pre, post) = ([pair(1, n_pre.min(8) as u16)[0], 0], [pair(1, n_post.min(8) as u16)[0], 0]);
+    let (pre, post) = ([pre[0], (n_pre as u16).div_ceil(pre[0])], [post[0], (n_post as u16).div_ceil(post[0])]);
+    let mut g = KernelGrid {
+        common: pair(1, 9),
+        pre,
+        post,
+        pre_start: pair(0, 3),
+        post_start: pair(0, 3),
+        pre_step: pair(1, 3),
+        post_step: pair(1, 3),
+        kernel: pair(1, 5),
+        weights: None,
+        delays: None,
+    };
+    let k = g.size();
+    if r.random_bool(0.5) {
+        g.weights = Some((0..k).map(|_| s1615(r.random_range(-2.0..2.0))).collect());
+    }
+    if r.random_bool(0.5) {
+        g.delays = Some((0..k).map(|_| s1615(r.random_range(0.0..40.0))).collect());
+    }
+    g
 }
 
 /// One random core: its region and the size of its synaptic-matrix region.
@@ -263,7 +293,7 @@ fn the_expander_writes_the_rows_and_draws_of_the_binary() {
     assert!(aborted > 0 && aborted < cases.len(), "{aborted} of {} cases stopped the core", cases.len());
     let ids: std::collections::BTreeSet<u32> =
         cases.iter().flat_map(|(b, _)| b.edges.iter().map(|e| e.connector.id())).collect();
-    assert_eq!(ids.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5, 7, 8], "connector ids among the cases");
+    assert_eq!(ids.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5, 6, 7, 8], "connector ids among the cases");
 }
 
 #[test]

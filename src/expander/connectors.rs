@@ -3,6 +3,7 @@
 //! population's and the core's mars_kiss64. Every accepted synapse draws its weight, then its
 //! delay, from the core's generator, then is written (`matrix_generator::Matrix::write`).
 
+use super::kernel::KernelGrid;
 use super::matrix::{rescale_delay, rescaled_weight};
 use super::matrix_generator::Matrix;
 use super::params::ParamGenerator;
@@ -20,8 +21,8 @@ const MAX_WRITE_RETRIES: u32 = 10;
 pub const MAX_RESERVOIR_PAIRS: u32 = 7168;
 
 /// A connector as the host hands it to the expander (`gen_connector_id` and
-/// `gen_connector_params`): ids 0–5 and 8.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `gen_connector_params`): ids 0–8 (7 without weights of its own).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConnectionGenerator {
     /// Id 0.
     OneToOne,
@@ -41,6 +42,8 @@ pub enum ConnectionGenerator {
     /// Id 7 (`AllButMeConnector` without weights of its own): the neurons per group
     /// (`has_weights` 0).
     AllButMe { group: u32 },
+    /// Id 6 (`KernelConnector`): the grids, the kernel and its own weights and delays.
+    Kernel(Box<KernelGrid>),
 }
 
 impl ConnectionGenerator {
@@ -52,6 +55,7 @@ impl ConnectionGenerator {
             ConnectionGenerator::FixedTotal { .. } => 3,
             ConnectionGenerator::FixedPre { .. } => 4,
             ConnectionGenerator::FixedPost { .. } => 5,
+            ConnectionGenerator::Kernel(_) => 6,
             ConnectionGenerator::AllButMe { .. } => 7,
             ConnectionGenerator::OneToOneOffset { .. } => 8,
         }
@@ -68,12 +72,16 @@ impl ConnectionGenerator {
             | FixedPost { allow_self, with_replacement, n } => vec![allow_self as u32, with_replacement as u32, n],
             OneToOneOffset { offset, wrap, group } => vec![offset as u32, wrap as u32, group],
             AllButMe { group } => vec![group, 0],
+            Kernel(ref grid) => grid.words(),
         }
     }
 
     /// The connector of id `id` whose parameters start `w`, and how many words it used.
     pub fn from_words(id: u32, w: &[u32]) -> Option<(ConnectionGenerator, usize)> {
         use ConnectionGenerator::*;
+        if id == 6 {
+            return KernelGrid::from_words(w).map(|(grid, n)| (Kernel(Box::new(grid)), n));
+        }
         let n = [0, 1, 2, 3, 3, 3, usize::MAX, 2, 3].get(id as usize).copied().filter(|&n| n != usize::MAX)?;
         let w = w.get(..n)?;
         let g = match id {
@@ -264,6 +272,7 @@ impl ConnectionGenerator {
                 }
                 Ok(())
             }
+            Kernel(ref grid) => kernel(e, core, grid),
         }
     }
 }
@@ -325,6 +334,25 @@ pub fn all_but_me_pairs(group: u32, pres: (u32, u32), posts: RangeInclusive<u32>
         out.extend((pre_start..=pre_end).filter(|&pre| pre - pre_start != value).map(|pre| (pre, post)));
     }
     out
+}
+
+/// The kernel generator: each pair under the kernel takes the kernel's weight and delay at its
+/// position, or draws the ones the host did not give (the weight first), then is written; a full
+/// row stops the expander.
+fn kernel(e: &mut EdgeRun, core: &mut Kiss64, grid: &KernelGrid) -> Result<(), Abort> {
+    for (pre, post, k) in grid.pairs((e.pre_lo, e.pre_hi), e.posts()) {
+        let w = match &grid.weights {
+            Some(w) => w[k],
+            None => e.weight.generate(core)?,
+        };
+        let d = match &grid.delays {
+            Some(d) => d[k],
+            None => e.delay.generate(core)?,
+        };
+        let wd = (w, rescale_delay(d, e.timestep_per_delay));
+        e.write(pre, post, wd, e.weight_scale)?.then_some(()).ok_or(Abort::RowFull { pre, post })?;
+    }
+    Ok(())
 }
 
 fn one_to_one(e: &mut EdgeRun, core: &mut Kiss64) -> Result<(), Abort> {

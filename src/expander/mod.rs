@@ -6,6 +6,7 @@
 //!
 //! * [`params`]: the parameter generators (constants and random variates in s16.15);
 //! * [`connectors`]: the connection generators and their draw orders;
+//! * [`kernel`]: the kernel generator's grids (`KernelConnector`);
 //! * [`matrix`]: where a synapse goes (row by delay stage) and the word it becomes;
 //! * [`matrix_stdp`]: the same for plastic rows, laid out for their longest length;
 //! * [`matrix_generator`]: which of the two an edge uses;
@@ -17,6 +18,7 @@
 //! The module depends on [`crate::fixed`] only; the mapping writes the regions and calls it.
 
 pub mod connectors;
+pub mod kernel;
 pub mod matrix;
 pub mod matrix_generator;
 pub mod matrix_stdp;

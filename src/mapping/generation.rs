@@ -17,7 +17,7 @@ const SYNAPSE_EXPANDER: &str = "synapse expander";
 
 /// A projection the synapse expander builds: the neurons it connects (first and last of each
 /// view, or of the whole populations), its connector and its weight and delay generators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Generated {
     pub pre_range: (u32, u32),
     pub post_range: (u32, u32),

@@ -177,7 +177,7 @@ pub(super) fn incoming_matrices(
             pre_max_atoms: layout.max_atoms[d.pre],
             post_max_atoms: layout.max_atoms[pi],
             on_chip: d.on_chip,
-            generated: d.generated,
+            generated: d.generated.clone(),
             synapses: syns,
             undelayed_max_n: und,
             delayed_max_n: del,

@@ -569,7 +569,7 @@ pub(super) fn connection_builder_region(
         .iter()
         .filter_map(|&(i, (und, del))| {
             let m = &matrices[i];
-            let g = m.generated?;
+            let g = m.generated.clone()?;
             Some(GeneratedEdge {
                 pre_lo: g.pre_range.0,
                 pre_hi: g.pre_range.1,
