@@ -181,12 +181,20 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                     allow_self_connections: allow,
                     with_replacement: with_replacement.unwrap_or(false),
                 },
+                "KernelConnector" => {
+                    let mut fields = c.clone();
+                    fields.as_object_mut().unwrap().remove("type");
+                    Connector::KernelConnector(Box::new(serde_json::from_value(fields).unwrap()))
+                }
                 other => panic!("connector {other} not handled by this test"),
             };
             let label = p["label"].as_str().unwrap().to_string();
             let drawn = fx["proj_get"][&label]
                 .as_array()
-                .filter(|_| import_draws && !matches!(connector, Connector::FromListConnector { .. }));
+                .filter(|_| {
+                    import_draws
+                        && !matches!(connector, Connector::FromListConnector { .. } | Connector::KernelConnector(_))
+                });
             Projection {
                 label: Some(label),
                 pre: p["pre"].as_str().unwrap().into(),
@@ -414,9 +422,9 @@ fn every_generated_fixture_maps_word_for_word() {
 /// D22, D23), so the matrices equal the host's word for word without importing them.
 #[test]
 fn seeded_host_draws_are_numpys() {
-    let seeded_value = |v: &Value| v.is_number() || v["rng_seed"].is_u64();
+    let seeded_value = |v: &Value| v.is_null() || v.is_number() || v["rng_seed"].is_u64();
     let seeded_connector = |c: &Value| {
-        c["rng_seed"].is_u64() || matches!(c["type"].as_str(), Some("AllToAllConnector" | "OneToOneConnector"))
+        c["rng_seed"].is_u64() || matches!(c["type"].as_str(), Some("AllToAllConnector" | "OneToOneConnector" | "KernelConnector"))
     };
     let seeded = |fx: &Value| {
         fx["network"]["projections"].as_array().unwrap().iter().all(|p| {
@@ -439,6 +447,7 @@ fn seeded_host_draws_are_numpys() {
         "seeded_gamma_lognormal",
         "seeded_fixed_number_pre",
         "fixed_post_random",
+        "kernel",
     ];
     for must in musts {
         assert!(names.iter().any(|n| n == must), "{must} is not among the seeded host fixtures {names:?}");

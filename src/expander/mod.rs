@@ -28,6 +28,7 @@ pub mod region;
 pub mod shared;
 
 pub use connectors::ConnectionGenerator;
+pub use kernel::KernelGrid;
 pub use matrix::StaticMatrix;
 pub use matrix_generator::Matrix;
 pub use matrix_stdp::StdpMatrix;

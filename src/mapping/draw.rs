@@ -6,7 +6,7 @@
 use super::generation::{self, Generated};
 use super::{estimates, host_draws, synapses, MapStep};
 use crate::error::{Error, Result};
-use crate::model::{host_rng, Network, Projection, Values, View};
+use crate::model::{host_rng, Connector, Network, Projection, Values, View};
 use rayon::prelude::*;
 
 /// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
@@ -79,7 +79,12 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
     let name = proj.name(k);
     let delays = proj.delay.clone().unwrap_or(Values::Scalar(dt));
     let n_draws = estimates::draws_estimate(&proj.connector, pre_view.len() as u64, post_view.len() as u64);
-    drawn.max_delay_ms = estimates::delay_maximum(&delays, n_draws).map_err(|m| Error::param(&name, "delay", m))?;
+    drawn.max_delay_ms = match &proj.connector {
+        Connector::KernelConnector(kernel) if kernel.delay_kernel.is_some() => {
+            estimates::kernel_statistics(&kernel.delays().expect("some")).2
+        }
+        _ => estimates::delay_maximum(&delays, n_draws).map_err(|m| Error::param(&name, "delay", m))?,
+    };
     estimates::weight_statistics(&proj.weight, n_draws).map_err(|m| Error::param(&name, "weight", m))?;
     if let Values::Scalar(d) = delays {
         check_delay(&name, d, dt)?;
@@ -92,6 +97,9 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
 /// then each connection's weight and delay (listed, numpy's from a seeded distribution, or
 /// spinnsim's own streams), delays in ticks; and the longest delay as the host reckons it.
 fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -> Result<()> {
+    if let (Connector::KernelConnector(kernel), None) = (&proj.connector, &proj.connections) {
+        return super::kernel::draw_kernel(net, k, proj, kernel, drawn);
+    }
     let dt = net.timestep;
     let name = proj.name(k);
     let (n_pre, n_post) = (drawn.pre_view.len(), drawn.post_view.len());
@@ -177,7 +185,7 @@ fn host_pairs(
 }
 
 /// A delay must be finite and at least one timestep.
-fn check_delay(name: &str, d: f64, dt: f64) -> Result<()> {
+pub(super) fn check_delay(name: &str, d: f64, dt: f64) -> Result<()> {
     if !d.is_finite() || d < dt * (1.0 - 1e-9) {
         return Err(Error::param(name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
     }

@@ -306,6 +306,15 @@ pub(super) fn weight_statistics(w: &Values, n_draws: u64) -> Result<(f64, f64, f
     }
 }
 
+/// `numpy.mean`, `numpy.var` and `numpy.max` of a kernel's values, signed: a KernelConnector's
+/// statistics of its own weights (`get_weight_mean`, `get_weight_variance`, `get_weight_maximum`).
+pub(super) fn kernel_statistics(values: &[f64]) -> (f64, f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (mean, var, values.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+}
+
 /// The host's longest delay in ms (`get_delay_maximum`) over `n_draws` connections.
 pub(super) fn delay_maximum(d: &Values, n_draws: u64) -> Result<f64, String> {
     match d {
@@ -335,6 +344,7 @@ pub(super) fn draws_estimate(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
         Connector::FixedNumberPreConnector { n, .. } => n * n_post,
         Connector::FixedNumberPostConnector { n, .. } => n_pre * n,
         Connector::AllToAllConnector { .. } | Connector::FromListConnector { .. } => n_pre * n_post,
+        Connector::KernelConnector(ref k) => k.draws_estimate(),
         // Wrapped, every pre connects; else each group loses |offset| of them.
         Connector::AllButMeConnector { n_neurons_per_group } => {
             all_but_me_connections(n_neurons_per_group, n_pre, n_post)
@@ -375,6 +385,7 @@ pub(super) fn fan_in_maximum(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
         Connector::FixedNumberPostConnector { .. } => pms(n_pre * n_post, n_pre, 1.0 / n_post as f64, 1e-5),
         Connector::FixedTotalNumberConnector { n, .. } => pms(n, n, 1.0 / n_post as f64, DEFAULT_CHANCE),
         Connector::FromListConnector { .. } => 0,
+        Connector::KernelConnector(ref k) => (k.size() as u64).min(255),
     }
 }
 
@@ -409,6 +420,8 @@ fn row_maximum(
         }
         Connector::FixedNumberPostConnector { n, .. } => pms(total, n, in_slice, 1e-5),
         Connector::FromListConnector { .. } => return 0,
+        // The kernel's size, whatever the delays (the host does not look at them).
+        Connector::KernelConnector(ref k) => return (k.size() as u64).min(n_post_atoms),
         // One post a pre, whatever the delays (the host does not look at them).
         Connector::OneToOneOffsetConnector { .. } => return 1,
         Connector::AllButMeConnector { n_neurons_per_group } => {

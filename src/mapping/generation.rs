@@ -145,6 +145,7 @@ fn connection_generator(
         Connector::AllButMeConnector { .. } => {
             G::AllButMe { group: c.offset_group(n_pre.min(n_post)).expect("an all-but-me connector") }
         }
+        Connector::KernelConnector(ref k) => G::Kernel(Box::new(k.grid())),
         Connector::FromListConnector { .. } => unreachable!("a FromListConnector is built on the host"),
     })
 }

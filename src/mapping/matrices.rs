@@ -60,6 +60,9 @@ pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], d
         let n_draws = estimates::draws_estimate(&proj.connector, n_pre, n_post);
         let from_distribution = estimates::weight_statistics(&proj.weight, n_draws).ok();
         let (mut w_mean, mut w_var, mut w_max) = match (&proj.connector, &proj.weight) {
+            (Connector::KernelConnector(kernel), _) if kernel.weight_kernel.is_some() => {
+                estimates::kernel_statistics(&kernel.weights().expect("some"))
+            }
             (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 2) => {
                 stats_of(None, weights)
             }
@@ -72,6 +75,9 @@ pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], d
             (w_mean, w_var, w_max) = (m, 0.0, m);
         }
         let d_var = match (&proj.connector, &proj.delay) {
+            (Connector::KernelConnector(kernel), _) if kernel.delay_kernel.is_some() => {
+                estimates::kernel_statistics(&kernel.delays().expect("some")).1
+            }
             (_, Some(delay @ Values::Random(_))) => estimates::delay_variance(delay),
             (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 3) => {
                 stats_of(None, delays).1

@@ -320,6 +320,7 @@ fn expected_synapses(c: &Connector, drawn: Option<&[Vec<f64>]>, a: u64, b: u64) 
             a.min(b) * (g - 1.0).max(0.0)
         }
         Connector::FromListConnector { conn_list } => conn_list.len() as f64,
+        Connector::KernelConnector(k) => b * k.size() as f64,
     }
 }
 

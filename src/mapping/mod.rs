@@ -6,6 +6,7 @@ mod draw;
 mod estimates;
 pub mod generation;
 mod host_draws;
+mod kernel;
 pub mod image;
 pub mod keys;
 mod layout;
@@ -185,6 +186,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             warnings.extend(warnings::nothing_built(&p.name(k), net, p, host_built));
             warnings.extend(warnings::value_seeds(&p.name(k), net, p, host_built, d.clipped_delays));
         }
+        warnings.extend(warnings::kernel(&p.name(k), p, (d.pre_view.len(), d.post_view.len()), host_built));
         if host_built {
             warnings.extend(warnings::offset_on_host(&p.name(k), p, d.pre_view.len()));
         }

@@ -1,5 +1,6 @@
 //! Connectors in PyNN terms and the host-side generation of their connections (seeded, ordered).
 
+use super::kernel::Kernel;
 use rand::rngs::StdRng;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,9 @@ pub enum Connector {
         #[serde(default)]
         n_neurons_per_group: Option<u32>,
     },
+    /// sPyNNaker's `KernelConnector`: pre and post as 2-D grids, each post connected to the pre
+    /// neurons under a kernel centred on its place (src/model/kernel.rs).
+    KernelConnector(Box<Kernel>),
     /// Explicit connections `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
     FromListConnector {
         conn_list: Vec<Vec<f64>>,
@@ -174,21 +178,23 @@ impl Connector {
             Connector::FixedNumberPostConnector { .. } => "FixedNumberPostConnector",
             Connector::OneToOneOffsetConnector { .. } => "OneToOneOffsetConnector",
             Connector::AllButMeConnector { .. } => "AllButMeConnector",
+            Connector::KernelConnector(_) => "KernelConnector",
             Connector::FromListConnector { .. } => "FromListConnector",
         }
     }
 
     /// The connector's `allow_self_connections`, for the connectors that have one.
     pub fn allow_self_connections(&self) -> Option<bool> {
-        match *self {
+        match self {
             Connector::AllToAllConnector { allow_self_connections }
             | Connector::FixedProbabilityConnector { allow_self_connections, .. }
             | Connector::FixedTotalNumberConnector { allow_self_connections, .. }
             | Connector::FixedNumberPreConnector { allow_self_connections, .. }
-            | Connector::FixedNumberPostConnector { allow_self_connections, .. } => Some(allow_self_connections),
+            | Connector::FixedNumberPostConnector { allow_self_connections, .. } => Some(*allow_self_connections),
             Connector::OneToOneConnector
             | Connector::OneToOneOffsetConnector { .. }
             | Connector::AllButMeConnector { .. }
+            | Connector::KernelConnector(_)
             | Connector::FromListConnector { .. } => None,
         }
     }
@@ -313,9 +319,9 @@ impl Connector {
                 }
                 out
             }
-            Connector::OneToOneOffsetConnector { .. } | Connector::AllButMeConnector { .. } => {
-                self.undrawn_pairs(n_pre, n_post).expect("undrawn")
-            }
+            Connector::OneToOneOffsetConnector { .. }
+            | Connector::AllButMeConnector { .. }
+            | Connector::KernelConnector(_) => self.undrawn_pairs(n_pre, n_post).expect("undrawn"),
             Connector::FromListConnector { ref conn_list } => list_pairs(conn_list),
         }
     }
@@ -325,6 +331,11 @@ impl Connector {
     pub fn undrawn_pairs(&self, n_pre: u32, n_post: u32) -> Option<Vec<(u32, u32)>> {
         match *self {
             Connector::OneToOneConnector => Some((0..n_pre.min(n_post)).map(|i| (i, i)).collect()),
+            // The machine's pairs: every post neuron on one core.
+            Connector::KernelConnector(ref k) if n_pre > 0 && n_post > 0 => {
+                Some(k.grid().pairs((0, n_pre - 1), 0..=n_post - 1).map(|(i, j, _)| (i, j)).collect())
+            }
+            Connector::KernelConnector(_) => Some(Vec::new()),
             Connector::OneToOneOffsetConnector { offset, wrap, .. } if n_pre > 0 && n_post > 0 => {
                 let group = self.offset_group(n_pre)?;
                 Some(crate::expander::connectors::offset_pairs(offset, wrap, group, (0, n_pre - 1), 0..=n_post - 1))

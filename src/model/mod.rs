@@ -4,6 +4,7 @@
 mod cells;
 mod connectors;
 mod file;
+mod kernel;
 mod numpy_random;
 mod plasticity;
 mod random;
@@ -11,6 +12,7 @@ mod random;
 pub use cells::{CellType, ParamSpec, Range};
 pub use connectors::{list_pairs, numpy_fixed_number_pre_pairs, numpy_fixed_probability_pairs, Connector};
 pub use file::load_toml;
+pub use kernel::{Kernel, Shape};
 pub use numpy_random::RandomState;
 pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};
 pub use random::{host_rng, Distribution, RandomDistribution, ValueStream, Values};
@@ -456,6 +458,7 @@ impl Network {
         let (n_pre, n_post) = (proj.pre_neurons(pre.size).len(), proj.post_neurons(post.size).len());
         proj.connector.validate(n_pre, n_post, proj.is_recurrent()).map_err(|(p, m)| Error::param(&name, p, m))?;
         check_offset_views(&name, proj)?;
+        check_kernel(&name, proj, dt)?;
         check_values(&name, "weight", &proj.weight, None)?;
         if let Some(d) = &proj.delay {
             check_values(&name, "delay", d, Some(dt))?;
@@ -506,6 +509,27 @@ fn check_offset_views(name: &str, proj: &Projection) -> Result<()> {
                 v.start
             );
             return Err(Error::param(name, side, why));
+        }
+    }
+    Ok(())
+}
+
+/// A KernelConnector's shapes and kernels, between whole populations: 7.4.1's host builds its rows
+/// over a view without the view's offsets, and the grids are the populations'.
+fn check_kernel(name: &str, proj: &Projection, dt: f64) -> Result<()> {
+    let Connector::KernelConnector(k) = &proj.connector else { return Ok(()) };
+    k.validate(dt).map_err(|(p, m)| Error::param(name, p, m))?;
+    for (what, v) in [("weight", Some(&proj.weight)), ("delay", proj.delay.as_ref())] {
+        if let Some(Values::Array(_)) = v {
+            let why = format!("a KernelConnector takes its values per kernel position: give them as {what}_kernel");
+            return Err(Error::param(name, what, why));
+        }
+    }
+    for (side, view) in [("pre_view", proj.pre_view), ("post_view", proj.post_view)] {
+        if view.is_some() {
+            let why = "a KernelConnector connects whole populations (its shapes are theirs); project from and to the \
+                       populations themselves";
+            return Err(Error::param(name, side, why.to_string()));
         }
     }
     Ok(())

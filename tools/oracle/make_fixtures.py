@@ -1191,11 +1191,74 @@ def _view_networks():
 
 VIEW_NETWORKS = [n["name"] for n in _view_networks()]
 
+
+def _kernel_networks():
+    """
+    KernelConnector projections: on the host (virtual board) 7.4.1 builds
+    their rows in Python (``__compute_statistics``: only the pre neurons on
+    the sampling grid, numpy uint32 post coordinates, one value per kernel
+    position); the _onchip variant writes the kernel's parameters for the
+    synapse expander (connector id 6).
+    """
+    wk = [[0.5, 1.0, 0.5], [1.0, 2.0, 1.0], [0.5, 1.0, 0.25]]
+    dk = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]
+    return [{
+        "name": "kernel",
+        "description": (
+            "48 SSA (a 6 x 8 grid) -> three IF_curr_exp populations by "
+            "KernelConnector: conv (3 x 4, 4 per core) 3 x 3 kernel with its "
+            "own weights and delays, post steps (2, 2) from (1, 1); wide "
+            "(6 x 8, 16 per core) 3 x 5 kernel, projection weight 0.25 delay "
+            "2, pre steps (2, 1) from (1, 0); drawn (6 x 8, 32 per core) "
+            "3 x 3 kernel, weights uniform(0.1, 0.5, rng seed 61), delay 1"),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "grid", "model": "SpikeSourceArray", "n": 48,
+             "spike_times": [[1.0 + i % 5, 9.0 + i % 3] for i in range(48)]},
+            {"label": "conv", "model": "IF_curr_exp", "n": 12,
+             "seed": 1301, "max_atoms_per_core": 4, "record": ["spikes"],
+             "params": {}, "initial_values": {"v": -65.0}},
+            {"label": "wide", "model": "IF_curr_exp", "n": 48,
+             "seed": 1302, "max_atoms_per_core": 16, "record": ["spikes"],
+             "params": {}, "initial_values": {"v": -65.0}},
+            {"label": "drawn", "model": "IF_curr_exp", "n": 48,
+             "seed": 1303, "max_atoms_per_core": 32, "record": ["spikes"],
+             "params": {}, "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "to_conv", "pre": "grid", "post": "conv",
+             "connector": {"type": "KernelConnector", "shape_pre": [6, 8],
+                           "shape_post": [3, 4], "shape_kernel": [3, 3],
+                           "post_sample_steps_in_pre": [2, 2],
+                           "post_start_coords_in_pre": [1, 1],
+                           "weight_kernel": wk, "delay_kernel": dk},
+             "synapse": "StaticSynapse", "weight": None, "delay": None,
+             "receptor_type": "excitatory"},
+            {"label": "to_wide", "pre": "grid", "post": "wide",
+             "connector": {"type": "KernelConnector", "shape_pre": [6, 8],
+                           "shape_post": [6, 8], "shape_kernel": [3, 5],
+                           "pre_sample_steps_in_post": [2, 1],
+                           "pre_start_coords_in_post": [1, 0]},
+             "synapse": "StaticSynapse", "weight": 0.25, "delay": 2.0,
+             "receptor_type": "excitatory"},
+            {"label": "to_drawn", "pre": "grid", "post": "drawn",
+             "connector": {"type": "KernelConnector", "shape_pre": [6, 8],
+                           "shape_post": [6, 8], "shape_kernel": [3, 3]},
+             "synapse": "StaticSynapse",
+             "weight": _dist("uniform", low=0.1, high=0.5, rng_seed=61),
+             "delay": 1.0, "receptor_type": "excitatory"},
+        ],
+    }]
+
+
+KERNEL_NETWORKS = [n["name"] for n in _kernel_networks()]
+
 # Networks whose unseeded host RNGs are seeded from HOST_RNG_SEED_BASE
 HOST_RNG_SEEDED = RANDOM_NETWORKS + STDP_RANDOM_NETWORKS + VIEW_NETWORKS
 
 NETWORKS = {n["name"]: n for n in
-            _networks() + _stdp_networks() + _view_networks()}
+            _networks() + _stdp_networks() + _view_networks() +
+            _kernel_networks()}
 
 # Networks that are additionally run with on-machine generation forced on
 # (the layout real hardware gets for AllToAll/OneToOne/FixedProbability).
@@ -1203,7 +1266,7 @@ ONCHIP_VARIANTS = ["fixed_probability", "all_to_all", "conductance",
                    "poisson", "delay_extension_b",
                    "delay_extension_b_combined", "delay_extension_c",
                    "izhikevich"] + RANDOM_NETWORKS + STDP_RANDOM_NETWORKS + \
-    VIEW_NETWORKS
+    VIEW_NETWORKS + KERNEL_NETWORKS
 
 
 # ---------------------------------------------------------------------------
@@ -1405,6 +1468,9 @@ def build_network(sim, net, refused=None):
                 with_replacement=c["with_replacement"],
                 rng=(NumpyRNG(seed=c["rng_seed"]) if "rng_seed" in c
                      else None))
+        elif t == "KernelConnector":
+            conn = sim.KernelConnector(**{k: v for k, v in c.items()
+                                          if k != "type"})
         elif t == "FixedNumberPostConnector":
             conn = sim.FixedNumberPostConnector(
                 c["n"], allow_self_connections=c["allow_self_connections"],
@@ -2596,7 +2662,10 @@ def child_main(name, onchip, out_dir):
 
 def _strict_json(o):
     """`o` with every non-finite float written as a string ("NaN",
-    "Infinity", "-Infinity"), which strict JSON readers accept."""
+    "Infinity", "-Infinity"), which strict JSON readers accept, and numpy
+    scalars (a KernelConnector's numpy.clip estimates) as Python numbers."""
+    if type(o).__module__ == "numpy" and hasattr(o, "item"):
+        o = o.item()
     if isinstance(o, float) and not math.isfinite(o):
         return str(o).replace("nan", "NaN").replace("inf", "Infinity")
     if isinstance(o, dict):
