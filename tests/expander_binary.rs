@@ -378,6 +378,11 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
         let avail = |n: u64| n - u64::from(!allow && recurrent);
         let from_zero = |v: Option<(u32, u32)>| v.is_none_or(|v| v.0 == 0);
         let connector = match r.random_range(0..8) {
+            // From its own generator, so that the other connectors' draws stay as they were.
+            1 if pre_view.is_none() && post_view.is_none() => {
+                let mut own = StdRng::seed_from_u64(n_pre * 7919 + n_post * 31 + k as u64);
+                kernel_connector(&mut own, n_pre as u32, n_post as u32)
+            }
             0 if n_pre == n_post => "{ type = \"OneToOneConnector\" }".to_string(),
             6 if n_pre == n_post && from_zero(pre_view) && from_zero(post_view) => {
                 let divisors: Vec<u64> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
@@ -432,6 +437,38 @@ fn random_network(r: &mut StdRng) -> spinnsim::model::Network {
     toml::from_str(&toml).unwrap_or_else(|e| panic!("{e}\n{toml}"))
 }
 
+/// A KernelConnector over grids that roughly hold `n_pre` and `n_post` neurons, with random
+/// steps and starts and, half the time, the kernel's own weights or delays.
+fn kernel_connector(r: &mut StdRng, n_pre: u32, n_post: u32) -> String {
+    let mut grid = |n: u32| {
+        let w = r.random_range(1..=n.clamp(1, 12));
+        [n.div_ceil(w), w]
+    };
+    let (pre, post) = (grid(n_pre), grid(n_post));
+    let kernel = [r.random_range(1..=5u32), r.random_range(1..=5u32)];
+    let pair = |r: &mut StdRng, lo: u32, hi: u32| [r.random_range(lo..=hi), r.random_range(lo..=hi)];
+    let (steps, starts) = (pair(r, 1, 3), pair(r, 0, 2));
+    let mut out = format!(
+        "{{ type = \"KernelConnector\", shape_pre = {pre:?}, shape_post = {post:?}, shape_kernel = {kernel:?}, \
+         post_sample_steps_in_pre = {steps:?}, post_start_coords_in_pre = {starts:?}"
+    );
+    if r.random_bool(0.3) {
+        out += &format!(", pre_sample_steps_in_post = {:?}", pair(r, 1, 2));
+    }
+    let rows = |r: &mut StdRng, lo: f64, hi: f64| -> Vec<Vec<f64>> {
+        (0..kernel[0])
+            .map(|_| (0..kernel[1]).map(|_| (r.random_range(lo..hi) * 64.0).round() / 64.0).collect())
+            .collect()
+    };
+    if r.random_bool(0.5) {
+        out += &format!(", weight_kernel = {:?}", rows(r, 0.05, 2.0));
+    }
+    if r.random_bool(0.5) {
+        out += &format!(", delay_kernel = {:?}", rows(r, 1.0, 30.0));
+    }
+    out + " }"
+}
+
 #[test]
 fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
     use spinnsim::expander::matrix::UNUSED_OFFSET;
@@ -439,13 +476,17 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
     let mut r = StdRng::seed_from_u64(env_u64("SPINNSIM_EXPANDER_SEED", 13) + 1);
     let n_networks = env_u64("SPINNSIM_EXPANDER_CASES", 300) / 10;
     let (mut cores, mut unmapped, mut plastic, mut viewed) = (Vec::new(), 0, 0, 0);
-    let (mut offset, mut all_but_me) = (0, 0);
+    let (mut offset, mut all_but_me, mut kernel) = (0, 0, 0);
     for _ in 0..n_networks {
         let net = random_network(&mut r);
         // A row too long for SpiNNaker, or a core the expander stops, is refused by the mapping.
-        let Ok(image) = map(&net, MapOptions::default()) else {
-            unmapped += 1;
-            continue;
+        let image = match map(&net, MapOptions::default()) {
+            Ok(image) => image,
+            Err(e) => {
+                eprintln!("refused: {e}");
+                unmapped += 1;
+                continue;
+            }
         };
         for c in image.cores {
             let CoreKind::Neuron(nc) = c.kind else { continue };
@@ -458,18 +499,20 @@ fn the_binary_expands_the_regions_the_mapping_writes_to_the_same_rows() {
             viewed += region.edges.iter().filter(|e| e.pre_lo > 0 || e.post_lo > 0).count();
             offset += region.edges.iter().filter(|e| e.connector.id() == 8).count();
             all_but_me += region.edges.iter().filter(|e| e.connector.id() == 7).count();
+            kernel += region.edges.iter().filter(|e| e.connector.id() == 6).count();
             cores.push((c.label, nc.connection_builder.clone(), nc.synaptic_matrix, host_words as usize));
         }
     }
     println!(
         "{} cores of {} networks ({unmapped} refused by the mapping), {plastic} plastic edges, {viewed} over views, \
-         {offset} one-to-one offset, {all_but_me} all-but-me",
+         {offset} one-to-one offset, {all_but_me} all-but-me, {kernel} kernel",
         cores.len(),
         n_networks - unmapped
     );
     assert!(plastic > 0, "no plastic edge among the cores");
     assert!(viewed > 0, "no edge over a PopulationView among the cores");
     assert!(offset > 0 && all_but_me > 0, "no OneToOneOffset or AllButMe edge among the cores");
+    assert!(kernel > 0, "no KernelConnector edge among the cores");
     assert!(unmapped * 4 < n_networks, "{unmapped} of {n_networks} networks were refused");
     let input = serde_json::json!({ "cases": cores.iter().map(|(_, region, matrix, host)| serde_json::json!({
         "region": region, "matrix_words": matrix.len(), "fill": { "6": &matrix[..*host] } })).collect::<Vec<_>>() });

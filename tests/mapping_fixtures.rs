@@ -189,12 +189,10 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                 other => panic!("connector {other} not handled by this test"),
             };
             let label = p["label"].as_str().unwrap().to_string();
-            let drawn = fx["proj_get"][&label]
-                .as_array()
-                .filter(|_| {
-                    import_draws
-                        && !matches!(connector, Connector::FromListConnector { .. } | Connector::KernelConnector(_))
-                });
+            let drawn = fx["proj_get"][&label].as_array().filter(|_| {
+                import_draws
+                    && !matches!(connector, Connector::FromListConnector { .. } | Connector::KernelConnector(_))
+            });
             Projection {
                 label: Some(label),
                 pre: p["pre"].as_str().unwrap().into(),
@@ -424,7 +422,8 @@ fn every_generated_fixture_maps_word_for_word() {
 fn seeded_host_draws_are_numpys() {
     let seeded_value = |v: &Value| v.is_null() || v.is_number() || v["rng_seed"].is_u64();
     let seeded_connector = |c: &Value| {
-        c["rng_seed"].is_u64() || matches!(c["type"].as_str(), Some("AllToAllConnector" | "OneToOneConnector" | "KernelConnector"))
+        c["rng_seed"].is_u64()
+            || matches!(c["type"].as_str(), Some("AllToAllConnector" | "OneToOneConnector" | "KernelConnector"))
     };
     let seeded = |fx: &Value| {
         fx["network"]["projections"].as_array().unwrap().iter().all(|p| {

@@ -370,3 +370,66 @@ def test_all_but_me_is_the_machines_and_drawn_alike_in_python():
     sim.end()
     with pytest.raises(NotImplementedError, match="per-group weights"):
         sim.extra_models.AllButMeConnector(n_neurons_per_group=2, weights=np.ones(2))
+
+
+def _kernel_reference(shape_pre, shape_post, kernel, steps=(1, 1), starts=(0, 0)):
+    """PyNN's KernelConnector in plain integers: (pre, post, kernel row, kernel column)."""
+    (ph, pw), (qh, qw), (kh, kw) = shape_pre, shape_post, kernel
+    out = []
+    for pre in range(ph * pw):
+        for post in range(qh * qw):
+            seen_r, seen_c = starts[0] + (post // qw) * steps[0], starts[1] + (post % qw) * steps[1]
+            kr, kc = kh // 2 - (seen_r - pre // pw), kw // 2 - (seen_c - pre % pw)
+            if 0 <= kr < kh and 0 <= kc < kw:
+                out.append((pre, post, kr, kc))
+    return out
+
+
+@pytest.mark.parametrize("draws", ["machine", "spinnsim"])
+def test_a_kernel_connector_goes_to_the_core_with_its_kernels(draws):
+    kernel = np.arange(1, 16, dtype=float).reshape(3, 5) / 8.0
+    sim.setup(timestep=1.0, seed=5, draws=draws)
+    grid = sim.Population(30, sim.SpikeSourceArray(spike_times=[1.0]), label="grid")
+    out = sim.Population(12, sim.IF_curr_exp(**CELL), label="out", seed=3, neurons_per_core=4)
+    conn = sim.KernelConnector([5, 6], [3, 4], [3, 5], weight_kernel=kernel, delay_kernel=2.0,
+                               post_sample_steps_in_pre=[2, 1], post_start_coords_in_pre=[0, 1])
+    proj = sim.Projection(grid, out, conn, sim.StaticSynapse())
+    assert proj._conn is None and proj._fast is not None, "the connector goes to the core"
+    sim.run(1.0)
+    got = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    want = sorted((pre, post, kernel[r, c], 2.0) for pre, post, r, c in
+                  _kernel_reference((5, 6), (3, 4), (3, 5), steps=(2, 1), starts=(0, 1)))
+    assert len(want) > 30
+    np.testing.assert_array_equal(got, np.array(want))
+
+
+def test_a_random_kernel_is_drawn_once_per_position_from_its_rng_as_spynnaker_draws_it():
+    sim.setup(timestep=1.0, seed=5)
+    grid = sim.Population(16, sim.SpikeSourceArray(spike_times=[1.0]), label="grid")
+    out = sim.Population(16, sim.IF_curr_exp(**CELL), label="out", seed=3)
+    dist = sim.RandomDistribution("uniform", (0.1, 0.9), rng=sim.NumpyRNG(seed=77))
+    proj = sim.Projection(grid, out, sim.KernelConnector([4, 4], [4, 4], [3, 3], weight_kernel=dist),
+                          sim.StaticSynapse(delay=1.0))
+    sim.run(1.0)
+    got = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    kernel = np.random.RandomState(77).uniform(0.1, 0.9, size=9).reshape(3, 3)
+    want = sorted((pre, post) for pre, post, _, _ in _kernel_reference((4, 4), (4, 4), (3, 3)))
+    np.testing.assert_array_equal(got[:, :2], np.array(want, dtype=float))
+    at = {(pre, post): kernel[r, c] for pre, post, r, c in _kernel_reference((4, 4), (4, 4), (3, 3))}
+    # Quantised as the expander writes them: within one weight step of the kernel's values.
+    steps = np.abs(got[:, 2] - np.array([at[(int(a), int(b))] for a, b in got[:, :2]]))
+    assert steps.max() < 1e-3 and len(set(got[:, 2])) == 9
+
+
+def test_a_kernel_connector_is_refused_by_name_where_the_core_cannot_build_it():
+    sim.setup(timestep=1.0)
+    grid = sim.Population(16, sim.SpikeSourceArray(spike_times=[1.0]), label="grid")
+    out = sim.Population(16, sim.IF_curr_exp(**CELL), label="out")
+    with pytest.raises(ValueError, match=r"weight_kernel has shape \(2, 2\)"):
+        sim.KernelConnector([4, 4], [4, 4], [3, 3], weight_kernel=np.ones((2, 2)))
+    with pytest.raises(Exception, match="whole populations"):
+        sim.Projection(grid[0:8], out, sim.KernelConnector([2, 4], [4, 4], [3, 3]), sim.StaticSynapse(weight=0.5))
+        sim.run(1.0)
+    sim.end()

@@ -4,6 +4,8 @@
 //! (docs/spynnaker-mapping.md §7).
 
 use super::generation::{self, Generated};
+use super::kernel::KernelTarget;
+use super::synapses::check_delay;
 use super::{estimates, host_draws, synapses, MapStep};
 use crate::error::{Error, Result};
 use crate::model::{host_rng, Connector, Network, Projection, Values, View};
@@ -98,7 +100,11 @@ fn draw(net: &Network, k: usize, proj: &Projection, virtual_board: bool) -> Resu
 /// spinnsim's own streams), delays in ticks; and the longest delay as the host reckons it.
 fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -> Result<()> {
     if let (Connector::KernelConnector(kernel), None) = (&proj.connector, &proj.connections) {
-        return super::kernel::draw_kernel(net, k, proj, kernel, drawn);
+        let (n_pre, n_post) = (drawn.pre_view.len(), drawn.post_view.len());
+        let target =
+            KernelTarget { on_chip: drawn.on_chip, n_pre, n_post, post: drawn.post, synapse_type: drawn.synapse_type };
+        (drawn.conns, drawn.max_delay_ms) = super::kernel::kernel_connections(net, k, proj, kernel, &target)?;
+        return Ok(());
     }
     let dt = net.timestep;
     let name = proj.name(k);
@@ -182,14 +188,6 @@ fn host_pairs(
     }
     host_draws::seeded_pairs(net, proj, post_atoms_per_core, sizes)
         .unwrap_or_else(|| proj.connector.pairs(sizes.0, sizes.1, proj.is_recurrent(), rng))
-}
-
-/// A delay must be finite and at least one timestep.
-pub(super) fn check_delay(name: &str, d: f64, dt: f64) -> Result<()> {
-    if !d.is_finite() || d < dt * (1.0 - 1e-9) {
-        return Err(Error::param(name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
-    }
-    Ok(())
 }
 
 /// Mean, variance and maximum of |values| (for the ring-buffer statistics): of the constant when

@@ -32,6 +32,14 @@ pub fn host_weight(w: f64, scale: f64) -> u16 {
     ((w.abs() * scale).round_ties_even() as i64 & 0xFFFF) as u16
 }
 
+/// A delay must be finite and at least one timestep.
+pub(super) fn check_delay(name: &str, d: f64, dt: f64) -> Result<()> {
+    if !d.is_finite() || d < dt * (1.0 - 1e-9) {
+        return Err(Error::param(name, "delay", format!("{d} ms is below one timestep ({dt} ms)")));
+    }
+    Ok(())
+}
+
 /// Synapse-expander weight (docs/semantics.md §3.1): S1615(|w|) as u32.32 × scale as u32.32, rounded half up.
 pub fn expander_weight(w: f64, scale: f64) -> u16 {
     let wk = encode_s1615(w.abs()).unwrap_or(i32::MAX) as i64;

@@ -254,6 +254,28 @@ pub(super) fn value_seeds(name: &str, net: &Network, proj: &Projection, host_bui
     out
 }
 
+/// What a KernelConnector does that its user may not expect: shapes that do not hold the
+/// populations (the extra neurons sit on rows beyond the shape), and, where the machine
+/// generates it, negative kernel weights (the expander writes their magnitude onto the
+/// projection's own receptor).
+pub(super) fn kernel(name: &str, proj: &Projection, (n_pre, n_post): (u32, u32), host_built: bool) -> Vec<String> {
+    let crate::model::Connector::KernelConnector(k) = &proj.connector else { return Vec::new() };
+    let mut out: Vec<String> = k
+        .size_mismatch(n_pre, n_post)
+        .map(|m| format!("{name}: the KernelConnector's {m}; neurons beyond a shape are placed on rows below it"))
+        .into_iter()
+        .collect();
+    let negative = k.weights().map_or(0, |w| w.iter().filter(|&&w| w < 0.0).count());
+    if negative > 0 && !host_built {
+        out.push(format!(
+            "{name}: {negative} of the weight_kernel's values are negative; sPyNNaker 7.4.1's synapse expander \
+             writes their magnitude onto the projection's receptor ({:?}), so they act as positive weights there",
+            proj.receptor_type
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::synapses::{expander_weight, host_weight, weight_fits};
@@ -281,26 +303,4 @@ mod tests {
             }
         }
     }
-}
-
-/// What a KernelConnector does that its user may not expect: shapes that do not hold the
-/// populations (the extra neurons sit on rows beyond the shape), and, where the machine
-/// generates it, negative kernel weights (the expander writes their magnitude onto the
-/// projection's own receptor).
-pub(super) fn kernel(name: &str, proj: &Projection, (n_pre, n_post): (u32, u32), host_built: bool) -> Vec<String> {
-    let crate::model::Connector::KernelConnector(k) = &proj.connector else { return Vec::new() };
-    let mut out: Vec<String> = k
-        .size_mismatch(n_pre, n_post)
-        .map(|m| format!("{name}: the KernelConnector's {m}; neurons beyond a shape are placed on rows below it"))
-        .into_iter()
-        .collect();
-    let negative = k.weights().map_or(0, |w| w.iter().filter(|&&w| w < 0.0).count());
-    if negative > 0 && !host_built {
-        out.push(format!(
-            "{name}: {negative} of the weight_kernel's values are negative; sPyNNaker 7.4.1's synapse expander \
-             writes their magnitude onto the projection's receptor ({:?}), so they act as positive weights there",
-            proj.receptor_type
-        ));
-    }
-    out
 }

@@ -107,12 +107,15 @@ impl Kernel {
         ];
         for (name, shape, least) in shapes {
             if let Some(s) = shape.filter(|s| s.iter().any(|&x| x < least || x > MAX_COORDINATE)) {
-                let why = format!("{s:?} ([height, width]) must be in {least}..={MAX_COORDINATE}: the host writes 16 bits");
+                let why =
+                    format!("{s:?} ([height, width]) must be in {least}..={MAX_COORDINATE}: the host writes 16 bits");
                 return err(name, why);
             }
         }
         let [kh, kw] = self.shape_kernel;
-        for (name, values, least) in [("weight_kernel", &self.weight_kernel, None), ("delay_kernel", &self.delay_kernel, Some(dt))] {
+        for (name, values, least) in
+            [("weight_kernel", &self.weight_kernel, None), ("delay_kernel", &self.delay_kernel, Some(dt))]
+        {
             let Some(rows) = values else { continue };
             if rows.len() != kh as usize || rows.iter().any(|r| r.len() != kw as usize) {
                 let got: Vec<usize> = rows.iter().map(Vec::len).collect();
@@ -120,7 +123,10 @@ impl Kernel {
             }
             for (k, &v) in rows.iter().flatten().enumerate() {
                 if encode_s1615(v).is_err() {
-                    return err(name, format!("position {k}: {v} cannot be written as s16.15 for the synapse expander"));
+                    return err(
+                        name,
+                        format!("position {k}: {v} cannot be written as s16.15 for the synapse expander"),
+                    );
                 }
                 if least.is_some_and(|dt| v < dt * (1.0 - 1e-9)) {
                     return err(name, format!("position {k}: {v} ms is below one timestep ({dt} ms)"));
@@ -166,13 +172,15 @@ impl Kernel {
         for &(lo, hi) in post_slices {
             for pre in 0..n_pre {
                 let (pre_r, pre_c) = (pre / pre_w, pre % pre_w);
-                let on_grid = |x: u32, start: u32, step: u32| (i64::from(x) - i64::from(start)).rem_euclid(i64::from(step)) == 0;
+                let on_grid =
+                    |x: u32, start: u32, step: u32| (i64::from(x) - i64::from(start)).rem_euclid(i64::from(step)) == 0;
                 if !(on_grid(pre_r, pth, psh) && on_grid(pre_c, ptw, psw)) {
                     continue;
                 }
                 for post in lo..=hi {
                     let (post_r, post_c) = (post / post_w, post % post_w);
-                    let (pac_r, pac_c) = (qth.wrapping_add(post_r.wrapping_mul(qsh)), qtw.wrapping_add(post_c.wrapping_mul(qsw)));
+                    let (pac_r, pac_c) =
+                        (qth.wrapping_add(post_r.wrapping_mul(qsh)), qtw.wrapping_add(post_c.wrapping_mul(qsw)));
                     let kr = offset(pac_r, pth, psh, pre_r, kh / 2);
                     let kc = offset(pac_c, ptw, psw, pre_c, kw / 2);
                     if kr < kh && kc < kw {
@@ -223,8 +231,10 @@ mod tests {
         k.post_sample_steps_in_pre = Some([2, 1]);
         k.post_start_coords_in_pre = Some([1, 0]);
         let host = k.host_pairs(20, &[(0, 4), (5, 8)]);
-        let machine: Vec<_> =
-            [(0, 4), (5, 8)].iter().flat_map(|&(lo, hi)| k.grid().pairs((0, 19), lo..=hi).collect::<Vec<_>>()).collect();
+        let machine: Vec<_> = [(0, 4), (5, 8)]
+            .iter()
+            .flat_map(|&(lo, hi)| k.grid().pairs((0, 19), lo..=hi).collect::<Vec<_>>())
+            .collect();
         assert!(!host.is_empty());
         assert_eq!(host, machine);
     }

@@ -25,7 +25,8 @@ from .connectors import (  # noqa: F401
     AllToAllConnector, ArrayConnector, CloneConnector, CSAConnector,
     DistanceDependentProbabilityConnector, FixedNumberPostConnector, FixedNumberPreConnector,
     FixedProbabilityConnector, FixedTotalNumberConnector, FromFileConnector, FromListConnector,
-    IndexBasedProbabilityConnector, MultapseConnector, OneToOneConnector, SmallWorldConnector,
+    IndexBasedProbabilityConnector, KernelConnector, MultapseConnector, OneToOneConnector,
+    SmallWorldConnector,
 )
 from .control import (  # noqa: F401
     end, get_backend, get_current_time, get_max_delay, get_min_delay, get_time_step, initialize,

@@ -26,7 +26,8 @@ from pyNN.connectors import (  # noqa: F401
 # Connectors the core knows, and how to describe them to it.
 CORE_CONNECTORS = ("AllToAllConnector", "OneToOneConnector", "FixedProbabilityConnector",
                    "FixedTotalNumberConnector", "FixedNumberPreConnector",
-                   "FixedNumberPostConnector", "OneToOneOffsetConnector", "AllButMeConnector")
+                   "FixedNumberPostConnector", "OneToOneOffsetConnector", "AllButMeConnector",
+                   "KernelConnector")
 
 
 class _UserRng:
@@ -117,6 +118,81 @@ class AllButMeConnector(_c.MapConnector):
 
     def connect(self, projection):
         _connect_undrawn(self, projection)
+
+
+def _shape(value, what: str) -> "list[int]":
+    """A [height, width] pair of whole numbers."""
+    import numpy as np
+    a = np.asarray(value)
+    if a.shape != (2,) or not np.all(a == np.floor(a)):
+        raise ValueError(f"KernelConnector: {what} must be [height, width] (whole numbers), not {value!r}")
+    return [int(x) for x in a]
+
+
+class KernelConnector(_c.MapConnector):
+    """sPyNNaker's ``KernelConnector``: the pre- and post-synaptic Populations seen as 2-D grids
+    (``[height, width]``, row-major), each post neuron placed on the pre grid (from
+    ``post_start_coords_in_pre`` in steps of ``post_sample_steps_in_pre``) and connected to the
+    pre neurons under the kernel centred there, with the kernel's own weights and delays
+    (``weight_kernel``, ``delay_kernel``: a number, a ``shape_kernel`` array, or a
+    ``RandomDistribution`` drawn once per kernel position here, as sPyNNaker does) or the
+    synapse type's. The core builds it between whole Populations, on the machine's path or
+    7.4.1's host's (docs/pynn.md)."""
+
+    parameter_names = ("shape_pre", "shape_post", "shape_kernel")
+    _user_rng = False
+
+    def __init__(self, shape_pre, shape_post, shape_kernel, weight_kernel=None, delay_kernel=None,
+                 shape_common=None, pre_sample_steps_in_post=None, pre_start_coords_in_post=None,
+                 post_sample_steps_in_pre=None, post_start_coords_in_pre=None, safe: bool = True,
+                 space=None, verbose: bool = False, callback=None):
+        super().__init__(safe=safe, callback=callback)
+        if space is not None:
+            raise ValueError("KernelConnector: a space is not supported (sPyNNaker asserts it is None)")
+        self.shape_pre = _shape(shape_pre, "shape_pre")
+        self.shape_post = _shape(shape_post, "shape_post")
+        self.shape_kernel = _shape(shape_kernel, "shape_kernel")
+        self.optional = {name: None if v is None else _shape(v, name) for name, v in (
+            ("shape_common", shape_common), ("pre_sample_steps_in_post", pre_sample_steps_in_post),
+            ("pre_start_coords_in_post", pre_start_coords_in_post),
+            ("post_sample_steps_in_pre", post_sample_steps_in_pre),
+            ("post_start_coords_in_pre", post_start_coords_in_pre))}
+        self.weight_kernel = self._kernel_values(weight_kernel, "weight_kernel")
+        self.delay_kernel = self._kernel_values(delay_kernel, "delay_kernel")
+
+    def _kernel_values(self, values, what: str) -> "list[list[float]] | None":
+        """``values`` as ``shape_kernel`` rows (sPyNNaker's ``__get_kernel_vals``)."""
+        import numpy as np
+        from pyNN.random import RandomDistribution
+        if values is None:
+            return None
+        kh, kw = self.shape_kernel
+        if isinstance(values, RandomDistribution):
+            a = np.asarray(values.next(kh * kw), dtype=float).reshape(kh, kw)
+        elif np.isscalar(values):
+            a = np.full((kh, kw), float(values))
+        else:
+            a = np.asarray(values, dtype=float)
+            if a.shape != (kh, kw):
+                raise ValueError(f"KernelConnector: {what} has shape {a.shape}, not the kernel's ({kh}, {kw})")
+        return a.tolist()
+
+    def spec(self) -> dict:
+        """The core's description of the connector."""
+        out = {"type": "KernelConnector", "shape_pre": self.shape_pre, "shape_post": self.shape_post,
+               "shape_kernel": self.shape_kernel}
+        out.update({k: v for k, v in self.optional.items() if v is not None})
+        for k in ("weight_kernel", "delay_kernel"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        return out
+
+    def connect(self, projection):
+        from pyNN import errors
+        raise errors.ConnectionError(
+            f"projection {projection.label}: a KernelConnector is built by the core, between whole Populations, "
+            "with constant weights and delays or distributions the core knows (give per-position values as "
+            "weight_kernel and delay_kernel)")
 
 
 def _connect_undrawn(connector, projection):
@@ -257,6 +333,8 @@ def core_spec(connector):
                 "allow_self_connections": bool(connector.allow_self_connections is True)}
     if isinstance(connector, _c.OneToOneConnector):
         return {"type": "OneToOneConnector"}
+    if isinstance(connector, KernelConnector):
+        return connector.spec()
     if isinstance(connector, AllButMeConnector):
         return {"type": "AllButMeConnector", "n_neurons_per_group": connector.n_neurons_per_group}
     if isinstance(connector, OneToOneOffsetConnector):

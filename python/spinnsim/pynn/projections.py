@@ -16,7 +16,7 @@ from pyNN.random import RandomDistribution as _PyNNRandomDistribution
 from pyNN.space import Space
 
 from . import simulator
-from .connectors import core_spec
+from .connectors import KernelConnector, core_spec
 from .random import UNSIZED_DISTRIBUTIONS, core_distribution
 from .simulator import _core_module, state, translate_core_error, warn
 from .synapses import (
@@ -276,7 +276,9 @@ class Projection(common.Projection):
         machine generates the projection (from the post-synaptic Population's seed, ignoring every
         rng, and saying so) or the host builds it (drawing from seeded NumpyRNGs as numpy does);
         the rngs' seeds go with the distributions (``state.rng_seed``)."""
-        if state.draws != "machine" or not whole:
+        # The core draws a KernelConnector's weights and delays on either draw.
+        kernel = isinstance(self._connector, KernelConnector)
+        if state.draws != "machine" and not kernel or not whole:
             return None
         specs = []
         for name in ("weight", "delay"):
