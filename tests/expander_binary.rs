@@ -74,7 +74,11 @@ fn connector(r: &mut StdRng, n_pre: u32, n_post: u32, same_range: bool) -> Conne
         }
         7 if same_range => {
             let divisors: Vec<u32> = (1..=n_pre).filter(|g| n_pre % g == 0).collect();
-            ConnectionGenerator::AllButMe { group: divisors[r.random_range(0..divisors.len())] }
+            let group = divisors[r.random_range(0..divisors.len())];
+            // Half the time the group's own weights, s16.15, of either sign.
+            let n = (group * (group - 1)) as usize;
+            let weights = r.random_bool(0.5).then(|| (0..n).map(|_| r.random_range(-(4 << 15)..(4 << 15))).collect());
+            ConnectionGenerator::AllButMe { group, weights }
         }
         6 | 7 => ConnectionGenerator::OneToOne,
         1 => ConnectionGenerator::AllToAll { allow_self },

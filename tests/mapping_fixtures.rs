@@ -181,6 +181,10 @@ fn network(fx: &Value, import_draws: bool) -> Network {
                     allow_self_connections: allow,
                     with_replacement: with_replacement.unwrap_or(false),
                 },
+                "AllButMeConnector" => Connector::AllButMeConnector {
+                    n_neurons_per_group: c["n_neurons_per_group"].as_u64().map(|g| g as u32),
+                    weights: c["weights"].as_array().map(|w| w.iter().map(|x| x.as_f64().unwrap()).collect()),
+                },
                 "KernelConnector" => {
                     let mut fields = c.clone();
                     fields.as_object_mut().unwrap().remove("type");
@@ -423,7 +427,10 @@ fn seeded_host_draws_are_numpys() {
     let seeded_value = |v: &Value| v.is_null() || v.is_number() || v["rng_seed"].is_u64();
     let seeded_connector = |c: &Value| {
         c["rng_seed"].is_u64()
-            || matches!(c["type"].as_str(), Some("AllToAllConnector" | "OneToOneConnector" | "KernelConnector"))
+            || matches!(
+                c["type"].as_str(),
+                Some("AllToAllConnector" | "OneToOneConnector" | "KernelConnector" | "AllButMeConnector")
+            )
     };
     let seeded = |fx: &Value| {
         fx["network"]["projections"].as_array().unwrap().iter().all(|p| {
@@ -447,6 +454,7 @@ fn seeded_host_draws_are_numpys() {
         "seeded_fixed_number_pre",
         "fixed_post_random",
         "kernel",
+        "all_but_me_weights",
     ];
     for must in musts {
         assert!(names.iter().any(|n| n == must), "{must} is not among the seeded host fixtures {names:?}");

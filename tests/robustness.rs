@@ -5,6 +5,7 @@
 mod common;
 
 use spinnsim::engine::Backend;
+use spinnsim::mapping::MapOptions;
 use spinnsim::model::load_toml;
 use spinnsim::sim::Simulation;
 use std::path::{Path, PathBuf};
@@ -542,6 +543,47 @@ fn all_but_me_connects_every_pair_of_a_group_but_the_diagonal_on_every_path() {
         let err = run_toml(&net(n_post, connector, ""), 1.0).unwrap_err().to_string();
         assert!(err.contains("projection `wta`") && err.contains(why), "{err}");
     }
+}
+
+/// An AllButMeConnector's own group weights: the machine's weights (pre value `i`, post value
+/// `j`: entry `i·(g − 1) + j`, less one past the diagonal) on the expander and with spinnsim's
+/// draws; 7.4.1's host writes the projection's weight instead, and the run says so.
+#[test]
+fn all_but_me_takes_its_groups_weights_where_the_machine_builds_it() {
+    let weights: Vec<f64> = (1..=12).map(|k| k as f64 / 4.0).collect();
+    let toml = |header: &str| {
+        format!(
+            "{header}[[population]]\nlabel = \"a\"\nsize = 24\ncell_type = \"IF_curr_exp\"\nmax_atoms_per_core = 8\n\
+             [[projection]]\nlabel = \"wta\"\npre = \"a\"\npost = \"a\"\nweight = 0.125\n\
+             connector = {{ type = \"AllButMeConnector\", n_neurons_per_group = 4, weights = {weights:?} }}\n"
+        )
+    };
+    let want: Vec<[f64; 4]> = (0..24u32)
+        .flat_map(|i| (0..24u32).map(move |j| (i, j)))
+        .filter(|&(i, j)| i / 4 == j / 4 && i != j)
+        .map(|(i, j)| {
+            let (a, b) = (i % 4, j % 4);
+            [i as f64, j as f64, weights[(a * 3 + b - u32::from(b > a)) as usize], 1.0]
+        })
+        .collect();
+    for header in ["", "draws = \"spinnsim\"\n"] {
+        let sim = Simulation::new(load_toml(&toml(header)).unwrap(), MapOptions::default(), Some(1)).unwrap();
+        let mut got = sim.connections(0).unwrap();
+        got.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(got, want, "{header}");
+        assert!(!sim.warnings().iter().any(|w| w.contains("ignores the AllButMeConnector")), "{header}");
+    }
+    let board = MapOptions { virtual_board: true, ..Default::default() };
+    let sim = Simulation::new(load_toml(&toml("")).unwrap(), board, Some(1)).unwrap();
+    assert!(sim.connections(0).unwrap().iter().all(|c| c[2] == 0.125), "the host writes the projection's weight");
+    assert!(sim
+        .warnings()
+        .iter()
+        .any(|w| w.contains("projection `wta`") && w.contains("ignores the AllButMeConnector")));
+    let short = toml("").replace("weights = [", "weights = [9.0, ");
+    let err =
+        load_toml(&short).and_then(|n| Simulation::new(n, Default::default(), Some(1))).err().unwrap().to_string();
+    assert!(err.contains("13 weights for groups of 4") && err.contains("4 × (4 − 1) = 12"), "{err}");
 }
 
 /// A connector's `rng_seed`: the host's numpy draws where 7.4.1's host builds the rows (here the

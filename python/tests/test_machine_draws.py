@@ -368,8 +368,24 @@ def test_all_but_me_is_the_machines_and_drawn_alike_in_python():
     sim.run(1.0)
     np.testing.assert_array_equal(rows(proj.get(["weight", "delay"], format="list")), machine)
     sim.end()
-    with pytest.raises(NotImplementedError, match="per-group weights"):
-        sim.extra_models.AllButMeConnector(n_neurons_per_group=2, weights=np.ones(2))
+    with pytest.raises(ValueError, match=r"a group needs 2 x \(2 - 1\) = 2"):
+        sim.extra_models.AllButMeConnector(n_neurons_per_group=2, weights=np.ones(3))
+
+
+@pytest.mark.parametrize("draws", ["machine", "spinnsim"])
+def test_all_but_me_takes_its_groups_own_weights_on_the_machine(draws):
+    group_w = np.arange(1, 13, dtype=float) / 4.0
+    sim.setup(timestep=1.0, seed=5, draws=draws)
+    pop = sim.Population(24, sim.IF_curr_exp(**CELL), label="pop", seed=11, neurons_per_core=8)
+    proj = sim.Projection(pop, pop, sim.extra_models.AllButMeConnector(n_neurons_per_group=4, weights=group_w),
+                          sim.StaticSynapse(weight=0.1, delay=1.0), receptor_type="inhibitory")
+    sim.run(1.0)
+    got = rows(proj.get(["weight", "delay"], format="list"))
+    sim.end()
+    # Pre-major within a group, the diagonal left out: pre value i, post value j.
+    want = sorted((i, j, group_w[(i % 4) * 3 + (j % 4) - ((j % 4) > (i % 4))], 1.0)
+                  for i in range(24) for j in range(24) if i // 4 == j // 4 and i != j)
+    np.testing.assert_array_equal(got, np.array(want))
 
 
 def _kernel_reference(shape_pre, shape_post, kernel, steps=(1, 1), starts=(0, 0)):

@@ -39,9 +39,9 @@ pub enum ConnectionGenerator {
     /// Id 8 (`OneToOneOffsetConnector`, the binary's shift generator): the offset from pre to
     /// post (i32), wrap, the neurons per group.
     OneToOneOffset { offset: i32, wrap: bool, group: u32 },
-    /// Id 7 (`AllButMeConnector` without weights of its own): the neurons per group
-    /// (`has_weights` 0).
-    AllButMe { group: u32 },
+    /// Id 7 (`AllButMeConnector`): the neurons per group and the group's own weights (s16.15,
+    /// `group × (group − 1)`, pre-major without the diagonal) where the host gave them.
+    AllButMe { group: u32, weights: Option<Vec<i32>> },
     /// Id 6 (`KernelConnector`): the grids, the kernel and its own weights and delays.
     Kernel(Box<KernelGrid>),
 }
@@ -71,7 +71,11 @@ impl ConnectionGenerator {
             | FixedPre { allow_self, with_replacement, n }
             | FixedPost { allow_self, with_replacement, n } => vec![allow_self as u32, with_replacement as u32, n],
             OneToOneOffset { offset, wrap, group } => vec![offset as u32, wrap as u32, group],
-            AllButMe { group } => vec![group, 0],
+            AllButMe { group, ref weights } => {
+                let mut w = vec![group, weights.is_some() as u32];
+                w.extend(weights.iter().flatten().map(|&x| x as u32));
+                w
+            }
             Kernel(ref grid) => grid.words(),
         }
     }
@@ -82,6 +86,12 @@ impl ConnectionGenerator {
         if id == 6 {
             return KernelGrid::from_words(w).map(|(grid, n)| (Kernel(Box::new(grid)), n));
         }
+        if id == 7 {
+            let (group, has_weights) = (*w.first()?, *w.get(1)? != 0);
+            let n = if has_weights { group as usize * (group as usize).saturating_sub(1) } else { 0 };
+            let weights = has_weights.then(|| w.get(2..2 + n).map(|v| v.iter().map(|&x| x as i32).collect()));
+            return Some((AllButMe { group, weights: weights.map(|v| v.ok_or(())).transpose().ok()? }, 2 + n));
+        }
         let n = [0, 1, 2, 3, 3, 3, usize::MAX, 2, 3].get(id as usize).copied().filter(|&n| n != usize::MAX)?;
         let w = w.get(..n)?;
         let g = match id {
@@ -91,8 +101,6 @@ impl ConnectionGenerator {
             3 => FixedTotal { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
             4 => FixedPre { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
             8 => OneToOneOffset { offset: w[0] as i32, wrap: w[1] != 0, group: w[2] },
-            7 if w[1] == 0 => AllButMe { group: w[0] },
-            7 => return None,
             _ => FixedPost { allow_self: w[0] != 0, with_replacement: w[1] != 0, n: w[2] },
         };
         Some((g, n))
@@ -260,9 +268,16 @@ impl ConnectionGenerator {
             FixedTotal { allow_self, with_replacement: false, n } => fixed_total_without(e, pop, core, allow_self, n),
             FixedPre { allow_self, with_replacement, n } => fixed_pre(e, core, allow_self, with_replacement, n),
             FixedPost { allow_self, with_replacement, n } => fixed_post(e, pop, core, allow_self, with_replacement, n),
-            AllButMe { group } => {
-                for (pre, post) in all_but_me_pairs(group, (e.pre_lo, e.pre_hi), e.posts()) {
+            AllButMe { group, weights: None } => {
+                for (pre, post, _) in all_but_me_pairs(group, (e.pre_lo, e.pre_hi), e.posts()) {
                     e.connect_or_abort(core, pre, post, e.weight_scale)?;
+                }
+                Ok(())
+            }
+            AllButMe { group, weights: Some(ref weights) } => {
+                for (pre, post, at) in all_but_me_pairs(group, (e.pre_lo, e.pre_hi), e.posts()) {
+                    let wd = (weights[at], rescale_delay(e.delay.generate(core)?, e.timestep_per_delay));
+                    e.write(pre, post, wd, e.weight_scale)?.then_some(()).ok_or(Abort::RowFull { pre, post })?;
                 }
                 Ok(())
             }
@@ -327,11 +342,16 @@ pub fn offset_pairs(
 }
 
 /// The pairs of the all-but-me generator onto the posts `posts` (`group_walk`): per post,
-/// every pre of its group in order but the one at the post's place in the group.
-pub fn all_but_me_pairs(group: u32, pres: (u32, u32), posts: RangeInclusive<u32>) -> Vec<(u32, u32)> {
+/// every pre of its group in order but the one at the post's place in the group; with each, its
+/// place in the group's weights (`pre_value · (group − 1) + post_value`, less one past the
+/// diagonal: `get_weight`).
+pub fn all_but_me_pairs(group: u32, pres: (u32, u32), posts: RangeInclusive<u32>) -> Vec<(u32, u32, usize)> {
     let mut out = Vec::new();
     for (post, pre_start, pre_end, value) in group_walk(group, pres, posts) {
-        out.extend((pre_start..=pre_end).filter(|&pre| pre - pre_start != value).map(|pre| (pre, post)));
+        let at = |pre_value: u32| (pre_value * (group - 1) + value - u32::from(value >= pre_value)) as usize;
+        out.extend(
+            (pre_start..=pre_end).filter(|&pre| pre - pre_start != value).map(|pre| (pre, post, at(pre - pre_start))),
+        );
     }
     out
 }

@@ -120,6 +120,8 @@ fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -
         host_draws::numpy_values(net, proj, v, &pairs, post_cores).transpose().map_err(|m| Error::param(&name, what, m))
     };
     let (numpy_weights, numpy_delays) = (numpy("weight", &proj.weight)?, numpy("delay", &delay_values)?);
+    // spinnsim's own draws of a generated AllButMe: its group's weights, as the machine's.
+    let group_weights = if drawn.on_chip { all_but_me_weights(&proj.connector, &pairs) } else { None };
     let (mut wrng, mut drng) = (host_rng(net.seed, &[3, k as u64]), host_rng(net.seed, &[4, k as u64]));
     let mut weights = proj.weight.stream(n).map_err(|m| Error::param(&name, "weight", m))?;
     let mut delays = delay_values.stream(n).map_err(|m| Error::param(&name, "delay", m))?;
@@ -131,6 +133,7 @@ fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -
         let entry = list.map(|l| l[i].as_slice()).unwrap_or(&[]);
         let w = match (entry.get(2), &numpy_weights) {
             (Some(&w), _) => w,
+            _ if group_weights.is_some() => group_weights.as_ref().expect("some")[i],
             (None, Some(numpy)) => numpy[i],
             (None, None) => w.map_err(|m| Error::param(&name, "weight", m))?,
         };
@@ -168,6 +171,18 @@ fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -
         None => {}
     }
     Ok(())
+}
+
+/// The weight of each pair of an AllButMeConnector with its group's own weights (pre-major, the
+/// diagonal left out, as the expander's `get_weight` reads them); `None` for other connectors.
+fn all_but_me_weights(connector: &Connector, pairs: &[(u32, u32)]) -> Option<Vec<f64>> {
+    let Connector::AllButMeConnector { weights: Some(w), .. } = connector else { return None };
+    let group = (1..).find(|g| g * (g - 1) >= w.len()).expect("validated: group × (group − 1) weights") as u32;
+    let at = |(pre, post): (u32, u32)| {
+        let (i, j) = (pre % group, post % group);
+        (i * (group - 1) + j - u32::from(j > i)) as usize
+    };
+    Some(pairs.iter().map(|&p| w[at(p)]).collect())
 }
 
 /// The pairs the host builds (indices from the views' starts): listed or imported ones, numpy's

@@ -315,6 +315,14 @@ pub(super) fn kernel_statistics(values: &[f64]) -> (f64, f64, f64) {
     (mean, var, values.iter().copied().fold(f64::NEG_INFINITY, f64::max))
 }
 
+/// An AllButMeConnector's statistics of its group's own weights: `numpy.mean` and `numpy.var`
+/// of their magnitudes, `numpy.amax` of the weights themselves (signed).
+pub(super) fn group_weight_statistics(weights: &[f64]) -> (f64, f64, f64) {
+    let magnitudes: Vec<f64> = weights.iter().map(|w| w.abs()).collect();
+    let (mean, var, _) = kernel_statistics(&magnitudes);
+    (mean, var, kernel_statistics(weights).2)
+}
+
 /// The host's longest delay in ms (`get_delay_maximum`) over `n_draws` connections.
 pub(super) fn delay_maximum(d: &Values, n_draws: u64) -> Result<f64, String> {
     match d {
@@ -346,7 +354,7 @@ pub(super) fn draws_estimate(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
         Connector::AllToAllConnector { .. } | Connector::FromListConnector { .. } => n_pre * n_post,
         Connector::KernelConnector(ref k) => k.draws_estimate(),
         // Wrapped, every pre connects; else each group loses |offset| of them.
-        Connector::AllButMeConnector { n_neurons_per_group } => {
+        Connector::AllButMeConnector { n_neurons_per_group, .. } => {
             all_but_me_connections(n_neurons_per_group, n_pre, n_post)
         }
         Connector::OneToOneOffsetConnector { wrap: true, .. } => n_pre,
@@ -376,7 +384,7 @@ fn all_but_me_connections(group: Option<u32>, n_pre: u64, n_post: u64) -> u64 {
 pub(super) fn fan_in_maximum(c: &Connector, n_pre: u64, n_post: u64) -> u64 {
     match *c {
         Connector::OneToOneConnector | Connector::OneToOneOffsetConnector { .. } => 1,
-        Connector::AllButMeConnector { n_neurons_per_group } => {
+        Connector::AllButMeConnector { n_neurons_per_group, .. } => {
             n_neurons_per_group.map_or(n_pre.min(n_post), u64::from).saturating_sub(1)
         }
         Connector::AllToAllConnector { .. } => n_pre,
@@ -424,7 +432,7 @@ fn row_maximum(
         Connector::KernelConnector(ref k) => return (k.size() as u64).min(n_post_atoms),
         // One post a pre, whatever the delays (the host does not look at them).
         Connector::OneToOneOffsetConnector { .. } => return 1,
-        Connector::AllButMeConnector { n_neurons_per_group } => {
+        Connector::AllButMeConnector { n_neurons_per_group, .. } => {
             let targets = n_neurons_per_group.map_or(n_post_atoms, |g| (g as u64).saturating_sub(1).min(n_post_atoms));
             let total = all_but_me_connections(n_neurons_per_group, n_pre, n_post);
             return with_delays_in_range(delays, total, targets, lo, hi);

@@ -142,9 +142,10 @@ fn connection_generator(
         Connector::OneToOneOffsetConnector { offset, wrap, .. } => {
             G::OneToOneOffset { offset, wrap, group: c.offset_group(n_pre).expect("an offset connector") }
         }
-        Connector::AllButMeConnector { .. } => {
-            G::AllButMe { group: c.offset_group(n_pre.min(n_post)).expect("an all-but-me connector") }
-        }
+        Connector::AllButMeConnector { ref weights, .. } => G::AllButMe {
+            group: c.offset_group(n_pre.min(n_post)).expect("an all-but-me connector"),
+            weights: weights.as_ref().map(|w| w.iter().map(|&x| encode_s1615(x).expect("validated")).collect()),
+        },
         Connector::KernelConnector(ref k) => G::Kernel(Box::new(k.grid())),
         Connector::FromListConnector { .. } => unreachable!("a FromListConnector is built on the host"),
     })

@@ -63,6 +63,7 @@ pub(super) fn ring_buffer_shifts(net: &Network, pi: usize, incoming: &[usize], d
             (Connector::KernelConnector(kernel), _) if kernel.weight_kernel.is_some() => {
                 estimates::kernel_statistics(&kernel.weights().expect("some"))
             }
+            (Connector::AllButMeConnector { weights: Some(w), .. }, _) => estimates::group_weight_statistics(w),
             (Connector::FromListConnector { conn_list }, _) if conn_list.iter().any(|c| c.len() > 2) => {
                 stats_of(None, weights)
             }

@@ -315,7 +315,7 @@ fn expected_synapses(c: &Connector, drawn: Option<&[Vec<f64>]>, a: u64, b: u64) 
         Connector::FixedNumberPreConnector { n, .. } => *n as f64 * b,
         Connector::FixedNumberPostConnector { n, .. } => *n as f64 * a,
         Connector::OneToOneOffsetConnector { .. } => a,
-        Connector::AllButMeConnector { n_neurons_per_group } => {
+        Connector::AllButMeConnector { n_neurons_per_group, .. } => {
             let g = n_neurons_per_group.map_or(a.min(b), f64::from);
             a.min(b) * (g - 1.0).max(0.0)
         }

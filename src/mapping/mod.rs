@@ -187,6 +187,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
             warnings.extend(warnings::value_seeds(&p.name(k), net, p, host_built, d.clipped_delays));
         }
         warnings.extend(warnings::kernel(&p.name(k), p, (d.pre_view.len(), d.post_view.len()), host_built));
+        warnings.extend(warnings::all_but_me_weights_on_host(&p.name(k), p, host_built));
         if host_built {
             warnings.extend(warnings::offset_on_host(&p.name(k), p, d.pre_view.len()));
         }

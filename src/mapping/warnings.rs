@@ -276,6 +276,19 @@ pub(super) fn kernel(name: &str, proj: &Projection, (n_pre, n_post): (u32, u32),
     out
 }
 
+/// An AllButMeConnector's own weights where 7.4.1's host builds its rows: `create_synaptic_block`
+/// writes the projection's weight instead (the shifts still come from the group's weights).
+pub(super) fn all_but_me_weights_on_host(name: &str, proj: &Projection, host_built: bool) -> Option<String> {
+    let crate::model::Connector::AllButMeConnector { weights: Some(_), .. } = &proj.connector else { return None };
+    host_built.then(|| {
+        format!(
+            "{name}: sPyNNaker 7.4.1's host, which builds this projection's rows, ignores the AllButMeConnector's \
+             own weights and writes the projection's weight instead (its ring-buffer shifts still come from the \
+             group's weights); spinnsim does the same. The machine's expander uses them"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::synapses::{expander_weight, host_weight, weight_fits};

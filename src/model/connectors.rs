@@ -61,10 +61,13 @@ pub enum Connector {
     },
     /// sPyNNaker's `AllButMeConnector` (`extra_models`): within each group of
     /// `n_neurons_per_group` (the smaller population when absent), every pre onto every post but
-    /// the one at its own place in the group. (Its own per-group `weights` are not supported yet.)
+    /// the one at its own place in the group, with the group's own `weights` where given
+    /// (`group × (group − 1)` of them, pre-major, the diagonal left out).
     AllButMeConnector {
         #[serde(default)]
         n_neurons_per_group: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weights: Option<Vec<f64>>,
     },
     /// sPyNNaker's `KernelConnector`: pre and post as 2-D grids, each post connected to the pre
     /// neurons under a kernel centred on its place (src/model/kernel.rs).
@@ -243,8 +246,24 @@ impl Connector {
                 }
                 Ok(())
             }
-            Connector::AllButMeConnector { n_neurons_per_group } => {
-                validate_groups(self.name(), *n_neurons_per_group, n_pre, n_post)
+            Connector::AllButMeConnector { n_neurons_per_group, weights } => {
+                validate_groups(self.name(), *n_neurons_per_group, n_pre, n_post)?;
+                let g = u64::from(n_neurons_per_group.unwrap_or(n_pre.min(n_post)));
+                match weights {
+                    Some(w) if w.len() as u64 != g * g.saturating_sub(1) => err(
+                        "weights",
+                        format!(
+                            "{} weights for groups of {g}: a group needs {g} × ({g} − 1) = {}",
+                            w.len(),
+                            g * g.saturating_sub(1)
+                        ),
+                    ),
+                    Some(w) => match w.iter().position(|&x| crate::fixed::encode_s1615(x).is_err()) {
+                        Some(i) => err("weights", format!("weight {i} ({}) cannot be written as s16.15", w[i])),
+                        None => Ok(()),
+                    },
+                    None => Ok(()),
+                }
             }
             _ => Ok(()),
         }
@@ -342,7 +361,8 @@ impl Connector {
             }
             Connector::AllButMeConnector { .. } if n_pre > 0 && n_post > 0 => {
                 let group = self.offset_group(n_pre.min(n_post))?;
-                Some(crate::expander::connectors::all_but_me_pairs(group, (0, n_pre - 1), 0..=n_post - 1))
+                let pairs = crate::expander::connectors::all_but_me_pairs(group, (0, n_pre - 1), 0..=n_post - 1);
+                Some(pairs.into_iter().map(|(i, j, _)| (i, j)).collect())
             }
             Connector::OneToOneOffsetConnector { .. } | Connector::AllButMeConnector { .. } => Some(Vec::new()),
             _ => None,
@@ -355,7 +375,7 @@ impl Connector {
     pub fn offset_group(&self, whole: u32) -> Option<u32> {
         match *self {
             Connector::OneToOneOffsetConnector { n_neurons_per_group, .. }
-            | Connector::AllButMeConnector { n_neurons_per_group } => Some(n_neurons_per_group.unwrap_or(whole)),
+            | Connector::AllButMeConnector { n_neurons_per_group, .. } => Some(n_neurons_per_group.unwrap_or(whole)),
             _ => None,
         }
     }

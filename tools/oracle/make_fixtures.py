@@ -1253,12 +1253,53 @@ def _kernel_networks():
 
 KERNEL_NETWORKS = [n["name"] for n in _kernel_networks()]
 
+
+def _all_but_me_networks():
+    """
+    sPyNNaker's extra_models.AllButMeConnector with its group's own weights:
+    the _onchip variant writes them for the synapse expander (connector 7,
+    has_weights 1); on the host (virtual board) 7.4.1 writes the
+    projection's weight instead. Both take the shifts from the group's
+    weights (amax signed, mean and var of the magnitudes).
+    """
+    group_w = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 0.25, 0.75, 1.25, 1.75, 2.25,
+               2.75]
+    return [{
+        "name": "all_but_me_weights",
+        "description": (
+            "24 SSA -> 24 IF_curr_exp (8 per core) OneToOne w 2 d 1; wta -> "
+            "wta AllButMe(n_neurons_per_group 4, weights 12 values), "
+            "projection weight 0.1, delay 2, inhibitory"),
+        "timestep": 1.0, "run_ms": 20.0,
+        "populations": [
+            {"label": "drive", "model": "SpikeSourceArray", "n": 24,
+             "spike_times": [[1.0 + i % 4] for i in range(24)]},
+            {"label": "wta", "model": "IF_curr_exp", "n": 24, "seed": 1401,
+             "max_atoms_per_core": 8, "record": ["spikes"], "params": {},
+             "initial_values": {"v": -65.0}},
+        ],
+        "projections": [
+            {"label": "drive_wta", "pre": "drive", "post": "wta",
+             "connector": {"type": "OneToOneConnector"},
+             "synapse": "StaticSynapse", "weight": 2.0, "delay": 1.0,
+             "receptor_type": "excitatory"},
+            {"label": "wta_wta", "pre": "wta", "post": "wta",
+             "connector": {"type": "AllButMeConnector",
+                           "n_neurons_per_group": 4, "weights": group_w},
+             "synapse": "StaticSynapse", "weight": 0.1, "delay": 2.0,
+             "receptor_type": "inhibitory"},
+        ],
+    }]
+
+
+ALL_BUT_ME_NETWORKS = [n["name"] for n in _all_but_me_networks()]
+
 # Networks whose unseeded host RNGs are seeded from HOST_RNG_SEED_BASE
 HOST_RNG_SEEDED = RANDOM_NETWORKS + STDP_RANDOM_NETWORKS + VIEW_NETWORKS
 
 NETWORKS = {n["name"]: n for n in
             _networks() + _stdp_networks() + _view_networks() +
-            _kernel_networks()}
+            _kernel_networks() + _all_but_me_networks()}
 
 # Networks that are additionally run with on-machine generation forced on
 # (the layout real hardware gets for AllToAll/OneToOne/FixedProbability).
@@ -1266,7 +1307,7 @@ ONCHIP_VARIANTS = ["fixed_probability", "all_to_all", "conductance",
                    "poisson", "delay_extension_b",
                    "delay_extension_b_combined", "delay_extension_c",
                    "izhikevich"] + RANDOM_NETWORKS + STDP_RANDOM_NETWORKS + \
-    VIEW_NETWORKS + KERNEL_NETWORKS
+    VIEW_NETWORKS + KERNEL_NETWORKS + ALL_BUT_ME_NETWORKS
 
 
 # ---------------------------------------------------------------------------
@@ -1417,6 +1458,7 @@ def build_network(sim, net, refused=None):
     as `refused`, a projection whose creation raises is left out and
     [label, exception type, message] is appended to the list.
     """
+    import numpy
     from pyNN.random import NumpyRNG
     pops = {}
     for p in net["populations"]:
@@ -1468,6 +1510,11 @@ def build_network(sim, net, refused=None):
                 with_replacement=c["with_replacement"],
                 rng=(NumpyRNG(seed=c["rng_seed"]) if "rng_seed" in c
                      else None))
+        elif t == "AllButMeConnector":
+            conn = sim.extra_models.AllButMeConnector(
+                n_neurons_per_group=c.get("n_neurons_per_group"),
+                weights=(numpy.array(c["weights"]) if "weights" in c
+                         else None))
         elif t == "KernelConnector":
             conn = sim.KernelConnector(**{k: v for k, v in c.items()
                                           if k != "type"})

@@ -102,19 +102,23 @@ class AllButMeConnector(_c.MapConnector):
     ``n_neurons_per_group`` neurons (the smaller population when None), every pre onto every post
     of its group but the one at its own place (winner-takes-all inhibition). Pre and post have
     one size and the groups divide it, as sPyNNaker 7.4.1 checks. The machine's synapse expander
-    builds it; drawn here, the core's own code gives the pairs. Its per-group ``weights`` are not
-    supported yet."""
+    builds it; drawn here, the core's own code gives the pairs. ``weights``, the group's own
+    (``n × (n − 1)`` values, pre-major without the diagonal), are the machine's weights; where
+    7.4.1's host builds the rows it writes the synapse type's weight instead (and says so)."""
 
     parameter_names = ("n_neurons_per_group",)
     _user_rng = False
 
     def __init__(self, n_neurons_per_group: "int | None" = None, weights=None, safe: bool = True,
                  verbose: bool = False, callback=None):
-        if weights is not None:
-            raise NotImplementedError("AllButMeConnector(weights=...): per-group weights are not supported by "
-                                      "spinnsim yet; give the weight in the synapse type")
+        import numpy as np
         super().__init__(safe=safe, callback=callback)
         self.n_neurons_per_group = None if n_neurons_per_group is None else int(n_neurons_per_group)
+        self.weights = None if weights is None else [float(w) for w in np.asarray(weights, dtype=float).ravel()]
+        g = self.n_neurons_per_group
+        if self.weights is not None and g is not None and len(self.weights) != g * (g - 1):
+            raise ValueError(f"AllButMeConnector: {len(self.weights)} weights for groups of {g}; a group needs "
+                             f"{g} x ({g} - 1) = {g * (g - 1)}")
 
     def connect(self, projection):
         _connect_undrawn(self, projection)
@@ -336,7 +340,10 @@ def core_spec(connector):
     if isinstance(connector, KernelConnector):
         return connector.spec()
     if isinstance(connector, AllButMeConnector):
-        return {"type": "AllButMeConnector", "n_neurons_per_group": connector.n_neurons_per_group}
+        spec = {"type": "AllButMeConnector", "n_neurons_per_group": connector.n_neurons_per_group}
+        if connector.weights is not None:
+            spec["weights"] = connector.weights
+        return spec
     if isinstance(connector, OneToOneOffsetConnector):
         return {"type": "OneToOneOffsetConnector", "offset": connector.offset, "wrap": connector.wrap,
                 "n_neurons_per_group": connector.n_neurons_per_group}
