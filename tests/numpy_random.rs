@@ -43,6 +43,11 @@ fn check_call(rs: &mut RandomState, call: &[Value], want: &Value, what: &str) {
         "gamma" => assert_eq!(got_f(rs, &|r| r.gamma(f(2), f(3))), floats(want), "{what}"),
         "lognormal" => assert_eq!(got_f(rs, &|r| r.lognormal(f(2), f(3))), floats(want), "{what}"),
         "poisson" => assert_eq!((0..n).map(|_| rs.poisson(f(2))).collect::<Vec<_>>(), ints(want), "{what}"),
+        "binomial" => {
+            let trials = call[2].as_i64().unwrap();
+            assert_eq!((0..n).map(|_| rs.binomial(trials, f(3))).collect::<Vec<_>>(), ints(want), "{what}")
+        }
+        "vonmises" => assert_eq!(got_f(rs, &|r| r.vonmises(f(2), f(3))), floats(want), "{what}"),
         "randint" => {
             let (lo, hi) = (call[2].as_i64().unwrap(), call[3].as_i64().unwrap());
             assert_eq!((0..n).map(|_| rs.randint(lo, hi)).collect::<Vec<_>>(), ints(want), "{what}")
@@ -71,7 +76,7 @@ fn every_draw_equals_numpys() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/numpy/vectors.json");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = doc["cases"].as_array().unwrap();
-    assert!(cases.len() >= 13);
+    assert!(cases.len() >= 15);
     for case in cases {
         let seed = case["seed"].as_u64().unwrap();
         let mut rs = RandomState::new(seed as u32);
@@ -96,7 +101,7 @@ fn every_pynn_distribution_draws_as_numpy() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/numpy/vectors.json");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = doc["pynn_next"].as_array().unwrap();
-    assert!(cases.len() >= 12);
+    assert!(cases.len() >= 14);
     for case in cases {
         let d: Distribution = serde_json::from_value(case["distribution"].clone()).unwrap();
         let (seed, n) = (case["seed"].as_u64().unwrap() as u32, case["n"].as_u64().unwrap() as usize);
@@ -111,6 +116,8 @@ fn pynn_next_names_what_it_cannot_draw() {
     let mut rs = RandomState::new(1);
     let e = rs.pynn_next(&Distribution::UniformInt { low: 3.0, high: 3.5 }, 2).unwrap_err();
     assert!(e.contains("low < high"), "{e}");
-    let e = rs.pynn_next(&Distribution::Binomial { n: 5.0, p: 0.5 }, 2).unwrap_err();
-    assert!(e.contains("binomial"), "{e}");
+    let e = rs.pynn_next(&Distribution::Binomial { n: 5.5, p: 0.5 }, 2).unwrap_err();
+    assert!(e.contains("binomial") && e.contains("5.5"), "{e}");
+    let e = rs.pynn_next(&Distribution::Binomial { n: 5.0, p: 1.5 }, 2).unwrap_err();
+    assert!(e.contains("p"), "{e}");
 }

@@ -10,8 +10,8 @@
 //! synaptic block.
 
 use crate::model::{
-    numpy_fixed_number_pre_pairs, numpy_fixed_probability_pairs, Connector, Distribution, Draws, Network, Projection,
-    RandomState, Values,
+    numpy_fixed_number_pre_pairs, numpy_fixed_probability_pairs, Connector, Draws, Network, Projection, RandomState,
+    Values,
 };
 
 /// Why a seed given on a host-built projection cannot draw as 7.4.1's host does, or `None` when
@@ -87,9 +87,6 @@ pub(super) fn values_seed_refused(net: &Network, proj: &Projection, values: &Val
     d.rng_seed?;
     if let Some(why) = seeds_refused(net, proj) {
         return Some(why);
-    }
-    if matches!(d.distribution, Distribution::Binomial { .. } | Distribution::Vonmises { .. }) {
-        return Some("spinnsim has no numpy sampler for this distribution");
     }
     if block_major(&proj.connector).is_none() {
         return Some("spinnsim does not reproduce the order in which 7.4.1's host lists this connector's connections");

@@ -5,6 +5,7 @@ mod cells;
 mod connectors;
 mod file;
 mod kernel;
+mod numpy_binomial;
 mod numpy_random;
 mod plasticity;
 mod random;

@@ -291,8 +291,7 @@ impl RandomState {
     /// PyNN's `NumpyRNG.next(n, distribution, parameters)`: `n` values of `d` through PyNN's
     /// translations to numpy (`gamma(shape = k, scale = θ)`, `exponential(scale = β)`,
     /// `lognormal(mean = μ, σ)`, `normal(loc = μ, scale = σ)`, `uniform_int` as `randint`, the
-    /// clipped normals as PyNN redraws them). `Err` names what numpy or PyNN would raise, or a
-    /// distribution whose numpy sampler spinnsim does not have (binomial, von Mises).
+    /// clipped normals as PyNN redraws them). `Err` names what numpy or PyNN would raise.
     pub fn pynn_next(&mut self, d: &Distribution, n: usize) -> Result<Vec<f64>, String> {
         use Distribution::*;
         let mut each = |f: &mut dyn FnMut(&mut Self) -> f64| (0..n).map(|_| f(self)).collect::<Vec<f64>>();
@@ -318,8 +317,20 @@ impl RandomState {
             Gamma { k, theta } => each(&mut |r| r.gamma(k, theta)),
             Lognormal { mu, sigma } => each(&mut |r| r.lognormal(mu, sigma)),
             Poisson { lam } => each(&mut |r| r.poisson(lam) as f64),
-            Binomial { .. } | Vonmises { .. } => {
-                return Err(format!("{}: spinnsim has no numpy sampler for this distribution", d.name()))
+            Binomial { n: trials, p } => {
+                if trials < 0.0 || trials.fract() != 0.0 || trials > i64::MAX as f64 {
+                    return Err(format!("binomial: n = {trials} is not a whole number of trials >= 0"));
+                }
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(format!("binomial: p = {p} is outside [0, 1]"));
+                }
+                each(&mut |r| r.binomial(trials as i64, p) as f64)
+            }
+            Vonmises { mu, kappa } => {
+                if kappa.is_nan() || kappa < 0.0 {
+                    return Err(format!("vonmises: kappa = {kappa} must be >= 0"));
+                }
+                each(&mut |r| r.vonmises(mu, kappa))
             }
         })
     }

@@ -30,6 +30,12 @@ CASES = [
     (19, [["choice", 50, 8, False], ["choice", 50, 8, True], ["choice", 3, 3, False]]),
     (20, [["normal_clipped", 500, 0.0, 1.0, -0.5, 1.0]]),
     (21, [["normal_clipped_to_boundary", 300, 0.0, 1.0, -0.5, 1.0]]),
+    # Inversion (n·p <= 30) and BTPE, either side of p = 1/2, and the cases that draw nothing.
+    (22, [["binomial", 400, 10, 0.3], ["binomial", 400, 100, 0.4], ["binomial", 300, 1000, 0.9],
+          ["binomial", 300, 50, 0.7], ["binomial", 200, 100000, 0.02], ["binomial", 5, 0, 0.5],
+          ["binomial", 5, 7, 0.0], ["binomial", 5, 7, 1.0]]),
+    (23, [["vonmises", 300, 0.5, 4.0], ["vonmises", 300, -1.0, 0.3], ["vonmises", 50, 0.0, 1e-6],
+          ["vonmises", 20, 2.0, 1e-9], ["vonmises", 200, 3.0, 200.0], ["vonmises", 50, -3.0, 1e4]]),
 ]
 
 
@@ -49,6 +55,8 @@ PYNN_CASES = [
     (40, 300, {"distribution": "poisson", "lam": 4.0}),
     (41, 1, {"distribution": "normal", "mu": 0.0, "sigma": 1.0}),
     (42, 0, {"distribution": "normal", "mu": 0.0, "sigma": 1.0}),
+    (43, 300, {"distribution": "binomial", "n": 40.0, "p": 0.3}),
+    (44, 300, {"distribution": "vonmises", "mu": 1.0, "kappa": 2.0}),
 ]
 
 
@@ -69,6 +77,10 @@ def call(rs, nrng, op):
         return hexes(rs.random_sample(args[0]))
     if name in ("uniform", "normal", "exponential", "gamma", "lognormal"):
         return hexes(getattr(rs, name)(*args[1:], size=args[0]))
+    if name == "binomial":
+        return [int(v) for v in rs.binomial(args[1], args[2], size=args[0])]
+    if name == "vonmises":
+        return hexes(rs.vonmises(args[1], args[2], size=args[0]))
     if name == "poisson":
         return [int(v) for v in rs.poisson(args[1], size=args[0])]
     if name == "randint":
