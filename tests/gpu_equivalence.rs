@@ -30,6 +30,32 @@ use spinnsim::mapping::{map, remap_population, CoreKind, MachineImage, MapOption
 use spinnsim::model::*;
 use std::collections::BTreeMap;
 
+/// A KernelConnector over grids of the populations' sizes, with random steps and starts and,
+/// half the time, its own weights (`scale` times 0.1..1).
+fn kernel(r: &mut StdRng, n_pre: u32, n_post: u32, scale: f64) -> Kernel {
+    let mut grid = |n: u32| {
+        let w = r.random_range(1..=n.clamp(1, 8));
+        [n.div_ceil(w), w]
+    };
+    let (shape_pre, shape_post) = (grid(n_pre), grid(n_post));
+    let shape_kernel = [r.random_range(1..=4), r.random_range(1..=4)];
+    let weight_kernel = r.random_bool(0.5).then(|| {
+        (0..shape_kernel[0]).map(|_| (0..shape_kernel[1]).map(|_| r.random_range(0.1..1.0) * scale).collect()).collect()
+    });
+    Kernel {
+        shape_pre,
+        shape_post,
+        shape_kernel,
+        shape_common: None,
+        pre_sample_steps_in_post: None,
+        pre_start_coords_in_post: None,
+        post_sample_steps_in_pre: Some([r.random_range(1..=2), r.random_range(1..=2)]),
+        post_start_coords_in_pre: Some([r.random_range(0..=1), r.random_range(0..=1)]),
+        weight_kernel,
+        delay_kernel: None,
+    }
+}
+
 /// Two machines of one image driven alike, one by the CPU engine and one by the GPU engine,
 /// compared after every step.
 struct Pair {
@@ -551,6 +577,18 @@ fn random_network(seed: u64, dt: f64, ticks: u32) -> Network {
             };
             (proj.pre_view, proj.post_view) = (Some(view(n_pre)), Some(view(n_post)));
         }
+        // Now and then an AllButMeConnector with its group's weights (between populations of one
+        // size) or a KernelConnector (in place of an all-to-all), between whole populations, from
+        // the same stream.
+        let whole = proj.pre_view.is_none() && proj.post_view.is_none();
+        if whole && n_pre == n_post && views.random_bool(0.3) {
+            let group = (1..=n_pre.min(6)).rev().find(|g| n_pre % g == 0).expect("1 divides");
+            let n = (group * group.saturating_sub(1)) as usize;
+            let weights = Some((0..n).map(|_| views.random_range(0.1..1.0) * scale).collect());
+            proj.connector = Connector::AllButMeConnector { n_neurons_per_group: Some(group), weights };
+        } else if whole && matches!(proj.connector, Connector::AllToAllConnector { .. }) && views.random_bool(0.3) {
+            proj.connector = Connector::KernelConnector(Box::new(kernel(&mut views, n_pre, n_post, scale)));
+        }
         projections.push(proj);
     }
 
@@ -700,6 +738,22 @@ fn random_networks_at_dt_0_1() {
         let a = random_case(seed, 0.1, &[37, 100, 63], seed == 12, map_options(seed));
         check_active(&a, &format!("seed {seed}"));
     }
+}
+
+/// The random networks of the two tests above carry KernelConnectors and AllButMeConnectors with
+/// their own weights (so both engines are compared on them), and every one maps.
+#[test]
+fn the_random_networks_hold_every_generated_connector_and_map() {
+    let (mut kernels, mut groups) = (0, 0);
+    for (seed, dt) in [1, 2, 3, 4].map(|s| (s, 1.0)).into_iter().chain([11, 12, 13, 14].map(|s| (s, 0.1))) {
+        let net = random_network(seed, dt, 100);
+        for p in &net.projections {
+            kernels += usize::from(matches!(p.connector, Connector::KernelConnector(_)));
+            groups += usize::from(matches!(p.connector, Connector::AllButMeConnector { weights: Some(_), .. }));
+        }
+        map(&net, map_options(seed)).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    }
+    assert!(kernels > 0 && groups > 0, "{kernels} kernel and {groups} all-but-me projections");
 }
 
 /// The 2019 profile for some seeds, host-built matrices (a virtual board) for others.
