@@ -11,8 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{host_rng, Connector, Network, Projection, Values, View};
 use rayon::prelude::*;
 
-/// A drawn connection: (pre, post, weight in nA or µS, delay in ticks).
-pub(super) type DrawnConnection = (u32, u32, f64, u32);
+pub(super) use super::synapses::DrawnConnection;
 
 /// One projection's connections, drawn and quantised in delay, weights still in nA/µS.
 pub(super) struct Drawn {

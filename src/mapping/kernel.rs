@@ -4,7 +4,7 @@
 //! draws, the machine's pairs with a value drawn per synapse.
 
 use super::slices;
-use super::synapses::{self, check_delay};
+use super::synapses::{self, check_delay, DrawnConnection};
 use crate::error::{Error, Result};
 use crate::model::{host_rng, Kernel, Network, Projection, RandomState, Values};
 
@@ -19,9 +19,6 @@ pub(super) struct KernelTarget {
     pub synapse_type: u32,
 }
 
-/// A drawn connection (pre, post, weight in nA or µS, delay in ticks), as `draw` has them.
-type Connection = (u32, u32, f64, u32);
-
 /// The connections of projection `k` (a KernelConnector `kernel`), weights in nA or µS and delays
 /// in ticks, and the longest delay in ms as the host reckons it.
 pub(super) fn kernel_connections(
@@ -30,7 +27,7 @@ pub(super) fn kernel_connections(
     proj: &Projection,
     kernel: &Kernel,
     t: &KernelTarget,
-) -> Result<(Vec<Connection>, f64)> {
+) -> Result<(Vec<DrawnConnection>, f64)> {
     let (dt, name) = (net.timestep, proj.name(k));
     let (n_pre, n_post) = (t.n_pre, t.n_post);
     let delay = proj.delay.clone().unwrap_or(Values::Scalar(dt));

@@ -32,6 +32,10 @@ pub fn host_weight(w: f64, scale: f64) -> u16 {
     ((w.abs() * scale).round_ties_even() as i64 & 0xFFFF) as u16
 }
 
+/// A drawn connection: (pre, post, weight in nA or µS, delay in ticks), before its weight is
+/// quantised.
+pub(super) type DrawnConnection = (u32, u32, f64, u32);
+
 /// A delay must be finite and at least one timestep.
 pub(super) fn check_delay(name: &str, d: f64, dt: f64) -> Result<()> {
     if !d.is_finite() || d < dt * (1.0 - 1e-9) {
