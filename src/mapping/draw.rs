@@ -8,7 +8,7 @@ use super::kernel::KernelTarget;
 use super::synapses::check_delay;
 use super::{estimates, host_draws, synapses, MapStep};
 use crate::error::{Error, Result};
-use crate::model::{host_rng, Connector, Network, Projection, Values, View};
+use crate::model::{host_rng, Connector, Network, Projection, Values, View, RANGES_ON_A_PROJECTION};
 use rayon::prelude::*;
 
 pub(super) use super::synapses::DrawnConnection;
@@ -167,6 +167,7 @@ fn draw_on_host(net: &Network, k: usize, proj: &Projection, drawn: &mut Drawn) -
                 drawn.max_delay_ms = drawn.max_delay_ms.max(m);
             }
         }
+        Some(Values::Ranges(_)) => return Err(Error::param(&name, "delay", RANGES_ON_A_PROJECTION)),
         None => {}
     }
     Ok(())

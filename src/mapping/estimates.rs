@@ -7,7 +7,7 @@
 
 use super::binomial::probable_maximum_selected as pms;
 use super::shifts::{gamma_p, gamma_q, ln_gamma};
-use crate::model::{Connector, Distribution, Values};
+use crate::model::{Connector, Distribution, Values, RANGES_ON_A_PROJECTION};
 
 /// `get_probable_maximum_selected`'s default chance.
 const DEFAULT_CHANCE: f64 = 1e-2;
@@ -303,6 +303,7 @@ pub(super) fn weight_statistics(w: &Values, n_draws: u64) -> Result<(f64, f64, f
             let var = a.iter().map(|x| (x.abs() - mean).powi(2)).sum::<f64>() / n;
             Ok((mean, var, a.iter().fold(0.0f64, |m, x| m.max(x.abs()))))
         }
+        Values::Ranges(_) => Err(RANGES_ON_A_PROJECTION.into()),
     }
 }
 
@@ -329,6 +330,7 @@ pub(super) fn delay_maximum(d: &Values, n_draws: u64) -> Result<f64, String> {
         Values::Scalar(x) => Ok(*x),
         Values::Random(dist) => Ok(stats(dist).ok_or_else(|| unsupported(dist))?.probable_maximum(n_draws)),
         Values::Array(a) => Ok(a.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+        Values::Ranges(_) => Err(RANGES_ON_A_PROJECTION.into()),
     }
 }
 
@@ -448,6 +450,7 @@ fn with_delays_in_range(delays: &Values, total: u64, n: u64, lo: f64, hi: f64) -
         Values::Scalar(d) => return if lo <= *d && *d <= hi { n } else { 0 },
         Values::Random(dist) => stats(dist).map_or(1.0, |s| s.cdf(hi) - s.cdf(lo)),
         Values::Array(a) => a.iter().filter(|&&d| lo <= d && d <= hi).count() as f64 / a.len().max(1) as f64,
+        Values::Ranges(_) => unreachable!("a projection's delay {RANGES_ON_A_PROJECTION} (Network::validate)"),
     };
     if p > 0.0 {
         pms(total, n, p, DEFAULT_CHANCE).max(1)

@@ -42,6 +42,8 @@ pub(super) fn generatable(v: &Values) -> bool {
                 | Exponential { .. }
         ),
         Values::Array(_) => false,
+        // sPyNNaker's `_all_gen`: a ranged list is generated when every range's value is.
+        Values::Ranges(ranges) => ranges.iter().all(|r| generatable(&r.value)),
     }
 }
 
@@ -189,6 +191,7 @@ pub(super) fn param_generator(name: &str, what: &str, v: &Values, expander: &str
             _ => unreachable!("only generatable distributions reach the expander"),
         },
         Values::Array(_) => unreachable!("arrays are drawn on the host"),
+        Values::Ranges(_) => unreachable!("ranges reach the neuron expander one by one (neuron_builder)"),
     })
 }
 

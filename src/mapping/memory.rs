@@ -17,7 +17,7 @@
 
 use super::estimates;
 use super::{check_row_length, in_core_delay_bits, slices, stages_beyond_core, synapses};
-use crate::model::{Connector, Distribution, Network, Values};
+use crate::model::{Connector, Distribution, Network, Values, RANGES_ON_A_PROJECTION};
 
 /// Bytes of one drawn connection: (pre, post, weight, delay ticks).
 const DRAWN: f64 = 24.0;
@@ -233,6 +233,7 @@ fn declared_max_delay(p: &crate::model::Projection, dt: f64) -> f64 {
             Distribution::Normal { mu, sigma } => mu + 6.0 * sigma,
             _ => dt,
         },
+        Some(Values::Ranges(_)) => unreachable!("a projection's delay {RANGES_ON_A_PROJECTION} (Network::validate)"),
     };
     declared.max(from_list)
 }

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::expander::neurons::{
     FieldBuilder, FieldType, NeuronBuilder, RecordedVariable, StructBuilder, ALL_ATOMS, PER_ATOM, RECORDED,
 };
-use crate::model::{CellType, Distribution, Draws, Network, Population, ResolvedParams, Values};
+use crate::expander::params::ParamGenerator;
+use crate::model::{CellType, Distribution, Draws, Network, Population, ResolvedParams, ValueRange, Values};
 
 /// Region ids the neuron-builder region names: neuron parameters, neuron recording.
 pub const NEURON_REGION_IDS: [u32; 2] = [2, 9];
@@ -99,7 +100,7 @@ pub(super) fn population_values(net: &Network, pi: usize) -> Result<PopulationVa
     }
     v.resolved = p.resolve_unchecked(net.seed, pi)?;
     // Fixed values are checked first; random ones once the machine has drawn them.
-    let random = |name: &str| matches!(p.given(name), Some(Values::Random(_)));
+    let random = |name: &str| p.given(name).is_some_and(Values::is_random);
     p.check_resolved_where(&v.resolved, |name| !random(name))?;
     if !p.cell_type.is_source() {
         v.neuron_builders = neuron_builders(net, pi, &mut v.resolved)?;
@@ -141,36 +142,36 @@ fn neuron_builders(net: &Network, pi: usize, resolved: &mut ResolvedParams) -> R
 }
 
 fn has_random(p: &Population) -> bool {
-    p.parameters.values().chain(p.initial_values.values()).any(|v| matches!(v, Values::Random(_)))
+    p.parameters.values().chain(p.initial_values.values()).any(Values::is_random)
 }
 
 /// The neuron-builder region of neurons `[lo, lo + n)`, or `None` when the host writes their
 /// parameters itself (`can_generate_on_machine`: a list of values, or a distribution the
 /// expander has no generator for).
 fn builder(net: &Network, p: &Population, lo: u32, n: u32, seeds: [[u32; 4]; 2]) -> Result<Option<NeuronBuilder>> {
-    let dt = net.timestep;
+    // `NeuronData.generate_data`: one region for every core while each value has one range;
+    // otherwise each core gets its own, sized to its neurons.
+    let repeats = if per_core(p) { n } else { PER_ATOM };
     let fields = |f: &[Field], repeats: u32| -> Result<Option<Vec<FieldBuilder>>> {
         let mut out = Vec::with_capacity(f.len());
         for &(field_type, source) in f {
             let (name, value) = match source {
                 Value(name) => (name, p.value(name).expect("every struct field is a parameter of the model")),
-                Timestep => ("timestep", Values::Scalar(dt)),
+                Timestep => ("timestep", Values::Scalar(net.timestep)),
                 Constant(c) => ("constant", Values::Scalar(c)),
             };
             if !generatable(&value) {
                 return Ok(None);
             }
-            out.push(FieldBuilder {
-                field_type,
-                items: vec![(repeats, param_generator(&p.name(), name, &value, "neuron expander")?)],
-            });
+            let items = field_items(&p.name(), name, &value, (lo, n), repeats)?;
+            out.push(FieldBuilder { field_type, items });
         }
         Ok(Some(out))
     };
     let mut structs = vec![StructBuilder { n_repeats: 1, fields: fields(STEPS, 1)?.expect("constants") }];
     for s in neuron_structs(p.cell_type) {
-        let Some(f) = fields(s, PER_ATOM)? else { return Ok(None) };
-        structs.push(StructBuilder { n_repeats: PER_ATOM, fields: f });
+        let Some(f) = fields(s, repeats)? else { return Ok(None) };
+        structs.push(StructBuilder { n_repeats: repeats, fields: f });
     }
     Ok(Some(NeuronBuilder {
         region_ids: NEURON_REGION_IDS,
@@ -178,8 +179,59 @@ fn builder(net: &Network, p: &Population, lo: u32, n: u32, seeds: [[u32; 4]; 2])
         core_seed: seeds[1],
         n_atoms: n,
         structs,
-        recording: recorded_variables(p, lo, n, dt),
+        recording: recorded_variables(p, lo, n, net.timestep),
     }))
+}
+
+/// A field's items for neurons `[lo, lo + n)`: one value for all `repeats`, or one item per
+/// range that meets the core (`Struct.__gen_data_for_slice`).
+fn field_items(
+    owner: &str,
+    name: &str,
+    value: &Values,
+    (lo, n): (u32, u32),
+    repeats: u32,
+) -> Result<Vec<(u32, ParamGenerator)>> {
+    let Values::Ranges(ranges) = value else {
+        return Ok(vec![(repeats, param_generator(owner, name, value, "neuron expander")?)]);
+    };
+    let mut items = Vec::new();
+    for r in merged(ranges).iter().filter(|r| r.stop > lo && r.start < lo + n) {
+        let len = r.stop.min(lo + n) - r.start.max(lo);
+        items.push((len, param_generator(owner, name, &r.value, "neuron expander")?));
+    }
+    Ok(items)
+}
+
+/// The ranges as sPyNNaker's ranged list holds them: neighbours with the same number are one
+/// range (a distribution is its own range, as each PyNN object is).
+fn merged(ranges: &[ValueRange]) -> Vec<ValueRange> {
+    let mut out: Vec<ValueRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match (out.last_mut(), &r.value) {
+            (Some(last), Values::Scalar(x)) if last.value == Values::Scalar(*x) => last.stop = r.stop,
+            _ => out.push(r.clone()),
+        }
+    }
+    out
+}
+
+/// Whether some value of the population has more than one range, so that each core gets its
+/// own neuron-builder region (`_all_one_val_gen` is false).
+fn per_core(p: &Population) -> bool {
+    p.parameters.values().chain(p.initial_values.values()).any(|v| match v {
+        Values::Ranges(r) => merged(r).len() > 1,
+        _ => false,
+    })
+}
+
+/// Whether neuron `i`'s value is drawn from a distribution.
+fn random_at(value: &Values, i: u32) -> bool {
+    match value {
+        Values::Random(_) => true,
+        Values::Ranges(ranges) => ranges.iter().find(|r| r.start <= i && i < r.stop).is_some_and(|r| r.value.is_random()),
+        Values::Scalar(_) | Values::Array(_) => false,
+    }
 }
 
 /// Writes the expanded values of every random field of neurons `[lo, lo + n)` into `resolved`.
@@ -188,11 +240,9 @@ fn take_random_values(p: &Population, params: &[u32], lo: usize, n: usize, resol
     for s in neuron_structs(p.cell_type) {
         for (f, &(_, source)) in s.iter().enumerate() {
             let Value(name) = source else { continue };
-            if !matches!(p.given(name), Some(Values::Random(_))) {
-                continue;
-            }
+            let Some(given) = p.given(name).filter(|v| v.is_random()) else { continue };
             let column = resolved.values.get_mut(name).expect("every struct field is resolved");
-            for k in 0..n {
+            for k in (0..n).filter(|&k| random_at(given, (lo + k) as u32)) {
                 column[lo + k] = params[base + k * s.len() + f] as i32 as f64 / 32768.0;
             }
         }
@@ -250,12 +300,14 @@ fn host_draws_warning(p: &Population, generated: bool) -> Option<String> {
         .parameters
         .iter()
         .chain(&p.initial_values)
-        .filter_map(|(k, v)| if let Values::Random(d) = v { Some((k, &d.distribution)) } else { None })
+        .flat_map(|(k, v)| distributions(v).into_iter().map(move |d| (k, d)))
         .collect();
     if random.is_empty() {
         return None;
     }
-    let names = random.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let mut names: Vec<String> = random.iter().map(|(k, _)| format!("`{k}`")).collect();
+    names.dedup();
+    let names = names.join(", ");
     if !generated {
         return Some(format!(
             "{}: sPyNNaker 7.4.1 draws the random values of {names} on the host with numpy (a list of values or a \
@@ -264,11 +316,12 @@ fn host_draws_warning(p: &Population, generated: bool) -> Option<String> {
             p.name()
         ));
     }
-    let ints: Vec<String> = random
+    let mut ints: Vec<String> = random
         .iter()
         .filter(|(_, d)| matches!(d, Distribution::UniformInt { .. }))
         .map(|(k, _)| format!("`{k}`"))
         .collect();
+    ints.dedup();
     (!ints.is_empty()).then(|| {
         format!(
             "{}: the neuron expander of sPyNNaker 7.4.1 draws uniform_int as a continuous uniform, so {} are not \
@@ -277,6 +330,15 @@ fn host_draws_warning(p: &Population, generated: bool) -> Option<String> {
             ints.join(", ")
         )
     })
+}
+
+/// The distributions a value draws from.
+fn distributions(v: &Values) -> Vec<&Distribution> {
+    match v {
+        Values::Random(d) => vec![&d.distribution],
+        Values::Ranges(ranges) => ranges.iter().flat_map(|r| distributions(&r.value)).collect(),
+        Values::Scalar(_) | Values::Array(_) => Vec::new(),
+    }
 }
 
 #[cfg(test)]

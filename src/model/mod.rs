@@ -16,7 +16,7 @@ pub use file::load_toml;
 pub use kernel::{Kernel, Shape};
 pub use numpy_random::RandomState;
 pub use plasticity::{exp_lut, lut_size, Stdp, TimingRule, WeightDependence};
-pub use random::{host_rng, Distribution, RandomDistribution, ValueStream, Values};
+pub use random::{host_rng, Distribution, RandomDistribution, ValueRange, ValueStream, Values, RANGES_ON_A_PROJECTION};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -650,6 +650,7 @@ fn check_values(owner: &str, what: &str, v: &Values, min: Option<f64>) -> Result
         Values::Scalar(x) => check(*x),
         Values::Array(a) => a.iter().try_for_each(|&x| check(x)),
         Values::Random(d) => d.validate().map_err(|m| Error::param(owner, what, m)),
+        Values::Ranges(_) => Err(Error::param(owner, what, random::RANGES_ON_A_PROJECTION)),
     }
 }
 

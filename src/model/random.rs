@@ -319,8 +319,22 @@ impl From<Distribution> for RandomDistribution {
 #[serde(untagged)]
 pub enum Values {
     Scalar(f64),
+    /// One value per neuron: a list given for the whole population, which sPyNNaker 7.4.1 keeps
+    /// as a list and writes from the host.
     Array(Vec<f64>),
     Random(RandomDistribution),
+    /// A population's parameter set range by range, as sPyNNaker's ranged lists hold it after
+    /// `pop[a:b].set(...)` or `pop[a:b].initialize(...)` (a neuron-side value only).
+    Ranges(Vec<ValueRange>),
+}
+
+/// The value of neurons `start .. stop`: a number or a distribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueRange {
+    pub start: u32,
+    pub stop: u32,
+    pub value: Values,
 }
 
 impl From<Distribution> for Values {
@@ -374,9 +388,14 @@ impl ValueStream<'_> {
             }
             (Values::Random(_), Some(s)) => s.sample(rng),
             (Values::Random(d), None) => d.sample(rng),
+            (Values::Ranges(_), _) => Err(RANGES_ON_A_PROJECTION.into()),
         }
     }
 }
+
+/// Why a projection's weight or delay cannot be given as ranges.
+pub const RANGES_ON_A_PROJECTION: &str =
+    "takes a number, a list or a distribution; ranges of values are for a population's parameters";
 
 impl Values {
     /// The values of `n` items, one at a time (checked as [`Values::expand`] checks them).
@@ -384,6 +403,7 @@ impl Values {
         let sampler = match self {
             Values::Array(a) if a.len() != n => return Err(format!("has {} values for {} neurons", a.len(), n)),
             Values::Random(d) => Some(d.sampler()?),
+            Values::Ranges(_) => return Err(RANGES_ON_A_PROJECTION.into()),
             _ => None,
         };
         Ok(ValueStream { values: self, sampler, next: 0 })
@@ -404,6 +424,58 @@ impl Values {
                 let sampler = d.sampler()?;
                 (0..n).map(|_| sampler.sample(rng)).collect()
             }
+            Values::Ranges(ranges) => {
+                Self::check_ranges(ranges, n)?;
+                let mut out = Vec::with_capacity(n);
+                for r in ranges {
+                    out.extend(r.value.expand(r.len(), rng)?);
+                }
+                Ok(out)
+            }
         }
+    }
+
+    /// Whether any value is drawn from a distribution.
+    pub fn is_random(&self) -> bool {
+        match self {
+            Values::Random(_) => true,
+            Values::Ranges(ranges) => ranges.iter().any(|r| r.value.is_random()),
+            Values::Scalar(_) | Values::Array(_) => false,
+        }
+    }
+
+    /// Ranges that follow one another from neuron 0 to neuron `n`, each a number or a
+    /// distribution over at least one neuron.
+    fn check_ranges(ranges: &[ValueRange], n: usize) -> Result<(), String> {
+        let mut next = 0;
+        for r in ranges {
+            if r.start as usize != next || r.stop <= r.start {
+                return Err(format!(
+                    "the range {}..{} does not follow on from neuron {next} (ranges run in order from 0, each over \
+                     at least one neuron)",
+                    r.start, r.stop
+                ));
+            }
+            if matches!(r.value, Values::Array(_) | Values::Ranges(_)) {
+                return Err(format!("the range {}..{} holds a list; a range's value is a number or a distribution", r.start, r.stop));
+            }
+            next = r.stop as usize;
+        }
+        if next != n {
+            return Err(format!("the ranges end at neuron {next}, not at the population's size {n}"));
+        }
+        Ok(())
+    }
+}
+
+impl ValueRange {
+    /// The number of neurons in the range.
+    pub fn len(&self) -> usize {
+        (self.stop - self.start) as usize
+    }
+
+    /// Whether the range holds no neuron.
+    pub fn is_empty(&self) -> bool {
+        self.stop == self.start
     }
 }

@@ -1186,6 +1186,47 @@ def _view_networks():
              "receptor_type": "excitatory"},
         ],
     })
+    nets.append({
+        "name": "views_ranged_values",
+        "description": (
+            "60 SSA -> 150 IF_curr_exp (64 per core, 3 cores) FixedProbability"
+            "(0.1) w 0.4 d 1, the post population's values set view by view "
+            "(\"ranged_values\": [start, stop, value] in order, each "
+            "pop[start:stop].set or .initialize): v -65 / normal(-60, 3) / "
+            "uniform(-70, -55), tau_m 20 / 15 / 20 (neighbours with one value "
+            "merge), i_offset normal_clipped on one view, isyn_exc "
+            "exponential on another. \"host_ranges\" is what the vertex's "
+            "ranged lists hold afterwards."),
+        "timestep": 1.0, "run_ms": 20.0,
+        "out_subdir": "views",
+        "populations": [
+            {"label": "pre", "model": "SpikeSourceArray", "n": 60,
+             "spike_times": [[1.0 + (i % 7)] for i in range(60)]},
+            {"label": "post", "model": "IF_curr_exp", "n": 150,
+             "max_atoms_per_core": 64, "seed": 3104,
+             "record": ["spikes"], "params": {},
+             "ranged_values": {
+                 "v": [[0, 40, -65.0],
+                       [40, 100, _dist("normal", mu=-60.0, sigma=3.0)],
+                       [100, 150, _dist("uniform", low=-70.0, high=-55.0)]],
+                 "tau_m": [[0, 70, 20.0], [70, 120, 15.0], [120, 150, 15.0]],
+                 "i_offset": [[0, 30, 0.0],
+                              [30, 90, _dist("normal_clipped", mu=0.2,
+                                             sigma=0.1, low=0.0, high=0.5)],
+                              [90, 150, 0.0]],
+                 "isyn_exc": [[0, 100, 0.0],
+                              [100, 150, _dist("exponential", beta=0.5)]],
+             }},
+        ],
+        "projections": [
+            {"label": "fp", "pre": "pre", "post": "post",
+             "connector": {"type": "FixedProbabilityConnector",
+                           "p_connect": 0.1,
+                           "allow_self_connections": True},
+             "synapse": "StaticSynapse", "weight": 0.4, "delay": 1.0,
+             "receptor_type": "excitatory"},
+        ],
+    })
     return nets
 
 
@@ -1452,6 +1493,27 @@ def _select_view(pop, view):
     return pop[list(view["indices"])]
 
 
+def _host_ranges(net, pops):
+    """
+    For every population with "ranged_values": per value, the ranges the
+    vertex's ranged list holds, [start, stop, number or distribution name].
+    """
+    out = {}
+    for p in net["populations"]:
+        if not p.get("ranged_values"):
+            continue
+        vertex = pops[p["label"]]._vertex
+        lists = {}
+        for name in p["ranged_values"]:
+            rd = vertex.state_variables if name in vertex.state_variables \
+                else vertex.parameters
+            lists[name] = [
+                [int(a), int(b), float(v) if isinstance(v, (int, float))
+                 else v.name] for a, b, v in rd[name].iter_ranges()]
+        out[p["label"]] = lists
+    return out
+
+
 def build_network(sim, net, refused=None):
     """
     Build the populations and projections of a description. With a list
@@ -1477,6 +1539,14 @@ def build_network(sim, net, refused=None):
         if p.get("initial_values"):
             pop.initialize(**{k: _value(sim, v) for k, v in
                               p["initial_values"].items()})
+        for name, ranges in p.get("ranged_values", {}).items():
+            initial = name in cell.default_initial_values
+            for start, stop, v in ranges:
+                view = pop[start:stop]
+                if initial:
+                    view.initialize(**{name: _value(sim, v)})
+                else:
+                    view.set(**{name: _value(sim, v)})
         if p.get("max_atoms_per_core"):
             pop.set_max_atoms_per_core(p["max_atoms_per_core"])
         if p.get("record"):
@@ -2195,6 +2265,7 @@ def child_main(name, onchip, out_dir):
         gone = {r[0] for r in refused}
         net["projections"] = [p for p in net["projections"]
                               if p["label"] not in gone]
+    host_ranges = _host_ranges(net, pops)
     sim.run(net["run_ms"])
 
     run_dir = V.get_run_dir_path()
@@ -2221,6 +2292,8 @@ def child_main(name, onchip, out_dir):
     }
     if host_rng_note is not None:
         out["host_rng_seeding"] = host_rng_note
+    if host_ranges:
+        out["host_ranges"] = host_ranges
     if refused:
         out["refused_projections"] = [
             {"projection": next(p for p in spec["projections"]
