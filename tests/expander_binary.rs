@@ -796,7 +796,7 @@ fn the_neuron_expander_writes_the_parameters_and_draws_of_the_binary() {
 fn the_neuron_expander_expands_every_fixture_core_as_the_binary() {
     let dir = root().join("tests/fixtures/virtual-board-7.4.1");
     let mut cases = Vec::new();
-    for sub in ["", "stdp"] {
+    for sub in ["", "stdp", "views"] {
         for e in std::fs::read_dir(dir.join(sub)).unwrap() {
             let path = e.unwrap().path();
             if path.extension().is_none_or(|x| x != "json") {
@@ -819,7 +819,6 @@ fn the_neuron_expander_expands_every_fixture_core_as_the_binary() {
 
 #[test]
 fn the_mapping_takes_random_neuron_values_from_the_binarys_expansion() {
-    use spinnsim::mapping::{map, CoreKind, MapOptions};
     let toml = r#"
         [[population]]
         label = "cond"
@@ -831,6 +830,38 @@ fn the_mapping_takes_random_neuron_values_from_the_binarys_expansion() {
         initial_values = { v = { distribution = "uniform", low = -70.0, high = -55.0 } }
         record = [{ variable = "v", neurons = [1, 2, 40] }, { variable = "spikes" }]
     "#;
+    compare_random_neuron_values(toml);
+}
+
+/// Values set view by view: each core's builder has one item per range, and the mapping takes
+/// the binary's draws for the random ranges only.
+#[test]
+fn the_mapping_takes_ranged_neuron_values_from_the_binarys_expansion() {
+    let toml = r#"
+        [[population]]
+        label = "cond"
+        size = 50
+        cell_type = "IF_cond_exp"
+        max_atoms_per_core = 32
+        seed = 7
+        [population.parameters]
+        e_rev_I = [{ start = 0, stop = 20, value = -80.0 }, { start = 20, stop = 50, value = { distribution = "normal", mu = -75.0, sigma = 3.0 } }]
+        i_offset = [{ start = 0, stop = 35, value = { distribution = "exponential", beta = 0.2 } }, { start = 35, stop = 50, value = 0.25 }]
+        [population.initial_values]
+        v = [{ start = 0, stop = 10, value = -65.0 }, { start = 10, stop = 40, value = { distribution = "uniform", low = -70.0, high = -55.0 } }, { start = 40, stop = 50, value = { distribution = "normal", mu = -60.0, sigma = 2.0 } }]
+    "#;
+    let Some(cores) = compare_random_neuron_values(toml) else { return };
+    let (v0, v1) = (&cores[0].neurons.v, &cores[1].neurons.v);
+    assert!(v0[..10].iter().all(|&v| v == -65 * 32768), "the fixed range keeps its value: {v0:?}");
+    assert!(v0[10..].iter().chain(&v1[..8]).all(|&v| (-70 * 32768..=-55 * 32768).contains(&v)), "uniform range");
+    assert_eq!(cores[1].neurons.i_offset[3..], [8192; 15], "i_offset 0.25 from neuron 35");
+}
+
+/// Maps `toml` (one population of two cores, IF_cond_exp), runs the binary on each core's
+/// neuron-builder region and checks that v, i_offset and e_rev_I are the binary's; returns the
+/// cores (none without the emulator, outside CI).
+fn compare_random_neuron_values(toml: &str) -> Option<Vec<spinnsim::mapping::NeuronCore>> {
+    use spinnsim::mapping::{map, CoreKind, MapOptions};
     let image = map(&toml::from_str(toml).unwrap(), MapOptions::default()).unwrap();
     let cores: Vec<_> = image
         .cores
@@ -839,7 +870,7 @@ fn the_mapping_takes_random_neuron_values_from_the_binarys_expansion() {
         .collect();
     assert_eq!(cores.len(), 2);
     let builders: Vec<_> = cores.iter().map(|(_, nc)| NeuronBuilder::from_words(&nc.neuron_builder).unwrap()).collect();
-    let Some(results) = run_neuron_binary(&builders) else { return };
+    let results = run_neuron_binary(&builders)?;
     for ((n, nc), got) in cores.iter().zip(&results) {
         let params = words(&got["regions"]["2"]);
         // The LIF struct (9 fields) follows the one-word global struct; the conductance input
@@ -851,4 +882,5 @@ fn the_mapping_takes_random_neuron_values_from_the_binarys_expansion() {
         assert_eq!((0..*n).map(|k| cond(k, 1)).collect::<Vec<_>>(), nc.neurons.e_rev_i, "e_rev_I");
         assert!(nc.neurons.v.windows(2).any(|w| w[0] != w[1]), "v is drawn per neuron");
     }
+    Some(cores.into_iter().map(|(_, nc)| (**nc).clone()).collect())
 }
