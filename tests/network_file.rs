@@ -89,6 +89,38 @@ fn bad_inputs_name_the_problem() {
     assert_names(&format!("{HEAD}seed = 1\nbogus = 3\n"), &["unknown field", "bogus"]);
 }
 
+#[test]
+fn bad_ranges_name_the_problem() {
+    let lif =
+        |v: &str| format!("{HEAD}{}", pop("exc", "10", "IF_curr_exp", &format!("initial_values = {{ v = {v} }}")));
+    let range = |a: u32, b: u32, value: &str| format!("{{ start = {a}, stop = {b}, value = {value} }}");
+    assert_names(
+        &lif(&format!("[{}, {}]", range(0, 4, "-65.0"), range(5, 10, "-60.0"))),
+        &["population `exc`", "`v`", "5..10", "does not follow on from neuron 4"],
+    );
+    assert_names(
+        &lif(&format!("[{}, {}]", range(0, 4, "-65.0"), range(4, 8, "-60.0"))),
+        &["`v`", "end at neuron 8", "size 10"],
+    );
+    assert_names(&lif(&format!("[{}]", range(0, 10, "[1.0, 2.0]"))), &["`v`", "0..10 holds a list"]);
+    assert_names(&lif(&format!("[{}, {}]", range(0, 0, "1.0"), range(0, 10, "1.0"))), &["`v`", "at least one neuron"]);
+    let two = format!("{HEAD}{}{}", pop("a", "10", "IF_curr_exp", ""), pop("b", "10", "IF_curr_exp", ""));
+    assert_names(
+        &format!(
+            "{two}{}",
+            proj("a", "b", "{ type = \"OneToOneConnector\" }", &format!("weight = [{}]", range(0, 10, "0.5")))
+        ),
+        &["weight", "ranges of values are for a population's parameters"],
+    );
+    // Ranges in order that cover the population load, map and draw.
+    let good = lif(&format!(
+        "[{}, {}]",
+        range(0, 4, "-65.0"),
+        range(4, 10, "{ distribution = \"uniform\", low = -70.0, high = -60.0 }")
+    ));
+    assert!(map(&load_toml(&good).unwrap(), MapOptions::default()).is_ok());
+}
+
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("nan".to_string()),

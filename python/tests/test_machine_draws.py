@@ -193,6 +193,69 @@ def test_random_neuron_values_are_the_neuron_expanders():
     assert len(np.unique(got)) > 100, "v is drawn per neuron"
 
 
+V_VIEW = {"distribution": "normal", "mu": -60.0, "sigma": 3.0}
+I_VIEW = {"distribution": "exponential", "beta": 0.2}
+
+
+def ranged_neurons_script():
+    """Values set view by view, as `views_ranged_values` (tests/fixtures) sets them in sPyNNaker."""
+    sim.setup(timestep=1.0, seed=3)
+    pop = sim.Population(150, sim.IF_curr_exp(**CELL), label="pop", seed=21, neurons_per_core=64)
+    pop.initialize(v=-65.0)
+    pop[40:100].initialize(v=sim.RandomDistribution("normal", mu=-60.0, sigma=3.0))
+    pop[100:150].initialize(v=-64.0)
+    pop[[100, 101, 102, 110]].initialize(v=-64.0)  # the same number: one range still
+    pop[70:120].set(tau_m=15.0)
+    pop[120:150].set(tau_m=15.0)
+    i_offset = sim.RandomDistribution("exponential", beta=0.2)
+    pop[[3, 4, 5, 9]].set(i_offset=i_offset)  # one distribution over ids: a range per run
+    pop[0:10].set(cm=np.linspace(0.2, 0.3, 10))  # numbers per neuron: a range each
+    pop.record("v")
+    return pop
+
+
+def test_values_set_through_views_go_to_the_core_as_ranges():
+    pop = ranged_neurons_script()
+    entry = pop._core_entry()
+    ranges = lambda value: [(r["start"], r["stop"], r["value"]) for r in value]  # noqa: E731
+    assert ranges(entry["initial_values"]["v"]) == [(0, 40, -65.0), (40, 100, V_VIEW), (100, 150, -64.0)]
+    assert ranges(entry["parameters"]["tau_m"]) == [(0, 70, 20.0), (70, 150, 15.0)]
+    assert ranges(entry["parameters"]["i_offset"]) == [
+        (0, 3, 0.0), (3, 6, I_VIEW), (6, 9, 0.0), (9, 10, I_VIEW), (10, 150, 0.0)]
+    assert len(entry["parameters"]["cm"]) == 11 and entry["parameters"]["cm"][-1]["start"] == 10
+    sim.run(3.0)
+    from_script = pop.get_data_arrow().samples.to_pandas()
+    sim.end()
+    # The core draws the random ranges as the neuron expander does: the same as the network file.
+    net = {"timestep": 1.0, "seed": 3, "population": [dict(entry, record=[{"variable": "v"}])]}
+    core = Simulation(json.dumps(net), backend="cpu")
+    core.run(3.0)
+    want = core.samples().to_pandas().sort_values(["neuron", "tick"])
+    got = from_script.sort_values(["neuron", "tick"])
+    np.testing.assert_array_equal(got["raw"].to_numpy(), want["raw"].to_numpy())
+    first = got[got.tick == 0].set_index("neuron")["value"]
+    assert (first[:40] == -65.0).all() and (first[100:] == -64.0).all()
+    assert first[40:100].nunique() > 50, "v is drawn per neuron in the view"
+
+
+def test_a_list_for_the_whole_population_keeps_its_random_values_on_the_host():
+    """sPyNNaker 7.4.1 writes a population from the host once one of its values is a list given
+    to the whole population, so its random values are numpy's, not the expander's: said."""
+    sim.setup(timestep=1.0, seed=3)
+    pop = sim.Population(20, sim.IF_curr_exp(**dict(CELL, tau_m=list(np.linspace(15.0, 25.0, 20)))),
+                         label="pop", seed=21)
+    pop[0:10].initialize(v=sim.RandomDistribution("uniform", (-70.0, -55.0)))
+    entry = pop._core_entry()
+    assert isinstance(entry["parameters"]["tau_m"], list) and len(entry["parameters"]["tau_m"]) == 20
+    assert isinstance(entry["initial_values"]["v"][0]["value"], dict)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(1.0)
+    sim.end()
+    said = " ".join(str(w.message) for w in caught)
+    assert "draws the random values of `v` on the host with numpy" in said
+
+
 def test_draws_spinnsim_draws_random_neuron_values_in_python():
     pop = random_neurons_script(draws="spinnsim")
     entry = pop._core_entry()

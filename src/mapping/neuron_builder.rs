@@ -229,7 +229,9 @@ fn per_core(p: &Population) -> bool {
 fn random_at(value: &Values, i: u32) -> bool {
     match value {
         Values::Random(_) => true,
-        Values::Ranges(ranges) => ranges.iter().find(|r| r.start <= i && i < r.stop).is_some_and(|r| r.value.is_random()),
+        Values::Ranges(ranges) => {
+            ranges.iter().find(|r| r.start <= i && i < r.stop).is_some_and(|r| r.value.is_random())
+        }
         Values::Scalar(_) | Values::Array(_) => false,
     }
 }

@@ -457,7 +457,10 @@ impl Values {
                 ));
             }
             if matches!(r.value, Values::Array(_) | Values::Ranges(_)) {
-                return Err(format!("the range {}..{} holds a list; a range's value is a number or a distribution", r.start, r.stop));
+                return Err(format!(
+                    "the range {}..{} holds a list; a range's value is a number or a distribution",
+                    r.start, r.stop
+                ));
             }
             next = r.stop as usize;
         }

@@ -16,7 +16,7 @@ from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
 from . import simulator
 from .arrow import Results, concat_results, population_results, spinnaker_get_data
 from .cells import INITIAL_VALUE_ALIASES, SpinnsimCellType, check_values
-from .random import core_distribution, machine_drawn
+from .ranged import RangedValue, value_kind
 from .recording import Recorder
 from .simulator import finite_or_forever, state, values_for_core, warn
 
@@ -92,12 +92,12 @@ class _SpinnsimPopulationMixin:
         root = self._root()
         idx = self._root_indices()
         parameter_space.shape = (self.size,)
-        for name in parameter_space.keys():
-            root._note_machine_drawn(name, parameter_space[name], self)
+        kinds = {name: value_kind(parameter_space[name]) for name in parameter_space.keys()}
         parameter_space.evaluate(simplify=False)
         changed = []
         for name, value in parameter_space.items():
             check_values(self.celltype, name, value)
+            root._note_value(name, kinds[name], value, self)
             if name == "spike_times":
                 arr = root._parameters[name]
                 for i, v in zip(idx, value):
@@ -122,10 +122,11 @@ class _SpinnsimPopulationMixin:
                 raise errors.NonExistentParameterError(
                     variable, type(self.celltype).__name__,
                     list(type(self.celltype).default_initial_values))
-            root._note_machine_drawn(key, value, self)
+            kind = value_kind(value)
             arr = LazyArray(value, shape=(self.size,), dtype=float).evaluate(simplify=False)
             arr = np.broadcast_to(np.asarray(arr, dtype=float), (self.size,))
             check_values(self.celltype, key, arr)
+            root._note_value(key, kind, arr, self)
             root._initial_arrays[key][idx] = arr
             root.initial_values[key] = LazyArray(root._initial_arrays[key].copy(), shape=(root.size,))
             if state.live and root._core_label is not None:
@@ -136,18 +137,21 @@ class _SpinnsimPopulationMixin:
             elif state.sim is not None and not state.sim_has_run:
                 state.drop_sim()
 
-    def _note_machine_drawn(self, name, value, setter):
-        """Keeps a parameter or initial value that the whole population gets from one
-        distribution the neuron expander draws, to hand it to the core as that distribution (the
-        machine's draws, with ``setup(draws="machine")``); any other value forgets it."""
-        rd = machine_drawn(value)
-        if rd is not None and setter is self and state.draws == "machine":
-            if getattr(rd, "_user_rng", False):
-                warn(f"population {self.label}: the rng of the RandomDistribution of {name} is not used: "
-                     "sPyNNaker 7.4.1 draws it on the machine from the Population's seed (give it seed=...)")
-            self._machine_values[name] = rd
+    def _note_value(self, name, kind, values, setter):
+        """Follows the ranged list sPyNNaker 7.4.1 keeps of a parameter or initial value
+        (ranged.py), so that the core gets the distributions the neuron expander draws, range by
+        range (the machine's draws, with ``setup(draws="machine")``): ``kind`` is what
+        ``value_kind`` made of the value given, ``values`` its evaluation for the neurons of
+        ``setter`` (this population or a view of it)."""
+        if state.draws != "machine":
+            return
+        if getattr(kind, "_user_rng", False):
+            warn(f"population {self.label}: the rng of the RandomDistribution of {name} is not used: "
+                 "sPyNNaker 7.4.1 draws it on the machine from the Population's seed (give it seed=...)")
+        if setter is self or name not in self._ranged:
+            self._ranged[name] = RangedValue(self.size, kind if setter is self else None)
         else:
-            self._machine_values.pop(name, None)
+            self._ranged[name].set_ids(setter._root_indices(), kind, values)
 
     # ------------------------------------------------------------- sPyNNaker extras
     def get_data_arrow(self, variables: str | abc.Sequence[str] | None = 'all') -> Results:
@@ -226,7 +230,7 @@ class Population(_SpinnsimPopulationMixin, common.Population):
         self._seed = extra.get("seed")
         self._max_atoms = extra.get("neurons_per_core", extra.get("max_atoms_per_core"))
         self._core_label = None
-        self._machine_values = {}
+        self._ranged = {}
         state.structure_changed()
         common.Population.__init__(self, size, cellclass, cellparams, structure, initial_values, label)
         if self._max_atoms is None:
@@ -240,12 +244,12 @@ class Population(_SpinnsimPopulationMixin, common.Population):
         self._mask_local = np.ones((self.size,), bool)
         ps = self.celltype.native_parameters
         ps.shape = (self.size,)
-        for name in ps.keys():
-            self._note_machine_drawn(name, ps[name], self)
+        kinds = {name: value_kind(ps[name]) for name in ps.keys()}
         ps.evaluate(simplify=False)
         self._parameters = {}
         for name, value in ps.items():
             check_values(self.celltype, name, value)
+            self._note_value(name, kinds[name], value, self)
             if name == "spike_times":
                 arr = np.empty(self.size, dtype=object)
                 for i, v in enumerate(value):
@@ -258,6 +262,8 @@ class Population(_SpinnsimPopulationMixin, common.Population):
         self._initial_arrays = {
             k: np.full(self.size, float(v)) for k, v in type(self.celltype).default_initial_values.items()
         }
+        for k, v in type(self.celltype).default_initial_values.items():
+            self._note_value(k, float(v), None, self)
         for id in self.all_cells:
             id.parent = self
         state.id_counter += self.size
@@ -299,9 +305,13 @@ class Population(_SpinnsimPopulationMixin, common.Population):
             raise translate_core_error(e) from None
 
     def _value_for_core(self, name, values):
-        """The distribution the neuron expander draws the values from, or the values."""
-        rd = self._machine_values.get(name)
-        return core_distribution(rd) if rd is not None else values_for_core(values)
+        """What the core gets for a parameter or initial value: a number, the distribution the
+        neuron expander draws it from, its ranges, or one value per neuron (a list given to the
+        whole population, which 7.4.1 keeps on the host)."""
+        rv = self._ranged.get(name)
+        if rv is None or self.celltype.core_name in ("SpikeSourceArray", "SpikeSourcePoisson"):
+            return values_for_core(values)
+        return rv.for_core(values, lambda v: np.asarray(v, dtype=float).ravel().tolist())
 
     def _spike_times_for_core(self):
         return [np.atleast_1d(np.asarray(s.value, dtype=float)).tolist() for s in self._parameters["spike_times"]]
