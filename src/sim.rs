@@ -7,7 +7,7 @@ use crate::engine::{Backend, Engine, RunControl};
 use crate::error::{Error, Result};
 use crate::machine::{Machine, ResetMode};
 use crate::mapping::shifts::weight_scale;
-use crate::mapping::{map_with_progress, remap_population, MachineImage, MapOptions, MapStep};
+use crate::mapping::{remap_population, MachineImage, MapOptions, MapStep};
 use crate::model::{CurrentSourceKind, Network, SpikeTimes, Values};
 use crate::record::arrow::{provenance_batch, samples_batch, spikes_batch, RunMetadata};
 use crate::record::{Provenance, Recordings};
@@ -63,7 +63,7 @@ impl Simulation {
         backend: Backend,
         progress: &(dyn Fn(MapStep) + Sync),
     ) -> Result<Self> {
-        let machine = Machine::new(map_with_progress(&network, options, progress)?)?;
+        let machine = Machine::map(&network, options, progress)?;
         let cpu = CpuEngine::new(threads)?;
         let mut gpu_fallback = None;
         let engine: Box<dyn Engine> = match backend.resolve() {

@@ -267,12 +267,17 @@ fn layered() -> Network {
     net(pops, projs)
 }
 
-/// Peak heap bytes of mapping `network` and loading it into a machine.
-fn measured_peak(network: &Network) -> usize {
+/// Peak heap bytes of mapping `network` and loading it into a machine: the image whole then
+/// packed (`Machine::new(map(..))`), or packed core by core as it is written (`Machine::map`, as
+/// a run does) when `packed_as_built`.
+fn measured_peak(network: &Network, packed_as_built: bool) -> usize {
     HEAP.reset_peak_usage();
     let base = HEAP.current_usage();
-    let image = spinnsim::mapping::map(network, Default::default()).unwrap();
-    let machine = spinnsim::machine::Machine::new(image).unwrap();
+    let machine = if packed_as_built {
+        spinnsim::machine::Machine::map(network, Default::default(), &|_| {}).unwrap()
+    } else {
+        spinnsim::machine::Machine::new(spinnsim::mapping::map(network, Default::default()).unwrap()).unwrap()
+    };
     let peak = HEAP.peak_usage() - base;
     drop(machine);
     peak
@@ -285,22 +290,31 @@ fn the_estimate_is_within_25_percent_of_the_measured_peak_and_refusals_name_the_
     let mut report = Vec::new();
     let mut shapes = shapes();
     shapes.push(("six populations, twelve projections", layered()));
+    let threads = rayon::current_num_threads();
     for (name, network) in &shapes {
-        let estimate = spinnsim::mapping::memory::estimate(network, rayon::current_num_threads()).peak;
-        let peak = measured_peak(network) as f64;
-        let ratio = estimate / peak;
-        report.push(format!(
-            "{name}: estimate {:.1} MiB, measured peak {:.1} MiB, ratio {ratio:.3}",
-            mib(estimate),
-            mib(peak)
-        ));
-        assert!((0.95..=1.25).contains(&ratio), "{}", report.join("\n"));
+        for packed_as_built in [false, true] {
+            let estimate = if packed_as_built {
+                spinnsim::mapping::memory::estimate_packed(network, threads).peak
+            } else {
+                spinnsim::mapping::memory::estimate(network, threads).peak
+            };
+            let peak = measured_peak(network, packed_as_built) as f64;
+            let ratio = estimate / peak;
+            report.push(format!(
+                "{name}{}: estimate {:.1} MiB, measured peak {:.1} MiB, ratio {ratio:.3}",
+                if packed_as_built { " (packed as built)" } else { "" },
+                mib(estimate),
+                mib(peak)
+            ));
+            assert!((0.95..=1.25).contains(&ratio), "{}", report.join("\n"));
+        }
     }
     println!("{}", report.join("\n"));
 
     // A refusal names what takes the memory.
     let one_to_one = &shapes.iter().find(|s| s.0.starts_with("one-to-one")).unwrap().1;
-    let err = spinnsim::mapping::memory::check_before_drawing(one_to_one, 64.0 * 1048576.0).unwrap_err().to_string();
+    let err =
+        spinnsim::mapping::memory::check_before_drawing(one_to_one, 64.0 * 1048576.0, false).unwrap_err().to_string();
     assert!(
         err.contains("only 64 MiB is available")
             && err.contains("the largest part is the synaptic matrices")
@@ -309,6 +323,7 @@ fn the_estimate_is_within_25_percent_of_the_measured_peak_and_refusals_name_the_
     );
     // With spinnsim's own draws the connections are held on the host.
     let all_to_all = Network { draws: spinnsim::model::Draws::Spinnsim, ..shapes[0].1.clone() };
-    let err = spinnsim::mapping::memory::check_before_drawing(&all_to_all, 64.0 * 1048576.0).unwrap_err().to_string();
+    let err =
+        spinnsim::mapping::memory::check_before_drawing(&all_to_all, 64.0 * 1048576.0, false).unwrap_err().to_string();
     assert!(err.contains("the largest part is the drawn connections into `b` (91.6 MiB)"), "{err}");
 }

@@ -159,7 +159,7 @@ fn memory_is_refused_before_it_is_needed() {
                 [[projection]]\npre = \"a\"\npost = \"a\"\nconnector = { type = \"FixedProbabilityConnector\", p_connect = 0.9 }\n";
     let refusal = |draws: &str| {
         let net = load_toml(&format!("{draws}{toml}")).unwrap();
-        spinnsim::mapping::memory::check_before_drawing(&net, 8.0 * (1u64 << 30) as f64).unwrap_err().to_string()
+        spinnsim::mapping::memory::check_before_drawing(&net, 8.0 * (1u64 << 30) as f64, false).unwrap_err().to_string()
     };
     // The machine's expander holds no connections on the host, spinnsim's own draws do.
     let err = refusal("");

@@ -16,11 +16,13 @@ mod structure;
 
 use crate::error::{Error, Result};
 use crate::mapping::words::{half_word, synapse_weight, SynapseFields};
-use crate::mapping::{CoreKind, MachineImage, MatrixBlock};
+use crate::mapping::{map_with_rows, CoreKind, MachineImage, MapOptions, MapStep, MatrixBlock};
+use crate::model::Network;
 use crate::record::{Provenance, Recordings, SpikeTally};
 use rayon::prelude::*;
 use rows::CompactMatrix;
 use state::{CoreRun, CoreState};
+use std::sync::Mutex;
 
 /// A synapse as a row holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +74,27 @@ pub struct Machine {
 }
 
 impl Machine {
+    /// Maps `net` and loads it, packing each core's rows as soon as the mapping has written them:
+    /// the machine [`Machine::new`] makes of [`map_with_progress`](crate::mapping::map_with_progress)'s
+    /// image, without the image ever
+    /// holding every core's padded matrix (the peak memory of a large network's mapping).
+    pub fn map(net: &Network, opts: MapOptions, progress: &(dyn Fn(MapStep) + Sync)) -> Result<Self> {
+        let packed = Mutex::new(Vec::new());
+        let image = map_with_rows(net, opts, progress, &|core, rows| {
+            let rows = CompactMatrix::from_rows(rows);
+            packed.lock().expect("no packing panics").push((core, rows));
+            true
+        })?;
+        Self::with_rows(image, packed.into_inner().expect("no packing panics"))
+    }
+
     /// The machine with `image` loaded, at tick 0.
     pub fn new(image: MachineImage) -> Result<Self> {
+        Self::with_rows(image, Vec::new())
+    }
+
+    /// [`Machine::new`], with the rows of some cores already packed (`(core, rows)`).
+    fn with_rows(image: MachineImage, packed: Vec<(usize, CompactMatrix)>) -> Result<Self> {
         let delay_src_masks = image
             .cores
             .iter()
@@ -92,12 +113,17 @@ impl Machine {
             .collect();
         // The machine keeps the rows packed; the padded sPyNNaker layout is dropped from its image.
         let mut image = image;
+        let mut by_core: Vec<Option<CompactMatrix>> = (0..image.cores.len()).map(|_| None).collect();
+        for (core, rows) in packed {
+            by_core[core] = Some(rows);
+        }
         let rows: Vec<CompactMatrix> = image
             .cores
             .par_iter_mut()
-            .map(|c| match &mut c.kind {
+            .zip(by_core.par_iter_mut())
+            .map(|(c, packed)| match &mut c.kind {
                 CoreKind::Neuron(nc) => {
-                    let rows = CompactMatrix::new(nc);
+                    let rows = packed.take().unwrap_or_else(|| CompactMatrix::new(nc));
                     nc.synaptic_matrix = Vec::new();
                     rows
                 }

@@ -2,7 +2,7 @@
 //! in sPyNNaker's layout (docs/semantics.md §4) through the block each address-list item names.
 
 use crate::mapping::words::{address_list_offset, half_word, item_address, RowHeader, ADDRESS_SCALE};
-use crate::mapping::NeuronCore;
+use crate::mapping::{CoreRows, NeuronCore};
 
 /// Marks a static row in [`CompactMatrix::plastic_starts`].
 pub const NO_PLASTIC: u32 = u32::MAX;
@@ -42,14 +42,19 @@ pub struct CompactMatrix {
 
 impl CompactMatrix {
     pub fn new(nc: &NeuronCore) -> Self {
-        let m = &nc.synaptic_matrix;
+        Self::from_rows(nc.rows())
+    }
+
+    /// The rows of region 6, packed.
+    pub fn from_rows(core: CoreRows) -> Self {
+        let m = core.matrix;
         let mut c = CompactMatrix { row_start: vec![0], ..Default::default() };
-        let stdp = nc.stdp.is_some();
-        if let Some(st) = &nc.stdp {
+        let stdp = core.stdp.is_some();
+        if let Some(st) = core.stdp {
             c.header_words = crate::mapping::stdp::header_bytes(st.nearest) as u32 / 4;
             c.ctrl_start.push(0);
         }
-        let mut blocks = nc.blocks.clone();
+        let mut blocks = core.blocks.to_vec();
         blocks.sort_by_key(|b| b.offset);
         // Sized first, so that packing holds no more than the packed rows beside the matrix.
         let rows =
@@ -86,7 +91,7 @@ impl CompactMatrix {
             }
         }
         c.words.shrink_to_fit();
-        let pop = &nc.pop_table;
+        let pop = core.pop_table;
         if pop.len() >= 2 {
             let list = address_list_offset(pop[0]);
             c.item_rows = pop[list..list + pop[1] as usize]

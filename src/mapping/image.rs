@@ -148,6 +148,34 @@ pub struct NeuronCore {
     pub stdp: Option<StdpCore>,
 }
 
+/// A neuron core's synaptic rows as region 6 holds them, with what reads them: the blocks, the
+/// master population table (region 5) and the STDP parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct CoreRows<'a> {
+    pub matrix: &'a [u32],
+    pub blocks: &'a [MatrixBlock],
+    pub pop_table: &'a [u32],
+    pub stdp: Option<&'a StdpCore>,
+}
+
+/// Takes each neuron core's rows as soon as the mapping has written them (the core's index and
+/// its rows); `true` when it has kept them in its own form, so that the image drops region 6 of
+/// that core at once instead of holding every core's padded matrix (see
+/// [`map_with_rows`](super::map_with_rows)).
+pub type RowSink<'a> = &'a (dyn Fn(usize, CoreRows<'_>) -> bool + Sync);
+
+impl NeuronCore {
+    /// The core's synaptic rows (empty once an engine has taken them).
+    pub fn rows(&self) -> CoreRows<'_> {
+        CoreRows {
+            matrix: &self.synaptic_matrix,
+            blocks: &self.blocks,
+            pop_table: &self.pop_table,
+            stdp: self.stdp.as_ref(),
+        }
+    }
+}
+
 /// What the synapse-dynamics region of an STDP core holds (docs/stdp.md §4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StdpCore {

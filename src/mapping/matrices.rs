@@ -37,6 +37,8 @@ pub(super) struct Receiver<'a> {
     pub incoming: Vec<usize>,
     pub shifts: [u32; 2],
     pub layout: &'a Layout,
+    /// Where each core's rows go as soon as they are written.
+    pub rows: RowSink<'a>,
 }
 
 /// The left shifts of population `pi`'s ring buffers (excitatory, inhibitory), from the
@@ -241,7 +243,8 @@ pub(super) fn write_regions(
             let core = &cores[c as usize];
             let expander =
                 synapses::ExpanderCore { label: &core.label, seed, population: &generation, shared: &shared };
-            synapses::build_core_regions(matrices, core.lo_atom, core.n_atoms, n_bits, 1, &expander)
+            let regions = synapses::build_core_regions(matrices, core.lo_atom, core.n_atoms, n_bits, 1, &expander)?;
+            Ok(hand_over_rows(r, c as usize, regions, stdp_core.as_ref()))
         })
         .collect();
     let mut plastic_delay_zero = vec![(0, 0); matrices.len()];
@@ -281,6 +284,21 @@ pub(super) fn write_regions(
     }
     warnings.extend(wrapped_weights(r, matrices, &expanded));
     Ok(())
+}
+
+/// Hands core `core`'s rows to the receiver's row sink as soon as they are written; the padded
+/// matrix is dropped when the sink keeps them.
+fn hand_over_rows(
+    r: &Receiver,
+    core: usize,
+    mut regions: synapses::CoreRegions,
+    stdp: Option<&StdpCore>,
+) -> synapses::CoreRegions {
+    let rows = CoreRows { matrix: &regions.matrix, blocks: &regions.blocks, pop_table: &regions.pop_table, stdp };
+    if (r.rows)(core, rows) {
+        regions.matrix = Vec::new();
+    }
+    regions
 }
 
 /// What the run says of the weights the synapse expander drew past the 16 bits of a synaptic

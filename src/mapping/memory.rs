@@ -77,6 +77,16 @@ struct Planned {
 /// The memory `net` will need to be mapped and to run on the CPU engine (`threads` projections
 /// are drawn at once).
 pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
+    estimate_with(net, threads, false)
+}
+
+/// [`estimate`] for a run that packs each core's rows as soon as they are written
+/// (`Machine::map`): no step holds every padded matrix.
+pub fn estimate_packed(net: &Network, threads: usize) -> MemoryEstimate {
+    estimate_with(net, threads, true)
+}
+
+fn estimate_with(net: &Network, threads: usize, packed_as_built: bool) -> MemoryEstimate {
     let plan = plan(net);
     let pops = &net.populations;
     let max_atoms: Vec<u32> = pops.iter().map(|p| p.max_atoms().min(p.size).max(1)).collect();
@@ -84,8 +94,10 @@ pub fn estimate(net: &Network, threads: usize) -> MemoryEstimate {
     let (neurons, base) = neurons_and_ring_buffers(net, &max_atoms);
     let drawn: f64 = plan.iter().map(|k| k.held() * DRAWN).sum();
     let mut peak = drawing(&plan, drawn, threads);
-    let built = receiving_populations(net, &plan, &n_cores, drawn, &mut peak);
-    building_the_engine(&plan, &n_cores, built, threads, &mut peak);
+    let built = receiving_populations(net, &plan, (&n_cores, threads, packed_as_built), drawn, &mut peak);
+    if !packed_as_built {
+        building_the_engine(&plan, &n_cores, built, threads, &mut peak);
+    }
     let mut parts: Vec<(String, f64)> = vec![(format!("{neurons} neurons"), base)];
     parts.extend(peak.parts);
     let biggest = parts.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or_default();
@@ -145,14 +157,28 @@ fn drawing(plan: &[Planned], drawn: f64, threads: usize) -> Peak {
 /// connections of those after (of the `drawn` bytes of all), and its own projections quantised
 /// then laid out in sPyNNaker's padded layout; raises `peak` where that is higher. Returns the
 /// bytes of all the padded matrices.
-fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn: f64, peak: &mut Peak) -> f64 {
+fn receiving_populations(
+    net: &Network,
+    plan: &[Planned],
+    (n_cores, threads, packed_as_built): (&[f64], usize, bool),
+    drawn: f64,
+    peak: &mut Peak,
+) -> f64 {
     let mut built = 0.0;
     let mut to_come = drawn;
     for (pi, p) in net.populations.iter().enumerate().filter(|(_, p)| !p.cell_type.is_source()) {
         let incoming: Vec<&Planned> = plan.iter().filter(|k| k.post == pi).collect();
         let syns: f64 = incoming.iter().map(|k| k.held()).sum();
         let largest = incoming.iter().map(|k| k.held()).fold(0.0, f64::max);
-        let padded: f64 = incoming.iter().map(|k| k.padded_per_core).sum::<f64>() * n_cores[pi];
+        let per_core: f64 = incoming.iter().map(|k| k.padded_per_core).sum();
+        // Packed as built: the population's packed rows, and the padded matrices of the cores
+        // being built (one per thread).
+        let packed: f64 = incoming.iter().map(|k| packed_bytes(k, n_cores)).sum();
+        let padded = if packed_as_built {
+            packed + per_core * n_cores[pi].min(threads.max(1) as f64)
+        } else {
+            per_core * n_cores[pi]
+        };
         let shared: f64 = incoming.iter().map(|k| k.shared_draws).sum();
         to_come -= syns * DRAWN;
         // Quantising (drawn connections beside the synapses made of them), then laying out.
@@ -174,23 +200,23 @@ fn receiving_populations(net: &Network, plan: &[Planned], n_cores: &[f64], drawn
             ];
             peak.parts.extend(here);
         }
-        built += padded;
+        built += if packed_as_built { packed } else { padded };
     }
     built
+}
+
+/// The bytes of a projection's packed rows over all its post cores: a static synapse is a word,
+/// a plastic one a control half-word and its plastic region (held twice).
+fn packed_bytes(k: &Planned, n_cores: &[f64]) -> f64 {
+    let synapses = if k.plastic { k.synapses * 2.0 + 2.0 * k.plastic_regions } else { k.synapses * 4.0 };
+    synapses + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
 }
 
 /// The engine: each core's rows are packed and its padded matrix dropped (of the `built` bytes of
 /// all), one core after the other, so the padded matrices or the packed rows, whichever is more;
 /// raises `peak` where that is higher.
 fn building_the_engine(plan: &[Planned], n_cores: &[f64], built: f64, threads: usize, peak: &mut Peak) {
-    let packed: f64 = plan
-        .iter()
-        .map(|k| {
-            // A static synapse is a word; a plastic one a control half-word and its plastic region.
-            let synapses = if k.plastic { k.synapses * 2.0 + 2.0 * k.plastic_regions } else { k.synapses * 4.0 };
-            synapses + k.rows_per_core * n_cores[k.post] * if k.plastic { PACKED_PLASTIC_ROW } else { PACKED_ROW }
-        })
-        .sum();
+    let packed: f64 = plan.iter().map(|k| packed_bytes(k, n_cores)).sum();
     // The cores being packed (one per thread) hold their packed rows beside the padded matrices.
     let mut per_core = vec![0.0; n_cores.len()];
     for k in plan {
@@ -419,14 +445,15 @@ pub fn available_bytes() -> f64 {
 
 /// What can be refused before any connection is drawn: a row longer than SpiNNaker's rows hold
 /// (the length the mapping gives a row is at least sPyNNaker's estimate, which is known now), and
-/// an estimated peak above `available` bytes, naming what takes the memory.
-pub fn check_before_drawing(net: &Network, available: f64) -> crate::Result<()> {
+/// an estimated peak above `available` bytes, naming what takes the memory (with each core's rows
+/// packed as soon as they are written when `packed_as_built`, as a run maps: [`estimate_packed`]).
+pub fn check_before_drawing(net: &Network, available: f64, packed_as_built: bool) -> crate::Result<()> {
     for k in plan(net) {
         if let Some(n) = k.longest_row {
             check_row_length(&k.name, n, k.plastic, &k.post_label)?;
         }
     }
-    let need = estimate(net, rayon::current_num_threads());
+    let need = estimate_with(net, rayon::current_num_threads(), packed_as_built);
     if need.peak > available {
         return Err(crate::Error::Network(format!(
             "the network needs about {} of memory to map and run, but only {} is available; the largest part is {} ({})",

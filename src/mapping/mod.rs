@@ -155,8 +155,31 @@ pub fn map(net: &Network, opts: MapOptions) -> Result<MachineImage> {
 /// keys, then for each receiving population its ring-buffer shifts, matrices and regions and the
 /// routes into it, and last the routing table.
 pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(MapStep) + Sync)) -> Result<MachineImage> {
+    map_image(net, opts, progress, None)
+}
+
+/// As [`map_with_progress`], handing every neuron core's synaptic rows to `rows` as soon as they
+/// are written (from any thread); a core whose rows `rows` keeps has an empty region 6 in the
+/// image, so that a run need not hold every core's padded matrix at once.
+pub fn map_with_rows(
+    net: &Network,
+    opts: MapOptions,
+    progress: &(dyn Fn(MapStep) + Sync),
+    rows: RowSink,
+) -> Result<MachineImage> {
+    map_image(net, opts, progress, Some(rows))
+}
+
+/// The mapping, with the rows kept in the image (`rows` None) or handed to `rows`.
+fn map_image(
+    net: &Network,
+    opts: MapOptions,
+    progress: &(dyn Fn(MapStep) + Sync),
+    rows: Option<RowSink>,
+) -> Result<MachineImage> {
     net.validate()?;
-    memory::check_before_drawing(net, memory::available_bytes())?;
+    memory::check_before_drawing(net, memory::available_bytes(), rows.is_some())?;
+    let rows = rows.unwrap_or(&|_, _| false);
     let pops = &net.populations;
     let population_stdp = net.population_stdp()?;
     // Every population's parameters, first: they are cheap to check, the connections are not.
@@ -202,7 +225,7 @@ pub fn map_with_progress(net: &Network, opts: MapOptions, progress: &(dyn Fn(Map
         warnings.extend(warnings::ring_buffer_shifts(&pops[pi], shifts)?);
         ring_buffer_shifts[pi] = Some(shifts);
         let links = routes::links(net, pi, &incoming, &drawn, &layout);
-        let receiver = matrices::Receiver { net, pi, incoming, shifts, layout: &layout };
+        let receiver = matrices::Receiver { net, pi, incoming, shifts, layout: &layout, rows };
         let matrices = matrices::incoming_matrices(&receiver, &mut drawn, &keys, &mut warnings)?;
         matrices::write_regions(&receiver, &matrices, population_stdp[pi].as_ref(), &mut placed, &mut warnings)?;
         routes.add_population(&receiver, &links, &drawn, &placed, &keys);
